@@ -1,0 +1,54 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::dto::SessionDto;
+use crate::server_fns::auth::SignOut;
+use crate::server_fns::orgs::SwitchOrganization;
+
+/// Top bar: organisation switcher, section links and sign-out. Works without JavaScript (the
+/// switcher is a `<details>` menu of forms).
+#[component]
+pub fn Nav(session: SessionDto) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let switch = ServerAction::<SwitchOrganization>::new();
+    let current_name =
+        session.current.as_ref().map(|m| m.organization.name.clone()).unwrap_or_else(|| "No organization".into());
+    let current_id = session.current.as_ref().map(|m| m.organization.id);
+    let can_manage_team = session.can_manage_team();
+    let others: Vec<_> =
+        session.memberships.iter().filter(|m| Some(m.organization.id) != current_id).cloned().collect();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/dashboard">"Iterochat"</a>
+            <details class="org-switcher">
+                <summary aria-label="Switch organization">{current_name}</summary>
+                <div class="menu">
+                    {others
+                        .into_iter()
+                        .map(|m| {
+                            view! {
+                                <ActionForm action=switch>
+                                    <input type="hidden" name="org_id" value=m.organization.id.to_string() />
+                                    <button type="submit" class="link">
+                                        {m.organization.name.clone()}
+                                        <span class="muted">" · " {m.role.clone()}</span>
+                                    </button>
+                                </ActionForm>
+                            }
+                        })
+                        .collect_view()}
+                    <a href="/dashboard#new-organization">"+ New organization"</a>
+                </div>
+            </details>
+            <nav aria-label="Sections">
+                <a href="/dashboard">"Overview"</a>
+                {can_manage_team.then(|| view! { <a href="/dashboard/team">"Team"</a> })}
+            </nav>
+            <span class="spacer"></span>
+            <span class="muted who">{session.user.name.clone()}</span>
+            <ActionForm action=sign_out>
+                <button type="submit" class="secondary">"Sign out"</button>
+            </ActionForm>
+        </header>
+    }
+}

@@ -1,0 +1,144 @@
+//! Shapes that cross the wire: REST responses (CONTRACTS.md) and server-fn results. They compile
+//! for WASM, so they hold plain data only; conversions from `domain` live in `crate::ssr`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A person, as others see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDto {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+/// An organisation reference inside a membership.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRefDto {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// An organisation with its public widget key (sign-up response).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgKeyDto {
+    pub id: Uuid,
+    pub name: String,
+    pub widget_key: String,
+}
+
+/// One membership of the signed-in person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipDto {
+    pub organization: OrgRefDto,
+    /// `owner`, `admin` or `agent`.
+    pub role: String,
+}
+
+/// `POST /auth/signup` → 201.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignupResponse {
+    pub token: String,
+    pub user: UserDto,
+    pub organization: OrgKeyDto,
+}
+
+/// `POST /auth/login` → 200.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub user: UserDto,
+}
+
+/// `GET /me`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeResponse {
+    pub user: UserDto,
+    pub memberships: Vec<MembershipDto>,
+}
+
+/// `GET /orgs/{id}`: the organisation with its settings object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrganizationDto {
+    pub id: Uuid,
+    pub name: String,
+    pub widget_key: String,
+    pub settings: serde_json::Value,
+}
+
+/// `POST /orgs/{id}/invites` → 201; `token` is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteCreatedDto {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A pending invite in lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteDto {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub expires_at: DateTime<Utc>,
+    pub expired: bool,
+}
+
+/// What an invite link shows before it is accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitePreviewDto {
+    pub organization: OrgRefDto,
+    pub email: String,
+    pub role: String,
+    pub expired: bool,
+    pub accepted: bool,
+}
+
+/// A member in the team list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDto {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// The dashboard's view of who is signed in and which organisation is selected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDto {
+    pub user: UserDto,
+    pub memberships: Vec<MembershipDto>,
+    /// The selected organisation (cookie), or the first membership; `None` with no memberships.
+    pub current: Option<MembershipDto>,
+}
+
+impl SessionDto {
+    /// Whether the selected organisation lets this person manage the team.
+    pub fn can_manage_team(&self) -> bool {
+        self.current.as_ref().is_some_and(|m| m.role == "owner" || m.role == "admin")
+    }
+}
+
+/// A member row on the team page, with what the viewer may do to it (decided in `domain`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMemberRow {
+    pub member: MemberDto,
+    /// Roles the viewer may give this member (empty: no role change allowed).
+    pub assignable_roles: Vec<String>,
+    pub can_remove: bool,
+}
+
+/// Everything the team page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamPageDto {
+    pub organization: OrgRefDto,
+    pub my_role: String,
+    pub members: Vec<TeamMemberRow>,
+    pub invites: Vec<InviteDto>,
+    /// Roles the viewer may invite as.
+    pub invitable_roles: Vec<String>,
+}

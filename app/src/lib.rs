@@ -1,0 +1,61 @@
+//! The Iterochat dashboard: Leptos pages rendered on the server and hydrated in the browser.
+//!
+//! Every page works before (and without) hydration: routes render with `SsrMode::Async`, so the
+//! HTML is complete, and every form is an `ActionForm` posting to a server fn, which redirects
+//! back (with the error in the URL on failure) when JavaScript is off.
+
+pub mod components;
+pub mod dto;
+pub mod error;
+pub mod pages;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod session_cookie;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::pages::{AcceptInvitePage, DashboardPage, HomePage, LoginPage, NotFound, SignupPage, TeamPage};
+
+/// The HTML document around [`App`]; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The router with every dashboard page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/iterochat.css" />
+        <Title text="Iterochat" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/team") view=TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,15 @@
+//! One module per page.
+
+mod accept_invite;
+mod auth;
+mod dashboard;
+mod home;
+mod not_found;
+mod team;
+
+pub use accept_invite::*;
+pub use auth::*;
+pub use dashboard::*;
+pub use home::*;
+pub use not_found::*;
+pub use team::*;

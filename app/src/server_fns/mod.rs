@@ -1,0 +1,6 @@
+//! Server fns, one per file, grouped by area. Each is thin: authenticate, call one `domain`
+//! service, map the error. On success, form-backed ones redirect so no-JS posts land well.
+
+pub mod auth;
+pub mod orgs;
+pub mod team;

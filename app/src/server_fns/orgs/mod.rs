@@ -1,0 +1,9 @@
+//! Creating and switching organisations.
+
+mod create_organization;
+mod get_organization;
+mod switch_organization;
+
+pub use create_organization::*;
+pub use get_organization::*;
+pub use switch_organization::*;

@@ -1,0 +1,180 @@
+//! Server-side glue for server fns: the context they run in, the signed-in caller, and the
+//! conversions from `domain` types to DTOs and errors.
+
+use domain::DomainError;
+use domain::accounts::{Actor, MembershipInfo, NewSession, SignupOutcome, UserInfo};
+use domain::organizations::Organization;
+use domain::team::{CreatedInvite, InvitePreview, Member, PendingInvite};
+use http::header::{HeaderValue, SET_COOKIE};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use uuid::Uuid;
+
+use crate::dto::*;
+use crate::error::AppError;
+use crate::session_cookie;
+
+/// Provided to every server fn and SSR render by the server's router.
+#[derive(Clone, Debug)]
+pub struct ServerContext {
+    /// Domain services (database pool inside).
+    pub services: domain::Services,
+    /// Whether cookies get the `Secure` flag.
+    pub secure_cookies: bool,
+}
+
+/// The context, or an internal error if the router forgot to provide it.
+pub fn context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>().ok_or_else(|| {
+        tracing::error!("ServerContext missing from Leptos context");
+        AppError::Internal
+    })
+}
+
+/// The signed-in caller from the session cookie; `None` when signed out or expired.
+pub async fn current_actor() -> Result<Option<Actor>, AppError> {
+    let ctx = context()?;
+    let headers: http::HeaderMap = leptos_axum::extract().await?;
+    let Some(token) = session_cookie::read(&headers) else { return Ok(None) };
+    match ctx.services.authenticate(&token).await {
+        Ok(actor) => Ok(Some(actor)),
+        Err(DomainError::Unauthorized(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Like [`current_actor`], but signed-out callers get `Unauthorized`.
+pub async fn require_actor() -> Result<Actor, AppError> {
+    current_actor().await?.ok_or_else(|| AppError::Unauthorized("please sign in".into()))
+}
+
+/// The organisation the dashboard shows: the cookie's choice if still a member, else the first.
+pub async fn selected_membership(
+    ctx: &ServerContext,
+    actor: &Actor,
+) -> Result<(Vec<MembershipInfo>, Option<MembershipInfo>), AppError> {
+    let memberships = ctx.services.memberships(actor.user.id).await?;
+    let headers: http::HeaderMap = leptos_axum::extract().await?;
+    let wanted = session_cookie::read_named(&headers, session_cookie::CURRENT_ORG).and_then(|v| v.parse::<Uuid>().ok());
+    let current = wanted
+        .and_then(|id| memberships.iter().find(|m| m.organization_id == id))
+        .or_else(|| memberships.first())
+        .cloned();
+    Ok((memberships, current))
+}
+
+/// Adds a `Set-Cookie` header to the response.
+pub fn set_cookie(value: String) {
+    if let (Some(resp), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
+        resp.append_header(SET_COOKIE, v);
+    }
+}
+
+/// A same-site path to go to after signing in; anything else (absolute URLs, `//host`) → `/dashboard`.
+pub fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/dashboard".into(),
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
+            DomainError::Unauthorized(m) => AppError::Unauthorized(m.into()),
+            DomainError::Forbidden(m) => AppError::Forbidden(m),
+            DomainError::Conflict(m) => AppError::Conflict(m),
+            DomainError::Invalid { field, message } => AppError::Invalid { field: field.into(), message },
+            DomainError::Internal(cause) => {
+                tracing::error!(%cause, "internal error in a server fn");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+impl From<UserInfo> for UserDto {
+    fn from(u: UserInfo) -> Self {
+        Self { id: u.id, email: u.email, name: u.name }
+    }
+}
+
+impl From<MembershipInfo> for MembershipDto {
+    fn from(m: MembershipInfo) -> Self {
+        Self {
+            organization: OrgRefDto { id: m.organization_id, name: m.organization_name },
+            role: m.role.as_str().into(),
+        }
+    }
+}
+
+impl From<SignupOutcome> for SignupResponse {
+    fn from(o: SignupOutcome) -> Self {
+        Self {
+            token: o.token,
+            user: o.user.into(),
+            organization: OrgKeyDto {
+                id: o.organization.id,
+                name: o.organization.name,
+                widget_key: o.organization.widget_key,
+            },
+        }
+    }
+}
+
+impl From<NewSession> for LoginResponse {
+    fn from(s: NewSession) -> Self {
+        Self { token: s.token, user: s.user.into() }
+    }
+}
+
+impl MeResponse {
+    /// Builds the `/me` body.
+    pub fn new(user: UserInfo, memberships: Vec<MembershipInfo>) -> Self {
+        Self { user: user.into(), memberships: memberships.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl From<Organization> for OrganizationDto {
+    fn from(o: Organization) -> Self {
+        let settings = serde_json::to_value(&o.settings).unwrap_or_default();
+        Self { id: o.id, name: o.name, widget_key: o.widget_key, settings }
+    }
+}
+
+impl From<CreatedInvite> for InviteCreatedDto {
+    fn from(c: CreatedInvite) -> Self {
+        Self {
+            id: c.invite.id,
+            email: c.invite.email,
+            role: c.invite.role.as_str().into(),
+            token: c.token,
+            expires_at: c.invite.expires_at,
+        }
+    }
+}
+
+impl From<PendingInvite> for InviteDto {
+    fn from(i: PendingInvite) -> Self {
+        Self { id: i.id, email: i.email, role: i.role.as_str().into(), expires_at: i.expires_at, expired: i.expired }
+    }
+}
+
+impl From<InvitePreview> for InvitePreviewDto {
+    fn from(p: InvitePreview) -> Self {
+        Self {
+            organization: OrgRefDto { id: p.organization_id, name: p.organization_name },
+            email: p.email,
+            role: p.role.as_str().into(),
+            expired: p.expired,
+            accepted: p.accepted,
+        }
+    }
+}
+
+impl From<Member> for MemberDto {
+    fn from(m: Member) -> Self {
+        Self { user_id: m.user_id, email: m.email, name: m.name, role: m.role.as_str().into(), joined_at: m.joined_at }
+    }
+}

@@ -1,0 +1,239 @@
+//! Sign-up, sign-in, sessions and the signed-in person's view of their organisations.
+//!
+//! A session token is random, shown once (cookie or bearer), and stored only as a SHA-256 hash.
+//! Passwords are hashed with argon2id on the blocking pool, never on the async executor.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entities::{membership, organization, session, user};
+use crate::organizations::{self, Organization};
+use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
+
+/// How long a session lives without being revoked.
+pub const SESSION_TTL_DAYS: i64 = 30;
+
+/// The public face of a user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserInfo {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+impl From<user::Model> for UserInfo {
+    fn from(u: user::Model) -> Self {
+        Self { id: u.id, email: u.email, name: u.name }
+    }
+}
+
+/// Who is calling: resolved from a bearer token or the dashboard cookie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user: UserInfo,
+    pub session_id: Uuid,
+}
+
+/// A fresh session: the token is returned exactly once.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub user: UserInfo,
+}
+
+/// What sign-up creates: the person, their first organisation (they own it) and a session.
+#[derive(Clone, Debug)]
+pub struct SignupOutcome {
+    pub token: String,
+    pub user: UserInfo,
+    pub organization: Organization,
+}
+
+/// Input of [`Services::signup`].
+#[derive(Clone, Debug, Default)]
+pub struct SignupInput {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub organization_name: String,
+}
+
+/// One organisation the person belongs to, and their role there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipInfo {
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub role: Role,
+}
+
+/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes) off the executor.
+pub async fn hash_password(password: String) -> DomainResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| DomainError::Internal(format!("hashing password: {e}")))
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?
+}
+
+/// Verifies a password against a stored hash off the executor; a malformed hash is just "no".
+async fn verify_password(password: String, hash: String) -> DomainResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("verify task: {e}")))
+}
+
+/// A valid hash of a random password, verified against when the email is unknown so that
+/// "no such user" and "wrong password" take the same time.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2p7zZ5XcQ7jzLrsi3JbxY6h3yd9wBl8qUi0cQyVzr6o";
+
+impl Services {
+    /// Creates a person, their organisation (they become owner) and a session, atomically.
+    pub async fn signup(&self, input: SignupInput) -> DomainResult<SignupOutcome> {
+        let email = validation::email("email", &input.email)?;
+        let name = validation::name("name", &input.name)?;
+        let org_name = validation::name("organization_name", &input.organization_name)?;
+        validation::new_password(&input.password)?;
+        if find_user_by_email(&self.db, &email).await?.is_some() {
+            return Err(DomainError::conflict("an account with this email already exists"));
+        }
+        let password_hash = hash_password(input.password).await?;
+
+        let txn = self.db.begin().await?;
+        let user = user::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            email: Set(email),
+            name: Set(name),
+            password_hash: Set(password_hash),
+            notify_escalations: Set(true),
+            created_at: Set(Utc::now().into()),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| match DomainError::from(e) {
+            DomainError::Conflict(_) => DomainError::conflict("an account with this email already exists"),
+            other => other,
+        })?;
+        let organization = organizations::insert_organization(&txn, &org_name, user.id).await?;
+        let token = insert_session(&txn, user.id).await?;
+        txn.commit().await?;
+        tracing::info!(user_id = %user.id, organization_id = %organization.id, "signed up");
+        Ok(SignupOutcome { token, user: user.into(), organization })
+    }
+
+    /// Checks credentials and opens a session. Unknown email and wrong password look the same.
+    pub async fn login(&self, email: &str, password: &str) -> DomainResult<NewSession> {
+        const BAD: DomainError = DomainError::Unauthorized("invalid email or password");
+        let email = email.trim().to_lowercase();
+        if password.len() > validation::MAX_PASSWORD_LEN {
+            return Err(BAD);
+        }
+        let found = find_user_by_email(&self.db, &email).await?;
+        let hash = found.as_ref().map_or(DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
+        let matches = verify_password(password.to_owned(), hash).await?;
+        let Some(user) = found.filter(|_| matches) else {
+            return Err(BAD);
+        };
+        let token = insert_session(&self.db, user.id).await?;
+        Ok(NewSession { token, user: user.into() })
+    }
+
+    /// Resolves a bearer/cookie token to the person behind it; expired or revoked → 401.
+    pub async fn authenticate(&self, token: &str) -> DomainResult<Actor> {
+        const BAD: DomainError = DomainError::Unauthorized("invalid or expired session; sign in again");
+        if token.is_empty() || token.len() > 128 {
+            return Err(BAD);
+        }
+        let found = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(tokens::hash_token(token)))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(Utc::now()))
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?;
+        match found {
+            Some((session, Some(user))) => Ok(Actor { user: user.into(), session_id: session.id }),
+            _ => Err(BAD),
+        }
+    }
+
+    /// Revokes the caller's session; the token stops working immediately.
+    pub async fn logout(&self, actor: &Actor) -> DomainResult<()> {
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(session::Column::Id.eq(actor.session_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Every organisation the person belongs to, oldest membership first.
+    pub async fn memberships(&self, user_id: Uuid) -> DomainResult<Vec<MembershipInfo>> {
+        let rows = membership::Entity::find()
+            .filter(membership::Column::UserId.eq(user_id))
+            .order_by_asc(membership::Column::CreatedAt)
+            .find_also_related(organization::Entity)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .filter_map(|(m, org)| org.map(|o| (m, o)))
+            .map(|(m, org)| {
+                Ok(MembershipInfo { organization_id: org.id, organization_name: org.name, role: Role::parse(&m.role)? })
+            })
+            .collect()
+    }
+}
+
+/// Looks a person up by normalised email.
+pub(crate) async fn find_user_by_email(db: &impl ConnectionTrait, email: &str) -> DomainResult<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+}
+
+/// Stores a new session for `user_id` and returns its token (the only time it is visible).
+pub(crate) async fn insert_session(db: &impl ConnectionTrait, user_id: Uuid) -> DomainResult<String> {
+    let token = tokens::random_token();
+    let now = Utc::now();
+    session::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user_id),
+        token_hash: Set(tokens::hash_token(&token)),
+        created_at: Set(now.into()),
+        expires_at: Set((now + Duration::days(SESSION_TTL_DAYS)).into()),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn password_hashes_verify_only_the_right_password() {
+        let hash = hash_password("correct horse".into()).await.expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse".into(), hash.clone()).await.expect("verify"));
+        assert!(!verify_password("wrong horse".into(), hash).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_is_well_formed_so_unknown_users_cost_a_real_verification() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!verify_password("anything".into(), DUMMY_HASH.into()).await.expect("verify"));
+    }
+}

@@ -1,0 +1,7 @@
+//! SeaORM entities, one module per table. Columns mirror `migrations/` exactly.
+
+pub mod invite;
+pub mod membership;
+pub mod organization;
+pub mod session;
+pub mod user;

@@ -1,0 +1,60 @@
+//! The one error type services return; web layers map each variant to an HTTP status.
+
+use sea_orm::{DbErr, SqlErr};
+
+/// What went wrong, in terms a client can act on. `Internal` carries the cause for the log only.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The object does not exist *for this caller* (also: belongs to another organisation).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Missing, expired or revoked credentials.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Authenticated, but the caller's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request clashes with current state (duplicate, already used, last owner…).
+    #[error("{0}")]
+    Conflict(String),
+    /// One field is invalid; `field` names it so forms can show the message beside it.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// A fault on our side; never shown to clients verbatim.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result alias used by every service.
+pub type DomainResult<T> = Result<T, DomainError>;
+
+impl DomainError {
+    /// Shorthand for [`DomainError::Invalid`].
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, message: message.into() }
+    }
+
+    /// Shorthand for [`DomainError::Forbidden`].
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    /// Shorthand for [`DomainError::Conflict`].
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict(message.into())
+    }
+}
+
+impl From<DbErr> for DomainError {
+    fn from(err: DbErr) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+            tracing::debug!(%detail, "unique violation");
+            return Self::Conflict("already exists".into());
+        }
+        if matches!(err, DbErr::RecordNotFound(_)) {
+            return Self::NotFound("record");
+        }
+        tracing::error!(error = %err, "database error");
+        Self::Internal(err.to_string())
+    }
+}

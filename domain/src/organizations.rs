@@ -1,0 +1,293 @@
+//! Organisations, their settings, and the membership check every org-scoped service starts with.
+//!
+//! Tenant isolation rule: a person who is not a member of an organisation gets `NotFound` for it
+//! and for everything inside it, so its existence is never revealed.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::entities::{membership, organization};
+use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
+
+/// Most escalation-alert recipients an organisation may list (the owner is always added on top).
+pub const MAX_ESCALATION_RECIPIENTS: usize = 10;
+
+/// Widget, escalation and AI behaviour of one organisation. Missing keys take these defaults,
+/// so settings saved by an older version keep working.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrgSettings {
+    /// The AI answers everything itself and never hands off to humans.
+    pub ai_only_mode: bool,
+    /// Visitors must give name and email before their first message.
+    pub require_contact: bool,
+    /// Extra alert recipients (normalised lower-case, deduplicated, at most 10).
+    pub escalation_recipients: Vec<String>,
+    /// Shown to the visitor when the conversation is handed to a person.
+    pub confirmation_message: String,
+    /// Label of the 👍 button after AI replies.
+    pub positive_feedback_label: String,
+    /// Label of the "talk to a person" button after AI replies.
+    pub request_help_label: String,
+    /// Whether the widget shows those two buttons after every AI reply.
+    pub show_escalation_cta: bool,
+    /// Widget brand colour, `#rrggbb`.
+    pub primary_color: String,
+    /// Name shown in the widget header; empty means the organisation's name.
+    pub company_name: String,
+    /// `bottom-right` or `bottom-left`.
+    pub position: String,
+    /// First message the widget shows.
+    pub greeting: String,
+}
+
+impl Default for OrgSettings {
+    fn default() -> Self {
+        Self {
+            ai_only_mode: false,
+            require_contact: false,
+            escalation_recipients: Vec::new(),
+            confirmation_message: "Sent! The team will follow up soon.".into(),
+            positive_feedback_label: "That answered my question 👍".into(),
+            request_help_label: "Connect to an agent 👤".into(),
+            show_escalation_cta: true,
+            primary_color: "#3b82f6".into(),
+            company_name: String::new(),
+            position: "bottom-right".into(),
+            greeting: "Hi! Ask us anything — we answer from our help centre.".into(),
+        }
+    }
+}
+
+/// A partial update of [`OrgSettings`]: only the keys present change. Unknown keys are refused.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettingsPatch {
+    pub ai_only_mode: Option<bool>,
+    pub require_contact: Option<bool>,
+    pub escalation_recipients: Option<Vec<String>>,
+    pub confirmation_message: Option<String>,
+    pub positive_feedback_label: Option<String>,
+    pub request_help_label: Option<String>,
+    pub show_escalation_cta: Option<bool>,
+    pub primary_color: Option<String>,
+    pub company_name: Option<String>,
+    pub position: Option<String>,
+    pub greeting: Option<String>,
+}
+
+/// An organisation as its members see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    pub widget_key: String,
+    pub settings: OrgSettings,
+}
+
+impl From<organization::Model> for Organization {
+    fn from(m: organization::Model) -> Self {
+        let settings = serde_json::from_value(m.settings).unwrap_or_else(|e| {
+            tracing::warn!(organization_id = %m.id, error = %e, "unreadable settings; using defaults");
+            OrgSettings::default()
+        });
+        Self { id: m.id, name: m.name, widget_key: m.widget_key, settings }
+    }
+}
+
+impl Services {
+    /// Creates another organisation; the caller becomes its owner.
+    pub async fn create_organization(&self, user_id: Uuid, name: &str) -> DomainResult<Organization> {
+        let name = validation::name("name", name)?;
+        let txn = self.db.begin().await?;
+        let org = insert_organization(&txn, &name, user_id).await?;
+        txn.commit().await?;
+        Ok(org)
+    }
+
+    /// The organisation, if the caller is a member (any role); otherwise `NotFound`.
+    pub async fn organization_for_member(&self, user_id: Uuid, org_id: Uuid) -> DomainResult<(Organization, Role)> {
+        let role = member_role(&self.db, org_id, user_id).await?;
+        let org = organization::Entity::find_by_id(org_id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("organization"))?;
+        Ok((org.into(), role))
+    }
+
+    /// Applies a partial settings update (owners and admins). Every field is validated before
+    /// anything is written, so a bad field leaves the stored settings untouched.
+    pub async fn update_settings(
+        &self,
+        user_id: Uuid,
+        org_id: Uuid,
+        patch: OrgSettingsPatch,
+    ) -> DomainResult<Organization> {
+        let (org, role) = self.organization_for_member(user_id, org_id).await?;
+        if !role.can_manage_knowledge() {
+            return Err(DomainError::forbidden("only owners and admins can change settings"));
+        }
+        let settings = apply_patch(org.settings, patch)?;
+        let json = serde_json::to_value(&settings).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let mut active = organization::ActiveModel { id: Set(org_id), ..Default::default() };
+        active.settings = Set(json);
+        let updated = active.update(&self.db).await?;
+        Ok(updated.into())
+    }
+}
+
+/// The caller's role in `org_id`; `NotFound("organization")` when not a member.
+pub async fn member_role(db: &impl ConnectionTrait, org_id: Uuid, user_id: Uuid) -> DomainResult<Role> {
+    let found = membership::Entity::find_by_id((org_id, user_id)).one(db).await?;
+    match found {
+        Some(m) => Role::parse(&m.role),
+        None => Err(DomainError::NotFound("organization")),
+    }
+}
+
+/// Inserts an organisation with default settings and makes `owner_id` its owner.
+pub(crate) async fn insert_organization(
+    db: &impl ConnectionTrait,
+    name: &str,
+    owner_id: Uuid,
+) -> DomainResult<Organization> {
+    let now = Utc::now();
+    let settings = serde_json::to_value(OrgSettings::default()).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let org = organization::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.to_owned()),
+        widget_key: Set(tokens::public_key("wk")),
+        settings: Set(settings),
+        created_at: Set(now.into()),
+    }
+    .insert(db)
+    .await?;
+    membership::ActiveModel {
+        organization_id: Set(org.id),
+        user_id: Set(owner_id),
+        role: Set(Role::Owner.as_str().to_owned()),
+        created_at: Set(now.into()),
+    }
+    .insert(db)
+    .await?;
+    Ok(org.into())
+}
+
+/// Validates and merges a patch into current settings.
+fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSettings> {
+    fn label(field: &'static str, value: String, max: usize) -> DomainResult<String> {
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            return Err(DomainError::invalid(field, "must not be empty"));
+        }
+        if value.chars().count() > max {
+            return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
+        }
+        Ok(value)
+    }
+    if let Some(v) = p.ai_only_mode {
+        s.ai_only_mode = v;
+    }
+    if let Some(v) = p.require_contact {
+        s.require_contact = v;
+    }
+    if let Some(v) = p.show_escalation_cta {
+        s.show_escalation_cta = v;
+    }
+    if let Some(list) = p.escalation_recipients {
+        s.escalation_recipients = recipients(&list)?;
+    }
+    if let Some(v) = p.confirmation_message {
+        s.confirmation_message = label("confirmation_message", v, 500)?;
+    }
+    if let Some(v) = p.positive_feedback_label {
+        s.positive_feedback_label = label("positive_feedback_label", v, 80)?;
+    }
+    if let Some(v) = p.request_help_label {
+        s.request_help_label = label("request_help_label", v, 80)?;
+    }
+    if let Some(v) = p.greeting {
+        s.greeting = label("greeting", v, 500)?;
+    }
+    if let Some(v) = p.company_name {
+        let v = v.trim().to_owned();
+        s.company_name = if v.is_empty() { v } else { validation::name("company_name", &v)? };
+    }
+    if let Some(v) = p.primary_color {
+        s.primary_color = color(&v)?;
+    }
+    if let Some(v) = p.position {
+        let v = v.trim().to_ascii_lowercase();
+        if v != "bottom-right" && v != "bottom-left" {
+            return Err(DomainError::invalid("position", "must be bottom-right or bottom-left"));
+        }
+        s.position = v;
+    }
+    Ok(s)
+}
+
+/// Normalises alert recipients: valid addresses only, deduplicated case-insensitively, ≤ 10.
+pub fn recipients(list: &[String]) -> DomainResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in list {
+        let email = validation::email("escalation_recipients", raw)?;
+        if !out.contains(&email) {
+            out.push(email);
+        }
+    }
+    if out.len() > MAX_ESCALATION_RECIPIENTS {
+        return Err(DomainError::invalid(
+            "escalation_recipients",
+            format!("at most {MAX_ESCALATION_RECIPIENTS} recipients (the owner is always notified on top)"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Accepts `#rgb` or `#rrggbb` (any case) and stores `#rrggbb` lower-case.
+fn color(raw: &str) -> DomainResult<String> {
+    let v = raw.trim().to_ascii_lowercase();
+    let hex = v.strip_prefix('#').unwrap_or("");
+    let ok = (hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit());
+    if !ok {
+        return Err(DomainError::invalid("primary_color", "must be a colour like #3b82f6"));
+    }
+    Ok(if hex.len() == 3 { format!("#{}", hex.chars().flat_map(|c| [c, c]).collect::<String>()) } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_deduplicated_case_insensitively() {
+        let list = recipients(&["A@x.com".into(), "a@X.com".into(), "b@y.org".into()]).expect("valid");
+        assert_eq!(list, vec!["a@x.com".to_owned(), "b@y.org".to_owned()]);
+    }
+
+    #[test]
+    fn eleven_recipients_are_refused_and_so_is_a_bad_one() {
+        let eleven: Vec<String> = (0..11).map(|i| format!("p{i}@example.com")).collect();
+        assert!(matches!(recipients(&eleven), Err(DomainError::Invalid { field: "escalation_recipients", .. })));
+        assert!(recipients(&["not-an-address".into()]).is_err());
+    }
+
+    #[test]
+    fn a_bad_field_leaves_settings_unchanged() {
+        let before = OrgSettings::default();
+        let patch =
+            OrgSettingsPatch { ai_only_mode: Some(true), primary_color: Some("blue".into()), ..Default::default() };
+        assert!(apply_patch(before.clone(), patch).is_err());
+        let ok = apply_patch(before, OrgSettingsPatch { primary_color: Some("#ABC".into()), ..Default::default() });
+        assert_eq!(ok.expect("valid").primary_color, "#aabbcc");
+    }
+
+    #[test]
+    fn settings_saved_by_older_versions_take_defaults() {
+        let s: OrgSettings = serde_json::from_value(serde_json::json!({"ai_only_mode": true})).expect("parses");
+        assert!(s.ai_only_mode);
+        assert_eq!(s.position, "bottom-right");
+    }
+}

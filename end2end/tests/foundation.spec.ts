@@ -1,0 +1,97 @@
+import { expect, test } from "@playwright/test";
+
+import { LoginPage, PASSWORD, SignupPage, TeamPage, uniqueEmail } from "./fixtures/pages";
+
+test("sign up lands on the dashboard; an invited agent cannot reach the team page or its API", async ({ page, browser }) => {
+  const ownerEmail = uniqueEmail("owner");
+  const signup = new SignupPage(page);
+  await signup.goto();
+  await signup.signUp("Olivia Owner", ownerEmail, PASSWORD, "Olivia's Shop");
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole("heading", { name: "Olivia's Shop" })).toBeVisible();
+  await expect(page.locator(".widget-key")).toHaveText(/^wk_/);
+
+  const team = new TeamPage(page);
+  await team.goto();
+  await expect(page.getByRole("heading", { name: /Team of Olivia's Shop/ })).toBeVisible();
+  const agentEmail = uniqueEmail("agent");
+  const invitePath = await team.invite(agentEmail, "agent");
+  await expect(page.locator(".invites")).toContainText(agentEmail);
+
+  // The agent, in a browser of their own, accepts by creating an account on the invite page.
+  const agentContext = await browser.newContext();
+  const agentPage = await agentContext.newPage();
+  await agentPage.goto(invitePath);
+  await expect(agentPage.getByRole("heading", { name: "Join Olivia's Shop" })).toBeVisible();
+  await agentPage.getByLabel("Your name").fill("Andy Agent");
+  await agentPage.getByLabel("Password").fill(PASSWORD);
+  await agentPage.getByRole("button", { name: "Create account and join" }).click();
+  await expect(agentPage).toHaveURL(/\/dashboard$/);
+  await expect(agentPage.getByRole("heading", { name: "Olivia's Shop" })).toBeVisible();
+  await expect(agentPage.locator(".role").first()).toHaveText("agent");
+  await expect(agentPage.getByRole("link", { name: "Team" })).toHaveCount(0);
+
+  await agentPage.goto("/dashboard/team");
+  await expect(agentPage.getByRole("alert")).toContainText("Only owners and admins");
+
+  const me = await (await agentPage.request.get("/api/v1/me")).json();
+  const orgId = me.memberships[0].organization.id;
+  const members = await agentPage.request.get(`/api/v1/orgs/${orgId}/members`);
+  expect(members.status()).toBe(403);
+  const invite = await agentPage.request.post(`/api/v1/orgs/${orgId}/invites`, { data: { email: uniqueEmail("x"), role: "agent" } });
+  expect(invite.status()).toBe(403);
+
+  // The owner now sees the agent in the team and can promote them.
+  await page.reload();
+  const row = page.locator(`tr[data-email="${agentEmail}"]`);
+  await expect(row).toContainText("Andy Agent");
+  await row.getByLabel(`Role of ${agentEmail}`).selectOption("admin");
+  await row.getByRole("button", { name: "Change role" }).click();
+  await expect(page.locator(`tr[data-email="${agentEmail}"] select`)).toHaveValue("admin");
+  await agentContext.close();
+});
+
+test("signing out revokes the session; the dashboard then asks to sign in @nojs", async ({ page }) => {
+  const email = uniqueEmail("signout");
+  const signup = new SignupPage(page);
+  await signup.goto();
+  await signup.signUp("Sam", email, PASSWORD, "Sam's Org");
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto("/dashboard");
+  await expect(page).toHaveURL(/\/login/);
+  const me = await page.request.get("/api/v1/me");
+  expect(me.status()).toBe(401);
+});
+
+test("a wrong password shows a form error, the right one signs in, the switcher changes organisation @nojs", async ({ page }) => {
+  const email = uniqueEmail("login");
+  const api = await page.request.post("/api/v1/auth/signup", {
+    data: { email, password: PASSWORD, name: "Lee", organization_name: "First Org" },
+  });
+  expect(api.status()).toBe(201);
+  const { token } = await api.json();
+  const second = await page.request.post("/api/v1/orgs", { data: { name: "Second Org" }, headers: { Authorization: `Bearer ${token}` } });
+  expect(second.status()).toBe(201);
+
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.signIn(email, "not the password");
+  await expect(page.getByRole("alert")).toContainText("invalid email or password");
+  await login.signIn(email, PASSWORD);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole("heading", { name: "First Org" })).toBeVisible();
+
+  await page.locator(".org-switcher summary").click();
+  await page.getByRole("button", { name: /Second Org/ }).click();
+  await expect(page.getByRole("heading", { name: "Second Org" })).toBeVisible();
+});
+
+test("sign-up refuses a common password with a message beside the form @nojs", async ({ page }) => {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  await signup.signUp("Weak", uniqueEmail("weak"), "password123", "Weak Org");
+  await expect(page.getByRole("alert")).toContainText("too common");
+  await expect(page).toHaveURL(/\/signup/);
+});

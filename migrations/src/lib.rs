@@ -1,0 +1,36 @@
+//! Schema migrations, applied by the server at start-up before it answers `/healthz`.
+//!
+//! Migrations are plain SQL so the schema reads exactly as Postgres sees it (check constraints,
+//! partial indexes, pgvector types); they never import entities, so old migrations keep compiling
+//! when entities change.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_080000_enable_vector;
+mod m20261121_080100_create_users;
+mod m20261121_080200_create_organizations;
+mod m20261121_080300_create_memberships;
+mod m20261121_080400_create_invites;
+mod m20261121_080500_create_sessions;
+
+/// Every migration, in the order they run.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_080000_enable_vector::Migration),
+            Box::new(m20261121_080100_create_users::Migration),
+            Box::new(m20261121_080200_create_organizations::Migration),
+            Box::new(m20261121_080300_create_memberships::Migration),
+            Box::new(m20261121_080400_create_invites::Migration),
+            Box::new(m20261121_080500_create_sessions::Migration),
+        ]
+    }
+}
+
+/// Runs a block of SQL statements; the helper every migration here uses.
+pub(crate) async fn run_sql(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    manager.get_connection().execute_unprepared(sql).await.map(|_| ())
+}

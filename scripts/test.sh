@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Every check `make test` runs, in order of cost. `scripts/test.sh [lint|unit|e2e]` runs one stage.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$root/.tools/bin:$root/.tools/node/node_modules/.bin:$PATH"
+stage=${1:-all}
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+lint() {
+  step "cargo fmt --check"
+  cargo fmt --all --check
+  step "clippy (server side: ssr)"
+  cargo clippy -q -p domain -p migrations -p server -p app --features app/ssr --all-targets -- -D warnings
+  step "clippy (browser side: hydrate and widget on wasm32)"
+  cargo clippy -q -p frontend -p widget-wasm --target wasm32-unknown-unknown -- -D warnings
+}
+
+unit() {
+  step "unit and integration tests (real Postgres + pgvector)"
+  cargo test -p domain -p migrations -p server -p app -p widget-wasm --features app/ssr
+}
+
+e2e() {
+  step "release build for the end-to-end tests"
+  cargo leptos build --release
+  local data port log pid
+  data=$(mktemp -d /tmp/iterochat-e2e-XXXXXX)
+  chmod 755 "$data"
+  port=${E2E_PORT:-3137}
+  log="$data/server.log"
+  step "starting the server on 127.0.0.1:$port (data in $data)"
+  ITEROCHAT_DATA_DIR="$data" ITEROCHAT_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD LEPTOS_SITE_ROOT=target/site \
+    LEPTOS_OUTPUT_NAME=iterochat ./target/release/iterochat >"$log" 2>&1 &
+  pid=$!
+  trap 'kill -TERM '"$pid"' 2>/dev/null || true; wait '"$pid"' 2>/dev/null || true' EXIT
+  for _ in $(seq 1 120); do
+    if curl -fs "http://127.0.0.1:$port/healthz" >/dev/null; then break; fi
+    if ! kill -0 "$pid" 2>/dev/null; then cat "$log"; echo "server died" >&2; exit 1; fi
+    sleep 0.5
+  done
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$log"; echo "server never became healthy" >&2; exit 1; }
+  step "end-to-end tests (Playwright + Debian Chromium)"
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test); then
+    echo "--- server log ---"; tail -n 80 "$log"; exit 1
+  fi
+  kill -TERM "$pid"; wait "$pid" || true
+  trap - EXIT
+  rm -rf "$data"
+}
+
+case "$stage" in
+  lint) lint ;;
+  unit) unit ;;
+  e2e) e2e ;;
+  all) lint; unit; e2e ;;
+  *) echo "usage: scripts/test.sh [lint|unit|e2e]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,36 @@
+//! The REST API under `/api/v1` (CONTRACTS.md). Handlers are thin: parse, authenticate, call one
+//! `domain` service, map the result. Response shapes are the shared DTOs in `app::dto`.
+
+mod auth;
+pub mod error;
+pub mod extract;
+mod orgs;
+mod team;
+
+use axum::Router;
+use axum::routing::{get, patch, post};
+
+use crate::state::AppState;
+
+/// Every `/api/v1` route; unknown paths get a JSON 404.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/signup", post(auth::signup))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/orgs", post(orgs::create))
+        .route("/orgs/{org_id}", get(orgs::show))
+        .route("/orgs/{org_id}/settings", patch(orgs::update_settings))
+        .route("/orgs/{org_id}/invites", post(team::invite).get(team::pending_invites))
+        .route("/orgs/{org_id}/invites/{invite_id}", axum::routing::delete(team::revoke_invite))
+        .route("/invites/{token}", get(team::preview_invite))
+        .route("/invites/{token}/accept", post(team::accept_invite))
+        .route("/orgs/{org_id}/members", get(team::members))
+        .route("/orgs/{org_id}/members/{user_id}", patch(team::change_role).delete(team::remove_member))
+        .fallback(not_found)
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::Domain(domain::DomainError::NotFound("route"))
+}

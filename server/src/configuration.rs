@@ -1,0 +1,179 @@
+//! Typed settings, loaded once at start-up: defaults → optional TOML file → environment.
+//!
+//! The file is `ITEROCHAT_CONFIG` if set, else `./iterochat.toml` if it exists. Environment
+//! variables (CONTRACTS.md) win over both. Bad values fail at boot with a message naming the
+//! variable to fix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Everything the server can be told. Secrets are `SecretString` so they never reach a log.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Listen address (`ITEROCHAT_ADDR`); port 0 picks a free port (tests).
+    pub addr: SocketAddr,
+    /// Embedded Postgres data, model cache, mail outbox (`ITEROCHAT_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Use this Postgres (with pgvector) instead of the embedded one (`DATABASE_URL`).
+    pub database_url: Option<SecretString>,
+    /// The relocatable Postgres 18 + pgvector install that `make` puts in `.tools/postgres`
+    /// (`ITEROCHAT_POSTGRES_DIR`); only used without `DATABASE_URL`.
+    pub postgres_dir: PathBuf,
+    /// Folder with all-MiniLM-L6-v2 weights (`ITEROCHAT_MODEL_DIR`).
+    pub model_dir: PathBuf,
+    /// Key for an OpenAI-compatible server (`OPENAI_API_KEY`); unset → local AI.
+    pub openai_api_key: Option<SecretString>,
+    /// Base URL of that server (`OPENAI_BASE_URL`).
+    pub openai_base_url: Option<String>,
+    /// Chat model name on that server (`ITEROCHAT_CHAT_MODEL`).
+    pub chat_model: Option<String>,
+    /// Embedding model name on that server (`ITEROCHAT_EMBEDDING_MODEL`).
+    pub embedding_model: Option<String>,
+    /// Public URL of the dashboard, used in links sent by mail (`ITEROCHAT_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// Mark the session cookie `Secure` (`ITEROCHAT_SECURE_COOKIES`); on behind HTTPS.
+    pub secure_cookies: bool,
+    /// Create the demo organisation and login at start-up (`ITEROCHAT_SEED_DEMO`); `make run` sets it.
+    pub seed_demo: bool,
+    /// Largest request body accepted by the API, in bytes (`ITEROCHAT_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("./.data"),
+            database_url: None,
+            postgres_dir: PathBuf::from("./.tools/postgres"),
+            model_dir: PathBuf::from("./.tools/models/all-MiniLM-L6-v2"),
+            openai_api_key: None,
+            openai_base_url: None,
+            chat_model: None,
+            embedding_model: None,
+            public_url: None,
+            secure_cookies: false,
+            seed_demo: false,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads settings from the file (if any) and the process environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var_os("ITEROCHAT_CONFIG").map(PathBuf::from);
+        let file = match &path {
+            Some(p) => {
+                Some(std::fs::read_to_string(p).with_context(|| format!("reading ITEROCHAT_CONFIG={}", p.display()))?)
+            }
+            None => std::fs::read_to_string("iterochat.toml").ok(),
+        };
+        let base = match file {
+            Some(text) => {
+                toml::from_str(&text).context("parsing the settings file (iterochat.toml / ITEROCHAT_CONFIG)")?
+            }
+            None => Settings::default(),
+        };
+        base.with_env(|key| std::env::var(key).ok())
+    }
+
+    /// Applies environment overrides from `lookup` (the process env in production, a map in tests).
+    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("ITEROCHAT_ADDR") {
+            self.addr =
+                v.parse().with_context(|| format!("ITEROCHAT_ADDR={v:?} is not an address like 127.0.0.1:3000"))?;
+        }
+        if let Some(v) = get("ITEROCHAT_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                bail!("DATABASE_URL must be a postgres:// URL (Iterochat needs Postgres with pgvector)");
+            }
+            self.database_url = Some(v.into());
+        }
+        if let Some(v) = get("ITEROCHAT_POSTGRES_DIR") {
+            self.postgres_dir = v.into();
+        }
+        if let Some(v) = get("ITEROCHAT_MODEL_DIR") {
+            self.model_dir = v.into();
+        }
+        if let Some(v) = get("OPENAI_API_KEY") {
+            self.openai_api_key = Some(v.into());
+        }
+        if let Some(v) = get("OPENAI_BASE_URL") {
+            self.openai_base_url = Some(v);
+        }
+        if let Some(v) = get("ITEROCHAT_CHAT_MODEL") {
+            self.chat_model = Some(v);
+        }
+        if let Some(v) = get("ITEROCHAT_EMBEDDING_MODEL") {
+            self.embedding_model = Some(v);
+        }
+        if let Some(v) = get("ITEROCHAT_PUBLIC_URL") {
+            self.public_url = Some(v.trim_end_matches('/').to_owned());
+        }
+        if let Some(v) = get("ITEROCHAT_SECURE_COOKIES") {
+            self.secure_cookies = parse_bool("ITEROCHAT_SECURE_COOKIES", &v)?;
+        }
+        if let Some(v) = get("ITEROCHAT_SEED_DEMO") {
+            self.seed_demo = parse_bool("ITEROCHAT_SEED_DEMO", &v)?;
+        }
+        if let Some(v) = get("ITEROCHAT_MAX_BODY_BYTES") {
+            self.max_body_bytes =
+                v.parse().with_context(|| format!("ITEROCHAT_MAX_BODY_BYTES={v:?} is not a byte count"))?;
+        }
+        Ok(self)
+    }
+
+    /// The URL mails and printed messages link to.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> anyhow::Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{key}={value:?} must be true or false"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret as _;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let s = Settings::default()
+            .with_env(env(&[("ITEROCHAT_ADDR", "0.0.0.0:8080"), ("DATABASE_URL", "postgres://u@h/db")]))
+            .expect("valid");
+        assert_eq!(s.addr.port(), 8080);
+        assert_eq!(s.database_url.as_ref().map(|u| u.expose_secret().to_owned()).as_deref(), Some("postgres://u@h/db"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_to_fix() {
+        let err = Settings::default().with_env(env(&[("ITEROCHAT_ADDR", "nonsense")])).expect_err("invalid");
+        assert!(err.to_string().contains("ITEROCHAT_ADDR"));
+        let err = Settings::default().with_env(env(&[("DATABASE_URL", "mysql://x")])).expect_err("invalid");
+        assert!(err.to_string().contains("DATABASE_URL"));
+    }
+}

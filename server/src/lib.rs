@@ -1,0 +1,8 @@
+//! The `iterochat` server as a library, so integration tests run the real application.
+
+pub mod api;
+pub mod configuration;
+pub mod embedded_postgres;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,70 @@
+//! `iterochat`: the whole server in one binary. See the README for configuration.
+
+use anyhow::Context;
+use secrecy::ExposeSecret as _;
+use server::configuration::Settings;
+use server::embedded_postgres::EmbeddedPostgres;
+use server::startup::{Application, ensure_database};
+use server::telemetry;
+
+fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let settings = Settings::load()?;
+    // Started on the main thread, which lives until exit: the kernel stops Postgres if it dies.
+    let embedded = match &settings.database_url {
+        Some(_) => None,
+        None => Some(EmbeddedPostgres::start(&settings.data_dir, &settings.postgres_dir, &[])?),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let result = runtime.block_on(serve(settings, embedded.as_ref()));
+    drop(runtime); // closes the pool before Postgres stops
+    if let Some(pg) = embedded {
+        pg.stop()?;
+    }
+    result
+}
+
+async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyhow::Result<()> {
+    let url = match (&settings.database_url, embedded) {
+        (Some(url), _) => {
+            tracing::info!("using the Postgres at DATABASE_URL");
+            url.expose_secret().to_owned()
+        }
+        (None, Some(pg)) => {
+            ensure_database(&pg.url("postgres"), "iterochat").await?;
+            pg.url("iterochat")
+        }
+        (None, None) => unreachable!("main starts the embedded Postgres when DATABASE_URL is unset"),
+    };
+    let seed = settings.seed_demo;
+    let app = Application::build(settings.clone(), &url).await?;
+    let base = settings.public_url(std::net::SocketAddr::from((settings.addr.ip(), app.port())));
+    if seed {
+        let demo = app.services().seed_demo().await.context("seeding the demo organisation")?;
+        println!("\n  Iterochat is running.\n");
+        println!("  Dashboard:  {base}/login");
+        println!("  Login:      {}  /  {}", demo.email, demo.password);
+        println!("  Org:        {} (widget key {})\n", demo.organization_name, demo.widget_key);
+    } else {
+        println!("Iterochat listening on {base}");
+    }
+    app.run_until_stopped(shutdown_signal()).await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

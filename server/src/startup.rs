@@ -1,0 +1,136 @@
+//! Building the application: database, migrations, router, listener.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use app::{App, shell};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::api;
+use crate::configuration::Settings;
+use crate::state::AppState;
+
+/// A bound, ready-to-serve application. Binding happens in [`Application::build`], so the port
+/// is known (tests bind port 0) before serving starts.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    services: domain::Services,
+}
+
+impl Application {
+    /// Connects to `database_url`, runs migrations, builds the router and binds the listener.
+    pub async fn build(settings: Settings, database_url: &str) -> anyhow::Result<Self> {
+        let db = connect(database_url).await?;
+        ensure_pgvector(&db).await?;
+        Migrator::up(&db, None).await.context("running database migrations")?;
+        let services = domain::Services::new(db);
+
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("binding {} (set ITEROCHAT_ADDR to another address)", settings.addr))?;
+        let mut leptos_options =
+            leptos::config::get_configuration(None).context("reading the Leptos site configuration")?.leptos_options;
+        leptos_options.site_addr = listener.local_addr()?;
+        leptos_options.output_name = "iterochat".into();
+        let state = AppState { leptos_options, services: services.clone(), settings: Arc::new(settings) };
+        Ok(Self { listener, router: router(state), services })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The domain services (tests use them to arrange data).
+    pub fn services(&self) -> &domain::Services {
+        &self.services
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// The full router: health, REST API, Leptos pages and server fns, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context =
+        app::ssr::ServerContext { services: state.services.clone(), secure_cookies: state.settings.secure_cookies };
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, api::error::ApiError> {
+    state.services.db.execute_unprepared("SELECT 1").await.map_err(|e| api::error::ApiError::Domain(e.into()))?;
+    Ok(axum::Json(serde_json::json!({ "status": "ok" })))
+}
+
+async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(20)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    Database::connect(options).await.context("connecting to Postgres (check DATABASE_URL)")
+}
+
+async fn ensure_pgvector(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM pg_available_extensions WHERE name = 'vector'",
+        ))
+        .await?;
+    let available: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    if available == 0 {
+        bail!(
+            "this Postgres has no pgvector extension; install pgvector (for example your distribution's \
+             postgresql-NN-pgvector package) or unset DATABASE_URL to use the embedded Postgres"
+        );
+    }
+    Ok(())
+}
+
+/// Creates database `name` on the server at `admin_url` if it does not exist yet.
+pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    let db = connect(admin_url).await?;
+    let exists = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT 1 AS one FROM pg_database WHERE datname = $1",
+            [name.into()],
+        ))
+        .await?
+        .is_some();
+    if !exists {
+        db.execute_unprepared(&format!("CREATE DATABASE \"{}\"", name.replace('"', ""))).await?;
+    }
+    db.close().await?;
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! Shared state handed to every handler and, as Leptos context, to every server fn.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::configuration::Settings;
+
+/// Cheap to clone: every field is reference-counted.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Site root, output name and addresses for SSR and static files.
+    pub leptos_options: LeptosOptions,
+    /// Domain services (database pool inside).
+    pub services: domain::Services,
+    /// The settings the server booted with.
+    pub settings: Arc<Settings>,
+}

@@ -1,0 +1,35 @@
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn healthz_answers_ok_once_migrations_ran() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/healthz", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+}
+
+#[tokio::test]
+async fn unknown_api_routes_are_json_404s() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/api/v1/does-not-exist", None).await;
+    assert_eq!(status, 404);
+    assert!(body["error"].as_str().is_some_and(|m| m.contains("not found")), "{body}");
+}
+
+#[tokio::test]
+async fn the_pgvector_extension_is_installed_by_the_first_migration() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn().await;
+    let row = app
+        .services
+        .db
+        .query_one_raw(Statement::from_string(
+            app.services.db.get_database_backend(),
+            "SELECT '[1,2,3]'::vector <=> '[1,2,4]'::vector AS d",
+        ))
+        .await
+        .expect("vector query")
+        .expect("a row");
+    let distance: f64 = row.try_get("", "d").expect("distance");
+    assert!(distance > 0.0 && distance < 0.1, "cosine distance {distance}");
+}

@@ -1,0 +1,261 @@
+//! `TestApp`: the real application on port 0 with its own database cloned from a migrated
+//! template, plus typed helpers for the REST API.
+//!
+//! Postgres: `DATABASE_URL` (any server with pgvector) if set, else one embedded cluster per test
+//! binary under `target/test-pg`, started on a thread that lives as long as the process (the
+//! kernel stops Postgres when the test process exits). Leftover test databases are swept once
+//! per run; each test's database is dropped `WITH (FORCE)` when its `TestApp` drops.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use migrations::{Migrator, MigratorTrait};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::{Value, json};
+use server::configuration::Settings;
+use server::embedded_postgres::EmbeddedPostgres;
+use server::startup::Application;
+use uuid::Uuid;
+
+const TEMPLATE: &str = "iterochat_test_template";
+
+/// Where the shared cluster lives and how to reach it.
+struct Cluster {
+    /// URL of the maintenance database (`postgres`), ending right before the database name.
+    base: String,
+    query: String,
+}
+
+impl Cluster {
+    fn url(&self, db: &str) -> String {
+        format!("{}{db}{}", self.base, self.query)
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The Postgres install the embedded cluster runs from.
+pub fn postgres_install() -> PathBuf {
+    std::env::var_os("ITEROCHAT_POSTGRES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/postgres"))
+}
+
+fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            let parsed = reqwest::Url::parse(&url).expect("DATABASE_URL is a URL");
+            let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
+            let mut base = parsed.clone();
+            base.set_query(None);
+            base.set_path("/");
+            return Cluster { base: base.to_string(), query };
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        // This thread never ends, so PR_SET_PDEATHSIG fires only when the process exits.
+        std::thread::spawn(move || {
+            let dir = workspace_root().join("target/test-pg");
+            let started = EmbeddedPostgres::start(
+                &dir,
+                &postgres_install(),
+                &[("fsync", "off"), ("synchronous_commit", "off"), ("full_page_writes", "off")],
+            );
+            match started {
+                Ok(pg) => {
+                    let url = pg.url("postgres");
+                    tx.send(Ok(url)).ok();
+                    let _keep = pg;
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    tx.send(Err(format!("{e:#}"))).ok();
+                }
+            }
+        });
+        let url = rx.recv().expect("postgres thread").unwrap_or_else(|e| panic!("starting the test Postgres: {e}"));
+        // postgres://postgres@localhost/postgres?host=<socket dir>&port=5432
+        let (user, rest) = url.split_once("@localhost/").expect("embedded url shape");
+        let (_db, query) = rest.split_once('?').expect("embedded url has a query");
+        Cluster { base: format!("{user}@localhost/"), query: format!("?{query}") }
+    })
+}
+
+/// Builds the migrated template once per test process and sweeps leftovers of earlier runs.
+async fn template() -> &'static str {
+    static READY: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    READY
+        .get_or_init(|| async {
+            let admin = Database::connect(cluster().url("postgres")).await.expect("connect to postgres");
+            let leftovers = admin
+                .query_all_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%' OR datname = '{TEMPLATE}'"),
+                ))
+                .await
+                .expect("list databases");
+            for row in leftovers {
+                let name: String = row.try_get("", "datname").expect("datname");
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .expect("drop");
+            }
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{TEMPLATE}\"")).await.expect("create template");
+            let db = Database::connect(cluster().url(TEMPLATE)).await.expect("connect to template");
+            Migrator::up(&db, None).await.expect("migrate template");
+            db.close().await.expect("close template");
+            admin.close().await.ok();
+        })
+        .await;
+    TEMPLATE
+}
+
+/// A database of its own, cloned from the template; dropped with the guard.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn create() -> Self {
+        let template = template().await;
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let admin = Database::connect(cluster().url("postgres")).await.expect("connect");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\" STRATEGY FILE_COPY"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = cluster().url(&name);
+        Self { name, url }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let url = cluster().url("postgres");
+        // A fresh runtime on its own thread: Drop cannot await, and the test's runtime may be gone.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(url).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The running application and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub services: domain::Services,
+    /// Dropped with the app, which drops the test's database.
+    _db: TestDb,
+}
+
+/// A signed-up person: their token, ids and first organisation.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub token: String,
+    pub user_id: String,
+    pub email: String,
+    pub org_id: String,
+}
+
+impl TestApp {
+    /// Starts the real application on a free port with a fresh database.
+    pub async fn spawn() -> Self {
+        server::telemetry::init();
+        let db = TestDb::create().await;
+        let settings = Settings { addr: "127.0.0.1:0".parse().expect("addr"), ..Settings::default() };
+        let app = Application::build(settings, &db.url).await.expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let services = app.services().clone();
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { address, client, services, _db: db }
+    }
+
+    /// Sends `body` (if any) as JSON with an optional bearer token; returns status and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Signs up `email` with a fresh organisation named after them.
+    pub async fn signup(&self, email: &str) -> Account {
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({"email": email, "password": "correct horse battery", "name": "Test Person", "organization_name": format!("Org of {email}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "signup failed: {body}");
+        Account {
+            token: body["token"].as_str().expect("token").to_owned(),
+            user_id: body["user"]["id"].as_str().expect("user id").to_owned(),
+            email: email.to_owned(),
+            org_id: body["organization"]["id"].as_str().expect("org id").to_owned(),
+        }
+    }
+
+    /// Invites `email` into `org_id` as `role` (by `inviter`) and has them sign up and accept.
+    pub async fn add_member(&self, inviter: &Account, org_id: &str, email: &str, role: &str) -> Account {
+        let (status, invite) = self
+            .post(
+                &format!("/api/v1/orgs/{org_id}/invites"),
+                Some(&inviter.token),
+                json!({"email": email, "role": role}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "invite failed: {invite}");
+        let mut person = self.signup(email).await;
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/invites/{}/accept", invite["token"].as_str().expect("token")),
+                Some(&person.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "accept failed: {body}");
+        person.org_id = org_id.to_owned();
+        person
+    }
+}

@@ -1,0 +1,154 @@
+//! The embedded Postgres lifecycle, through the real `iterochat` binary.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::postgres_install;
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+fn data_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("iterochat-lifecycle-").tempdir().expect("tempdir");
+    // The unprivileged postgres user (when tests run as root) must be able to reach it.
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    dir
+}
+
+fn command(data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_iterochat"));
+    cmd.env_remove("DATABASE_URL")
+        .env("ITEROCHAT_DATA_DIR", data)
+        .env("ITEROCHAT_ADDR", "127.0.0.1:0")
+        .env("ITEROCHAT_POSTGRES_DIR", postgres_install())
+        .env("LEPTOS_OUTPUT_NAME", "iterochat")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts the binary and waits for its "listening on" line.
+fn start(data: &Path) -> Server {
+    let mut child = command(data).spawn().expect("spawn iterochat");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("Iterochat listening on ") {
+                let _ = tx.send(url.trim().to_owned());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(url) => Server { child, url },
+        Err(_) => {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!("server did not start: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+fn healthy(url: &str) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    rt.block_on(async {
+        reqwest::get(format!("{url}/healthz")).await.map(|r| r.status().is_success()).unwrap_or(false)
+    })
+}
+
+/// The postmaster's pid from the (possibly relocated) data directory.
+fn postmaster_pid(data: &Path) -> i32 {
+    let pgdata: PathBuf = std::fs::read_link(data.join("pg")).unwrap_or_else(|_| data.join("pg"));
+    let text = std::fs::read_to_string(pgdata.join("postmaster.pid")).expect("postmaster.pid while running");
+    text.lines().next().and_then(|l| l.trim().parse().ok()).expect("pid")
+}
+
+fn alive(pid: i32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| !c.is_empty())
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.split_whitespace().nth(2) == Some("Z"))
+}
+
+fn wait_gone(pid: i32, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if !alive(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: plain kill(2) on our own child.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
+#[test]
+fn sigterm_stops_the_server_and_its_postgres() {
+    let data = data_dir();
+    let mut server = start(data.path());
+    assert!(healthy(&server.url));
+    let pg = postmaster_pid(data.path());
+    assert!(alive(pg));
+
+    signal(&server.child, libc::SIGTERM);
+    let status = server.child.wait().expect("wait");
+    assert!(status.success(), "graceful exit, got {status}");
+    assert!(wait_gone(pg, Duration::from_secs(5)), "no orphan postgres after the server exits");
+}
+
+#[test]
+fn a_killed_server_takes_postgres_down_and_the_next_start_recovers() {
+    let data = data_dir();
+    let mut server = start(data.path());
+    let pg = postmaster_pid(data.path());
+    signal(&server.child, libc::SIGKILL);
+    server.child.wait().expect("wait");
+    assert!(wait_gone(pg, Duration::from_secs(30)), "the kernel's parent-death signal stopped postgres");
+
+    let mut again = start(data.path());
+    assert!(healthy(&again.url), "restart after a killed server works");
+    signal(&again.child, libc::SIGTERM);
+    again.child.wait().expect("wait");
+}
+
+#[test]
+fn a_stale_pid_file_after_a_hard_crash_is_recovered() {
+    let data = data_dir();
+    let mut server = start(data.path());
+    let pg = postmaster_pid(data.path());
+    // Both die at once, as in a power cut: postmaster.pid stays behind.
+    // SAFETY: kill(2) on the postgres we started.
+    unsafe {
+        libc::kill(pg, libc::SIGKILL);
+    }
+    signal(&server.child, libc::SIGKILL);
+    server.child.wait().expect("wait");
+    assert!(wait_gone(pg, Duration::from_secs(10)));
+
+    let mut again = start(data.path());
+    assert!(healthy(&again.url), "restart with a stale postmaster.pid works");
+    signal(&again.child, libc::SIGTERM);
+    assert!(again.child.wait().expect("wait").success());
+}
+
+#[test]
+fn a_second_server_on_the_same_data_dir_fails_clearly() {
+    let data = data_dir();
+    let mut first = start(data.path());
+    let second = command(data.path()).output().expect("run second");
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("already using the data dir"), "stderr: {stderr}");
+    assert!(healthy(&first.url), "the first server is unharmed");
+    signal(&first.child, libc::SIGTERM);
+    first.child.wait().expect("wait");
+}

@@ -1,0 +1,97 @@
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn a_person_can_own_several_organisations_and_read_each() {
+    let app = TestApp::spawn().await;
+    let ann = app.signup("ann@example.com").await;
+    let (status, second) = app.post("/api/v1/orgs", Some(&ann.token), json!({"name": "Second Co"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let second_id = second["id"].as_str().expect("id");
+
+    let (_, me) = app.get("/api/v1/me", Some(&ann.token)).await;
+    let names: Vec<&str> =
+        me["memberships"].as_array().expect("list").iter().filter_map(|m| m["organization"]["name"].as_str()).collect();
+    assert_eq!(names, vec!["Org of ann@example.com", "Second Co"]);
+    assert!(me["memberships"].as_array().expect("list").iter().all(|m| m["role"] == "owner"));
+
+    let (status, org) = app.get(&format!("/api/v1/orgs/{second_id}"), Some(&ann.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(org["name"], "Second Co");
+    assert_eq!(org["settings"]["ai_only_mode"], false);
+    assert_eq!(org["settings"]["position"], "bottom-right");
+    assert!(
+        org["widget_key"]
+            .as_str()
+            .is_some_and(|k| k != second["widget_key"].as_str().unwrap_or_default() || !k.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn settings_update_partially_and_refuse_bad_fields_without_losing_anything() {
+    let app = TestApp::spawn().await;
+    let ann = app.signup("ann@example.com").await;
+    let path = format!("/api/v1/orgs/{}/settings", ann.org_id);
+
+    let (status, org) = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&ann.token),
+            Some(json!({"ai_only_mode": true, "escalation_recipients": ["A@x.com", "a@X.com", "b@y.org"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{org}");
+    assert_eq!(org["settings"]["ai_only_mode"], true);
+    assert_eq!(org["settings"]["escalation_recipients"], json!(["a@x.com", "b@y.org"]));
+
+    let eleven: Vec<String> = (0..11).map(|i| format!("p{i}@example.com")).collect();
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&ann.token),
+            Some(json!({"escalation_recipients": eleven, "ai_only_mode": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app.call(Method::PATCH, &path, Some(&ann.token), Some(json!({"primary_color": "blue"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app.call(Method::PATCH, &path, Some(&ann.token), Some(json!({"no_such_setting": 1}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", ann.org_id), Some(&ann.token)).await;
+    assert_eq!(org["settings"]["ai_only_mode"], true, "the refused update changed nothing");
+    assert_eq!(org["settings"]["escalation_recipients"], json!(["a@x.com", "b@y.org"]));
+}
+
+#[tokio::test]
+async fn agents_cannot_change_settings() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let agent = app.add_member(&owner, &owner.org_id, "agent@example.com", "agent").await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", owner.org_id),
+            Some(&agent.token),
+            Some(json!({"ai_only_mode": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&agent.token)).await;
+    assert_eq!(status, StatusCode::OK, "agents may read their organisation");
+    assert_eq!(org["settings"]["ai_only_mode"], false);
+}
+
+#[tokio::test]
+async fn malformed_ids_are_400_and_unknown_ids_404() {
+    let app = TestApp::spawn().await;
+    let ann = app.signup("ann@example.com").await;
+    let (status, body) = app.get("/api/v1/orgs/not-a-uuid", Some(&ann.token)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = app.get(&format!("/api/v1/orgs/{}", uuid::Uuid::new_v4()), Some(&ann.token)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
