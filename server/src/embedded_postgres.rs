@@ -61,8 +61,8 @@ impl EmbeddedPostgres {
         if !pgdata.join("PG_VERSION").exists() {
             initdb(&install, &pgdata, run_as, &data_dir)?;
         }
-        recover_after_crash(&pgdata)?;
         let socket_dir = socket_dir_for(&pgdata, run_as)?;
+        recover_after_crash(&pgdata, &socket_dir)?;
 
         let log_path = data_dir.join("postgres.log");
         let log = OpenOptions::new().create(true).append(true).open(&log_path)?;
@@ -76,7 +76,7 @@ impl EmbeddedPostgres {
             cmd.arg("-c").arg(format!("{key}={value}"));
         }
         cmd.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log).current_dir("/").process_group(0);
-        as_user(&mut cmd, run_as);
+        prepare(&mut cmd, &install, run_as);
         // SAFETY: prctl is async-signal-safe; it only sets a flag on the about-to-exec child.
         unsafe {
             cmd.pre_exec(|| {
@@ -226,7 +226,14 @@ fn run_as_user() -> anyhow::Result<Option<RunAs>> {
     bail!("running as root, and neither a `postgres` nor a `nobody` user exists to run Postgres as; create one")
 }
 
-fn as_user(cmd: &mut Command, run_as: Option<RunAs>) {
+/// Runs a Postgres tool as the right user, finding the install's own shared libraries
+/// (the wheel's `libpq` & co. live in `<install>/lib`).
+fn prepare(cmd: &mut Command, install: &Path, run_as: Option<RunAs>) {
+    let mut paths = vec![install.join("lib")];
+    paths.extend(std::env::var_os("LD_LIBRARY_PATH").iter().flat_map(std::env::split_paths));
+    if let Ok(joined) = std::env::join_paths(paths) {
+        cmd.env("LD_LIBRARY_PATH", joined);
+    }
     if let Some(user) = run_as {
         cmd.uid(user.uid).gid(user.gid);
     }
@@ -322,7 +329,7 @@ fn initdb(install: &Path, pgdata: &Path, run_as: Option<RunAs>, data_dir: &Path)
         "--no-instructions",
     ]);
     cmd.stdin(Stdio::null()).current_dir("/");
-    as_user(&mut cmd, run_as);
+    prepare(&mut cmd, install, run_as);
     let out = cmd.output().with_context(|| format!("running {}", install.join("bin/initdb").display()))?;
     if !out.status.success() {
         // Leave nothing half-made: the next start retries from scratch.
@@ -338,29 +345,44 @@ fn initdb(install: &Path, pgdata: &Path, run_as: Option<RunAs>, data_dir: &Path)
     Ok(())
 }
 
-/// After a crash: stop an orphaned postmaster still serving this data dir, or drop a stale pid
-/// file. We hold the data-dir lock, so no live server owns either.
-fn recover_after_crash(pgdata: &Path) -> anyhow::Result<()> {
+/// After a crash: stop an orphaned postmaster still serving this data dir, or drop the stale
+/// pid and socket lock files. We hold the data-dir lock, so no live server owns either. (Postgres
+/// checks those files with `kill(pid, 0)`, which a not-yet-reaped zombie passes; we look at
+/// `/proc` instead.)
+fn recover_after_crash(pgdata: &Path, socket_dir: &Path) -> anyhow::Result<()> {
     let pid_file = pgdata.join("postmaster.pid");
-    let Ok(contents) = fs::read_to_string(&pid_file) else { return Ok(()) };
-    let pid: i32 = contents.lines().next().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
-    if pid > 0 && is_postgres(pid) {
-        tracing::warn!(pid, "stopping an orphaned postgres left by a crashed server");
-        signal(pid as u32, libc::SIGINT);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while is_postgres(pid) {
-            if Instant::now() > deadline {
-                signal(pid as u32, libc::SIGQUIT);
+    if let Some(pid) = lock_file_pid(&pid_file) {
+        if is_postgres(pid) {
+            tracing::warn!(pid, "stopping an orphaned postgres left by a crashed server");
+            signal(pid as u32, libc::SIGINT);
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while is_postgres(pid) {
+                if Instant::now() > deadline {
+                    signal(pid as u32, libc::SIGQUIT);
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            std::thread::sleep(Duration::from_millis(50));
+        } else {
+            tracing::warn!(pid, "removing a stale postmaster.pid left by a crash");
+            let _ = fs::remove_file(&pid_file);
         }
-    } else {
-        tracing::warn!("removing a stale postmaster.pid left by a crash");
-        let _ = fs::remove_file(&pid_file);
+    }
+    let socket_lock = socket_dir.join(format!(".s.PGSQL.{PORT}.lock"));
+    if lock_file_pid(&socket_lock).is_some_and(|pid| !is_postgres(pid)) {
+        tracing::warn!("removing a stale socket lock left by a crash");
+        let _ = fs::remove_file(&socket_lock);
+        let _ = fs::remove_file(socket_dir.join(format!(".s.PGSQL.{PORT}")));
     }
     Ok(())
 }
 
+/// The pid on the first line of a Postgres lock file.
+fn lock_file_pid(path: &Path) -> Option<i32> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines().next()?.trim().parse().ok().filter(|pid| *pid > 0)
+}
+
+/// A live (not zombie) postgres process?
 fn is_postgres(pid: i32) -> bool {
     fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains("postgres"))
 }
