@@ -44,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::provide_data_epoch();
     view! {
         <Stylesheet id="leptos" href="/pkg/iterochat.css" />
         <Title text="Iterochat" />

@@ -76,7 +76,7 @@ pub fn new_password(raw: &str) -> DomainResult<()> {
     if len > MAX_PASSWORD_LEN {
         return Err(DomainError::invalid("password", format!("must be at most {MAX_PASSWORD_LEN} characters")));
     }
-    if COMMON_PASSWORDS.contains(&raw.to_lowercase().as_str()) || raw.chars().all(|c| Some(c) == raw.chars().next()) {
+    if COMMON_PASSWORDS.contains(&raw.to_lowercase().as_str()) || raw.chars().all(|c| raw.starts_with(c)) {
         return Err(DomainError::invalid("password", "is too common; choose a less guessable one"));
     }
     Ok(())

@@ -2,8 +2,10 @@
 
 mod form_error;
 mod nav;
+mod refresh;
 mod status;
 
 pub use form_error::*;
 pub use nav::*;
+pub use refresh::*;
 pub use status::*;

@@ -11,6 +11,7 @@ use crate::server_fns::orgs::SwitchOrganization;
 pub fn Nav(session: SessionDto) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let switch = ServerAction::<SwitchOrganization>::new();
+    crate::components::refresh_on_success(switch);
     let current_name =
         session.current.as_ref().map(|m| m.organization.name.clone()).unwrap_or_else(|| "No organization".into());
     let current_id = session.current.as_ref().map(|m| m.organization.id);

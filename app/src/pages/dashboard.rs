@@ -2,7 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::components::{FormError, Nav, action_error};
+use crate::components::{FormError, Nav, action_error, data_epoch, refresh_on_success};
 use crate::dto::SessionDto;
 use crate::server_fns::auth::get_session;
 use crate::server_fns::orgs::{CreateOrganization, get_organization};
@@ -11,7 +11,7 @@ use crate::server_fns::orgs::{CreateOrganization, get_organization};
 /// create another organisation.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let session = Resource::new_blocking(|| (), |_| get_session());
+    let session = Resource::new_blocking(data_epoch, |_| get_session());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -28,6 +28,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Overview(session: SessionDto) -> impl IntoView {
     let create = ServerAction::<CreateOrganization>::new();
+    refresh_on_success(create);
     let current = session.current.clone();
     let org = Resource::new_blocking(
         move || current.as_ref().map(|m| m.organization.id),

@@ -4,7 +4,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::components::{FormError, Nav, action_error};
+use crate::components::{FormError, Nav, action_error, data_epoch, refresh_on_success};
 use crate::dto::{SessionDto, TeamPageDto};
 use crate::error::AppError;
 use crate::server_fns::auth::get_session;
@@ -14,7 +14,7 @@ use crate::server_fns::team::{ChangeMemberRole, InviteMember, RemoveMember, Revo
 /// and admins only; agents get a 403 page, and the server fns refuse them too.
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let session = Resource::new_blocking(|| (), |_| get_session());
+    let session = Resource::new_blocking(data_epoch, |_| get_session());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -34,8 +34,11 @@ fn Team(session: SessionDto) -> impl IntoView {
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
+    refresh_on_success(change);
+    refresh_on_success(remove);
+    refresh_on_success(revoke);
     let team = Resource::new_blocking(
-        move || (org_id, change.version().get(), remove.version().get(), revoke.version().get()),
+        move || (org_id, data_epoch()),
         |(org_id, ..)| async move {
             match org_id {
                 Some(id) => get_team(id).await,
@@ -176,6 +179,7 @@ fn TeamView(
 #[component]
 fn InviteForm(org_id: String, roles: Vec<String>) -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
+    refresh_on_success(invite);
     let query = use_query_map();
     let token = move || query.read().get("invite_token").filter(|t| !t.is_empty());
     view! {
