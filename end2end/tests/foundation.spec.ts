@@ -1,11 +1,13 @@
 import { expect, test } from "@playwright/test";
 
-import { LoginPage, PASSWORD, SignupPage, TeamPage, uniqueEmail } from "./fixtures/pages";
+import { LoginPage, PASSWORD, SignupPage, TeamPage, pageErrors, settled, uniqueEmail } from "./fixtures/pages";
 
-test("sign up lands on the dashboard; an invited agent cannot reach the team page or its API", async ({ page, browser }) => {
+test("sign up lands on the dashboard; an invited agent cannot reach the team page or its API", async ({ page, browser, javaScriptEnabled }) => {
+  const errors = pageErrors(page);
   const ownerEmail = uniqueEmail("owner");
   const signup = new SignupPage(page);
   await signup.goto();
+  await settled(page, javaScriptEnabled);
   await signup.signUp("Olivia Owner", ownerEmail, PASSWORD, "Olivia's Shop");
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole("heading", { name: "Olivia's Shop" })).toBeVisible();
@@ -13,6 +15,7 @@ test("sign up lands on the dashboard; an invited agent cannot reach the team pag
 
   const team = new TeamPage(page);
   await team.goto();
+  await settled(page, javaScriptEnabled);
   await expect(page.getByRole("heading", { name: /Team of Olivia's Shop/ })).toBeVisible();
   const agentEmail = uniqueEmail("agent");
   const invitePath = await team.invite(agentEmail, "agent");
@@ -43,12 +46,14 @@ test("sign up lands on the dashboard; an invited agent cannot reach the team pag
 
   // The owner now sees the agent in the team and can promote them.
   await page.reload();
+  await settled(page, javaScriptEnabled);
   const row = page.locator(`tr[data-email="${agentEmail}"]`);
   await expect(row).toContainText("Andy Agent");
   await row.getByLabel(`Role of ${agentEmail}`).selectOption("admin");
   await row.getByRole("button", { name: "Change role" }).click();
   await expect(page.locator(`tr[data-email="${agentEmail}"] select`)).toHaveValue("admin");
   await agentContext.close();
+  expect(errors).toEqual([]);
 });
 
 test("signing out revokes the session; the dashboard then asks to sign in @nojs", async ({ page }) => {
@@ -65,7 +70,7 @@ test("signing out revokes the session; the dashboard then asks to sign in @nojs"
   expect(me.status()).toBe(401);
 });
 
-test("a wrong password shows a form error, the right one signs in, the switcher changes organisation @nojs", async ({ page }) => {
+test("a wrong password shows a form error, the right one signs in, the switcher changes organisation @nojs", async ({ page, javaScriptEnabled }) => {
   const email = uniqueEmail("login");
   const api = await page.request.post("/api/v1/auth/signup", {
     data: { email, password: PASSWORD, name: "Lee", organization_name: "First Org" },
@@ -77,11 +82,13 @@ test("a wrong password shows a form error, the right one signs in, the switcher 
 
   const login = new LoginPage(page);
   await login.goto();
+  await settled(page, javaScriptEnabled);
   await login.signIn(email, "not the password");
   await expect(page.getByRole("alert")).toContainText("invalid email or password");
   await login.signIn(email, PASSWORD);
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole("heading", { name: "First Org" })).toBeVisible();
+  await settled(page, javaScriptEnabled);
 
   await page.locator(".org-switcher summary").click();
   await page.getByRole("button", { name: /Second Org/ }).click();
