@@ -35,7 +35,7 @@ e2e: setup
 
 ## bench: benchmarks, each printing its figures
 bench: setup
-	@echo "No benchmarks yet: the first (ingestion chunks/s, retrieval latency and recall) arrive with the knowledge-base issue."
+	cargo bench -p server --bench knowledge
 
 clean:
 	cargo clean

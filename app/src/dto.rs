@@ -114,13 +114,9 @@ pub struct SessionDto {
     pub memberships: Vec<MembershipDto>,
     /// The selected organisation (cookie), or the first membership; `None` with no memberships.
     pub current: Option<MembershipDto>,
-}
-
-impl SessionDto {
-    /// Whether the selected organisation lets this person manage the team.
-    pub fn can_manage_team(&self) -> bool {
-        self.current.as_ref().is_some_and(|m| m.role == "owner" || m.role == "admin")
-    }
+    /// What the person may do in the selected organisation (decided by `domain`'s role rules).
+    pub can_manage_team: bool,
+    pub can_manage_knowledge: bool,
 }
 
 /// A member row on the team page, with what the viewer may do to it (decided in `domain`).
@@ -141,4 +137,36 @@ pub struct TeamPageDto {
     pub invites: Vec<InviteDto>,
     /// Roles the viewer may invite as.
     pub invitable_roles: Vec<String>,
+}
+
+/// A knowledge-base document (`content` only in detail responses).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentDto {
+    pub id: Uuid,
+    pub title: String,
+    /// `processing`, `ready` or `failed`.
+    pub status: String,
+    /// Passages of the current version (planned while processing).
+    pub chunk_count: i32,
+    /// Passages embedded so far; equals `chunk_count` once ready.
+    pub chunks_done: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub source_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+/// One retrieved passage: what the AI would read for a question.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchHitDto {
+    pub document_id: Uuid,
+    pub title: String,
+    pub heading: String,
+    pub text: String,
+    /// Cosine similarity between question and passage, in [0, 1].
+    pub score: f32,
+    pub source_url: Option<String>,
 }

@@ -16,6 +16,8 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
     /// One form field is wrong; `field` lets the form show the message beside it.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -35,6 +37,7 @@ impl AppError {
             AppError::Unauthorized(_) => S::UNAUTHORIZED,
             AppError::Forbidden(_) => S::FORBIDDEN,
             AppError::Conflict(_) => S::CONFLICT,
+            AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::Internal => S::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => S::BAD_REQUEST,

@@ -19,7 +19,10 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::pages::{AcceptInvitePage, DashboardPage, HomePage, LoginPage, NotFound, SignupPage, TeamPage};
+use crate::pages::{
+    AcceptInvitePage, DashboardPage, DocumentEditorPage, HomePage, KnowledgePage, LoginPage, NotFound, SignupPage,
+    TeamPage,
+};
 
 /// The HTML document around [`App`]; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -55,6 +58,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/team") view=TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/knowledge") view=KnowledgePage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/knowledge/:id") view=DocumentEditorPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -85,6 +85,7 @@ impl From<DomainError> for AppError {
             DomainError::Unauthorized(m) => AppError::Unauthorized(m.into()),
             DomainError::Forbidden(m) => AppError::Forbidden(m),
             DomainError::Conflict(m) => AppError::Conflict(m),
+            DomainError::TooLarge(m) => AppError::TooLarge(m),
             DomainError::Invalid { field, message } => AppError::Invalid { field: field.into(), message },
             DomainError::Internal(cause) => {
                 tracing::error!(%cause, "internal error in a server fn");
@@ -176,5 +177,35 @@ impl From<InvitePreview> for InvitePreviewDto {
 impl From<Member> for MemberDto {
     fn from(m: Member) -> Self {
         Self { user_id: m.user_id, email: m.email, name: m.name, role: m.role.as_str().into(), joined_at: m.joined_at }
+    }
+}
+
+impl From<domain::knowledge::Document> for DocumentDto {
+    fn from(d: domain::knowledge::Document) -> Self {
+        Self {
+            id: d.id,
+            title: d.title,
+            status: d.status,
+            chunk_count: d.chunk_count,
+            chunks_done: d.chunks_done,
+            error: d.error,
+            source_url: d.source_url,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+            content: d.content,
+        }
+    }
+}
+
+impl From<domain::knowledge::retrieval::Passage> for SearchHitDto {
+    fn from(p: domain::knowledge::retrieval::Passage) -> Self {
+        Self {
+            document_id: p.document_id,
+            title: p.title,
+            heading: p.heading,
+            text: p.text,
+            score: p.score,
+            source_url: p.source_url,
+        }
     }
 }

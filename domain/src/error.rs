@@ -20,6 +20,9 @@ pub enum DomainError {
     /// One field is invalid; `field` names it so forms can show the message beside it.
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
+    /// The input is over a size limit; the message says which.
+    #[error("{0}")]
+    TooLarge(String),
     /// A fault on our side; never shown to clients verbatim.
     #[error("internal error: {0}")]
     Internal(String),

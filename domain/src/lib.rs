@@ -6,8 +6,11 @@
 
 pub mod accounts;
 pub mod demo;
+pub mod embeddings;
 pub mod entities;
 pub mod error;
+pub mod knowledge;
+pub mod markdown;
 pub mod organizations;
 pub mod roles;
 pub mod team;
@@ -17,18 +20,26 @@ pub mod validation;
 pub use error::{DomainError, DomainResult};
 pub use roles::Role;
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 
-/// Handle to everything the services need; cheap to clone (the pool is reference-counted).
+use crate::embeddings::SharedEmbedder;
+
+/// Handle to everything the services need; cheap to clone (everything inside is shared).
 #[derive(Clone, Debug)]
 pub struct Services {
     /// The connection pool; every query goes through it.
     pub db: DatabaseConnection,
+    /// The active embedding provider (local model or OpenAI-compatible server).
+    pub embedder: SharedEmbedder,
+    /// Wakes the ingestion worker when a document needs embedding.
+    ingest_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
-    /// Wraps an open pool. Migrations must already have run.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Wraps an open pool (migrations already run) and the embedding provider.
+    pub fn new(db: DatabaseConnection, embedder: SharedEmbedder) -> Self {
+        Self { db, embedder, ingest_wakeup: Arc::new(tokio::sync::Notify::new()) }
     }
 }

@@ -12,6 +12,8 @@ mod m20261121_080200_create_organizations;
 mod m20261121_080300_create_memberships;
 mod m20261121_080400_create_invites;
 mod m20261121_080500_create_sessions;
+mod m20261121_090000_create_documents;
+mod m20261121_090100_create_chunks;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_080300_create_memberships::Migration),
             Box::new(m20261121_080400_create_invites::Migration),
             Box::new(m20261121_080500_create_sessions::Migration),
+            Box::new(m20261121_090000_create_documents::Migration),
+            Box::new(m20261121_090100_create_chunks::Migration),
         ]
     }
 }

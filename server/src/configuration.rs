@@ -133,6 +133,20 @@ impl Settings {
         Ok(self)
     }
 
+    /// Which embedding provider to use: an OpenAI-compatible server when `OPENAI_API_KEY` or
+    /// `OPENAI_BASE_URL` is set, else the local model.
+    pub fn embedding_config(&self) -> domain::embeddings::EmbeddingConfig {
+        use secrecy::ExposeSecret as _;
+        if self.openai_api_key.is_none() && self.openai_base_url.is_none() {
+            return domain::embeddings::EmbeddingConfig::Local { model_dir: self.model_dir.clone() };
+        }
+        domain::embeddings::EmbeddingConfig::OpenAi {
+            base_url: self.openai_base_url.clone().unwrap_or_else(|| "https://api.openai.com/v1".into()),
+            api_key: self.openai_api_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default(),
+            model: self.embedding_model.clone().unwrap_or_else(|| "text-embedding-3-small".into()),
+        }
+    }
+
     /// The URL mails and printed messages link to.
     pub fn public_url(&self, bound: SocketAddr) -> String {
         self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))

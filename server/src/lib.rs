@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod configuration;
+pub mod dashboard_upload;
 pub mod embedded_postgres;
 pub mod startup;
 pub mod state;

@@ -29,12 +29,29 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to `database_url`, runs migrations, builds the router and binds the listener.
+    /// Connects to `database_url`, runs migrations, loads the embedding provider, builds the
+    /// router and binds the listener.
     pub async fn build(settings: Settings, database_url: &str) -> anyhow::Result<Self> {
+        let embedder = domain::embeddings::from_config(&settings.embedding_config()).await.context(
+            "loading the embedding provider (run `make setup` for the local model, or check OPENAI_BASE_URL, \
+             OPENAI_API_KEY and ITEROCHAT_EMBEDDING_MODEL)",
+        )?;
+        Self::build_with_embedder(settings, database_url, embedder).await
+    }
+
+    /// [`Application::build`] with an embedder the caller already loaded (tests share one).
+    pub async fn build_with_embedder(
+        settings: Settings,
+        database_url: &str,
+        embedder: domain::embeddings::SharedEmbedder,
+    ) -> anyhow::Result<Self> {
         let db = connect(database_url).await?;
         ensure_pgvector(&db).await?;
         Migrator::up(&db, None).await.context("running database migrations")?;
-        let services = domain::Services::new(db);
+        domain::knowledge::retrieval::ensure_vector_index(&db, embedder.as_ref())
+            .await
+            .context("creating the vector index for the embedding model")?;
+        let services = domain::Services::new(db, embedder);
 
         let listener = TcpListener::bind(settings.addr)
             .await
@@ -57,9 +74,30 @@ impl Application {
         &self.services
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves (and runs the ingestion worker) until `shutdown` resolves, then finishes
+    /// in-flight requests.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let mut worker = AbortOnDrop(tokio::spawn(self.services.clone().run_ingestion(async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        })));
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await;
+        let _ = (&mut worker.0).await;
+        served
+    }
+}
+
+/// Aborts a background task when the server future is dropped, so nothing outlives the server.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -72,6 +110,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        .route(
+            "/dashboard/knowledge/upload",
+            axum::routing::post(crate::dashboard_upload::upload).layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -15,7 +15,8 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
     let current_name =
         session.current.as_ref().map(|m| m.organization.name.clone()).unwrap_or_else(|| "No organization".into());
     let current_id = session.current.as_ref().map(|m| m.organization.id);
-    let can_manage_team = session.can_manage_team();
+    let can_manage_team = session.can_manage_team;
+    let can_manage_knowledge = session.can_manage_knowledge;
     let others: Vec<_> =
         session.memberships.iter().filter(|m| Some(m.organization.id) != current_id).cloned().collect();
     view! {
@@ -43,6 +44,7 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
             </details>
             <nav aria-label="Sections">
                 <a href="/dashboard">"Overview"</a>
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/knowledge">"Knowledge base"</a> })}
                 {can_manage_team.then(|| view! { <a href="/dashboard/team">"Team"</a> })}
             </nav>
             <span class="spacer"></span>

@@ -4,6 +4,7 @@ mod accept_invite;
 mod auth;
 mod dashboard;
 mod home;
+mod knowledge;
 mod not_found;
 mod team;
 
@@ -11,5 +12,6 @@ pub use accept_invite::*;
 pub use auth::*;
 pub use dashboard::*;
 pub use home::*;
+pub use knowledge::*;
 pub use not_found::*;
 pub use team::*;

@@ -2,5 +2,6 @@
 //! service, map the error. On success, form-backed ones redirect so no-JS posts land well.
 
 pub mod auth;
+pub mod knowledge;
 pub mod orgs;
 pub mod team;

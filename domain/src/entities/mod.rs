@@ -1,5 +1,7 @@
 //! SeaORM entities, one module per table. Columns mirror `migrations/` exactly.
 
+pub mod chunk;
+pub mod document;
 pub mod invite;
 pub mod membership;
 pub mod organization;

@@ -31,27 +31,41 @@ impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::BadRequest(message.into())
     }
+
+    /// The message a person should read (internal causes are logged, never shown).
+    pub fn message(self) -> String {
+        self.parts().1
+    }
+
+    /// Status, message and, for invalid input, the field concerned.
+    fn parts(self) -> (StatusCode, String, Option<&'static str>) {
+        match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
+            ApiError::Domain(e) => match e {
+                DomainError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found"), None),
+                DomainError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.to_owned(), None),
+                DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, m, None),
+                DomainError::Conflict(m) => (StatusCode::CONFLICT, m, None),
+                DomainError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
+                DomainError::Invalid { field, message } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}"), Some(field))
+                }
+                DomainError::Internal(cause) => {
+                    tracing::error!(%cause, "internal error");
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged".to_owned(), None)
+                }
+            },
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, body) = match self {
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
-            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": m })),
-            ApiError::Domain(e) => match e {
-                DomainError::NotFound(what) => (StatusCode::NOT_FOUND, json!({ "error": format!("{what} not found") })),
-                DomainError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, json!({ "error": m })),
-                DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, json!({ "error": m })),
-                DomainError::Conflict(m) => (StatusCode::CONFLICT, json!({ "error": m })),
-                DomainError::Invalid { field, message } => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    json!({ "error": format!("{field}: {message}"), "field": field }),
-                ),
-                DomainError::Internal(cause) => {
-                    tracing::error!(%cause, "internal error");
-                    (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal error; it has been logged" }))
-                }
-            },
+        let (status, message, field) = self.parts();
+        let body = match field {
+            Some(field) => json!({ "error": message, "field": field }),
+            None => json!({ "error": message }),
         };
         (status, Json(body)).into_response()
     }

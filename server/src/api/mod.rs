@@ -4,13 +4,19 @@
 mod auth;
 pub mod error;
 pub mod extract;
+pub mod knowledge;
 mod orgs;
 mod team;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, patch, post};
 
 use crate::state::AppState;
+
+/// Document bodies may be larger than other requests, so an oversized document gets the
+/// knowledge base's own 413 message (which says the limit) rather than a generic one.
+const DOCUMENT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Every `/api/v1` route; unknown paths get a JSON 404.
 pub fn router() -> Router<AppState> {
@@ -26,6 +32,22 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org_id}/invites/{invite_id}", axum::routing::delete(team::revoke_invite))
         .route("/invites/{token}", get(team::preview_invite))
         .route("/invites/{token}/accept", post(team::accept_invite))
+        .route(
+            "/orgs/{org_id}/documents",
+            post(knowledge::create).get(knowledge::list).layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)),
+        )
+        .route(
+            "/orgs/{org_id}/documents/upload",
+            post(knowledge::upload).layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)),
+        )
+        .route(
+            "/orgs/{org_id}/documents/{document_id}",
+            get(knowledge::show)
+                .put(knowledge::update)
+                .delete(knowledge::delete)
+                .layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)),
+        )
+        .route("/orgs/{org_id}/search", post(knowledge::search))
         .route("/orgs/{org_id}/members", get(team::members))
         .route("/orgs/{org_id}/members/{user_id}", patch(team::change_role).delete(team::remove_member))
         .fallback(not_found)

@@ -7,7 +7,9 @@
 //! per run; each test's database is dropped `WITH (FORCE)` when its `TestApp` drops.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+use domain::embeddings::{EmbeddingConfig, SharedEmbedder};
 
 use migrations::{Migrator, MigratorTrait};
 use reqwest::{Method, StatusCode};
@@ -35,6 +37,13 @@ impl Cluster {
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The embedding model folder the setup step fills.
+pub fn model_dir() -> PathBuf {
+    std::env::var_os("ITEROCHAT_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/models/all-MiniLM-L6-v2"))
 }
 
 /// The Postgres install the embedded cluster runs from.
@@ -155,13 +164,33 @@ impl Drop for TestDb {
     }
 }
 
+/// The all-MiniLM-L6-v2 embedder, loaded once per test process.
+pub async fn local_embedder() -> SharedEmbedder {
+    static EMBEDDER: tokio::sync::OnceCell<SharedEmbedder> = tokio::sync::OnceCell::const_new();
+    EMBEDDER
+        .get_or_init(|| async {
+            domain::embeddings::from_config(&EmbeddingConfig::Local { model_dir: model_dir() })
+                .await
+                .expect("load the local model")
+        })
+        .await
+        .clone()
+}
+
 /// The running application and a client for it.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub services: domain::Services,
-    /// Dropped with the app, which drops the test's database.
-    _db: TestDb,
+    /// Shared with a restarted app on the same database; dropped last.
+    pub db: Arc<TestDb>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// A signed-up person: their token, ids and first organisation.
@@ -174,17 +203,45 @@ pub struct Account {
 }
 
 impl TestApp {
-    /// Starts the real application on a free port with a fresh database.
+    /// Starts the real application on a free port with a fresh database and the local model.
     pub async fn spawn() -> Self {
+        Self::spawn_on(Arc::new(TestDb::create().await), local_embedder().await).await
+    }
+
+    /// Starts the application on an existing test database with the given embedder.
+    pub async fn spawn_on(db: Arc<TestDb>, embedder: SharedEmbedder) -> Self {
         server::telemetry::init();
-        let db = TestDb::create().await;
-        let settings = Settings { addr: "127.0.0.1:0".parse().expect("addr"), ..Settings::default() };
+        let app = Application::build_with_embedder(Self::settings(), &db.url, embedder).await.expect("build app");
+        Self::serve(app, db)
+    }
+
+    /// Starts the application exactly as production does, embedding provider from `settings`.
+    pub async fn spawn_with_settings(db: Arc<TestDb>, settings: Settings) -> Self {
+        server::telemetry::init();
         let app = Application::build(settings, &db.url).await.expect("build app");
+        Self::serve(app, db)
+    }
+
+    /// Test settings: port 0, everything else default.
+    pub fn settings() -> Settings {
+        Settings { addr: "127.0.0.1:0".parse().expect("addr"), ..Settings::default() }
+    }
+
+    fn serve(app: Application, db: Arc<TestDb>) -> Self {
         let address = format!("http://127.0.0.1:{}", app.port());
         let services = app.services().clone();
-        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let server = tokio::spawn(async move {
+            let _ = app.run_until_stopped(std::future::pending()).await;
+        });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, client, services, _db: db }
+        Self { address, client, services, db, server: Some(server) }
+    }
+
+    /// Stops the server and its ingestion worker at once, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
     }
 
     /// Sends `body` (if any) as JSON with an optional bearer token; returns status and JSON body.

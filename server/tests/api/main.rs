@@ -1,9 +1,12 @@
 //! Integration tests: the real server on real Postgres + pgvector, one fresh database per test.
 
 mod auth;
+mod corpus;
 mod health;
 mod helpers;
 mod isolation;
+mod knowledge;
+mod knowledge_providers;
 mod lifecycle;
 mod orgs;
 mod team;

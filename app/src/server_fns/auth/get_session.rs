@@ -10,10 +10,13 @@ pub async fn get_session() -> Result<Option<SessionDto>, AppError> {
     let ctx = context()?;
     let Some(actor) = current_actor().await? else { return Ok(None) };
     let (memberships, current) = selected_membership(&ctx, &actor).await?;
+    let role = current.as_ref().map(|m| m.role);
     Ok(Some(SessionDto {
         user: actor.user.into(),
         memberships: memberships.into_iter().map(Into::into).collect(),
         current: current.map(Into::into),
+        can_manage_team: role.is_some_and(|r| r.can_manage_team()),
+        can_manage_knowledge: role.is_some_and(|r| r.can_manage_knowledge()),
     }))
 }
 

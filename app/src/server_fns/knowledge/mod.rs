@@ -1,0 +1,15 @@
+//! The knowledge-base pages: documents, Markdown preview and the "test a question" box.
+
+mod delete_document;
+mod get_document;
+mod list_documents;
+mod preview_markdown;
+mod save_document;
+mod search_knowledge;
+
+pub use delete_document::*;
+pub use get_document::*;
+pub use list_documents::*;
+pub use preview_markdown::*;
+pub use save_document::*;
+pub use search_knowledge::*;

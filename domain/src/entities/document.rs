@@ -1,0 +1,34 @@
+//! A knowledge-base document of one organisation; soft-deleted, re-embedded on edit.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "documents")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub title: String,
+    /// Markdown or plain text.
+    pub content: String,
+    pub source_url: Option<String>,
+    /// `processing`, `ready` or `failed`.
+    pub status: String,
+    /// Why ingestion failed (shown to admins).
+    pub error: Option<String>,
+    /// Passages planned for the current version.
+    pub chunk_count: i32,
+    /// Passages embedded so far (progress while processing).
+    pub chunks_done: i32,
+    /// Embedding model of the stored chunks.
+    pub embedding_model: Option<String>,
+    /// Bumped on edit; ingestion commits only the version it read.
+    pub version: i32,
+    pub created_at: DateTimeWithTimeZone,
+    pub updated_at: DateTimeWithTimeZone,
+    pub deleted_at: Option<DateTimeWithTimeZone>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

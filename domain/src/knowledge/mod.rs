@@ -1,0 +1,281 @@
+//! The knowledge base: documents per organisation, their ingestion into embedded passages, and
+//! hybrid retrieval. The AI may only answer from what this stores and retrieves.
+//!
+//! Owners and admins manage documents and may test retrieval; agents get `Forbidden`; members
+//! of other organisations get `NotFound`. Writes leave the document `processing` and wake the
+//! ingestion worker ([`ingest`]); nothing is embedded inside a request.
+
+pub mod chunking;
+pub mod html;
+pub mod ingest;
+pub mod retrieval;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use uuid::Uuid;
+
+use crate::accounts::Actor;
+use crate::entities::{chunk, document};
+use crate::organizations::member_role;
+use crate::{DomainError, DomainResult, Services};
+
+/// Largest document we accept, in bytes of text; bigger ones should be split.
+pub const MAX_DOCUMENT_BYTES: usize = 2 * 1024 * 1024;
+/// Longest title.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// What an admin submits for a document.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentInput {
+    pub title: String,
+    pub content: String,
+    pub source_url: Option<String>,
+}
+
+/// A document as lists and detail views show it (`content` only in detail views).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    pub id: Uuid,
+    pub title: String,
+    pub source_url: Option<String>,
+    /// `processing`, `ready` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+    pub chunk_count: i32,
+    pub chunks_done: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub content: Option<String>,
+}
+
+impl Document {
+    fn from_model(m: document::Model, with_content: bool) -> Self {
+        Self {
+            id: m.id,
+            title: m.title,
+            source_url: m.source_url,
+            status: m.status,
+            error: m.error,
+            chunk_count: m.chunk_count,
+            chunks_done: m.chunks_done,
+            created_at: m.created_at.into(),
+            updated_at: m.updated_at.into(),
+            content: with_content.then_some(m.content),
+        }
+    }
+}
+
+impl Services {
+    /// Stores a new document as `processing` and wakes the ingestion worker.
+    pub async fn create_document(&self, actor: &Actor, org_id: Uuid, input: DocumentInput) -> DomainResult<Document> {
+        self.ensure_knowledge_manager(actor, org_id).await?;
+        let input = validate(input)?;
+        let now = Utc::now();
+        let doc = document::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(org_id),
+            title: Set(input.title),
+            content: Set(input.content),
+            source_url: Set(input.source_url),
+            status: Set("processing".into()),
+            error: Set(None),
+            chunk_count: Set(0),
+            chunks_done: Set(0),
+            embedding_model: Set(None),
+            version: Set(1),
+            created_at: Set(now.into()),
+            updated_at: Set(now.into()),
+            deleted_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        self.wake_ingestion();
+        Ok(Document::from_model(doc, true))
+    }
+
+    /// The organisation's documents, newest first (deleted ones excluded).
+    pub async fn list_documents(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Document>> {
+        self.ensure_knowledge_manager(actor, org_id).await?;
+        let docs = document::Entity::find()
+            .filter(document::Column::OrganizationId.eq(org_id))
+            .filter(document::Column::DeletedAt.is_null())
+            .order_by_desc(document::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        Ok(docs.into_iter().map(|d| Document::from_model(d, false)).collect())
+    }
+
+    /// One document with its content.
+    pub async fn get_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Document> {
+        self.ensure_knowledge_manager(actor, org_id).await?;
+        Ok(Document::from_model(find_document(&self.db, org_id, id).await?, true))
+    }
+
+    /// Replaces title, content and source; the document is re-embedded in the background.
+    pub async fn update_document(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        id: Uuid,
+        input: DocumentInput,
+    ) -> DomainResult<Document> {
+        self.ensure_knowledge_manager(actor, org_id).await?;
+        let input = validate(input)?;
+        let current = find_document(&self.db, org_id, id).await?;
+        let version = current.version + 1;
+        let mut active: document::ActiveModel = current.into();
+        active.title = Set(input.title);
+        active.content = Set(input.content);
+        active.source_url = Set(input.source_url);
+        active.status = Set("processing".into());
+        active.error = Set(None);
+        active.chunks_done = Set(0);
+        active.version = Set(version);
+        active.updated_at = Set(Utc::now().into());
+        let updated = active.update(&self.db).await?;
+        self.wake_ingestion();
+        Ok(Document::from_model(updated, true))
+    }
+
+    /// Soft-deletes the document and removes its passages, so the AI stops using them at once.
+    pub async fn delete_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
+        self.ensure_knowledge_manager(actor, org_id).await?;
+        let current = find_document(&self.db, org_id, id).await?;
+        let txn = self.db.begin().await?;
+        chunk::Entity::delete_many().filter(chunk::Column::DocumentId.eq(current.id)).exec(&txn).await?;
+        let mut active: document::ActiveModel = current.into();
+        active.deleted_at = Set(Some(Utc::now().into()));
+        active.updated_at = Set(Utc::now().into());
+        active.update(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// What the AI would retrieve for `query` (the dashboard's "test a question" box and
+    /// `POST /search`). Owners and admins only.
+    pub async fn search_knowledge(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        query: &str,
+        limit: usize,
+    ) -> DomainResult<Vec<retrieval::Passage>> {
+        self.ensure_knowledge_manager(actor, org_id).await?;
+        let query = query.trim();
+        if query.is_empty() {
+            return Err(DomainError::invalid("query", "must not be empty"));
+        }
+        if query.chars().count() > 1000 {
+            return Err(DomainError::invalid("query", "must be at most 1000 characters"));
+        }
+        if !(1..=50).contains(&limit) {
+            return Err(DomainError::invalid("limit", "must be between 1 and 50"));
+        }
+        self.retrieve(org_id, query, limit).await
+    }
+
+    async fn ensure_knowledge_manager(&self, actor: &Actor, org_id: Uuid) -> DomainResult<()> {
+        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
+            Ok(())
+        } else {
+            Err(DomainError::forbidden("only owners and admins can manage the knowledge base"))
+        }
+    }
+}
+
+async fn find_document(db: &impl sea_orm::ConnectionTrait, org_id: Uuid, id: Uuid) -> DomainResult<document::Model> {
+    document::Entity::find_by_id(id)
+        .filter(document::Column::OrganizationId.eq(org_id))
+        .filter(document::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("document"))
+}
+
+/// Trims and checks a document; the error names the field.
+fn validate(input: DocumentInput) -> DomainResult<DocumentInput> {
+    let title = input.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(DomainError::invalid("title", "is required"));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(DomainError::invalid("title", format!("must be at most {MAX_TITLE_CHARS} characters")));
+    }
+    if input.content.len() > MAX_DOCUMENT_BYTES {
+        return Err(DomainError::TooLarge(format!(
+            "documents can be at most {} MB of text; split this one into several",
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        )));
+    }
+    let content = input.content.replace("\r\n", "\n");
+    if content.trim().is_empty() {
+        return Err(DomainError::invalid("content", "is empty"));
+    }
+    if content.contains('\0') {
+        return Err(DomainError::invalid(
+            "content",
+            "looks binary (it contains NUL bytes); upload text, Markdown or HTML",
+        ));
+    }
+    let source_url = match input.source_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
+        None => None,
+        Some(u)
+            if (u.starts_with("https://") || u.starts_with("http://"))
+                && u.len() <= 2000
+                && !u.contains(char::is_whitespace) =>
+        {
+            Some(u)
+        }
+        Some(_) => return Err(DomainError::invalid("source_url", "must be an http(s) URL")),
+    };
+    Ok(DocumentInput { title, content, source_url })
+}
+
+/// Text of an uploaded file: `.md`, `.markdown`, `.txt` as they are, `.html`/`.htm` reduced to
+/// text. Anything else, binary content or invalid UTF-8 is refused with a reason.
+pub fn text_of_upload(file_name: &str, bytes: &[u8]) -> DomainResult<String> {
+    let lower = file_name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if !matches!(ext, "md" | "markdown" | "txt" | "html" | "htm") {
+        return Err(DomainError::invalid("file", format!("unsupported file type '.{ext}'; upload .md, .txt or .html")));
+    }
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(DomainError::TooLarge(format!("files can be at most {} MB", MAX_DOCUMENT_BYTES / (1024 * 1024))));
+    }
+    if bytes.contains(&0) {
+        return Err(DomainError::invalid("file", "this file is binary, not text"));
+    }
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| DomainError::invalid("file", "this file is not valid UTF-8 text"))?;
+    let text = text.trim_start_matches('\u{feff}');
+    Ok(if ext.starts_with("htm") { html::to_text(text) } else { text.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_accept_text_types_and_refuse_the_rest() {
+        assert_eq!(text_of_upload("faq.md", b"# FAQ\nYes.").ok().as_deref(), Some("# FAQ\nYes."));
+        assert!(text_of_upload("page.HTML", b"<h1>Hi</h1><p>there</p>").is_ok_and(|t| t.contains("# Hi")));
+        assert!(matches!(text_of_upload("photo.png", b"x"), Err(DomainError::Invalid { field: "file", .. })));
+        assert!(text_of_upload("bin.txt", &[0x48, 0x00, 0x49]).is_err());
+        assert!(text_of_upload("latin1.txt", &[0x63, 0x61, 0x66, 0xe9]).is_err());
+    }
+
+    #[test]
+    fn documents_are_validated_field_by_field() {
+        let ok =
+            DocumentInput { title: " Refunds ".into(), content: "We refund.".into(), source_url: Some(" ".into()) };
+        let v = validate(ok).expect("valid");
+        assert_eq!((v.title.as_str(), v.source_url), ("Refunds", None));
+        let empty = DocumentInput { title: "T".into(), content: "  \n".into(), source_url: None };
+        assert!(matches!(validate(empty), Err(DomainError::Invalid { field: "content", .. })));
+        let huge = DocumentInput { title: "T".into(), content: "x".repeat(MAX_DOCUMENT_BYTES + 1), source_url: None };
+        assert!(matches!(validate(huge), Err(DomainError::TooLarge(_))));
+        let bad_url =
+            DocumentInput { title: "T".into(), content: "c".into(), source_url: Some("javascript:alert(1)".into()) };
+        assert!(matches!(validate(bad_url), Err(DomainError::Invalid { field: "source_url", .. })));
+    }
+}

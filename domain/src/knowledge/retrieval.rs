@@ -1,0 +1,183 @@
+//! Hybrid retrieval, always scoped to one organisation: a vector search (HNSW, cosine) and a
+//! full-text search (Postgres `tsvector`, OR of the question's words) each propose 40
+//! candidates; reciprocal rank fusion (k = 60) orders the union.
+//!
+//! At most [`PER_DOCUMENT`] passages come from one document, so one long article cannot crowd
+//! out the others a question may need.
+//!
+//! The returned `score` is the passage's cosine similarity to the question, in [0, 1], whatever
+//! path found it. Ranking uses fusion; thresholds use the score, which means the same thing for
+//! every question. That is what the answer pipeline compares against its confidence threshold.
+
+use sea_orm::prelude::PgVector;
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use sha2::{Digest as _, Sha256};
+use uuid::Uuid;
+
+use crate::embeddings::Embedder;
+use crate::{DomainError, DomainResult, Services};
+
+/// Candidates each search path proposes before fusion.
+const CANDIDATES: i64 = 40;
+/// Reciprocal-rank-fusion constant (Cormack et al.).
+const RRF_K: i64 = 60;
+/// Most passages returned from a single document.
+pub const PER_DOCUMENT: i64 = 2;
+
+/// One retrieved passage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Passage {
+    pub chunk_id: Uuid,
+    pub document_id: Uuid,
+    pub title: String,
+    pub heading: String,
+    pub text: String,
+    pub source_url: Option<String>,
+    /// Cosine similarity between the question and the passage, in [0, 1].
+    pub score: f32,
+}
+
+impl Services {
+    /// The passages of `org_id` that best answer `query`, best first. No permission check:
+    /// callers (the answer pipeline, [`Services::search_knowledge`]) decide who may ask.
+    pub async fn retrieve(&self, org_id: Uuid, query: &str, limit: usize) -> DomainResult<Vec<Passage>> {
+        let vector = self
+            .embedder
+            .embed(&[query.to_owned()])
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?
+            .pop()
+            .ok_or_else(|| DomainError::Internal("embedder returned nothing".into()))?;
+        let sql = hybrid_sql(self.embedder.as_ref());
+        let txn = self.db.begin().await?;
+        // Keep scanning the HNSW graph until enough rows of *this* organisation are found.
+        txn.execute_unprepared("SET LOCAL hnsw.iterative_scan = 'relaxed_order'; SET LOCAL hnsw.ef_search = 100")
+            .await?;
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [PgVector::from(vector).into(), org_id.into(), or_tsquery(query).into(), (limit as i64).into()],
+            ))
+            .await?;
+        txn.commit().await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Passage {
+                    chunk_id: r.try_get("", "id")?,
+                    document_id: r.try_get("", "document_id")?,
+                    title: r.try_get("", "title")?,
+                    heading: r.try_get("", "heading")?,
+                    text: r.try_get("", "text")?,
+                    source_url: r.try_get("", "source_url")?,
+                    score: r.try_get::<f64>("", "similarity")?.clamp(0.0, 1.0) as f32,
+                })
+            })
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+            .map_err(Into::into)
+    }
+}
+
+/// Creates the HNSW index for the active embedding model if it is missing. It is a partial
+/// expression index (`embedding::vector(dims)` where `model = …`), so each model gets one of its
+/// own and the dimension comes from the provider alone.
+pub async fn ensure_vector_index(db: &impl ConnectionTrait, embedder: &dyn Embedder) -> DomainResult<()> {
+    let sql = format!(
+        "CREATE INDEX IF NOT EXISTS {name} ON chunks USING hnsw ((embedding::vector({dims})) vector_cosine_ops) \
+         WITH (m = 16, ef_construction = 64) WHERE model = {model}",
+        name = index_name(embedder.model_id()),
+        dims = embedder.dimensions(),
+        model = quote_literal(embedder.model_id()),
+    );
+    db.execute_unprepared(&sql).await?;
+    Ok(())
+}
+
+fn index_name(model: &str) -> String {
+    format!("chunks_embedding_{}_idx", &hex::encode(Sha256::digest(model.as_bytes()))[..12])
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The fused query; the model literal is inlined so the planner can use its partial index.
+/// Parameters: $1 query vector, $2 organisation, $3 tsquery text, $4 limit.
+fn hybrid_sql(embedder: &dyn Embedder) -> String {
+    let dims = embedder.dimensions();
+    let model = quote_literal(embedder.model_id());
+    format!(
+        r#"
+WITH vec AS (
+    SELECT id, row_number() OVER (ORDER BY dist) AS r FROM (
+        SELECT c.id, (c.embedding::vector({dims})) <=> $1::vector({dims}) AS dist
+        FROM chunks c
+        WHERE c.organization_id = $2 AND c.model = {model}
+        ORDER BY (c.embedding::vector({dims})) <=> $1::vector({dims})
+        LIMIT {CANDIDATES}
+    ) v
+),
+fts AS (
+    SELECT id, row_number() OVER (ORDER BY rank DESC) AS r FROM (
+        SELECT c.id, ts_rank_cd(c.tsv, q) AS rank
+        FROM chunks c, to_tsquery('english', $3) q
+        WHERE c.organization_id = $2 AND c.model = {model} AND c.tsv @@ q
+        ORDER BY rank DESC
+        LIMIT {CANDIDATES}
+    ) f
+),
+fused AS (
+    SELECT id, sum(1.0 / ({RRF_K} + r))::float8 AS rrf
+    FROM (SELECT id, r FROM vec UNION ALL SELECT id, r FROM fts) u
+    GROUP BY id
+),
+ranked AS (
+    SELECT c.id, c.document_id, d.title, c.heading, c.text, d.source_url, f.rrf,
+           (1 - ((c.embedding::vector({dims})) <=> $1::vector({dims})))::float8 AS similarity,
+           row_number() OVER (PARTITION BY c.document_id ORDER BY f.rrf DESC) AS nth
+    FROM fused f
+    JOIN chunks c ON c.id = f.id
+    JOIN documents d ON d.id = c.document_id AND d.deleted_at IS NULL AND d.organization_id = $2
+)
+SELECT id, document_id, title, heading, text, source_url, similarity
+FROM ranked
+WHERE nth <= {PER_DOCUMENT}
+ORDER BY rrf DESC, similarity DESC
+LIMIT $4
+"#
+    )
+}
+
+/// The question's words as an OR query (`refund | money | back`): questions rarely share every
+/// word with the answer, so AND would find nothing. Only letters and digits reach Postgres.
+pub fn or_tsquery(query: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for word in query.split(|c: char| !c.is_alphanumeric()) {
+        let w = word.to_lowercase();
+        if w.chars().count() >= 2 && !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    words.truncate(32);
+    words.join(" | ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_become_or_queries_of_safe_words() {
+        assert_eq!(or_tsquery("Can I get my money back?!"), "can | get | my | money | back");
+        assert_eq!(or_tsquery("'; DROP TABLE chunks; --"), "drop | table | chunks");
+        assert_eq!(or_tsquery("¿Dónde está mi pedido?"), "dónde | está | mi | pedido");
+        assert_eq!(or_tsquery("?!"), "");
+    }
+
+    #[test]
+    fn index_names_are_stable_identifiers_and_literals_are_escaped() {
+        assert_eq!(index_name("local:all-MiniLM-L6-v2"), index_name("local:all-MiniLM-L6-v2"));
+        assert!(index_name("openai:x").chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+}
