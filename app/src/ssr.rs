@@ -45,7 +45,7 @@ pub async fn current_actor() -> Result<Option<Actor>, AppError> {
 
 /// Like [`current_actor`], but signed-out callers get `Unauthorized`.
 pub async fn require_actor() -> Result<Actor, AppError> {
-    current_actor().await?.ok_or_else(|| AppError::Unauthorized("please sign in".into()))
+    current_actor().await?.ok_or_else(|| DomainError::Unauthorized("please sign in").into())
 }
 
 /// The organisation the dashboard shows: the cookie's choice if still a member, else the first.
@@ -78,8 +78,27 @@ pub fn safe_next(next: Option<String>) -> String {
     }
 }
 
+/// Gives a failed server-fn call its real status (401, 403, 422…) instead of the default 500,
+/// except for HTML form posts: those must stay redirects back to the form (no-JS mode).
+fn reflect_status(status: http::StatusCode) {
+    let form_post = use_context::<http::request::Parts>().is_none_or(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+    });
+    if !form_post {
+        crate::components::set_response_status(status);
+    }
+}
+
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
+        let error = Self::from_domain(e);
+        reflect_status(error.status_code());
+        error
+    }
+}
+
+impl AppError {
+    fn from_domain(e: DomainError) -> Self {
         match e {
             DomainError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
             DomainError::Unauthorized(m) => AppError::Unauthorized(m.into()),

@@ -1,9 +1,15 @@
-//! Hybrid retrieval, always scoped to one organisation: a vector search (HNSW, cosine) and a
-//! full-text search (Postgres `tsvector`, OR of the question's words) each propose 40
-//! candidates; reciprocal rank fusion (k = 60) orders the union.
+//! Hybrid retrieval, always scoped to one organisation.
 //!
-//! At most [`PER_DOCUMENT`] passages come from one document, so one long article cannot crowd
-//! out the others a question may need.
+//! - **Vector leg**: the HNSW index (cosine) proposes the 100 nearest passages.
+//! - **Lexical leg**: those candidates are ranked by Postgres full-text relevance
+//!   (`ts_rank_cd`, title and heading weighted above the body) for the question's words, and
+//!   passages anywhere in the organisation that contain an *identifier-like* word of the
+//!   question (one with a digit: `ERR-4021`, `X200`, `2FA`) join them. Such words are rare and are
+//!   exactly what sentence embeddings miss; common words would make the lexical leg scan and
+//!   rank a large part of the organisation on every question (measured: 19 ms at 100k
+//!   passages for a handful of ordinary words), so they only re-rank.
+//! - Reciprocal rank fusion (k = 60) orders the union. At most [`PER_DOCUMENT`] passages come
+//!   from one document, so one long article cannot crowd out the others a question may need.
 //!
 //! The returned `score` is the passage's cosine similarity to the question, in [0, 1], whatever
 //! path found it. Ranking uses fusion; thresholds use the score, which means the same thing for
@@ -17,8 +23,10 @@ use uuid::Uuid;
 use crate::embeddings::Embedder;
 use crate::{DomainError, DomainResult, Services};
 
-/// Candidates each search path proposes before fusion.
-const CANDIDATES: i64 = 40;
+/// Candidates the vector leg proposes before fusion.
+const CANDIDATES: i64 = 100;
+/// Most identifier matches the lexical leg adds.
+const IDENTIFIER_MATCHES: i64 = 20;
 /// Reciprocal-rank-fusion constant (Cormack et al.).
 const RRF_K: i64 = 60;
 /// Most passages returned from a single document.
@@ -57,7 +65,13 @@ impl Services {
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 sql,
-                [PgVector::from(vector).into(), org_id.into(), or_tsquery(query).into(), (limit as i64).into()],
+                [
+                    PgVector::from(vector).into(),
+                    org_id.into(),
+                    or_tsquery(query).into(),
+                    (limit as i64).into(),
+                    identifier_tsquery(query).into(),
+                ],
             ))
             .await?;
         txn.commit().await?;
@@ -102,7 +116,8 @@ fn quote_literal(s: &str) -> String {
 }
 
 /// The fused query; the model literal is inlined so the planner can use its partial index.
-/// Parameters: $1 query vector, $2 organisation, $3 tsquery text, $4 limit.
+/// Parameters: $1 query vector, $2 organisation, $3 OR tsquery of the question's words,
+/// $4 limit, $5 OR tsquery of its identifier-like words (may be empty).
 fn hybrid_sql(embedder: &dyn Embedder) -> String {
     let dims = embedder.dimensions();
     let model = quote_literal(embedder.model_id());
@@ -117,18 +132,20 @@ WITH vec AS (
         LIMIT {CANDIDATES}
     ) v
 ),
-fts AS (
-    SELECT id, row_number() OVER (ORDER BY rank DESC) AS r FROM (
-        SELECT c.id, ts_rank_cd(c.tsv, q) AS rank
-        FROM chunks c, to_tsquery('english', $3) q
-        WHERE c.organization_id = $2 AND c.model = {model} AND c.tsv @@ q
-        ORDER BY rank DESC
-        LIMIT {CANDIDATES}
-    ) f
+identifiers AS (
+    SELECT c.id
+    FROM chunks c, to_tsquery('english', $5) q
+    WHERE $5 <> '' AND c.organization_id = $2 AND c.model = {model} AND c.tsv @@ q
+    LIMIT {IDENTIFIER_MATCHES}
+),
+lex AS (
+    SELECT c.id, row_number() OVER (ORDER BY ts_rank_cd(c.tsv, q) DESC) AS r
+    FROM chunks c, to_tsquery('english', $3) q
+    WHERE c.id IN (SELECT id FROM vec UNION SELECT id FROM identifiers) AND c.tsv @@ q
 ),
 fused AS (
     SELECT id, sum(1.0 / ({RRF_K} + r))::float8 AS rrf
-    FROM (SELECT id, r FROM vec UNION ALL SELECT id, r FROM fts) u
+    FROM (SELECT id, r FROM vec UNION ALL SELECT id, r FROM lex) u
     GROUP BY id
 ),
 ranked AS (
@@ -162,9 +179,32 @@ pub fn or_tsquery(query: &str) -> String {
     words.join(" | ")
 }
 
+/// The question's identifier-like words (letters with digits: `x200`, `2fa`; or numbers of
+/// three digits or more: the `4021` of `ERR-4021`) as an OR query; empty when there are none.
+pub fn identifier_tsquery(query: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for word in query.split(|c: char| !c.is_alphanumeric()) {
+        let w = word.to_lowercase();
+        let digits = w.chars().filter(char::is_ascii_digit).count();
+        let identifier = digits > 0 && (digits < w.chars().count() || digits >= 3);
+        if w.chars().count() >= 2 && identifier && !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    words.truncate(8);
+    words.join(" | ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_are_words_with_digits_but_not_plain_numbers() {
+        assert_eq!(identifier_tsquery("Error ERR4021 on my X200 after 3 days, 2FA broken"), "err4021 | x200 | 2fa");
+        assert_eq!(identifier_tsquery("What does ERR-4021 mean?"), "4021");
+        assert_eq!(identifier_tsquery("How long does delivery take?"), "");
+    }
 
     #[test]
     fn questions_become_or_queries_of_safe_words() {

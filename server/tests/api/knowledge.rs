@@ -294,3 +294,16 @@ async fn a_restart_during_ingestion_finishes_the_document() {
     let hits = search(&second, &owner, "Tell me fact number 77").await;
     assert!(hits.iter().take(3).any(|h| h["text"].as_str().is_some_and(|t| t.contains("Fact number 77 "))), "{hits:?}");
 }
+
+#[tokio::test]
+async fn error_codes_and_model_numbers_find_the_passage_that_names_them() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("kb@example.com").await;
+    ingest_corpus(&app, &owner).await;
+    let id =
+        create(&app, &owner, "Status lights", "A red light with code E1047 means the hub lost its network connection.")
+            .await;
+    ready(&app, &owner, &id).await;
+    let hits = search(&app, &owner, "what is E1047").await;
+    assert_eq!(hits[0]["document_id"], id.as_str(), "{hits:?}");
+}
