@@ -170,3 +170,63 @@ pub struct SearchHitDto {
     pub score: f32,
     pub source_url: Option<String>,
 }
+
+/// A conversation message (CONTRACTS.md `message`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDto {
+    pub id: Uuid,
+    /// `visitor`, `ai`, `agent` or `system`.
+    pub role: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citations: Option<Vec<CitationDto>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// A source an AI answer quotes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitationDto {
+    pub document_id: Uuid,
+    pub title: String,
+}
+
+/// How the widget looks and behaves, from the organisation's settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetConfigDto {
+    pub company_name: String,
+    pub primary_color: String,
+    pub position: String,
+    pub require_contact: bool,
+    pub greeting: String,
+    pub show_escalation_cta: bool,
+    pub positive_feedback_label: String,
+    pub request_help_label: String,
+}
+
+/// `POST /widget/session`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetSessionDto {
+    pub visitor_token: String,
+    pub conversation_id: Option<Uuid>,
+    pub config: WidgetConfigDto,
+    pub messages: Vec<MessageDto>,
+}
+
+/// `POST /widget/messages` and `/widget/escalate`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnDto {
+    pub conversation_id: Uuid,
+    /// `ai`, `escalated`, `claimed` or `resolved`.
+    pub status: String,
+    pub reply: Option<MessageDto>,
+}
+
+/// `GET /widget/messages`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetMessagesDto {
+    pub conversation_id: Option<Uuid>,
+    pub status: String,
+    pub messages: Vec<MessageDto>,
+}

@@ -228,3 +228,45 @@ impl From<domain::knowledge::retrieval::Passage> for SearchHitDto {
         }
     }
 }
+
+impl From<domain::conversation::Message> for MessageDto {
+    fn from(m: domain::conversation::Message) -> Self {
+        Self {
+            id: m.id,
+            role: m.role,
+            text: m.text,
+            created_at: m.created_at,
+            citations: m
+                .citations
+                .map(|c| c.into_iter().map(|c| CitationDto { document_id: c.document_id, title: c.title }).collect()),
+            language: m.language,
+        }
+    }
+}
+
+impl From<domain::conversation::WidgetSession> for WidgetSessionDto {
+    fn from(s: domain::conversation::WidgetSession) -> Self {
+        let c = s.config;
+        Self {
+            visitor_token: s.visitor_token,
+            conversation_id: s.conversation_id,
+            config: WidgetConfigDto {
+                company_name: c.company_name,
+                primary_color: c.primary_color,
+                position: c.position,
+                require_contact: c.require_contact,
+                greeting: c.greeting,
+                show_escalation_cta: c.show_escalation_cta,
+                positive_feedback_label: c.positive_feedback_label,
+                request_help_label: c.request_help_label,
+            },
+            messages: s.messages.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<domain::conversation::TurnOutcome> for TurnDto {
+    fn from(t: domain::conversation::TurnOutcome) -> Self {
+        Self { conversation_id: t.conversation_id, status: t.status, reply: t.reply.map(Into::into) }
+    }
+}

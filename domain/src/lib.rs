@@ -5,6 +5,7 @@
 //! organisation a row belongs to — lives here once, so both layers behave the same.
 
 pub mod accounts;
+pub mod conversation;
 pub mod demo;
 pub mod embeddings;
 pub mod entities;
@@ -35,11 +36,14 @@ pub struct Services {
     pub embedder: SharedEmbedder,
     /// Wakes the ingestion worker when a document needs embedding.
     ingest_wakeup: Arc<tokio::sync::Notify>,
+    /// Conversation events for live dashboards and alerts (in-process fan-out).
+    events: tokio::sync::broadcast::Sender<conversation::ConversationEvent>,
 }
 
 impl Services {
     /// Wraps an open pool (migrations already run) and the embedding provider.
     pub fn new(db: DatabaseConnection, embedder: SharedEmbedder) -> Self {
-        Self { db, embedder, ingest_wakeup: Arc::new(tokio::sync::Notify::new()) }
+        let (events, _) = tokio::sync::broadcast::channel(1024);
+        Self { db, embedder, ingest_wakeup: Arc::new(tokio::sync::Notify::new()), events }
     }
 }

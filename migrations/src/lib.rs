@@ -14,6 +14,7 @@ mod m20261121_080400_create_invites;
 mod m20261121_080500_create_sessions;
 mod m20261121_090000_create_documents;
 mod m20261121_090100_create_chunks;
+mod m20261121_100000_create_conversations;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_080500_create_sessions::Migration),
             Box::new(m20261121_090000_create_documents::Migration),
             Box::new(m20261121_090100_create_chunks::Migration),
+            Box::new(m20261121_100000_create_conversations::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod api;
 pub mod configuration;
 pub mod dashboard_upload;
 pub mod embedded_postgres;
+pub mod rate_limit;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

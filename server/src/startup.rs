@@ -60,7 +60,12 @@ impl Application {
             leptos::config::get_configuration(None).context("reading the Leptos site configuration")?.leptos_options;
         leptos_options.site_addr = listener.local_addr()?;
         leptos_options.output_name = "iterochat".into();
-        let state = AppState { leptos_options, services: services.clone(), settings: Arc::new(settings) };
+        let state = AppState {
+            leptos_options,
+            services: services.clone(),
+            settings: Arc::new(settings),
+            limits: crate::rate_limit::WidgetLimits::default(),
+        };
         Ok(Self { listener, router: router(state), services })
     }
 
@@ -81,12 +86,13 @@ impl Application {
         let mut worker = AbortOnDrop(tokio::spawn(self.services.clone().run_ingestion(async move {
             let _ = stop_rx.wait_for(|stop| *stop).await;
         })));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await;
+        let served =
+            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    shutdown.await;
+                    let _ = stop_tx.send(true);
+                })
+                .await;
         let _ = (&mut worker.0).await;
         served
     }

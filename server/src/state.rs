@@ -16,4 +16,6 @@ pub struct AppState {
     pub services: domain::Services,
     /// The settings the server booted with.
     pub settings: Arc<Settings>,
+    /// Budgets of the public widget API.
+    pub limits: crate::rate_limit::WidgetLimits,
 }

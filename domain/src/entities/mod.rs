@@ -1,9 +1,12 @@
 //! SeaORM entities, one module per table. Columns mirror `migrations/` exactly.
 
 pub mod chunk;
+pub mod conversation;
 pub mod document;
 pub mod invite;
 pub mod membership;
+pub mod message;
 pub mod organization;
 pub mod session;
 pub mod user;
+pub mod visitor;

@@ -1,6 +1,6 @@
 //! Hybrid retrieval, always scoped to one organisation.
 //!
-//! - **Vector leg**: the HNSW index (cosine) proposes the 100 nearest passages.
+//! - **Vector leg**: the HNSW index (cosine) proposes the 40 nearest passages.
 //! - **Lexical leg**: those candidates are ranked by Postgres full-text relevance
 //!   (`ts_rank_cd`, title and heading weighted above the body) for the question's words, and
 //!   passages anywhere in the organisation that contain an *identifier-like* word of the
@@ -23,8 +23,9 @@ use uuid::Uuid;
 use crate::embeddings::Embedder;
 use crate::{DomainError, DomainResult, Services};
 
-/// Candidates the vector leg proposes before fusion.
-const CANDIDATES: i64 = 100;
+/// Candidates the vector leg proposes before fusion. Measured at 100k passages: 40 nearest at
+/// `ef_search = 100` cost 1.7 ms, 100 nearest 9.9 ms (extra iterative-scan rounds).
+const CANDIDATES: i64 = 40;
 /// Most identifier matches the lexical leg adds.
 const IDENTIFIER_MATCHES: i64 = 20;
 /// Reciprocal-rank-fusion constant (Cormack et al.).
@@ -139,9 +140,15 @@ identifiers AS (
     LIMIT {IDENTIFIER_MATCHES}
 ),
 lex AS (
-    SELECT c.id, row_number() OVER (ORDER BY ts_rank_cd(c.tsv, q) DESC) AS r
-    FROM chunks c, to_tsquery('english', $3) q
-    WHERE c.id IN (SELECT id FROM vec UNION SELECT id FROM identifiers) AND c.tsv @@ q
+    -- Ranked by primary-key lookups of the candidates only; no `@@` filter on the table, so no
+    -- plan can scan every passage that contains a common word.
+    SELECT id, row_number() OVER (ORDER BY rank DESC) AS r FROM (
+        SELECT c.id, ts_rank_cd(c.tsv, q) AS rank
+        FROM (SELECT id FROM vec UNION SELECT id FROM identifiers) cand
+        JOIN chunks c ON c.id = cand.id
+        CROSS JOIN to_tsquery('english', $3) q
+    ) ranked_candidates
+    WHERE rank > 0
 ),
 fused AS (
     SELECT id, sum(1.0 / ({RRF_K} + r))::float8 AS rrf

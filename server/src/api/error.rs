@@ -15,6 +15,8 @@ pub enum ApiError {
     BadRequest(String),
     /// Body over the configured limit.
     TooLarge(String),
+    /// Over a rate limit; retry after a minute.
+    RateLimited,
 }
 
 /// Result alias for handlers.
@@ -42,6 +44,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
+            ApiError::RateLimited => {
+                (StatusCode::TOO_MANY_REQUESTS, "too many requests; slow down and try again in a minute".into(), None)
+            }
             ApiError::Domain(e) => match e {
                 DomainError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found"), None),
                 DomainError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.to_owned(), None),
@@ -62,11 +67,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry = matches!(self, ApiError::RateLimited);
         let (status, message, field) = self.parts();
         let body = match field {
             Some(field) => json!({ "error": message, "field": field }),
             None => json!({ "error": message }),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if retry {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
+        }
+        response
     }
 }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod knowledge;
 mod orgs;
 mod team;
+mod widget;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -48,9 +49,27 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT)),
         )
         .route("/orgs/{org_id}/search", post(knowledge::search))
+        .nest("/widget", widget_router())
         .route("/orgs/{org_id}/members", get(team::members))
         .route("/orgs/{org_id}/members/{user_id}", patch(team::change_role).delete(team::remove_member))
         .fallback(not_found)
+}
+
+/// The public widget routes: CORS open to any site (visitors authenticate with their token,
+/// never with cookies), unlike the rest of the API.
+fn widget_router() -> Router<AppState> {
+    use tower_http::cors::{Any, CorsLayer};
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([http::Method::GET, http::Method::POST])
+        .allow_headers([http::header::CONTENT_TYPE, http::header::AUTHORIZATION]);
+    Router::new()
+        .route("/session", post(widget::session))
+        .route("/contact", post(widget::contact))
+        .route("/messages", post(widget::send_message).get(widget::messages))
+        .route("/escalate", post(widget::escalate))
+        .route("/messages/{message_id}/feedback", post(widget::feedback))
+        .layer(cors)
 }
 
 async fn not_found() -> error::ApiError {

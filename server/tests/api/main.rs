@@ -1,6 +1,7 @@
 //! Integration tests: the real server on real Postgres + pgvector, one fresh database per test.
 
 mod auth;
+mod conversation;
 mod corpus;
 mod health;
 mod helpers;

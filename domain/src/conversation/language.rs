@@ -1,0 +1,225 @@
+//! The visitor's language, and the fixed phrases Iterochat itself says, in that language.
+
+use serde::{Deserialize, Serialize};
+use whatlang::{Detector, Lang};
+
+/// Languages we detect and speak (ISO 639-1). Others fall back to English.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Language {
+    En,
+    Es,
+    De,
+    Fr,
+    Pt,
+    It,
+    Nl,
+}
+
+impl Language {
+    /// ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Es => "es",
+            Self::De => "de",
+            Self::Fr => "fr",
+            Self::Pt => "pt",
+            Self::It => "it",
+            Self::Nl => "nl",
+        }
+    }
+
+    /// Parses an ISO 639-1 code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "en" => Self::En,
+            "es" => Self::Es,
+            "de" => Self::De,
+            "fr" => Self::Fr,
+            "pt" => Self::Pt,
+            "it" => Self::It,
+            "nl" => Self::Nl,
+            _ => return None,
+        })
+    }
+}
+
+/// Function words per language: short questions rarely carry enough letters for trigram
+/// statistics, but they almost always contain a few of these.
+const FUNCTION_WORDS: &[(Language, &[&str])] = &[
+    (
+        Language::En,
+        &[
+            "the", "a", "an", "is", "are", "do", "does", "how", "what", "when", "where", "why", "can", "my", "i",
+            "you", "your", "to", "of", "and", "it", "for", "with", "long", "take", "please",
+        ],
+    ),
+    (
+        Language::Es,
+        &[
+            "el", "la", "los", "las", "de", "que", "y", "en", "un", "una", "mi", "por", "como", "cómo", "qué",
+            "cuánto", "cuándo", "dónde", "es", "no", "puedo", "tarda", "quiero", "para", "con",
+        ],
+    ),
+    (
+        Language::De,
+        &[
+            "der", "die", "das", "und", "ist", "nicht", "ich", "mein", "meine", "wie", "was", "wann", "wo", "ein",
+            "eine", "zu", "mit", "kann", "dauert", "bitte", "sie", "ihr", "auf", "für",
+        ],
+    ),
+    (
+        Language::Fr,
+        &[
+            "le", "la", "les", "de", "des", "et", "est", "je", "mon", "ma", "comment", "quoi", "pas", "ne", "un",
+            "une", "combien", "où", "quand", "pour", "avec", "vous", "mes", "du",
+        ],
+    ),
+    (
+        Language::Pt,
+        &[
+            "o", "os", "a", "as", "de", "que", "e", "não", "meu", "minha", "como", "uma", "um", "quanto", "quando",
+            "onde", "para", "com", "posso", "quero", "do", "da", "é",
+        ],
+    ),
+    (
+        Language::It,
+        &[
+            "il", "lo", "la", "gli", "di", "che", "e", "non", "mio", "mia", "come", "per", "un", "una", "quanto",
+            "quando", "dove", "posso", "voglio", "sono", "con", "del", "della", "è",
+        ],
+    ),
+    (
+        Language::Nl,
+        &[
+            "de", "het", "een", "en", "van", "ik", "niet", "mijn", "hoe", "wat", "is", "wanneer", "waar", "kan", "met",
+            "voor", "duurt", "naar", "zijn", "ook",
+        ],
+    ),
+];
+
+/// Function-word hits: the leading language and its count, when one language leads.
+fn by_function_words(text: &str) -> Option<(Language, usize)> {
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let mut scores: Vec<(Language, usize)> = FUNCTION_WORDS
+        .iter()
+        .map(|(lang, list)| (*lang, words.iter().filter(|w| list.contains(&w.as_str())).count()))
+        .collect();
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
+    match scores.as_slice() {
+        [(lang, best), (_, second), ..] if *best > *second => Some((*lang, *best)),
+        _ => None,
+    }
+}
+
+/// Detects the language of `text`, in this order: function words when two or more clearly
+/// point one way (or one does, in a message too short for trigrams); whatlang's trigram model
+/// when it calls itself reliable; a single leading function word; the conversation's language
+/// so far (`previous`); English.
+pub fn detect(text: &str, previous: Option<Language>) -> Language {
+    let words = by_function_words(text);
+    let short = text.split_whitespace().count() < 6;
+    if let Some((lang, best)) = words
+        && (best >= 2 || short)
+    {
+        return lang;
+    }
+    let detector =
+        Detector::with_allowlist(vec![Lang::Eng, Lang::Spa, Lang::Deu, Lang::Fra, Lang::Por, Lang::Ita, Lang::Nld]);
+    let trigram = detector.detect(text).filter(|info| info.is_reliable()).and_then(|info| {
+        Some(match info.lang() {
+            Lang::Eng => Language::En,
+            Lang::Spa => Language::Es,
+            Lang::Deu => Language::De,
+            Lang::Fra => Language::Fr,
+            Lang::Por => Language::Pt,
+            Lang::Ita => Language::It,
+            Lang::Nld => Language::Nl,
+            _ => return None,
+        })
+    });
+    trigram.or(words.map(|(lang, _)| lang)).or(previous).unwrap_or(Language::En)
+}
+
+/// A phrase Iterochat says to visitors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phrase {
+    /// Default hand-off confirmation (an organisation's own message replaces it).
+    Escalated,
+    /// Introduces an extractive answer.
+    AnswerIntro,
+    /// AI-only mode, nothing relevant in the knowledge base.
+    DontKnow,
+    /// AI-only mode, a request that needs a person.
+    CannotHandle,
+}
+
+/// The phrase in `lang`.
+pub fn phrase(p: Phrase, lang: Language) -> &'static str {
+    use Language::*;
+    use Phrase::*;
+    match (p, lang) {
+        (Escalated, En) => "Sent! The team will follow up soon.",
+        (Escalated, Es) => "¡Enviado! El equipo te responderá pronto.",
+        (Escalated, De) => "Gesendet! Das Team meldet sich in Kürze.",
+        (Escalated, Fr) => "Envoyé ! L'équipe vous répondra bientôt.",
+        (Escalated, Pt) => "Enviado! A equipa responderá em breve.",
+        (Escalated, It) => "Inviato! Il team ti risponderà presto.",
+        (Escalated, Nl) => "Verzonden! Het team neemt snel contact op.",
+        (AnswerIntro, En) => "Here is what our help centre says:",
+        (AnswerIntro, Es) => "Esto es lo que dice nuestro centro de ayuda:",
+        (AnswerIntro, De) => "Das steht in unserem Hilfe-Center:",
+        (AnswerIntro, Fr) => "Voici ce qu'indique notre centre d'aide :",
+        (AnswerIntro, Pt) => "Eis o que diz a nossa central de ajuda:",
+        (AnswerIntro, It) => "Ecco cosa dice il nostro centro assistenza:",
+        (AnswerIntro, Nl) => "Dit staat in ons helpcentrum:",
+        (DontKnow, En) => "Sorry, I don't know the answer to that. Our help centre doesn't cover it.",
+        (DontKnow, Es) => "Lo siento, no sé la respuesta. Nuestro centro de ayuda no lo cubre.",
+        (DontKnow, De) => "Das weiß ich leider nicht. Unser Hilfe-Center behandelt das nicht.",
+        (DontKnow, Fr) => "Désolé, je ne connais pas la réponse. Notre centre d'aide ne couvre pas ce sujet.",
+        (DontKnow, Pt) => "Desculpe, não sei a resposta. A nossa central de ajuda não cobre isso.",
+        (DontKnow, It) => "Mi dispiace, non conosco la risposta. Il nostro centro assistenza non tratta questo tema.",
+        (DontKnow, Nl) => "Sorry, dat weet ik niet. Ons helpcentrum behandelt dit niet.",
+        (CannotHandle, En) => "Sorry, I can't help with that here, and this chat has no human support.",
+        (CannotHandle, Es) => "Lo siento, no puedo ayudarte con eso aquí y este chat no tiene atención humana.",
+        (CannotHandle, De) => {
+            "Dabei kann ich hier leider nicht helfen, und dieser Chat hat keinen persönlichen Support."
+        }
+        (CannotHandle, Fr) => {
+            "Désolé, je ne peux pas vous aider pour cela ici, et ce chat n'a pas d'assistance humaine."
+        }
+        (CannotHandle, Pt) => "Desculpe, não posso ajudar com isso aqui e este chat não tem atendimento humano.",
+        (CannotHandle, It) => "Mi dispiace, non posso aiutarti qui e questa chat non ha assistenza umana.",
+        (CannotHandle, Nl) => {
+            "Sorry, daar kan ik hier niet mee helpen, en deze chat heeft geen menselijke ondersteuning."
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case("How long does delivery take to Canada?", Language::En)]
+    #[case("How long does standard delivery take?", Language::En)]
+    #[case("Do gift cards expire?", Language::En)]
+    #[case("¿Cuánto tarda el envío a Canadá?", Language::Es)]
+    #[case("Wie lange dauert die Lieferung nach Kanada?", Language::De)]
+    #[case("Combien de temps prend la livraison au Canada ?", Language::Fr)]
+    #[case("Quanto tempo demora a entrega para o Canadá?", Language::Pt)]
+    #[case("Quanto tempo ci vuole per ricevere il mio ordine? Grazie mille", Language::It)]
+    #[case("Hoe lang duurt de levering naar België?", Language::Nl)]
+    fn detects_the_six_main_languages(#[case] text: &str, #[case] expected: Language) {
+        assert_eq!(detect(text, None), expected);
+    }
+
+    #[test]
+    fn short_messages_keep_the_conversation_language() {
+        assert_eq!(detect("ok", Some(Language::De)), Language::De);
+        assert_eq!(detect("ok", None), Language::En);
+    }
+}

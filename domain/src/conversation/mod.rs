@@ -1,0 +1,563 @@
+//! The conversation engine: what the AI says to visitors, and when it steps aside.
+//!
+//! One visitor turn ([`Services::visitor_message`]):
+//! 1. store the message; if a person has the conversation (escalated or claimed), the AI says
+//!    **nothing** — enforced here, not in any UI;
+//! 2. detect the language; every AI and system message is in it;
+//! 3. decide escalation *before* answering (refund, complaint, account, asking for a person);
+//! 4. retrieve; if the best passage's score is under the embedder's threshold, escalate with
+//!    `low_confidence`;
+//! 5. compose an answer from the passages (extractive; see [`answer`]) with citations;
+//! 6. check it with the grounding guard; an unsupported answer is never sent.
+//!
+//! In AI-only mode (an organisation setting) the AI never hands off: it says it cannot help or
+//! does not know instead. A resolved conversation is closed: the visitor's next message opens a
+//! new one, so the AI never re-reads an old escalation into a loop.
+
+pub mod answer;
+pub mod escalation;
+pub mod language;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use self::escalation::EscalationReason;
+use self::language::{Language, Phrase, detect, phrase};
+use crate::entities::{conversation, message, organization, visitor};
+use crate::knowledge::retrieval::Passage;
+use crate::organizations::{OrgSettings, Organization};
+use crate::{DomainError, DomainResult, Services, tokens, validation};
+
+/// Longest visitor message.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Passages the answer pipeline reads.
+const PASSAGES: usize = 5;
+
+/// A document an AI answer is based on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    pub document_id: Uuid,
+    pub title: String,
+}
+
+/// A message as visitors and agents see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    /// `visitor`, `ai`, `agent` or `system`.
+    pub role: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub citations: Option<Vec<Citation>>,
+    pub language: Option<String>,
+}
+
+impl From<message::Model> for Message {
+    fn from(m: message::Model) -> Self {
+        Self {
+            id: m.id,
+            conversation_id: m.conversation_id,
+            role: m.role,
+            text: m.text,
+            created_at: m.created_at.into(),
+            citations: m.citations.and_then(|c| serde_json::from_value(c).ok()),
+            language: m.language,
+        }
+    }
+}
+
+/// What the widget needs to render itself (CONTRACTS.md `config`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WidgetConfig {
+    pub company_name: String,
+    pub primary_color: String,
+    pub position: String,
+    pub require_contact: bool,
+    pub greeting: String,
+    pub show_escalation_cta: bool,
+    pub positive_feedback_label: String,
+    pub request_help_label: String,
+}
+
+/// `POST /widget/session`.
+#[derive(Clone, Debug)]
+pub struct WidgetSession {
+    pub visitor_token: String,
+    pub conversation_id: Option<Uuid>,
+    pub config: WidgetConfig,
+    pub messages: Vec<Message>,
+}
+
+/// The result of a visitor turn.
+#[derive(Clone, Debug)]
+pub struct TurnOutcome {
+    pub conversation_id: Uuid,
+    /// `ai`, `escalated`, `claimed` or `resolved`.
+    pub status: String,
+    /// The AI's answer or the system's confirmation; `None` while a person has the conversation.
+    pub reply: Option<Message>,
+}
+
+/// A visitor, authenticated by their widget token.
+#[derive(Clone, Debug)]
+pub struct Visitor {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// What happened in a conversation, for the dashboard and alerts (delivered in-process).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConversationEvent {
+    /// A visitor wrote (whatever the status).
+    VisitorMessage { organization_id: Uuid, conversation_id: Uuid, message_id: Uuid },
+    /// The conversation went to the human queue.
+    Escalated { organization_id: Uuid, conversation_id: Uuid, reason: EscalationReason },
+}
+
+impl Services {
+    /// Opens (or resumes) the widget for `widget_key`: the visitor token (new if missing or not
+    /// this organisation's), the widget's config and the open conversation's messages.
+    pub async fn widget_session(&self, widget_key: &str, visitor_token: Option<&str>) -> DomainResult<WidgetSession> {
+        let org = organization::Entity::find()
+            .filter(organization::Column::WidgetKey.eq(widget_key.trim()))
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("widget"))?;
+        let existing = match visitor_token {
+            Some(token) => {
+                self.find_visitor(token).await?.filter(|v| v.organization_id == org.id).map(|v| (v, token.to_owned()))
+            }
+            None => None,
+        };
+        let (visitor, token) = match existing {
+            Some(found) => found,
+            None => {
+                let token = tokens::random_token();
+                let now = Utc::now();
+                let v = visitor::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    organization_id: Set(org.id),
+                    token_hash: Set(tokens::hash_token(&token)),
+                    name: Set(None),
+                    email: Set(None),
+                    created_at: Set(now.into()),
+                    last_seen_at: Set(now.into()),
+                }
+                .insert(&self.db)
+                .await?;
+                (v, token)
+            }
+        };
+        let org: Organization = org.into();
+        let conversation = latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != "resolved");
+        let messages = match &conversation {
+            Some(c) => conversation_messages(&self.db, c.id, None).await?,
+            None => Vec::new(),
+        };
+        Ok(WidgetSession {
+            visitor_token: token,
+            conversation_id: conversation.map(|c| c.id),
+            config: widget_config(&org),
+            messages,
+        })
+    }
+
+    /// The visitor behind a widget token; unknown tokens are `Unauthorized`.
+    pub async fn authenticate_visitor(&self, token: &str) -> DomainResult<Visitor> {
+        let v = self
+            .find_visitor(token)
+            .await?
+            .ok_or(DomainError::Unauthorized("unknown visitor token; open a widget session first"))?;
+        Ok(Visitor { id: v.id, organization_id: v.organization_id, name: v.name, email: v.email })
+    }
+
+    /// Stores the visitor's name and email (the pre-chat form).
+    pub async fn set_visitor_contact(&self, visitor: &Visitor, name: &str, email: &str) -> DomainResult<()> {
+        let name = validation::name("name", name)?;
+        let email = validation::email("email", email)?;
+        let mut active = visitor::ActiveModel { id: Set(visitor.id), ..Default::default() };
+        active.name = Set(Some(name));
+        active.email = Set(Some(email));
+        active.last_seen_at = Set(Utc::now().into());
+        active.update(&self.db).await?;
+        Ok(())
+    }
+
+    /// One visitor turn; see the module documentation for the pipeline.
+    pub async fn visitor_message(&self, visitor: &Visitor, text: &str) -> DomainResult<TurnOutcome> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DomainError::invalid("text", "is empty"));
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(DomainError::invalid("text", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
+        }
+        let org = self.visitor_organization(visitor).await?;
+        if org.settings.require_contact && visitor.email.is_none() {
+            return Err(DomainError::invalid("contact", "please give your name and email first"));
+        }
+        let conv = self.open_conversation(visitor).await?;
+        let stored = insert_message(&self.db, &conv, "visitor", text, None, None).await?;
+        self.emit(ConversationEvent::VisitorMessage {
+            organization_id: org.id,
+            conversation_id: conv.id,
+            message_id: stored.id,
+        });
+        if conv.status == "escalated" || conv.status == "claimed" {
+            return Ok(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None });
+        }
+
+        let lang = detect(text, conv.language.as_deref().and_then(Language::from_code));
+        set_language(&self.db, conv.id, lang).await?;
+        if let Some(reason) = escalation::classify(text) {
+            return self.hand_off(&org, &conv, visitor, reason, lang).await;
+        }
+        let passages = self.retrieve(org.id, text, PASSAGES).await?;
+        let confident = passages.first().is_some_and(|p| p.score >= self.embedder.relevance_threshold());
+        if !confident {
+            return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
+        }
+        let answer = self.extractive_answer(text, &passages).await?;
+        match answer {
+            // The guard reads the answer itself, not Iterochat's fixed intro around it.
+            Some((body, citations)) if answer::unsupported_claims(&body, text, &passages).is_empty() => {
+                let answer = format!("{}\n\n{body}", phrase(Phrase::AnswerIntro, lang));
+                let reply = insert_message(&self.db, &conv, "ai", &answer, Some(&citations), Some(lang)).await?;
+                Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
+            }
+            _ => self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await,
+        }
+    }
+
+    /// The widget's "Connect to an agent" button.
+    pub async fn visitor_escalate(&self, visitor: &Visitor) -> DomainResult<TurnOutcome> {
+        let org = self.visitor_organization(visitor).await?;
+        let conv = self.open_conversation(visitor).await?;
+        if conv.status != "ai" {
+            return Ok(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None });
+        }
+        let lang = conv.language.as_deref().and_then(Language::from_code).unwrap_or(Language::En);
+        self.hand_off(&org, &conv, visitor, EscalationReason::Requested, lang).await
+    }
+
+    /// Records the visitor's 👍/👎 on one of their AI answers.
+    pub async fn message_feedback(&self, visitor: &Visitor, message_id: Uuid, helpful: bool) -> DomainResult<()> {
+        let found = message::Entity::find_by_id(message_id)
+            .filter(message::Column::Role.eq("ai"))
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("message"))?;
+        let owner = conversation::Entity::find_by_id(found.conversation_id).one(&self.db).await?;
+        if owner.is_none_or(|c| c.visitor_id != visitor.id) {
+            return Err(DomainError::NotFound("message"));
+        }
+        let mut active: message::ActiveModel = found.into();
+        active.helpful = Set(Some(helpful));
+        active.update(&self.db).await?;
+        Ok(())
+    }
+
+    /// The visitor's open conversation's messages, optionally only those after `after`.
+    pub async fn visitor_messages(
+        &self,
+        visitor: &Visitor,
+        after: Option<Uuid>,
+    ) -> DomainResult<(Option<Uuid>, String, Vec<Message>)> {
+        let Some(conv) = latest_conversation(&self.db, visitor.id).await? else {
+            return Ok((None, "ai".into(), Vec::new()));
+        };
+        Ok((Some(conv.id), conv.status.clone(), conversation_messages(&self.db, conv.id, after).await?))
+    }
+
+    /// Subscribes to conversation events (dashboard live updates, alerts).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ConversationEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, event: ConversationEvent) {
+        let _ = self.events.send(event);
+    }
+
+    async fn find_visitor(&self, token: &str) -> DomainResult<Option<visitor::Model>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        Ok(visitor::Entity::find()
+            .filter(visitor::Column::TokenHash.eq(tokens::hash_token(token)))
+            .one(&self.db)
+            .await?)
+    }
+
+    async fn visitor_organization(&self, visitor: &Visitor) -> DomainResult<Organization> {
+        Ok(organization::Entity::find_by_id(visitor.organization_id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("widget"))?
+            .into())
+    }
+
+    /// The visitor's conversation that is not resolved, or a new one.
+    async fn open_conversation(&self, visitor: &Visitor) -> DomainResult<conversation::Model> {
+        if let Some(c) = latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != "resolved") {
+            return Ok(c);
+        }
+        let now = Utc::now();
+        Ok(conversation::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(visitor.organization_id),
+            visitor_id: Set(visitor.id),
+            status: Set("ai".into()),
+            language: Set(None),
+            escalation_reason: Set(None),
+            handoff_summary: Set(None),
+            escalated_at: Set(None),
+            claimed_by: Set(None),
+            claimed_at: Set(None),
+            resolved_at: Set(None),
+            created_at: Set(now.into()),
+            updated_at: Set(now.into()),
+        }
+        .insert(&self.db)
+        .await?)
+    }
+
+    /// The passages' sentences that best answer the question, verbatim, with citations.
+    async fn extractive_answer(
+        &self,
+        question: &str,
+        passages: &[Passage],
+    ) -> DomainResult<Option<(String, Vec<Citation>)>> {
+        let candidates = answer::candidate_sentences(passages);
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let mut texts = vec![question.to_owned()];
+        texts.extend(candidates.iter().map(|(_, s)| s.clone()));
+        let vectors = self.embedder.embed(&texts).await.map_err(|e| DomainError::Internal(e.to_string()))?;
+        let (q, rest) = vectors.split_first().ok_or_else(|| DomainError::Internal("no question vector".into()))?;
+        let similarities: Vec<f32> = rest.iter().map(|v| v.iter().zip(q).map(|(a, b)| a * b).sum()).collect();
+        let quoted = answer::pick_sentences(&candidates, &similarities);
+        let Some(first) = quoted.first() else { return Ok(None) };
+        let source = candidates.iter().find(|(_, s)| s == first).map(|(i, _)| &passages[*i]);
+        let citations: Vec<Citation> =
+            source.map(|p| vec![Citation { document_id: p.document_id, title: p.title.clone() }]).unwrap_or_default();
+        Ok(Some((quoted.join(" "), citations)))
+    }
+
+    /// Escalates (or, in AI-only mode, says it cannot help) and returns the turn's outcome.
+    async fn hand_off(
+        &self,
+        org: &Organization,
+        conv: &conversation::Model,
+        visitor: &Visitor,
+        reason: EscalationReason,
+        lang: Language,
+    ) -> DomainResult<TurnOutcome> {
+        if org.settings.ai_only_mode {
+            let p = if reason == EscalationReason::LowConfidence { Phrase::DontKnow } else { Phrase::CannotHandle };
+            let reply = insert_message(&self.db, conv, "ai", phrase(p, lang), Some(&[]), Some(lang)).await?;
+            return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
+        }
+        let history = conversation_messages(&self.db, conv.id, None).await?;
+        let summary = handoff_summary(visitor, reason, &history);
+        let now = Utc::now();
+        // Only an `ai` conversation escalates: of two racing turns, one wins.
+        let updated = conversation::Entity::update_many()
+            .col_expr(conversation::Column::Status, sea_orm::sea_query::Expr::value("escalated"))
+            .col_expr(conversation::Column::EscalationReason, sea_orm::sea_query::Expr::value(reason.as_str()))
+            .col_expr(conversation::Column::HandoffSummary, sea_orm::sea_query::Expr::value(summary))
+            .col_expr(conversation::Column::EscalatedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(conversation::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(conversation::Column::Id.eq(conv.id))
+            .filter(conversation::Column::Status.eq("ai"))
+            .exec(&self.db)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: None });
+        }
+        let confirmation = confirmation(&org.settings, lang);
+        let reply = insert_message(&self.db, conv, "system", &confirmation, None, Some(lang)).await?;
+        self.emit(ConversationEvent::Escalated { organization_id: org.id, conversation_id: conv.id, reason });
+        tracing::info!(conversation_id = %conv.id, reason = reason.as_str(), "escalated");
+        Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: Some(reply) })
+    }
+}
+
+/// The widget's settings as the widget needs them.
+pub fn widget_config(org: &Organization) -> WidgetConfig {
+    let s = &org.settings;
+    WidgetConfig {
+        company_name: if s.company_name.is_empty() { org.name.clone() } else { s.company_name.clone() },
+        primary_color: s.primary_color.clone(),
+        position: s.position.clone(),
+        require_contact: s.require_contact,
+        greeting: s.greeting.clone(),
+        show_escalation_cta: s.show_escalation_cta,
+        positive_feedback_label: s.positive_feedback_label.clone(),
+        request_help_label: s.request_help_label.clone(),
+    }
+}
+
+/// The organisation's confirmation message; the default one is said in the visitor's language.
+fn confirmation(settings: &OrgSettings, lang: Language) -> String {
+    if settings.confirmation_message == OrgSettings::default().confirmation_message {
+        phrase(Phrase::Escalated, lang).to_owned()
+    } else {
+        settings.confirmation_message.clone()
+    }
+}
+
+/// A 2–4 sentence recap for the agent: who, what they need and why it came to a person, and
+/// what the AI already told them.
+pub fn handoff_summary(visitor: &Visitor, reason: EscalationReason, history: &[Message]) -> String {
+    let who = match (&visitor.name, &visitor.email) {
+        (Some(n), Some(e)) => format!("{n} ({e})"),
+        (None, Some(e)) => e.clone(),
+        (Some(n), None) => n.clone(),
+        (None, None) => "An anonymous visitor".to_owned(),
+    };
+    let asks: Vec<&Message> = history.iter().filter(|m| m.role == "visitor").collect();
+    let last = asks.last().map(|m| clip(&m.text, 200)).unwrap_or_else(|| "(no message yet)".into());
+    let why = match reason {
+        EscalationReason::Refund => "is asking for a refund",
+        EscalationReason::Complaint => "has a complaint",
+        EscalationReason::Account => "has a problem with their account",
+        EscalationReason::LowConfidence => "asked something the knowledge base does not answer confidently",
+        EscalationReason::Requested => "asked to talk to a person",
+    };
+    let mut summary = format!("{who} {why}. Their latest message: \"{last}\".");
+    if asks.len() > 1 {
+        summary.push_str(&format!(" They wrote {} messages in this conversation.", asks.len()));
+    }
+    let cited: Vec<String> = history
+        .iter()
+        .filter(|m| m.role == "ai")
+        .flat_map(|m| m.citations.clone().unwrap_or_default())
+        .map(|c| c.title)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if cited.is_empty() {
+        summary.push_str(" The AI had not answered yet.");
+    } else {
+        summary.push_str(&format!(" The AI already answered from: {}.", cited.join(", ")));
+    }
+    summary
+}
+
+fn clip(text: &str, max: usize) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(max).collect::<String>())
+    }
+}
+
+async fn latest_conversation(db: &impl ConnectionTrait, visitor_id: Uuid) -> DomainResult<Option<conversation::Model>> {
+    Ok(conversation::Entity::find()
+        .filter(conversation::Column::VisitorId.eq(visitor_id))
+        .order_by_desc(conversation::Column::CreatedAt)
+        .limit(1)
+        .one(db)
+        .await?)
+}
+
+async fn conversation_messages(
+    db: &impl ConnectionTrait,
+    conversation_id: Uuid,
+    after: Option<Uuid>,
+) -> DomainResult<Vec<Message>> {
+    let mut query = message::Entity::find().filter(message::Column::ConversationId.eq(conversation_id));
+    if let Some(after) = after {
+        let pivot = message::Entity::find_by_id(after)
+            .filter(message::Column::ConversationId.eq(conversation_id))
+            .one(db)
+            .await?
+            .ok_or(DomainError::NotFound("message"))?;
+        query = query.filter(message::Column::CreatedAt.gt(pivot.created_at));
+    }
+    Ok(query.order_by_asc(message::Column::CreatedAt).all(db).await?.into_iter().map(Into::into).collect())
+}
+
+async fn insert_message(
+    db: &impl ConnectionTrait,
+    conv: &conversation::Model,
+    role: &str,
+    text: &str,
+    citations: Option<&[Citation]>,
+    lang: Option<Language>,
+) -> DomainResult<Message> {
+    let citations = citations.map(|c| serde_json::to_value(c).unwrap_or_default());
+    let m = message::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        conversation_id: Set(conv.id),
+        organization_id: Set(conv.organization_id),
+        role: Set(role.to_owned()),
+        text: Set(text.to_owned()),
+        citations: Set(citations),
+        language: Set(lang.map(|l| l.code().to_owned())),
+        author_id: Set(None),
+        helpful: Set(None),
+        created_at: Set(Utc::now().into()),
+    }
+    .insert(db)
+    .await?;
+    conversation::Entity::update_many()
+        .col_expr(conversation::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(conversation::Column::Id.eq(conv.id))
+        .exec(db)
+        .await?;
+    Ok(m.into())
+}
+
+async fn set_language(db: &impl ConnectionTrait, conversation_id: Uuid, lang: Language) -> DomainResult<()> {
+    conversation::Entity::update_many()
+        .col_expr(conversation::Column::Language, sea_orm::sea_query::Expr::value(lang.code()))
+        .filter(conversation::Column::Id.eq(conversation_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(role: &str, text: &str, citation: Option<&str>) -> Message {
+        Message {
+            id: Uuid::new_v4(),
+            conversation_id: Uuid::nil(),
+            role: role.into(),
+            text: text.into(),
+            created_at: Utc::now(),
+            citations: citation.map(|t| vec![Citation { document_id: Uuid::nil(), title: t.into() }]),
+            language: None,
+        }
+    }
+
+    #[test]
+    fn handoff_summaries_say_who_what_and_what_the_ai_said_in_two_to_four_sentences() {
+        let visitor = Visitor {
+            id: Uuid::nil(),
+            organization_id: Uuid::nil(),
+            name: Some("Ana".into()),
+            email: Some("ana@example.com".into()),
+        };
+        let history = vec![
+            msg("visitor", "How long do refunds take?", None),
+            msg("ai", "Refunds take 5 days.", Some("Returns and refunds")),
+            msg("visitor", "I want my money back now", None),
+        ];
+        let s = handoff_summary(&visitor, EscalationReason::Refund, &history);
+        assert!(s.starts_with("Ana (ana@example.com) is asking for a refund."), "{s}");
+        assert!(s.contains("I want my money back now") && s.contains("Returns and refunds"), "{s}");
+        let sentences = crate::knowledge::chunking::sentences(&s).len();
+        assert!((2..=4).contains(&sentences), "{sentences} sentences: {s}");
+    }
+}

@@ -1,0 +1,152 @@
+//! The public widget API (CONTRACTS.md): open CORS, visitors identified by their token,
+//! rate-limited per token and per IP.
+
+use app::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Query, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use domain::conversation::Visitor;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Json, Path};
+use crate::state::AppState;
+
+/// The visitor behind `Authorization: Bearer <visitor_token>`, within their rate limits.
+pub struct VisitorAuth(pub Visitor);
+
+impl<S> FromRequestParts<S> for VisitorAuth
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_owned())
+            .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
+        limit(&state, ClientIp::of(parts), &format!("visitor:{token}"))?;
+        Ok(Self(state.services.authenticate_visitor(&token).await?))
+    }
+}
+
+/// The client's IP as the server saw it (never a client-sent header).
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl ClientIp {
+    fn of(parts: &Parts) -> Self {
+        Self(parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts))
+    }
+}
+
+/// `RateLimited` when the IP or `key` is over its budget.
+fn limit(state: &AppState, ip: ClientIp, key: &str) -> ApiResult<()> {
+    let ip = ip.0.map(|ip| ip.to_string()).unwrap_or_default();
+    if !state.limits.per_ip.allow(&ip) || !state.limits.per_visitor.allow(key) {
+        return Err(ApiError::RateLimited);
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct SessionBody {
+    widget_key: String,
+    #[serde(default)]
+    visitor_token: Option<String>,
+}
+
+pub async fn session(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<SessionBody>,
+) -> ApiResult<axum::Json<WidgetSessionDto>> {
+    limit(&state, ip, &format!("session:{}", body.widget_key))?;
+    let session = state.services.widget_session(&body.widget_key, body.visitor_token.as_deref()).await?;
+    Ok(axum::Json(session.into()))
+}
+
+#[derive(Deserialize)]
+pub struct ContactBody {
+    name: String,
+    email: String,
+}
+
+pub async fn contact(
+    State(state): State<AppState>,
+    VisitorAuth(visitor): VisitorAuth,
+    Json(body): Json<ContactBody>,
+) -> ApiResult<impl IntoResponse> {
+    state.services.set_visitor_contact(&visitor, &body.name, &body.email).await?;
+    Ok(axum::Json(serde_json::json!({"status": "ok"})))
+}
+
+#[derive(Deserialize)]
+pub struct MessageBody {
+    text: String,
+}
+
+pub async fn send_message(
+    State(state): State<AppState>,
+    VisitorAuth(visitor): VisitorAuth,
+    Json(body): Json<MessageBody>,
+) -> ApiResult<axum::Json<TurnDto>> {
+    Ok(axum::Json(state.services.visitor_message(&visitor, &body.text).await?.into()))
+}
+
+pub async fn escalate(
+    State(state): State<AppState>,
+    VisitorAuth(visitor): VisitorAuth,
+) -> ApiResult<axum::Json<TurnDto>> {
+    Ok(axum::Json(state.services.visitor_escalate(&visitor).await?.into()))
+}
+
+#[derive(Deserialize)]
+pub struct FeedbackBody {
+    helpful: bool,
+}
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    VisitorAuth(visitor): VisitorAuth,
+    Path(message_id): Path<Uuid>,
+    Json(body): Json<FeedbackBody>,
+) -> ApiResult<impl IntoResponse> {
+    state.services.message_feedback(&visitor, message_id, body.helpful).await?;
+    Ok(axum::Json(serde_json::json!({"status": "ok"})))
+}
+
+#[derive(Deserialize)]
+pub struct AfterQuery {
+    #[serde(default)]
+    after: Option<Uuid>,
+}
+
+pub async fn messages(
+    State(state): State<AppState>,
+    VisitorAuth(visitor): VisitorAuth,
+    Query(query): Query<AfterQuery>,
+) -> ApiResult<axum::Json<WidgetMessagesDto>> {
+    let (conversation_id, status, messages) = state.services.visitor_messages(&visitor, query.after).await?;
+    Ok(axum::Json(WidgetMessagesDto {
+        conversation_id,
+        status,
+        messages: messages.into_iter().map(Into::into).collect(),
+    }))
+}

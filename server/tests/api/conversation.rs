@@ -1,0 +1,357 @@
+//! The conversation engine through the widget API: grounded answers with citations in the
+//! visitor's language, escalation before answering, AI silence after it, AI-only mode,
+//! contacts, feedback and isolation.
+
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::corpus::DOCUMENTS;
+use crate::helpers::{Account, TestApp};
+
+/// An organisation with the help-centre corpus ingested, and its widget key.
+async fn help_centre(app: &TestApp, email: &str) -> (Account, String) {
+    let owner = app.signup(email).await;
+    let mut ids = Vec::new();
+    for (title, content) in DOCUMENTS {
+        let (_, doc) = app
+            .post(
+                &format!("/api/v1/orgs/{}/documents", owner.org_id),
+                Some(&owner.token),
+                json!({"title": title, "content": content}),
+            )
+            .await;
+        ids.push(doc["id"].as_str().expect("id").to_owned());
+    }
+    for id in ids {
+        wait_ready(app, &owner, &id).await;
+    }
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    (owner, org["widget_key"].as_str().expect("widget key").to_owned())
+}
+
+async fn wait_ready(app: &TestApp, owner: &Account, id: &str) {
+    for _ in 0..600 {
+        let (_, d) = app.get(&format!("/api/v1/orgs/{}/documents/{id}", owner.org_id), Some(&owner.token)).await;
+        if d["status"] == "ready" {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("document {id} never became ready");
+}
+
+async fn session(app: &TestApp, widget_key: &str) -> String {
+    let (status, body) = app.post("/api/v1/widget/session", None, json!({"widget_key": widget_key})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["visitor_token"].as_str().expect("token").to_owned()
+}
+
+async fn say(app: &TestApp, token: &str, text: &str) -> Value {
+    let (status, body) = app.post("/api/v1/widget/messages", Some(token), json!({"text": text})).await;
+    assert_eq!(status, StatusCode::OK, "{text}: {body}");
+    body
+}
+
+async fn conversation_row(app: &TestApp, id: &str) -> Value {
+    let row = app
+        .services
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT status, escalation_reason, handoff_summary, escalated_at IS NOT NULL AS escalated FROM conversations WHERE id = $1::uuid",
+            [id.into()],
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    json!({
+        "status": row.try_get::<String>("", "status").expect("status"),
+        "reason": row.try_get::<Option<String>>("", "escalation_reason").expect("reason"),
+        "summary": row.try_get::<Option<String>>("", "handoff_summary").expect("summary"),
+    })
+}
+
+#[tokio::test]
+async fn answers_are_quoted_from_the_knowledge_base_with_citations_in_the_visitors_language() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+
+    let turn = say(&app, &token, "How long does standard delivery take?").await;
+    assert_eq!(turn["status"], "ai", "{turn}");
+    let reply = &turn["reply"];
+    assert_eq!(reply["role"], "ai");
+    assert_eq!(reply["language"], "en");
+    assert_eq!(reply["citations"][0]["title"], "Shipping and delivery", "{reply}");
+    let text = reply["text"].as_str().expect("text");
+    assert!(text.contains("3 to 5 working days"), "{text}");
+    let shipping = DOCUMENTS[0].1;
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        for sentence in domain::knowledge::chunking::sentences(line) {
+            assert!(shipping.contains(&sentence), "every quoted sentence is in the source: {sentence}");
+        }
+    }
+
+    // A Spanish business answers from Spanish documents (the local embedding model is
+    // English-centric and does not match across languages; see the README).
+    let (_, spanish) = app
+        .post(
+            &format!("/api/v1/orgs/{}/documents", owner.org_id),
+            Some(&owner.token),
+            json!({"title": "Envíos", "content": "# Envíos\n\nLos pedidos estándar tardan de 3 a 5 días laborables en llegar. El envío exprés llega al día siguiente."}),
+        )
+        .await;
+    wait_ready(&app, &owner, spanish["id"].as_str().expect("id")).await;
+    let other = session(&app, &key).await;
+    let turn = say(&app, &other, "¿Cuántos días tardan en llegar los pedidos estándar?").await;
+    assert_eq!(turn["status"], "ai", "{turn}");
+    assert_eq!(turn["reply"]["language"], "es");
+    assert!(turn["reply"]["text"].as_str().is_some_and(|t| t.starts_with("Esto es lo que dice")), "{turn}");
+    assert_eq!(turn["reply"]["citations"][0]["title"], "Envíos");
+}
+
+#[tokio::test]
+async fn a_refund_request_escalates_with_a_summary_and_then_the_ai_stays_silent() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    let mut events = app.services.subscribe();
+    let token = session(&app, &key).await;
+    let (status, _) =
+        app.post("/api/v1/widget/contact", Some(&token), json!({"name": "Ana", "email": "ana@example.com"})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    say(&app, &token, "How do I send an item back to you?").await;
+    let turn = say(&app, &token, "Quiero que me devuelvan mi dinero, el producto llegó roto").await;
+    assert_eq!(turn["status"], "escalated", "{turn}");
+    assert_eq!(turn["reply"]["role"], "system");
+    assert_eq!(turn["reply"]["text"], "¡Enviado! El equipo te responderá pronto.");
+    let id = turn["conversation_id"].as_str().expect("id");
+
+    let row = conversation_row(&app, id).await;
+    assert_eq!(row["reason"], "refund");
+    let summary = row["summary"].as_str().expect("summary");
+    assert!(summary.starts_with("Ana (ana@example.com) is asking for a refund."), "{summary}");
+    assert!(summary.contains("Returns and refunds"), "mentions what the AI said: {summary}");
+    let sentences = domain::knowledge::chunking::sentences(summary).len();
+    assert!((2..=4).contains(&sentences), "{summary}");
+
+    let mut saw_escalation = false;
+    while let Ok(event) = events.try_recv() {
+        saw_escalation |= matches!(
+            event,
+            domain::conversation::ConversationEvent::Escalated {
+                reason: domain::conversation::escalation::EscalationReason::Refund,
+                ..
+            }
+        );
+    }
+    assert!(saw_escalation, "a domain event announces the escalation");
+
+    // From now on the AI says nothing, whatever the visitor asks.
+    for question in ["How long does standard delivery take?", "hello?", "Can I talk to a human"] {
+        let turn = say(&app, &token, question).await;
+        assert_eq!((turn["status"].as_str(), &turn["reply"]), (Some("escalated"), &Value::Null), "{question}");
+    }
+    let (_, msgs) = app.get("/api/v1/widget/messages", Some(&token)).await;
+    let roles: Vec<&str> =
+        msgs["messages"].as_array().expect("list").iter().filter_map(|m| m["role"].as_str()).collect();
+    assert_eq!(roles, vec!["visitor", "ai", "visitor", "system", "visitor", "visitor", "visitor"]);
+    let _ = owner;
+}
+
+#[tokio::test]
+async fn unanswerable_questions_escalate_for_low_confidence_and_the_button_escalates_too() {
+    let app = TestApp::spawn().await;
+    let (_, key) = help_centre(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+    let turn = say(&app, &token, "What is the boiling point of mercury on Venus?").await;
+    assert_eq!(turn["status"], "escalated", "{turn}");
+    assert_eq!(conversation_row(&app, turn["conversation_id"].as_str().expect("id")).await["reason"], "low_confidence");
+
+    let other = session(&app, &key).await;
+    say(&app, &other, "Do gift cards expire?").await;
+    let (status, turn) = app.call(Method::POST, "/api/v1/widget/escalate", Some(&other), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(turn["status"], "escalated");
+    assert_eq!(turn["reply"]["role"], "system");
+    assert_eq!(conversation_row(&app, turn["conversation_id"].as_str().expect("id")).await["reason"], "requested");
+}
+
+#[tokio::test]
+async fn ai_only_mode_never_hands_off_and_says_what_it_cannot_do() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", owner.org_id),
+            Some(&owner.token),
+            Some(json!({"ai_only_mode": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = session(&app, &key).await;
+    let refund = say(&app, &token, "I want a refund now").await;
+    assert_eq!(refund["status"], "ai");
+    assert!(refund["reply"]["text"].as_str().is_some_and(|t| t.contains("no human support")), "{refund}");
+    let unknown = say(&app, &token, "Ich möchte wissen, wie hoch die Berge auf dem Mars sind").await;
+    assert_eq!(unknown["status"], "ai");
+    assert_eq!(unknown["reply"]["language"], "de");
+    assert!(unknown["reply"]["text"].as_str().is_some_and(|t| t.starts_with("Das weiß ich leider nicht")), "{unknown}");
+    let answer = say(&app, &token, "Do gift cards expire?").await;
+    assert_eq!(answer["reply"]["citations"][0]["title"], "Gift cards", "{answer}");
+}
+
+#[tokio::test]
+async fn a_resolved_conversation_is_closed_and_the_next_message_starts_fresh() {
+    let app = TestApp::spawn().await;
+    let (_, key) = help_centre(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+    let turn = say(&app, &token, "Let me talk to a real person").await;
+    let first = turn["conversation_id"].as_str().expect("id").to_owned();
+    app.services
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1::uuid",
+            [first.clone().into()],
+        ))
+        .await
+        .expect("resolve");
+    let turn = say(&app, &token, "Do gift cards expire?").await;
+    assert_eq!(turn["status"], "ai", "{turn}");
+    assert_ne!(turn["conversation_id"].as_str(), Some(first.as_str()), "a new conversation");
+    assert_eq!(turn["reply"]["citations"][0]["title"], "Gift cards");
+}
+
+#[tokio::test]
+async fn the_pre_chat_form_is_required_when_configured_and_validated() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/orgs/{}/settings", owner.org_id),
+        Some(&owner.token),
+        Some(json!({"require_contact": true})),
+    )
+    .await;
+    let (_, s) = app.post("/api/v1/widget/session", None, json!({"widget_key": key})).await;
+    assert_eq!(s["config"]["require_contact"], true);
+    let token = s["visitor_token"].as_str().expect("token");
+    let (status, body) = app.post("/api/v1/widget/messages", Some(token), json!({"text": "Hello"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) =
+        app.post("/api/v1/widget/contact", Some(token), json!({"name": "Bo", "email": "not-an-email"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) =
+        app.post("/api/v1/widget/contact", Some(token), json!({"name": "Bo", "email": "bo@example.com"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(say(&app, token, "Do gift cards expire?").await["status"], "ai");
+}
+
+#[tokio::test]
+async fn sessions_resume_feedback_is_scoped_and_bad_input_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_, key) = help_centre(&app, "owner@example.com").await;
+    let (status, _) = app.post("/api/v1/widget/session", None, json!({"widget_key": "wk_does_not_exist"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.post("/api/v1/widget/messages", Some("bogus-token"), json!({"text": "hi"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let token = session(&app, &key).await;
+    let turn = say(&app, &token, "Do gift cards expire?").await;
+    let answer_id = turn["reply"]["id"].as_str().expect("id").to_owned();
+    let (status, resumed) =
+        app.post("/api/v1/widget/session", None, json!({"widget_key": key, "visitor_token": token})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(resumed["visitor_token"], token.as_str(), "same visitor");
+    assert_eq!(resumed["conversation_id"], turn["conversation_id"]);
+    assert_eq!(resumed["messages"].as_array().map(Vec::len), Some(2), "history restored");
+    let (_, after) = app
+        .get(
+            &format!("/api/v1/widget/messages?after={}", resumed["messages"][0]["id"].as_str().expect("id")),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(after["messages"].as_array().map(Vec::len), Some(1));
+
+    let (status, _) = app
+        .post(&format!("/api/v1/widget/messages/{answer_id}/feedback"), Some(&token), json!({"helpful": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let stranger = session(&app, &key).await;
+    let (status, _) = app
+        .post(&format!("/api/v1/widget/messages/{answer_id}/feedback"), Some(&stranger), json!({"helpful": false}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another visitor's message");
+
+    let (status, _) = app.post("/api/v1/widget/messages", Some(&token), json!({"text": "   "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.post("/api/v1/widget/messages", Some(&token), json!({"text": "x".repeat(4001)})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_visitor_of_one_organisation_never_sees_another_organisations_knowledge_or_session() {
+    let app = TestApp::spawn().await;
+    let (_, key_a) = help_centre(&app, "a@a.example").await;
+    let b = app.signup("b@b.example").await;
+    let (_, org_b) = app.get(&format!("/api/v1/orgs/{}", b.org_id), Some(&b.token)).await;
+    let key_b = org_b["widget_key"].as_str().expect("key");
+
+    let token_b = session(&app, key_b).await;
+    let turn = say(&app, &token_b, "Do gift cards expire?").await;
+    assert_eq!(turn["status"], "escalated", "org B has no such knowledge: {turn}");
+    assert!(turn["reply"]["citations"].is_null());
+
+    // A token from org A opens a fresh visitor in org B, never A's conversation.
+    let token_a = session(&app, &key_a).await;
+    say(&app, &token_a, "Do gift cards expire?").await;
+    let (_, s) = app.post("/api/v1/widget/session", None, json!({"widget_key": key_b, "visitor_token": token_a})).await;
+    assert_ne!(s["visitor_token"], token_a.as_str());
+    assert_eq!(s["messages"], json!([]));
+}
+
+#[tokio::test]
+async fn the_widget_api_answers_cors_preflights_from_any_site() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .request(Method::OPTIONS, format!("{}/api/v1/widget/messages", app.address))
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "authorization,content-type")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(resp.status().is_success());
+    assert_eq!(resp.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("*"));
+    let resp = app
+        .client
+        .request(Method::OPTIONS, format!("{}/api/v1/auth/login", app.address))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "the dashboard API is not open to other sites"
+    );
+}
+
+#[tokio::test]
+async fn a_visitor_over_the_rate_limit_gets_429_with_retry_after() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    let token = session(&app, org["widget_key"].as_str().expect("key")).await;
+    let mut statuses = Vec::new();
+    for _ in 0..61 {
+        let resp = app.client.get(format!("{}/api/v1/widget/messages", app.address)).bearer_auth(&token).send().await.expect("get");
+        statuses.push((resp.status(), resp.headers().get("retry-after").is_some()));
+    }
+    assert!(statuses[..60].iter().all(|(s, _)| *s == StatusCode::OK), "the first 60 in a minute pass");
+    assert_eq!(statuses[60], (StatusCode::TOO_MANY_REQUESTS, true));
+}
