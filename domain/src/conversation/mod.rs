@@ -110,13 +110,26 @@ pub struct Visitor {
     pub email: Option<String>,
 }
 
-/// What happened in a conversation, for the dashboard and alerts (delivered in-process).
+/// What happened in a conversation, for live widgets, dashboards and alerts (in-process).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConversationEvent {
     /// A visitor wrote (whatever the status).
-    VisitorMessage { organization_id: Uuid, conversation_id: Uuid, message_id: Uuid },
+    VisitorMessage { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, message_id: Uuid },
+    /// A message the visitor did not just receive in an HTTP reply (system notes, agents).
+    MessageAdded { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, message_id: Uuid },
     /// The conversation went to the human queue.
-    Escalated { organization_id: Uuid, conversation_id: Uuid, reason: EscalationReason },
+    Escalated { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, reason: EscalationReason },
+}
+
+impl ConversationEvent {
+    /// The visitor whose conversation this is.
+    pub fn visitor_id(&self) -> Uuid {
+        match self {
+            Self::VisitorMessage { visitor_id, .. }
+            | Self::MessageAdded { visitor_id, .. }
+            | Self::Escalated { visitor_id, .. } => *visitor_id,
+        }
+    }
 }
 
 impl Services {
@@ -205,6 +218,7 @@ impl Services {
         let stored = insert_message(&self.db, &conv, "visitor", text, None, None).await?;
         self.emit(ConversationEvent::VisitorMessage {
             organization_id: org.id,
+            visitor_id: visitor.id,
             conversation_id: conv.id,
             message_id: stored.id,
         });
@@ -272,6 +286,18 @@ impl Services {
             return Ok((None, "ai".into(), Vec::new()));
         };
         Ok((Some(conv.id), conv.status.clone(), conversation_messages(&self.db, conv.id, after).await?))
+    }
+
+    /// One message of the visitor's conversations (for the live stream) and its conversation's
+    /// status; anything else → `NotFound`.
+    pub async fn visitor_message_by_id(&self, visitor: &Visitor, message_id: Uuid) -> DomainResult<(String, Message)> {
+        let m = message::Entity::find_by_id(message_id).one(&self.db).await?.ok_or(DomainError::NotFound("message"))?;
+        let conv = conversation::Entity::find_by_id(m.conversation_id)
+            .one(&self.db)
+            .await?
+            .filter(|c| c.visitor_id == visitor.id)
+            .ok_or(DomainError::NotFound("message"))?;
+        Ok((conv.status, m.into()))
     }
 
     /// Subscribes to conversation events (dashboard live updates, alerts).
@@ -382,7 +408,18 @@ impl Services {
         }
         let confirmation = confirmation(&org.settings, lang);
         let reply = insert_message(&self.db, conv, "system", &confirmation, None, Some(lang)).await?;
-        self.emit(ConversationEvent::Escalated { organization_id: org.id, conversation_id: conv.id, reason });
+        self.emit(ConversationEvent::Escalated {
+            organization_id: org.id,
+            visitor_id: visitor.id,
+            conversation_id: conv.id,
+            reason,
+        });
+        self.emit(ConversationEvent::MessageAdded {
+            organization_id: org.id,
+            visitor_id: visitor.id,
+            conversation_id: conv.id,
+            message_id: reply.id,
+        });
         tracing::info!(conversation_id = %conv.id, reason = reason.as_str(), "escalated");
         Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: Some(reply) })
     }

@@ -150,3 +150,51 @@ pub async fn messages(
         messages: messages.into_iter().map(Into::into).collect(),
     }))
 }
+
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    /// The visitor token (`EventSource` cannot send an `Authorization` header).
+    token: String,
+}
+
+/// `GET /widget/stream?token=…`: Server-Sent Events for the visitor's conversations.
+/// `event: message` carries a [`app::dto::MessageDto`] the visitor did not receive in an HTTP
+/// reply (system notes, agent replies); `event: status` carries
+/// `{conversation_id, status}`. A comment line every 15 s keeps proxies from closing it.
+pub async fn stream(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Query(query): Query<StreamQuery>,
+) -> ApiResult<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use domain::conversation::ConversationEvent;
+    use futures_util::StreamExt as _;
+
+    limit(&state, ip, &format!("visitor:{}", query.token))?;
+    let visitor = state.services.authenticate_visitor(&query.token).await?;
+    let services = state.services.clone();
+    let events = tokio_stream::wrappers::BroadcastStream::new(services.subscribe()).filter_map(move |event| {
+        let services = services.clone();
+        let visitor = visitor.clone();
+        async move {
+            let event = event.ok().filter(|e| e.visitor_id() == visitor.id)?;
+            let sse = match event {
+                ConversationEvent::MessageAdded { message_id, .. } => {
+                    let (_, message) = services.visitor_message_by_id(&visitor, message_id).await.ok()?;
+                    Event::default().event("message").json_data(app::dto::MessageDto::from(message)).ok()?
+                }
+                ConversationEvent::Escalated { conversation_id, .. } => Event::default()
+                    .event("status")
+                    .json_data(serde_json::json!({"conversation_id": conversation_id, "status": "escalated"}))
+                    .ok()?,
+                ConversationEvent::VisitorMessage { .. } => return None,
+            };
+            Some(Ok(sse))
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
+}

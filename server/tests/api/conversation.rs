@@ -349,9 +349,63 @@ async fn a_visitor_over_the_rate_limit_gets_429_with_retry_after() {
     let token = session(&app, org["widget_key"].as_str().expect("key")).await;
     let mut statuses = Vec::new();
     for _ in 0..61 {
-        let resp = app.client.get(format!("{}/api/v1/widget/messages", app.address)).bearer_auth(&token).send().await.expect("get");
+        let resp = app
+            .client
+            .get(format!("{}/api/v1/widget/messages", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
         statuses.push((resp.status(), resp.headers().get("retry-after").is_some()));
     }
     assert!(statuses[..60].iter().all(|(s, _)| *s == StatusCode::OK), "the first 60 in a minute pass");
     assert_eq!(statuses[60], (StatusCode::TOO_MANY_REQUESTS, true));
+}
+
+#[tokio::test]
+async fn the_live_stream_pushes_status_changes_and_system_messages_to_the_widget() {
+    use futures_util::StreamExt as _;
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    let token = session(&app, org["widget_key"].as_str().expect("key")).await;
+    let other = session(&app, org["widget_key"].as_str().expect("key")).await;
+
+    let resp =
+        app.client.get(format!("{}/api/v1/widget/stream?token={token}", app.address)).send().await.expect("stream");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/event-stream"))
+    );
+    let mut body = resp.bytes_stream();
+
+    // Another visitor's escalation must not reach this stream; this visitor's must.
+    let (status, _) = app.call(Method::POST, "/api/v1/widget/escalate", Some(&other), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, turn) = app.call(Method::POST, "/api/v1/widget/escalate", Some(&token), None).await;
+    let mine = turn["conversation_id"].as_str().expect("id").to_owned();
+
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !(received.contains("event: status") && received.contains("event: message")) {
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .expect("events in time")
+            .expect("open")
+            .expect("bytes");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(received.contains(&mine), "{received}");
+    assert!(received.contains("\"role\":\"system\""), "{received}");
+    let theirs = app
+        .post("/api/v1/widget/session", None, json!({"widget_key": org["widget_key"], "visitor_token": other}))
+        .await
+        .1;
+    assert!(!received.contains(theirs["conversation_id"].as_str().expect("id")), "another visitor's events stay out");
+
+    let (status, _) = app.get("/api/v1/widget/stream?token=nope", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
