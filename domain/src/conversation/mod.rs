@@ -210,6 +210,9 @@ impl Services {
         if text.chars().count() > MAX_MESSAGE_CHARS {
             return Err(DomainError::invalid("text", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
         }
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(DomainError::invalid("text", "must not contain control characters"));
+        }
         let org = self.visitor_organization(visitor).await?;
         if org.settings.require_contact && visitor.email.is_none() {
             return Err(DomainError::invalid("contact", "please give your name and email first"));

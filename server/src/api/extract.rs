@@ -83,7 +83,8 @@ where
     }
 }
 
-fn bearer_token(parts: &Parts) -> Option<String> {
+/// The token of `Authorization: Bearer <token>`, if the request carries one.
+pub(crate) fn bearer_token(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())

@@ -3,7 +3,6 @@
 
 use app::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Query, State};
-use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use domain::conversation::Visitor;
@@ -26,13 +25,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim().to_owned())
+        let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
         limit(&state, ClientIp::of(parts), &format!("visitor:{token}"))?;
         Ok(Self(state.services.authenticate_visitor(&token).await?))

@@ -31,14 +31,7 @@ async fn help_centre(app: &TestApp, email: &str) -> (Account, String) {
 }
 
 async fn wait_ready(app: &TestApp, owner: &Account, id: &str) {
-    for _ in 0..600 {
-        let (_, d) = app.get(&format!("/api/v1/orgs/{}/documents/{id}", owner.org_id), Some(&owner.token)).await;
-        if d["status"] == "ready" {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("document {id} never became ready");
+    crate::helpers::document_ready(app, owner, id).await;
 }
 
 async fn session(app: &TestApp, widget_key: &str) -> String {
@@ -288,8 +281,12 @@ async fn sessions_resume_feedback_is_scoped_and_bad_input_is_refused() {
 
     let (status, _) = app.post("/api/v1/widget/messages", Some(&token), json!({"text": "   "})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app.post("/api/v1/widget/messages", Some(&token), json!({"text": "x".repeat(4001)})).await;
+    let (status, _) = app.post("/api/v1/widget/messages", Some(&token), json!({"text": "x".repeat(20_000)})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.post("/api/v1/widget/messages", Some(&token), json!({"text": "hi\u{0007}there"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, msgs) = app.get("/api/v1/widget/messages", Some(&token)).await;
+    assert_eq!(msgs["messages"].as_array().map(Vec::len), Some(2), "refused messages are not stored");
 }
 
 #[tokio::test]

@@ -177,6 +177,21 @@ pub async fn local_embedder() -> SharedEmbedder {
         .clone()
 }
 
+/// Polls a document until it is `ready` (a minute at most) and returns it.
+pub async fn document_ready(app: &TestApp, who: &Account, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let (status, doc) = app.get(&format!("/api/v1/orgs/{}/documents/{id}", who.org_id), Some(&who.token)).await;
+        assert_eq!(status, StatusCode::OK, "{doc}");
+        match doc["status"].as_str() {
+            Some("ready") => return doc,
+            Some("failed") => panic!("ingestion failed: {doc}"),
+            _ if std::time::Instant::now() > deadline => panic!("document never became ready: {doc}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+}
+
 /// The running application and a client for it.
 pub struct TestApp {
     pub address: String,

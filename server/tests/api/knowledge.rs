@@ -25,19 +25,9 @@ async fn create(app: &TestApp, who: &Account, title: &str, content: &str) -> Str
     body["id"].as_str().expect("id").to_owned()
 }
 
-/// Polls until the document is `ready` (or fails the test after a minute).
+/// Polls until the document is `ready`.
 async fn ready(app: &TestApp, who: &Account, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let (status, doc) = app.get(&format!("/api/v1/orgs/{}/documents/{id}", who.org_id), Some(&who.token)).await;
-        assert_eq!(status, StatusCode::OK, "{doc}");
-        match doc["status"].as_str() {
-            Some("ready") => return doc,
-            Some("failed") => panic!("ingestion failed: {doc}"),
-            _ if Instant::now() > deadline => panic!("document never became ready: {doc}"),
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
+    crate::helpers::document_ready(app, who, id).await
 }
 
 async fn search(app: &TestApp, who: &Account, query: &str) -> Vec<Value> {
