@@ -231,6 +231,16 @@ fn validate(input: DocumentInput) -> DomainResult<DocumentInput> {
     Ok(DocumentInput { title, content, source_url })
 }
 
+/// The document an uploaded file becomes: its text (see [`text_of_upload`]) and the given
+/// title, or else the file name without its extension (`refund-policy.md` → "refund policy").
+pub fn document_from_upload(file_name: &str, bytes: &[u8], title: Option<String>) -> DomainResult<DocumentInput> {
+    let content = text_of_upload(file_name, bytes)?;
+    let title = title
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem).replace(['-', '_'], " "));
+    Ok(DocumentInput { title, content, source_url: None })
+}
+
 /// Text of an uploaded file: `.md`, `.markdown`, `.txt` as they are, `.html`/`.htm` reduced to
 /// text. Anything else, binary content or invalid UTF-8 is refused with a reason.
 pub fn text_of_upload(file_name: &str, bytes: &[u8]) -> DomainResult<String> {
@@ -262,6 +272,14 @@ mod tests {
         assert!(matches!(text_of_upload("photo.png", b"x"), Err(DomainError::Invalid { field: "file", .. })));
         assert!(text_of_upload("bin.txt", &[0x48, 0x00, 0x49]).is_err());
         assert!(text_of_upload("latin1.txt", &[0x63, 0x61, 0x66, 0xe9]).is_err());
+    }
+
+    #[test]
+    fn uploads_are_titled_after_the_file_unless_a_title_is_given() {
+        let doc = document_from_upload("refund-policy.md", b"We refund.", None).expect("valid");
+        assert_eq!(doc.title, "refund policy");
+        let doc = document_from_upload("a.md", b"We refund.", Some("Refunds".into())).expect("valid");
+        assert_eq!(doc.title, "Refunds");
     }
 
     #[test]

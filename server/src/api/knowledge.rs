@@ -4,7 +4,7 @@ use app::dto::{DocumentDto, SearchHitDto};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use domain::knowledge::{DocumentInput, text_of_upload};
+use domain::knowledge::{DocumentInput, document_from_upload};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -100,15 +100,9 @@ impl UploadForm {
         Ok(Self { org_id, title, file_name, bytes })
     }
 
-    /// The document this upload becomes (HTML reduced to text; title defaults to the file name).
+    /// The document this upload becomes (rules in `domain::knowledge::document_from_upload`).
     pub fn into_document(self) -> ApiResult<DocumentInput> {
-        let content = text_of_upload(&self.file_name, &self.bytes)?;
-        let name = self.file_name;
-        let title = self
-            .title
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or_else(|| name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem).replace(['-', '_'], " "));
-        Ok(DocumentInput { title, content, source_url: None })
+        Ok(document_from_upload(&self.file_name, &self.bytes, self.title)?)
     }
 }
 
