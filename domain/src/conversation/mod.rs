@@ -234,12 +234,14 @@ impl Services {
         if let Some(reason) = escalation::classify(text) {
             return self.hand_off(&org, &conv, visitor, reason, lang).await;
         }
-        let passages = self.retrieve(org.id, text, PASSAGES).await?;
+        // Embedded once: retrieval and sentence selection both compare against it.
+        let question = self.embed_query(text).await?;
+        let passages = self.retrieve_with_vector(org.id, text, &question, PASSAGES).await?;
         let confident = passages.first().is_some_and(|p| p.score >= self.embedder.relevance_threshold());
         if !confident {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
-        let answer = self.extractive_answer(text, &passages).await?;
+        let answer = self.extractive_answer(&question, &passages).await?;
         match answer {
             // The guard reads the answer itself, not Iterochat's fixed intro around it.
             Some((body, citations)) if answer::unsupported_claims(&body, text, &passages).is_empty() => {
@@ -358,18 +360,16 @@ impl Services {
     /// The passages' sentences that best answer the question, verbatim, with citations.
     async fn extractive_answer(
         &self,
-        question: &str,
+        question: &[f32],
         passages: &[Passage],
     ) -> DomainResult<Option<(String, Vec<Citation>)>> {
         let candidates = answer::candidate_sentences(passages);
         if candidates.is_empty() {
             return Ok(None);
         }
-        let mut texts = vec![question.to_owned()];
-        texts.extend(candidates.iter().map(|(_, s)| s.clone()));
+        let texts: Vec<String> = candidates.iter().map(|(_, s)| s.clone()).collect();
         let vectors = self.embedder.embed(&texts).await.map_err(|e| DomainError::Internal(e.to_string()))?;
-        let (q, rest) = vectors.split_first().ok_or_else(|| DomainError::Internal("no question vector".into()))?;
-        let similarities: Vec<f32> = rest.iter().map(|v| v.iter().zip(q).map(|(a, b)| a * b).sum()).collect();
+        let similarities: Vec<f32> = vectors.iter().map(|v| v.iter().zip(question).map(|(a, b)| a * b).sum()).collect();
         let quoted = answer::pick_sentences(&candidates, &similarities);
         let Some(first) = quoted.first() else { return Ok(None) };
         let source = candidates.iter().find(|(_, s)| s == first).map(|(i, _)| &passages[*i]);

@@ -59,13 +59,28 @@ impl Services {
     /// The passages of `org_id` that best answer `query`, best first. No permission check:
     /// callers (the answer pipeline, [`Services::search_knowledge`]) decide who may ask.
     pub async fn retrieve(&self, org_id: Uuid, query: &str, limit: usize) -> DomainResult<Vec<Passage>> {
-        let vector = self
-            .embedder
+        let vector = self.embed_query(query).await?;
+        self.retrieve_with_vector(org_id, query, &vector, limit).await
+    }
+
+    /// The question's embedding, for callers that need it beyond retrieval.
+    pub async fn embed_query(&self, query: &str) -> DomainResult<Vec<f32>> {
+        self.embedder
             .embed(&[query.to_owned()])
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))?
             .pop()
-            .ok_or_else(|| DomainError::Internal("embedder returned nothing".into()))?;
+            .ok_or_else(|| DomainError::Internal("embedder returned nothing".into()))
+    }
+
+    /// [`Services::retrieve`] with the question already embedded (`vector`).
+    pub async fn retrieve_with_vector(
+        &self,
+        org_id: Uuid,
+        query: &str,
+        vector: &[f32],
+        limit: usize,
+    ) -> DomainResult<Vec<Passage>> {
         let sql = hybrid_sql(self.embedder.as_ref());
         let txn = self.db.begin().await?;
         txn.execute_unprepared(SESSION_SETTINGS).await?;
@@ -74,7 +89,7 @@ impl Services {
                 DbBackend::Postgres,
                 sql,
                 [
-                    PgVector::from(vector).into(),
+                    PgVector::from(vector.to_vec()).into(),
                     org_id.into(),
                     or_tsquery(query).into(),
                     (limit as i64).into(),
