@@ -11,6 +11,7 @@ pub mod embeddings;
 pub mod entities;
 pub mod error;
 pub mod knowledge;
+pub mod llm;
 pub mod markdown;
 pub mod organizations;
 pub mod roles;
@@ -34,6 +35,8 @@ pub struct Services {
     pub db: DatabaseConnection,
     /// The active embedding provider (local model or OpenAI-compatible server).
     pub embedder: SharedEmbedder,
+    /// The chat model, when an OpenAI-compatible server is configured; `None` → extractive answers.
+    pub chat: Option<Arc<llm::ChatModel>>,
     /// Wakes the ingestion worker when a document needs embedding.
     ingest_wakeup: Arc<tokio::sync::Notify>,
     /// Conversation events for live dashboards and alerts (in-process fan-out).
@@ -44,6 +47,12 @@ impl Services {
     /// Wraps an open pool (migrations already run) and the embedding provider.
     pub fn new(db: DatabaseConnection, embedder: SharedEmbedder) -> Self {
         let (events, _) = tokio::sync::broadcast::channel(1024);
-        Self { db, embedder, ingest_wakeup: Arc::new(tokio::sync::Notify::new()), events }
+        Self { db, embedder, chat: None, ingest_wakeup: Arc::new(tokio::sync::Notify::new()), events }
+    }
+
+    /// Answers (and writes hand-off summaries) with this chat model.
+    pub fn with_chat_model(mut self, chat: Option<llm::ChatModel>) -> Self {
+        self.chat = chat.map(Arc::new);
+        self
     }
 }

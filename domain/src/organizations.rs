@@ -41,6 +41,9 @@ pub struct OrgSettings {
     pub position: String,
     /// First message the widget shows.
     pub greeting: String,
+    /// How to reach the business outside the chat (an email, phone number or URL). AI-only mode
+    /// offers it when the AI cannot help; empty → not offered.
+    pub contact_route: String,
 }
 
 impl Default for OrgSettings {
@@ -57,6 +60,7 @@ impl Default for OrgSettings {
             company_name: String::new(),
             position: "bottom-right".into(),
             greeting: "Hi! Ask us anything — we answer from our help centre.".into(),
+            contact_route: String::new(),
         }
     }
 }
@@ -76,6 +80,7 @@ pub struct OrgSettingsPatch {
     pub company_name: Option<String>,
     pub position: Option<String>,
     pub greeting: Option<String>,
+    pub contact_route: Option<String>,
 }
 
 /// An organisation as its members see it.
@@ -210,6 +215,13 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
     }
     if let Some(v) = p.greeting {
         s.greeting = label("greeting", v, 500)?;
+    }
+    if let Some(v) = p.contact_route {
+        let v = v.trim().to_owned();
+        s.contact_route = if v.is_empty() { v } else { label("contact_route", v, 200)? };
+        if s.contact_route.chars().any(char::is_control) {
+            return Err(DomainError::invalid("contact_route", "must not contain control characters"));
+        }
     }
     if let Some(v) = p.company_name {
         let v = v.trim().to_owned();

@@ -15,6 +15,7 @@ mod m20261121_080500_create_sessions;
 mod m20261121_090000_create_documents;
 mod m20261121_090100_create_chunks;
 mod m20261121_100000_create_conversations;
+mod m20261121_110000_create_contacts;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_090000_create_documents::Migration),
             Box::new(m20261121_090100_create_chunks::Migration),
             Box::new(m20261121_100000_create_conversations::Migration),
+            Box::new(m20261121_110000_create_contacts::Migration),
         ]
     }
 }

@@ -6,6 +6,10 @@
 //! 3. Hybrid retrieval latency (p50/p95) at 10k and 100k passages, and recall@10 of the HNSW
 //!    index against an exact scan, on a private embedded Postgres with clustered synthetic
 //!    384-dimensional vectors.
+//! 4. Server time per visitor message with the extractive default at 100k passages: the whole
+//!    turn (store, language, escalation check, question embedding, retrieval, sentence
+//!    embedding, guard, reply) with the real local model, the test corpus ingested for real and
+//!    100k synthetic passages of the same model beside it.
 
 #[path = "../tests/api/corpus.rs"]
 mod corpus;
@@ -49,7 +53,7 @@ fn main() -> anyhow::Result<()> {
             ("shared_buffers", "512MB"),
         ],
     )?;
-    let result = rt.block_on(retrieval(&pg));
+    let result = rt.block_on(retrieval(&pg)).and_then(|()| rt.block_on(per_message(&pg, &local)));
     drop(rt);
     pg.stop()?;
     result
@@ -210,7 +214,8 @@ async fn retrieval(pg: &EmbeddedPostgres) -> anyhow::Result<()> {
         )
         .await?;
         let start = Instant::now();
-        insert_synthetic(&db, org, doc, target - inserted, inserted, &mut rng, &mut point).await?;
+        insert_synthetic(&db, (org, doc, "bench:synthetic-384"), target - inserted, inserted, &mut rng, &mut point)
+            .await?;
         inserted = target;
         let load = start.elapsed();
         let start = Instant::now();
@@ -251,10 +256,10 @@ async fn retrieval(pg: &EmbeddedPostgres) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Inserts `count` synthetic passages of document `doc` (organisation `org`), tagged `model`.
 async fn insert_synthetic(
     db: &DatabaseConnection,
-    org: Uuid,
-    doc: Uuid,
+    (org, doc, model): (Uuid, Uuid, &str),
     count: usize,
     offset: usize,
     rng: &mut rand::rngs::StdRng,
@@ -279,16 +284,92 @@ async fn insert_synthetic(
             }
             let p = values.len();
             sql.push_str(&format!(
-                "(gen_random_uuid(), '{doc}', '{org}', {}, 'Synthetic', 'Section', ${}, 'bench:synthetic-384', ${})",
+                "(gen_random_uuid(), '{doc}', '{org}', {}, 'Synthetic', 'Section', ${}, ${}, ${})",
                 offset + start + i,
                 p + 1,
-                p + 2
+                p + 2,
+                p + 3
             ));
             values.push(text.join(" ").into());
+            values.push(model.into());
             values.push(PgVector::from(point(rng)).into());
         }
         db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
     }
+    Ok(())
+}
+
+/// Server time of whole visitor turns, extractive default, 100k passages + the real corpus.
+async fn per_message(pg: &EmbeddedPostgres, local: &SharedEmbedder) -> anyhow::Result<()> {
+    const PASSAGES: usize = 100_000;
+    const ROUNDS: usize = 8;
+    server::startup::ensure_database(&pg.url("postgres"), "bench_messages").await?;
+    let db = Database::connect(pg.url("bench_messages")).await?;
+    Migrator::up(&db, None).await?;
+    let services = domain::Services::new(db.clone(), local.clone());
+    let owner = services
+        .signup(domain::accounts::SignupInput {
+            email: "bench@example.com".into(),
+            password: "correct horse battery".into(),
+            name: "Bench".into(),
+            organization_name: "Brightbox".into(),
+        })
+        .await?;
+    let actor = services.authenticate(&owner.token).await?;
+    let org = owner.organization.id;
+    for (title, content) in corpus::DOCUMENTS {
+        let input =
+            domain::knowledge::DocumentInput { title: (*title).into(), content: (*content).into(), source_url: None };
+        services.create_document(&actor, org, input).await?;
+    }
+    while services.ingest_pending().await? > 0 {}
+    let filler = services
+        .create_document(
+            &actor,
+            org,
+            domain::knowledge::DocumentInput { title: "Archive".into(), content: "x".into(), source_url: None },
+        )
+        .await?;
+    db.execute_unprepared(&format!("UPDATE documents SET status = 'ready' WHERE id = '{}'", filler.id)).await?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let centroids: Vec<Vec<f32>> =
+        (0..500).map(|_| unit((0..DIMS).map(|_| rng.gen_range(-1.0..1.0)).collect())).collect();
+    let mut point = |rng: &mut rand::rngs::StdRng| -> Vec<f32> {
+        let c = &centroids[rng.gen_range(0..centroids.len())];
+        unit(c.iter().map(|x| x + rng.gen_range(-0.08..0.08)).collect())
+    };
+    insert_synthetic(&db, (org, filler.id, local.model_id()), PASSAGES, 1000, &mut rng, &mut point).await?;
+    domain::knowledge::retrieval::ensure_vector_index(&db, local.as_ref()).await?;
+    db.execute_unprepared("ANALYZE chunks").await?;
+
+    let session = services.widget_session(&owner.organization.widget_key, None).await?;
+    let warm = services.authenticate_visitor(&session.visitor_token).await?;
+    services.visitor_message(&warm, "How long does delivery take?").await?;
+    let mut latencies: Vec<Duration> = Vec::new();
+    let (mut answered, mut escalated) = (0, 0);
+    for _ in 0..ROUNDS {
+        for (question, _) in corpus::QUESTIONS {
+            // A fresh visitor per question, so an escalation never silences the next one.
+            let session = services.widget_session(&owner.organization.widget_key, None).await?;
+            let visitor = services.authenticate_visitor(&session.visitor_token).await?;
+            let start = Instant::now();
+            let turn = services.visitor_message(&visitor, question).await?;
+            latencies.push(start.elapsed());
+            if turn.status == "ai" { answered += 1 } else { escalated += 1 }
+        }
+    }
+    latencies.sort();
+    let pct =
+        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64() * 1000.0;
+    println!("\n== Per visitor message (extractive default, local model, {PASSAGES} synthetic + corpus passages)");
+    println!(
+        "{} messages ({answered} answered, {escalated} escalated): p50 {:.1} ms / p95 {:.1} ms / max {:.1} ms",
+        latencies.len(),
+        pct(0.50),
+        pct(0.95),
+        latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    );
+    db.close().await?;
     Ok(())
 }
 

@@ -34,6 +34,9 @@ pub struct Settings {
     pub chat_model: Option<String>,
     /// Embedding model name on that server (`ITEROCHAT_EMBEDDING_MODEL`).
     pub embedding_model: Option<String>,
+    /// `local` keeps in-process embeddings even with a chat server configured
+    /// (`ITEROCHAT_EMBEDDINGS`); unset → the server's embeddings when one is configured.
+    pub embeddings: Option<String>,
     /// Public URL of the dashboard, used in links sent by mail (`ITEROCHAT_PUBLIC_URL`).
     pub public_url: Option<String>,
     /// Mark the session cookie `Secure` (`ITEROCHAT_SECURE_COOKIES`); on behind HTTPS.
@@ -56,6 +59,7 @@ impl Default for Settings {
             openai_base_url: None,
             chat_model: None,
             embedding_model: None,
+            embeddings: None,
             public_url: None,
             secure_cookies: false,
             seed_demo: false,
@@ -117,6 +121,13 @@ impl Settings {
         if let Some(v) = get("ITEROCHAT_EMBEDDING_MODEL") {
             self.embedding_model = Some(v);
         }
+        if let Some(v) = get("ITEROCHAT_EMBEDDINGS") {
+            let v = v.trim().to_ascii_lowercase();
+            if v != "local" && v != "openai" {
+                bail!("ITEROCHAT_EMBEDDINGS={v:?} must be local or openai");
+            }
+            self.embeddings = Some(v);
+        }
         if let Some(v) = get("ITEROCHAT_PUBLIC_URL") {
             self.public_url = Some(v.trim_end_matches('/').to_owned());
         }
@@ -134,17 +145,40 @@ impl Settings {
     }
 
     /// Which embedding provider to use: an OpenAI-compatible server when `OPENAI_API_KEY` or
-    /// `OPENAI_BASE_URL` is set, else the local model.
+    /// `OPENAI_BASE_URL` is set (unless `ITEROCHAT_EMBEDDINGS=local`), else the local model.
     pub fn embedding_config(&self) -> domain::embeddings::EmbeddingConfig {
-        use secrecy::ExposeSecret as _;
-        if self.openai_api_key.is_none() && self.openai_base_url.is_none() {
-            return domain::embeddings::EmbeddingConfig::Local { model_dir: self.model_dir.clone() };
+        let local = domain::embeddings::EmbeddingConfig::Local { model_dir: self.model_dir.clone() };
+        let Some((base_url, api_key)) = self.openai_server() else { return local };
+        if self.embeddings.as_deref() == Some("local") {
+            return local;
         }
         domain::embeddings::EmbeddingConfig::OpenAi {
-            base_url: self.openai_base_url.clone().unwrap_or_else(|| "https://api.openai.com/v1".into()),
-            api_key: self.openai_api_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default(),
+            base_url,
+            api_key,
             model: self.embedding_model.clone().unwrap_or_else(|| "text-embedding-3-small".into()),
         }
+    }
+
+    /// The chat model, when an OpenAI-compatible server is configured; `None` → extractive answers.
+    pub fn chat_config(&self) -> Option<domain::llm::ChatConfig> {
+        let (base_url, api_key) = self.openai_server()?;
+        Some(domain::llm::ChatConfig {
+            base_url,
+            api_key,
+            model: self.chat_model.clone().unwrap_or_else(|| "gpt-4o-mini".into()),
+        })
+    }
+
+    /// Base URL and key of the OpenAI-compatible server, if one is configured.
+    fn openai_server(&self) -> Option<(String, String)> {
+        use secrecy::ExposeSecret as _;
+        if self.openai_api_key.is_none() && self.openai_base_url.is_none() {
+            return None;
+        }
+        Some((
+            self.openai_base_url.clone().unwrap_or_else(|| "https://api.openai.com/v1".into()),
+            self.openai_api_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default(),
+        ))
     }
 
     /// The URL mails and printed messages link to.

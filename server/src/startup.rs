@@ -51,7 +51,22 @@ impl Application {
         domain::knowledge::retrieval::ensure_vector_index(&db, embedder.as_ref())
             .await
             .context("creating the vector index for the embedding model")?;
-        let services = domain::Services::new(db, embedder);
+        let chat = match settings.chat_config() {
+            Some(config) => {
+                let chat = domain::llm::ChatModel::new(&config)
+                    .context("configuring the chat model (check OPENAI_BASE_URL and OPENAI_API_KEY)")?;
+                tracing::info!(
+                    model = chat.model(),
+                    "answers come from the chat model, checked by the grounding guard"
+                );
+                Some(chat)
+            }
+            None => {
+                tracing::info!("no chat server configured: answers are extractive (quoted from the knowledge base)");
+                None
+            }
+        };
+        let services = domain::Services::new(db, embedder).with_chat_model(chat);
 
         let listener = TcpListener::bind(settings.addr)
             .await

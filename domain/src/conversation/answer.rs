@@ -4,7 +4,8 @@
 //! meaning to the question, quoted verbatim under a short intro in the visitor's language. It
 //! cannot state a fact the knowledge base does not. The guard checks any answer (extractive or
 //! from an LLM): every number, price, duration and product-like name it contains must appear
-//! in the passages it was given (or in the question).
+//! in the passages it was given (or in the question), and a yes/no statement must not flip the
+//! polarity of the passage sentence it restates.
 
 use crate::knowledge::chunking::sentences;
 use crate::knowledge::retrieval::Passage;
@@ -66,6 +67,57 @@ pub fn unsupported_claims(answer: &str, question: &str, passages: &[Passage]) ->
     missing.sort();
     missing.dedup();
     missing
+}
+
+/// Answer sentences whose yes/no polarity contradicts the passage sentence they restate: "Yes,
+/// we ship to Canada" against "We do not ship to Canada", or the reverse. A sentence is matched
+/// to the passage sentences sharing the most content words (two at least); it is unsupported
+/// when none of them has its polarity.
+pub fn polarity_mismatches(answer: &str, passages: &[Passage]) -> Vec<String> {
+    let evidence: Vec<(Vec<String>, bool)> =
+        passages.iter().flat_map(|p| sentences(&p.text)).map(|s| (content_stems(&s), negated(&s))).collect();
+    let mut out = Vec::new();
+    for sentence in sentences(answer) {
+        let stems = content_stems(&sentence);
+        let overlaps: Vec<usize> =
+            evidence.iter().map(|(e, _)| stems.iter().filter(|w| e.contains(w)).count()).collect();
+        let best = overlaps.iter().copied().max().unwrap_or(0);
+        if best < 2 {
+            continue;
+        }
+        let polarity = negated(&sentence);
+        let agrees = evidence.iter().zip(&overlaps).any(|((_, neg), o)| *o == best && *neg == polarity);
+        if !agrees {
+            out.push(sentence);
+        }
+    }
+    out
+}
+
+/// Words of four letters or more, cut to five letters ("returned" and "returns" meet).
+fn content_stems(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .map(|w| w.to_lowercase().chars().take(5).collect())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a sentence is negative ("No, …", "not", "never", "can't", and their equivalents in
+/// the languages we speak).
+fn negated(sentence: &str) -> bool {
+    const NEGATIONS: &[&str] = &[
+        "no", "not", "never", "cannot", "none", "nothing", "nobody", "nunca", "ningún", "ninguna", "tampoco", "nicht",
+        "kein", "keine", "keinen", "keiner", "nie", "niemals", "pas", "jamais", "aucun", "aucune", "não", "nenhum",
+        "nenhuma", "non", "mai", "nessun", "nessuna", "niet", "geen", "nooit",
+    ];
+    sentence
+        .to_lowercase()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .any(|w| NEGATIONS.contains(&w) || w.ends_with("n't") || w.ends_with("n’t"))
 }
 
 /// Numbers as written ("4.99", "30", "2") plus number words up to twelve, normalised to digits.
@@ -182,6 +234,21 @@ mod tests {
         assert_eq!(unsupported_claims("You can also buy Brightbox Ultra.", "?", &p), vec!["Ultra"]);
         assert!(unsupported_claims("It supports twenty cameras? No: up to 20 cameras.", "?", &p).is_empty());
         assert_eq!(unsupported_claims("Delivery takes eleven days.", "?", &p), vec!["11"]);
+    }
+
+    #[test]
+    fn yes_and_no_must_agree_with_the_passage_they_restate() {
+        let p =
+            [passage("We do not ship to Canada. Orders to Mexico arrive in 5 days. Opened items cannot be returned.")];
+        assert_eq!(polarity_mismatches("Yes, we ship to Canada.", &p), vec!["Yes, we ship to Canada."]);
+        assert!(polarity_mismatches("No, we don't ship to Canada.", &p).is_empty());
+        assert!(polarity_mismatches("No, opened items can't be returned.", &p).is_empty());
+        assert_eq!(polarity_mismatches("You can return opened items.", &p), vec!["You can return opened items."]);
+        assert_eq!(polarity_mismatches("No, orders never reach Mexico.", &p), vec!["No, orders never reach Mexico."]);
+        // A sentence that restates nothing in particular is the other checks' business.
+        assert!(polarity_mismatches("No.", &p).is_empty());
+        let es = [passage("No hacemos envíos a Canadá.")];
+        assert_eq!(polarity_mismatches("Sí, hacemos envíos a Canadá.", &es).len(), 1);
     }
 
     #[test]

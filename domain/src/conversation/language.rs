@@ -29,6 +29,19 @@ impl Language {
         }
     }
 
+    /// The language's English name (for prompts).
+    pub fn english_name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::Es => "Spanish",
+            Self::De => "German",
+            Self::Fr => "French",
+            Self::Pt => "Portuguese",
+            Self::It => "Italian",
+            Self::Nl => "Dutch",
+        }
+    }
+
     /// Parses an ISO 639-1 code.
     pub fn from_code(code: &str) -> Option<Self> {
         Some(match code {
@@ -194,6 +207,19 @@ pub fn phrase(p: Phrase, lang: Language) -> &'static str {
         (CannotHandle, Nl) => {
             "Sorry, daar kan ik hier niet mee helpen, en deze chat heeft geen menselijke ondersteuning."
         }
+    }
+}
+
+/// "You can reach us at {route}." in `lang` (AI-only mode's way out).
+pub fn contact_hint(lang: Language, route: &str) -> String {
+    match lang {
+        Language::En => format!("You can reach us at {route}."),
+        Language::Es => format!("Puedes contactarnos en {route}."),
+        Language::De => format!("Sie erreichen uns unter {route}."),
+        Language::Fr => format!("Vous pouvez nous contacter via {route}."),
+        Language::Pt => format!("Pode contactar-nos através de {route}."),
+        Language::It => format!("Puoi contattarci tramite {route}."),
+        Language::Nl => format!("U kunt ons bereiken via {route}."),
     }
 }
 

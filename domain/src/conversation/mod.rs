@@ -15,8 +15,10 @@
 //! new one, so the AI never re-reads an old escalation into a loop.
 
 pub mod answer;
+pub mod contacts;
 pub mod escalation;
 pub mod language;
+pub mod prompt;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -25,10 +27,12 @@ use uuid::Uuid;
 
 use self::escalation::EscalationReason;
 use self::language::{Language, Phrase, detect, phrase};
+use self::prompt::ModelAnswer;
 use crate::entities::{conversation, message, organization, visitor};
 use crate::knowledge::retrieval::Passage;
+use crate::llm::{ChatModel, LlmError};
 use crate::organizations::{OrgSettings, Organization};
-use crate::{DomainError, DomainResult, Services, tokens, validation};
+use crate::{DomainError, DomainResult, Services, tokens};
 
 /// Longest visitor message.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -106,6 +110,8 @@ pub struct TurnOutcome {
 pub struct Visitor {
     pub id: Uuid,
     pub organization_id: Uuid,
+    pub contact_id: Option<Uuid>,
+    /// From the visitor's contact.
     pub name: Option<String>,
     pub email: Option<String>,
 }
@@ -156,8 +162,7 @@ impl Services {
                     id: Set(Uuid::new_v4()),
                     organization_id: Set(org.id),
                     token_hash: Set(tokens::hash_token(&token)),
-                    name: Set(None),
-                    email: Set(None),
+                    contact_id: Set(None),
                     created_at: Set(now.into()),
                     last_seen_at: Set(now.into()),
                 }
@@ -186,19 +191,8 @@ impl Services {
             .find_visitor(token)
             .await?
             .ok_or(DomainError::Unauthorized("unknown visitor token; open a widget session first"))?;
-        Ok(Visitor { id: v.id, organization_id: v.organization_id, name: v.name, email: v.email })
-    }
-
-    /// Stores the visitor's name and email (the pre-chat form).
-    pub async fn set_visitor_contact(&self, visitor: &Visitor, name: &str, email: &str) -> DomainResult<()> {
-        let name = validation::name("name", name)?;
-        let email = validation::email("email", email)?;
-        let mut active = visitor::ActiveModel { id: Set(visitor.id), ..Default::default() };
-        active.name = Set(Some(name));
-        active.email = Set(Some(email));
-        active.last_seen_at = Set(Utc::now().into());
-        active.update(&self.db).await?;
-        Ok(())
+        let (name, email) = self.contact_of(v.contact_id).await?;
+        Ok(Visitor { id: v.id, organization_id: v.organization_id, contact_id: v.contact_id, name, email })
     }
 
     /// One visitor turn; see the module documentation for the pipeline.
@@ -225,6 +219,10 @@ impl Services {
             conversation_id: conv.id,
             message_id: stored.id,
         });
+        // The message is stored; failing to read contact details out of it must not lose it.
+        if let Err(e) = self.absorb_contact_details(visitor, text).await {
+            tracing::warn!(visitor_id = %visitor.id, error = %e, "could not update the contact from a message");
+        }
         if conv.status == "escalated" || conv.status == "claimed" {
             return Ok(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None });
         }
@@ -241,16 +239,38 @@ impl Services {
         if !confident {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
-        let answer = self.extractive_answer(&question, &passages).await?;
-        match answer {
-            // The guard reads the answer itself, not Iterochat's fixed intro around it.
-            Some((body, citations)) if answer::unsupported_claims(&body, text, &passages).is_empty() => {
-                let answer = format!("{}\n\n{body}", phrase(Phrase::AnswerIntro, lang));
-                let reply = insert_message(&self.db, &conv, "ai", &answer, Some(&citations), Some(lang)).await?;
-                Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
-            }
-            _ => self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await,
+        // Instructions planted in documents never reach an answerer.
+        let passages: Vec<Passage> = passages
+            .into_iter()
+            .map(|mut p| {
+                p.text = prompt::strip_instructions(&p.text);
+                p
+            })
+            .collect();
+        let composed = match &self.chat {
+            Some(chat) => match self.model_answer(chat, &org, &conv, stored.id, text, lang, &passages).await? {
+                Ok(composed) => composed,
+                Err(e) => {
+                    tracing::warn!(conversation_id = %conv.id, error = %e, "chat model failed; answering extractively");
+                    self.extractive_answer(&question, &passages, lang).await?
+                }
+            },
+            None => self.extractive_answer(&question, &passages, lang).await?,
+        };
+        let Some(composed) = composed else {
+            return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
+        };
+        let unsupported: Vec<String> = answer::unsupported_claims(&composed.claims, text, &passages)
+            .into_iter()
+            .chain(answer::polarity_mismatches(&composed.claims, &passages))
+            .collect();
+        if !unsupported.is_empty() {
+            tracing::info!(conversation_id = %conv.id, ?unsupported, "grounding guard blocked an answer");
+            return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
+        let reply =
+            insert_message(&self.db, &conv, "ai", &composed.text, Some(&composed.citations), Some(lang)).await?;
+        Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
     }
 
     /// The widget's "Connect to an agent" button.
@@ -362,7 +382,8 @@ impl Services {
         &self,
         question: &[f32],
         passages: &[Passage],
-    ) -> DomainResult<Option<(String, Vec<Citation>)>> {
+        lang: Language,
+    ) -> DomainResult<Option<Composed>> {
         let candidates = answer::candidate_sentences(passages);
         if candidates.is_empty() {
             return Ok(None);
@@ -375,7 +396,63 @@ impl Services {
         let source = candidates.iter().find(|(_, s)| s == first).map(|(i, _)| &passages[*i]);
         let citations: Vec<Citation> =
             source.map(|p| vec![Citation { document_id: p.document_id, title: p.title.clone() }]).unwrap_or_default();
-        Ok(Some((quoted.join(" "), citations)))
+        let claims = quoted.join(" ");
+        // The guard reads the quote itself, not Iterochat's fixed intro around it.
+        let text = format!("{}\n\n{claims}", phrase(Phrase::AnswerIntro, lang));
+        Ok(Some(Composed { text, claims, citations }))
+    }
+
+    /// The chat model's answer from the passages: `Ok(None)` when it has none (or its reply is
+    /// unusable), `Err` when the server failed (the caller falls back to extractive answers).
+    #[allow(clippy::too_many_arguments)]
+    async fn model_answer(
+        &self,
+        chat: &ChatModel,
+        org: &Organization,
+        conv: &conversation::Model,
+        current: Uuid,
+        question: &str,
+        lang: Language,
+        passages: &[Passage],
+    ) -> DomainResult<Result<Option<Composed>, LlmError>> {
+        let history: Vec<Message> =
+            conversation_messages(&self.db, conv.id, None).await?.into_iter().filter(|m| m.id != current).collect();
+        let canary = format!("ref-{}", &tokens::random_token()[..12]);
+        let company = widget_config(org).company_name;
+        let messages = prompt::answer_prompt(&company, lang, passages, &history, question, &canary);
+        let reply = match chat.complete(&messages, 400).await {
+            Ok(reply) => reply,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(match prompt::read_answer(&reply, passages, &canary) {
+            ModelAnswer::Answer { text, citations } => {
+                Some(Composed { claims: prompt::strip_markers(&text), text, citations })
+            }
+            ModelAnswer::NoAnswer => None,
+            ModelAnswer::Rejected(why) => {
+                tracing::warn!(conversation_id = %conv.id, why, "chat model reply rejected");
+                None
+            }
+        }))
+    }
+
+    /// The hand-off summary: the chat model's when configured and well-formed (2–4 sentences),
+    /// else composed from the conversation.
+    async fn summary_for(&self, visitor: &Visitor, reason: EscalationReason, history: &[Message]) -> String {
+        let composed = handoff_summary(visitor, reason, history);
+        let Some(chat) = &self.chat else { return composed };
+        let messages = prompt::summary_prompt(&who(visitor), reason_text(reason), history);
+        match chat.complete(&messages, 250).await {
+            Ok(summary) if acceptable_summary(&summary) => summary,
+            Ok(summary) => {
+                tracing::warn!(%summary, "chat model summary is not 2–4 sentences; using the composed one");
+                composed
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "chat model summary failed; using the composed one");
+                composed
+            }
+        }
     }
 
     /// Escalates (or, in AI-only mode, says it cannot help) and returns the turn's outcome.
@@ -389,11 +466,15 @@ impl Services {
     ) -> DomainResult<TurnOutcome> {
         if org.settings.ai_only_mode {
             let p = if reason == EscalationReason::LowConfidence { Phrase::DontKnow } else { Phrase::CannotHandle };
-            let reply = insert_message(&self.db, conv, "ai", phrase(p, lang), Some(&[]), Some(lang)).await?;
+            let mut text = phrase(p, lang).to_owned();
+            if !org.settings.contact_route.is_empty() {
+                text = format!("{text} {}", language::contact_hint(lang, &org.settings.contact_route));
+            }
+            let reply = insert_message(&self.db, conv, "ai", &text, Some(&[]), Some(lang)).await?;
             return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
         }
         let history = conversation_messages(&self.db, conv.id, None).await?;
-        let summary = handoff_summary(visitor, reason, &history);
+        let summary = self.summary_for(visitor, reason, &history).await;
         let now = Utc::now();
         // Only an `ai` conversation escalates: of two racing turns, one wins.
         let updated = conversation::Entity::update_many()
@@ -452,24 +533,47 @@ fn confirmation(settings: &OrgSettings, lang: Language) -> String {
     }
 }
 
-/// A 2–4 sentence recap for the agent: who, what they need and why it came to a person, and
-/// what the AI already told them.
-pub fn handoff_summary(visitor: &Visitor, reason: EscalationReason, history: &[Message]) -> String {
-    let who = match (&visitor.name, &visitor.email) {
+/// An answer ready to send: `text` as the visitor sees it, `claims` what the guard checks.
+#[derive(Clone, Debug)]
+struct Composed {
+    text: String,
+    claims: String,
+    citations: Vec<Citation>,
+}
+
+/// Who the visitor is, for summaries.
+fn who(visitor: &Visitor) -> String {
+    match (&visitor.name, &visitor.email) {
         (Some(n), Some(e)) => format!("{n} ({e})"),
         (None, Some(e)) => e.clone(),
         (Some(n), None) => n.clone(),
         (None, None) => "An anonymous visitor".to_owned(),
-    };
-    let asks: Vec<&Message> = history.iter().filter(|m| m.role == "visitor").collect();
-    let last = asks.last().map(|m| clip(&m.text, 200)).unwrap_or_else(|| "(no message yet)".into());
-    let why = match reason {
+    }
+}
+
+fn reason_text(reason: EscalationReason) -> &'static str {
+    match reason {
         EscalationReason::Refund => "is asking for a refund",
         EscalationReason::Complaint => "has a complaint",
         EscalationReason::Account => "has a problem with their account",
         EscalationReason::LowConfidence => "asked something the knowledge base does not answer confidently",
         EscalationReason::Requested => "asked to talk to a person",
-    };
+    }
+}
+
+/// A model-written summary is used only when it has 2–4 sentences and reads as plain text.
+fn acceptable_summary(summary: &str) -> bool {
+    let sentences = crate::knowledge::chunking::sentences(summary).len();
+    (2..=4).contains(&sentences) && summary.chars().count() <= 900 && !summary.contains("```")
+}
+
+/// A 2–4 sentence recap for the agent: who, what they need and why it came to a person, and
+/// what the AI already told them.
+pub fn handoff_summary(visitor: &Visitor, reason: EscalationReason, history: &[Message]) -> String {
+    let who = who(visitor);
+    let asks: Vec<&Message> = history.iter().filter(|m| m.role == "visitor").collect();
+    let last = asks.last().map(|m| clip(&m.text, 200)).unwrap_or_else(|| "(no message yet)".into());
+    let why = reason_text(reason);
     let mut summary = format!("{who} {why}. Their latest message: \"{last}\".");
     if asks.len() > 1 {
         summary.push_str(&format!(" They wrote {} messages in this conversation.", asks.len()));
@@ -586,6 +690,7 @@ mod tests {
         let visitor = Visitor {
             id: Uuid::nil(),
             organization_id: Uuid::nil(),
+            contact_id: None,
             name: Some("Ana".into()),
             email: Some("ana@example.com".into()),
         };

@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table. Columns mirror `migrations/` exactly.
 
 pub mod chunk;
+pub mod contact;
 pub mod conversation;
 pub mod document;
 pub mod invite;

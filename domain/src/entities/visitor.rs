@@ -9,8 +9,8 @@ pub struct Model {
     pub organization_id: Uuid,
     /// SHA-256 of the visitor token.
     pub token_hash: String,
-    pub name: Option<String>,
-    pub email: Option<String>,
+    /// The contact this visitor gave (pre-chat form) or mentioned (email/phone in a message).
+    pub contact_id: Option<Uuid>,
     pub created_at: DateTimeWithTimeZone,
     pub last_seen_at: DateTimeWithTimeZone,
 }

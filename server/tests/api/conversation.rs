@@ -180,18 +180,26 @@ async fn ai_only_mode_never_hands_off_and_says_what_it_cannot_do() {
             Method::PATCH,
             &format!("/api/v1/orgs/{}/settings", owner.org_id),
             Some(&owner.token),
-            Some(json!({"ai_only_mode": true})),
+            Some(json!({"ai_only_mode": true, "contact_route": "support@brightbox.example"})),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
     let token = session(&app, &key).await;
     let refund = say(&app, &token, "I want a refund now").await;
     assert_eq!(refund["status"], "ai");
-    assert!(refund["reply"]["text"].as_str().is_some_and(|t| t.contains("no human support")), "{refund}");
+    let text = refund["reply"]["text"].as_str().expect("text");
+    assert!(
+        text.contains("no human support") && text.ends_with("You can reach us at support@brightbox.example."),
+        "{text}"
+    );
     let unknown = say(&app, &token, "Ich möchte wissen, wie hoch die Berge auf dem Mars sind").await;
     assert_eq!(unknown["status"], "ai");
     assert_eq!(unknown["reply"]["language"], "de");
-    assert!(unknown["reply"]["text"].as_str().is_some_and(|t| t.starts_with("Das weiß ich leider nicht")), "{unknown}");
+    let text = unknown["reply"]["text"].as_str().expect("text");
+    assert!(text.starts_with("Das weiß ich leider nicht"), "{text}");
+    assert!(text.ends_with("Sie erreichen uns unter support@brightbox.example."), "{text}");
+    let (_, conv) = app.get("/api/v1/widget/messages", Some(&token)).await;
+    assert_eq!(conv["status"], "ai", "AI-only mode never escalates: {conv}");
     let answer = say(&app, &token, "Do gift cards expire?").await;
     assert_eq!(answer["reply"]["citations"][0]["title"], "Gift cards", "{answer}");
 }
@@ -405,4 +413,71 @@ async fn the_live_stream_pushes_status_changes_and_system_messages_to_the_widget
 
     let (status, _) = app.get("/api/v1/widget/stream?token=nope", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn contacts(app: &TestApp) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+    let rows = app
+        .services
+        .db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT organization_id::text AS org, name, email, phone FROM contacts ORDER BY created_at",
+        ))
+        .await
+        .expect("contacts");
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "org").expect("org"),
+                r.try_get("", "name").expect("name"),
+                r.try_get("", "email").expect("email"),
+                r.try_get("", "phone").expect("phone"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_contact_per_email_per_organisation_grows_from_forms_and_messages() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("a@example.com").await;
+    let b = app.signup("b@example.com").await;
+    let key_of = |org: Value| org["widget_key"].as_str().expect("key").to_owned();
+    let key_a = key_of(app.get(&format!("/api/v1/orgs/{}", a.org_id), Some(&a.token)).await.1);
+    let key_b = key_of(app.get(&format!("/api/v1/orgs/{}", b.org_id), Some(&b.token)).await.1);
+    let contact = |token: String, name: &'static str, email: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) =
+                app.post("/api/v1/widget/contact", Some(&token), json!({"name": name, "email": email})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+
+    // Two browsers, one person: one contact, and the fuller name wins either way round.
+    contact(session(&app, &key_a).await, "Ana", "Ana@Example.com").await;
+    contact(session(&app, &key_a).await, "Ana García", "ana@example.COM").await;
+    contact(session(&app, &key_a).await, "Ana", "ana@example.com").await;
+    // The same email in another organisation is another organisation's contact.
+    contact(session(&app, &key_b).await, "A. G.", "ana@example.com").await;
+    let all = contacts(&app).await;
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[0], (a.org_id.clone(), Some("Ana García".into()), Some("ana@example.com".into()), None));
+    assert_eq!(all[1].0, b.org_id);
+
+    // Details written in messages: a phone joins the contact; an anonymous visitor's email makes one.
+    let known = session(&app, &key_a).await;
+    contact(known.clone(), "Ana", "ana@example.com").await;
+    say(&app, &known, "You can call me on +34 612 345 678 about my order 4417").await;
+    let anonymous = session(&app, &key_a).await;
+    say(&app, &anonymous, "please answer to bob.smith@example.org, my order never came").await;
+    let all = contacts(&app).await;
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all[0].3.as_deref(), Some("+34612345678"));
+    assert_eq!(all[2], (a.org_id.clone(), None, Some("bob.smith@example.org".into()), None));
+    // The contact form later fills in the name on that same contact.
+    contact(anonymous, "Bob Smith", "BOB.SMITH@example.org").await;
+    let all = contacts(&app).await;
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all[2].1.as_deref(), Some("Bob Smith"));
 }

@@ -237,6 +237,15 @@ impl TestApp {
         Self::serve(app, db)
     }
 
+    /// Starts the application on a fresh database with the local embedder and `settings` (for
+    /// example a chat server to answer through).
+    pub async fn spawn_configured(settings: Settings) -> Self {
+        server::telemetry::init();
+        let db = Arc::new(TestDb::create().await);
+        let app = Application::build_with_embedder(settings, &db.url, local_embedder().await).await.expect("build app");
+        Self::serve(app, db)
+    }
+
     /// Test settings: port 0, everything else default.
     pub fn settings() -> Settings {
         Settings { addr: "127.0.0.1:0".parse().expect("addr"), ..Settings::default() }
