@@ -230,3 +230,52 @@ pub struct WidgetMessagesDto {
     pub status: String,
     pub messages: Vec<MessageDto>,
 }
+
+/// One email or webhook delivery from the outbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryDto {
+    /// Also the idempotency id the receiver sees (`X-Iterochat-Delivery`).
+    pub id: Uuid,
+    /// `email` or `webhook`.
+    pub kind: String,
+    pub event: String,
+    pub webhook_id: Option<Uuid>,
+    /// Email address or webhook URL.
+    pub target: String,
+    /// Webhook: the JSON body sent. Email: `{subject, text}`.
+    pub payload: serde_json::Value,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A webhook endpoint with its recent deliveries (never its secret).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDto {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub deliveries: Vec<DeliveryDto>,
+}
+
+/// A new endpoint, or a rotated secret: the secret is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSecretDto {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+}
+
+/// The caller's alert preferences.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsDto {
+    pub notify_escalations: bool,
+}

@@ -270,3 +270,42 @@ impl From<domain::conversation::TurnOutcome> for TurnDto {
         Self { conversation_id: t.conversation_id, status: t.status, reply: t.reply.map(Into::into) }
     }
 }
+
+impl From<domain::alerts::Delivery> for DeliveryDto {
+    fn from(d: domain::alerts::Delivery) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            event: d.event,
+            webhook_id: d.webhook_id,
+            target: d.target,
+            payload: d.payload,
+            status: d.status,
+            attempts: d.attempts,
+            max_attempts: d.max_attempts,
+            next_attempt_at: d.next_attempt_at,
+            last_status: d.last_status,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
+            created_at: d.created_at,
+        }
+    }
+}
+
+impl From<domain::alerts::webhooks::Webhook> for WebhookDto {
+    fn from(w: domain::alerts::webhooks::Webhook) -> Self {
+        Self {
+            id: w.id,
+            url: w.url,
+            events: w.events,
+            created_at: w.created_at,
+            deliveries: w.deliveries.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<domain::alerts::webhooks::NewWebhook> for WebhookSecretDto {
+    fn from(n: domain::alerts::webhooks::NewWebhook) -> Self {
+        Self { id: n.webhook.id, url: n.webhook.url, events: n.webhook.events, secret: n.secret }
+    }
+}

@@ -5,6 +5,7 @@
 //! organisation a row belongs to — lives here once, so both layers behave the same.
 
 pub mod accounts;
+pub mod alerts;
 pub mod conversation;
 pub mod demo;
 pub mod embeddings;
@@ -37,8 +38,14 @@ pub struct Services {
     pub embedder: SharedEmbedder,
     /// The chat model, when an OpenAI-compatible server is configured; `None` → extractive answers.
     pub chat: Option<Arc<llm::ChatModel>>,
+    /// How alerts are delivered (mail transport, links, webhook policy, retries).
+    pub alerts: Arc<alerts::AlertSettings>,
     /// Wakes the ingestion worker when a document needs embedding.
     ingest_wakeup: Arc<tokio::sync::Notify>,
+    /// Wakes the outbox worker when a delivery is queued.
+    outbox_wakeup: Arc<tokio::sync::Notify>,
+    /// Webhook deliveries (no redirects: a 3xx is a failed delivery).
+    http: reqwest::Client,
     /// Conversation events for live dashboards and alerts (in-process fan-out).
     events: tokio::sync::broadcast::Sender<conversation::ConversationEvent>,
 }
@@ -47,7 +54,26 @@ impl Services {
     /// Wraps an open pool (migrations already run) and the embedding provider.
     pub fn new(db: DatabaseConnection, embedder: SharedEmbedder) -> Self {
         let (events, _) = tokio::sync::broadcast::channel(1024);
-        Self { db, embedder, chat: None, ingest_wakeup: Arc::new(tokio::sync::Notify::new()), events }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self {
+            db,
+            embedder,
+            chat: None,
+            alerts: Arc::new(alerts::AlertSettings::default()),
+            ingest_wakeup: Arc::new(tokio::sync::Notify::new()),
+            outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+            http,
+            events,
+        }
+    }
+
+    /// Delivers alerts with these settings.
+    pub fn with_alerts(mut self, alerts: alerts::AlertSettings) -> Self {
+        self.alerts = Arc::new(alerts);
+        self
     }
 
     /// Answers (and writes hand-off summaries) with this chat model.

@@ -16,6 +16,8 @@ mod m20261121_090000_create_documents;
 mod m20261121_090100_create_chunks;
 mod m20261121_100000_create_conversations;
 mod m20261121_110000_create_contacts;
+mod m20261121_110100_add_sentence_vectors;
+mod m20261121_120000_create_alerts;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_090100_create_chunks::Migration),
             Box::new(m20261121_100000_create_conversations::Migration),
             Box::new(m20261121_110000_create_contacts::Migration),
+            Box::new(m20261121_110100_add_sentence_vectors::Migration),
+            Box::new(m20261121_120000_create_alerts::Migration),
         ]
     }
 }

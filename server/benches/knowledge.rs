@@ -268,7 +268,7 @@ async fn insert_synthetic(
     for start in (0..count).step_by(500) {
         let n = 500.min(count - start);
         let mut sql = String::from(
-            "INSERT INTO chunks (id, document_id, organization_id, ordinal, title, heading, text, model, embedding) VALUES ",
+            "INSERT INTO chunks (id, document_id, organization_id, ordinal, title, heading, text, model, embedding, sentence_vectors) VALUES ",
         );
         let mut values: Vec<sea_orm::Value> = Vec::new();
         for i in 0..n {
@@ -284,15 +284,20 @@ async fn insert_synthetic(
             }
             let p = values.len();
             sql.push_str(&format!(
-                "(gen_random_uuid(), '{doc}', '{org}', {}, 'Synthetic', 'Section', ${}, ${}, ${})",
+                "(gen_random_uuid(), '{doc}', '{org}', {}, 'Synthetic', 'Section', ${}, ${}, ${}, ${})",
                 offset + start + i,
                 p + 1,
                 p + 2,
-                p + 3
+                p + 3,
+                p + 4
             ));
+            let vector = point(rng);
             values.push(text.join(" ").into());
             values.push(model.into());
-            values.push(PgVector::from(point(rng)).into());
+            // As ingestion stores them: the text has no sentence breaks, so one sentence vector.
+            let sentence_vectors = domain::embeddings::quantize(std::slice::from_ref(&vector));
+            values.push(PgVector::from(vector).into());
+            values.push(sentence_vectors.into());
         }
         db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
     }

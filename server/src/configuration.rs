@@ -45,6 +45,24 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Largest request body accepted by the API, in bytes (`ITEROCHAT_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// SMTP server for alert mails (`ITEROCHAT_SMTP_HOST`); unset → `.eml` files under
+    /// `<data dir>/mail/`.
+    pub smtp_host: Option<String>,
+    /// `ITEROCHAT_SMTP_PORT`; default 587 (STARTTLS), 465 (TLS) or 25 (none).
+    pub smtp_port: Option<u16>,
+    /// `starttls`, `tls` or `none` (`ITEROCHAT_SMTP_TLS`).
+    pub smtp_tls: String,
+    /// `ITEROCHAT_SMTP_USERNAME` / `ITEROCHAT_SMTP_PASSWORD`.
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<SecretString>,
+    /// Sender of alert mails (`ITEROCHAT_MAIL_FROM`).
+    pub mail_from: Option<String>,
+    /// Let webhooks target loopback/private addresses (`ITEROCHAT_ALLOW_PRIVATE_WEBHOOKS`).
+    pub allow_private_webhooks: bool,
+    /// First retry delay of a failed delivery, doubled per attempt (`ITEROCHAT_OUTBOX_RETRY_SECONDS`).
+    pub outbox_retry_seconds: f64,
+    /// Attempts before a delivery is dead (`ITEROCHAT_OUTBOX_MAX_ATTEMPTS`).
+    pub outbox_max_attempts: i32,
 }
 
 impl Default for Settings {
@@ -64,6 +82,15 @@ impl Default for Settings {
             secure_cookies: false,
             seed_demo: false,
             max_body_bytes: 1024 * 1024,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: None,
+            allow_private_webhooks: false,
+            outbox_retry_seconds: 30.0,
+            outbox_max_attempts: 10,
         }
     }
 }
@@ -141,7 +168,85 @@ impl Settings {
             self.max_body_bytes =
                 v.parse().with_context(|| format!("ITEROCHAT_MAX_BODY_BYTES={v:?} is not a byte count"))?;
         }
+        if let Some(v) = get("ITEROCHAT_SMTP_HOST") {
+            self.smtp_host = Some(v);
+        }
+        if let Some(v) = get("ITEROCHAT_SMTP_PORT") {
+            self.smtp_port = Some(v.parse().with_context(|| format!("ITEROCHAT_SMTP_PORT={v:?} is not a port"))?);
+        }
+        if let Some(v) = get("ITEROCHAT_SMTP_TLS") {
+            self.smtp_tls = v.trim().to_ascii_lowercase();
+        }
+        if let Some(v) = get("ITEROCHAT_SMTP_USERNAME") {
+            self.smtp_username = Some(v);
+        }
+        if let Some(v) = get("ITEROCHAT_SMTP_PASSWORD") {
+            self.smtp_password = Some(v.into());
+        }
+        if let Some(v) = get("ITEROCHAT_MAIL_FROM") {
+            self.mail_from = Some(v);
+        }
+        if let Some(v) = get("ITEROCHAT_ALLOW_PRIVATE_WEBHOOKS") {
+            self.allow_private_webhooks = parse_bool("ITEROCHAT_ALLOW_PRIVATE_WEBHOOKS", &v)?;
+        }
+        if let Some(v) = get("ITEROCHAT_OUTBOX_RETRY_SECONDS") {
+            self.outbox_retry_seconds = v
+                .parse()
+                .ok()
+                .filter(|s: &f64| *s > 0.0 && s.is_finite())
+                .with_context(|| format!("ITEROCHAT_OUTBOX_RETRY_SECONDS={v:?} is not a positive number"))?;
+        }
+        if let Some(v) = get("ITEROCHAT_OUTBOX_MAX_ATTEMPTS") {
+            self.outbox_max_attempts = v
+                .parse()
+                .ok()
+                .filter(|n: &i32| *n >= 1)
+                .with_context(|| format!("ITEROCHAT_OUTBOX_MAX_ATTEMPTS={v:?} is not a count of at least 1"))?;
+        }
+        if !["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()) {
+            bail!("ITEROCHAT_SMTP_TLS={:?} must be starttls, tls or none", self.smtp_tls);
+        }
         Ok(self)
+    }
+
+    /// How alerts are delivered: SMTP when `ITEROCHAT_SMTP_HOST` is set, else `.eml` files under
+    /// `<data dir>/mail/`; links point at `public_url`.
+    pub fn alert_settings(&self, public_url: String) -> anyhow::Result<domain::alerts::AlertSettings> {
+        use domain::alerts::{Mailer, SmtpConfig, SmtpTls};
+        use secrecy::ExposeSecret as _;
+        let from = self.mail_from.clone().unwrap_or_else(|| domain::alerts::mail::DEFAULT_FROM.to_owned());
+        let mailer = match &self.smtp_host {
+            None => Mailer::Files { dir: self.data_dir.join("mail"), from },
+            Some(host) => {
+                let tls = match self.smtp_tls.as_str() {
+                    "tls" => SmtpTls::Tls,
+                    "none" => SmtpTls::None,
+                    _ => SmtpTls::StartTls,
+                };
+                let default_port = match tls {
+                    SmtpTls::Tls => 465,
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::None => 25,
+                };
+                let config = SmtpConfig {
+                    host: host.clone(),
+                    port: self.smtp_port.unwrap_or(default_port),
+                    tls,
+                    username: self.smtp_username.clone(),
+                    password: self.smtp_password.as_ref().map(|p| p.expose_secret().to_owned()),
+                };
+                Mailer::smtp(&config, &from).map_err(|e| {
+                    anyhow::anyhow!("configuring SMTP (check ITEROCHAT_SMTP_* and ITEROCHAT_MAIL_FROM): {e}")
+                })?
+            }
+        };
+        Ok(domain::alerts::AlertSettings {
+            public_url,
+            mailer,
+            allow_private_webhooks: self.allow_private_webhooks,
+            retry_base: std::time::Duration::from_secs_f64(self.outbox_retry_seconds),
+            max_attempts: self.outbox_max_attempts,
+        })
     }
 
     /// Which embedding provider to use: an OpenAI-compatible server when `OPENAI_API_KEY` or

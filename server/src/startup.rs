@@ -66,11 +66,17 @@ impl Application {
                 None
             }
         };
-        let services = domain::Services::new(db, embedder).with_chat_model(chat);
-
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("binding {} (set ITEROCHAT_ADDR to another address)", settings.addr))?;
+        let alerts = settings.alert_settings(settings.public_url(listener.local_addr()?))?;
+        match alerts.mailer.outbox_dir() {
+            Some(dir) => {
+                tracing::info!(dir = %dir.display(), "no SMTP configured: alert mails are written as .eml files")
+            }
+            None => tracing::info!(mailer = ?alerts.mailer, "alert mails go through SMTP"),
+        }
+        let services = domain::Services::new(db, embedder).with_chat_model(chat).with_alerts(alerts);
         let mut leptos_options =
             leptos::config::get_configuration(None).context("reading the Leptos site configuration")?.leptos_options;
         leptos_options.site_addr = listener.local_addr()?;
@@ -94,12 +100,16 @@ impl Application {
         &self.services
     }
 
-    /// Serves (and runs the ingestion worker) until `shutdown` resolves, then finishes
+    /// Serves (and runs the ingestion and outbox workers) until `shutdown` resolves, then finishes
     /// in-flight requests.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let mut outbox_stop = stop_rx.clone();
         let mut worker = AbortOnDrop(tokio::spawn(self.services.clone().run_ingestion(async move {
             let _ = stop_rx.wait_for(|stop| *stop).await;
+        })));
+        let mut outbox = AbortOnDrop(tokio::spawn(self.services.clone().run_outbox(async move {
+            let _ = outbox_stop.wait_for(|stop| *stop).await;
         })));
         let served =
             axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -109,6 +119,7 @@ impl Application {
                 })
                 .await;
         let _ = (&mut worker.0).await;
+        let _ = (&mut outbox.0).await;
         served
     }
 }

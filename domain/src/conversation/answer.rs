@@ -7,6 +7,8 @@
 //! in the passages it was given (or in the question), and a yes/no statement must not flip the
 //! polarity of the passage sentence it restates.
 
+use std::collections::HashMap;
+
 use crate::knowledge::chunking::sentences;
 use crate::knowledge::retrieval::Passage;
 
@@ -22,6 +24,20 @@ pub fn candidate_sentences(passages: &[Passage]) -> Vec<(usize, String)> {
         .flat_map(|(i, p)| sentences(&p.text).into_iter().map(move |s| (i, s)))
         .filter(|(_, s)| s.split_whitespace().count() >= 3)
         .collect()
+}
+
+/// The sentence embeddings stored with the passages at ingestion, by sentence text. Passages
+/// without them (or whose text no longer splits the same way) contribute nothing.
+pub fn stored_sentence_vectors(passages: &[Passage]) -> HashMap<String, Vec<f32>> {
+    let mut out = HashMap::new();
+    for p in passages {
+        let Some(vectors) = p.sentence_vectors.as_deref().and_then(crate::embeddings::dequantize) else { continue };
+        let texts = sentences(&p.text);
+        if texts.len() == vectors.len() {
+            out.extend(texts.into_iter().zip(vectors));
+        }
+    }
+    out
 }
 
 /// Picks the sentences to quote, given each candidate's similarity to the question: the best
@@ -223,6 +239,7 @@ mod tests {
             text: text.into(),
             source_url: None,
             score: 0.8,
+            sentence_vectors: None,
         }
     }
 

@@ -21,7 +21,10 @@ pub mod language;
 pub mod prompt;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -212,7 +215,7 @@ impl Services {
             return Err(DomainError::invalid("contact", "please give your name and email first"));
         }
         let conv = self.open_conversation(visitor).await?;
-        let stored = insert_message(&self.db, &conv, "visitor", text, None, None).await?;
+        let stored = self.add_message(&conv, "visitor", text, None, None).await?;
         self.emit(ConversationEvent::VisitorMessage {
             organization_id: org.id,
             visitor_id: visitor.id,
@@ -239,6 +242,7 @@ impl Services {
         if !confident {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
+        let known_sentences = answer::stored_sentence_vectors(&passages);
         // Instructions planted in documents never reach an answerer.
         let passages: Vec<Passage> = passages
             .into_iter()
@@ -252,10 +256,10 @@ impl Services {
                 Ok(composed) => composed,
                 Err(e) => {
                     tracing::warn!(conversation_id = %conv.id, error = %e, "chat model failed; answering extractively");
-                    self.extractive_answer(&question, &passages, lang).await?
+                    self.extractive_answer(&question, &passages, &known_sentences, lang).await?
                 }
             },
-            None => self.extractive_answer(&question, &passages, lang).await?,
+            None => self.extractive_answer(&question, &passages, &known_sentences, lang).await?,
         };
         let Some(composed) = composed else {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
@@ -268,8 +272,7 @@ impl Services {
             tracing::info!(conversation_id = %conv.id, ?unsupported, "grounding guard blocked an answer");
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
-        let reply =
-            insert_message(&self.db, &conv, "ai", &composed.text, Some(&composed.citations), Some(lang)).await?;
+        let reply = self.add_message(&conv, "ai", &composed.text, Some(&composed.citations), Some(lang)).await?;
         Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
     }
 
@@ -330,6 +333,22 @@ impl Services {
         self.events.subscribe()
     }
 
+    /// Stores a message, with its `message.created` webhook deliveries, in one transaction.
+    async fn add_message(
+        &self,
+        conv: &conversation::Model,
+        role: &str,
+        text: &str,
+        citations: Option<&[Citation]>,
+        lang: Option<Language>,
+    ) -> DomainResult<Message> {
+        let txn = self.db.begin().await?;
+        let message = insert_message(&txn, &self.alerts, conv, role, text, citations, lang).await?;
+        txn.commit().await?;
+        self.wake_outbox();
+        Ok(message)
+    }
+
     fn emit(&self, event: ConversationEvent) {
         let _ = self.events.send(event);
     }
@@ -382,14 +401,26 @@ impl Services {
         &self,
         question: &[f32],
         passages: &[Passage],
+        stored: &std::collections::HashMap<String, Vec<f32>>,
         lang: Language,
     ) -> DomainResult<Option<Composed>> {
         let candidates = answer::candidate_sentences(passages);
         if candidates.is_empty() {
             return Ok(None);
         }
-        let texts: Vec<String> = candidates.iter().map(|(_, s)| s.clone()).collect();
-        let vectors = self.embedder.embed(&texts).await.map_err(|e| DomainError::Internal(e.to_string()))?;
+        // Sentences embedded at ingestion are looked up; only the others are embedded now.
+        let missing: Vec<String> =
+            candidates.iter().filter(|(_, s)| !stored.contains_key(s)).map(|(_, s)| s.clone()).collect();
+        let mut fresh = if missing.is_empty() {
+            Vec::new()
+        } else {
+            self.embedder.embed(&missing).await.map_err(|e| DomainError::Internal(e.to_string()))?
+        }
+        .into_iter();
+        let vectors: Vec<Vec<f32>> = candidates
+            .iter()
+            .map(|(_, s)| stored.get(s).cloned().or_else(|| fresh.next()).unwrap_or_default())
+            .collect();
         let similarities: Vec<f32> = vectors.iter().map(|v| v.iter().zip(question).map(|(a, b)| a * b).sum()).collect();
         let quoted = answer::pick_sentences(&candidates, &similarities);
         let Some(first) = quoted.first() else { return Ok(None) };
@@ -470,28 +501,45 @@ impl Services {
             if !org.settings.contact_route.is_empty() {
                 text = format!("{text} {}", language::contact_hint(lang, &org.settings.contact_route));
             }
-            let reply = insert_message(&self.db, conv, "ai", &text, Some(&[]), Some(lang)).await?;
+            let reply = self.add_message(conv, "ai", &text, Some(&[]), Some(lang)).await?;
             return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
         }
         let history = conversation_messages(&self.db, conv.id, None).await?;
         let summary = self.summary_for(visitor, reason, &history).await;
         let now = Utc::now();
+        // The status change, the confirmation and every alert commit together or not at all.
+        let txn = self.db.begin().await?;
         // Only an `ai` conversation escalates: of two racing turns, one wins.
         let updated = conversation::Entity::update_many()
             .col_expr(conversation::Column::Status, sea_orm::sea_query::Expr::value("escalated"))
             .col_expr(conversation::Column::EscalationReason, sea_orm::sea_query::Expr::value(reason.as_str()))
-            .col_expr(conversation::Column::HandoffSummary, sea_orm::sea_query::Expr::value(summary))
+            .col_expr(conversation::Column::HandoffSummary, sea_orm::sea_query::Expr::value(summary.clone()))
             .col_expr(conversation::Column::EscalatedAt, sea_orm::sea_query::Expr::value(now))
             .col_expr(conversation::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
             .filter(conversation::Column::Id.eq(conv.id))
             .filter(conversation::Column::Status.eq("ai"))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
         if updated.rows_affected == 0 {
+            txn.rollback().await?;
             return Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: None });
         }
+        let latest_question = history.iter().rev().find(|m| m.role == "visitor").map(|m| m.text.as_str()).unwrap_or("");
+        let alert = crate::alerts::EscalationAlert {
+            organization: org,
+            conversation_id: conv.id,
+            visitor_id: visitor.id,
+            escalated_at: now,
+            reason,
+            summary: &summary,
+            last_message: latest_question,
+            message_count: history.len(),
+        };
+        crate::alerts::enqueue_escalation(&txn, &self.alerts, &alert).await?;
         let confirmation = confirmation(&org.settings, lang);
-        let reply = insert_message(&self.db, conv, "system", &confirmation, None, Some(lang)).await?;
+        let reply = insert_message(&txn, &self.alerts, conv, "system", &confirmation, None, Some(lang)).await?;
+        txn.commit().await?;
+        self.wake_outbox();
         self.emit(ConversationEvent::Escalated {
             organization_id: org.id,
             visitor_id: visitor.id,
@@ -629,8 +677,11 @@ async fn conversation_messages(
     Ok(query.order_by_asc(message::Column::CreatedAt).all(db).await?.into_iter().map(Into::into).collect())
 }
 
+/// Inserts a message and queues its `message.created` webhooks (on the caller's connection or
+/// transaction).
 async fn insert_message(
     db: &impl ConnectionTrait,
+    alerts: &crate::alerts::AlertSettings,
     conv: &conversation::Model,
     role: &str,
     text: &str,
@@ -657,7 +708,21 @@ async fn insert_message(
         .filter(conversation::Column::Id.eq(conv.id))
         .exec(db)
         .await?;
-    Ok(m.into())
+    let message: Message = m.into();
+    let data = serde_json::json!({
+        "organization_id": conv.organization_id,
+        "conversation_id": conv.id,
+        "message": {
+            "id": message.id,
+            "role": message.role,
+            "text": message.text,
+            "created_at": message.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "citations": message.citations,
+            "language": message.language,
+        },
+    });
+    crate::alerts::enqueue_event(db, alerts, conv.organization_id, crate::alerts::MESSAGE_CREATED, data).await?;
+    Ok(message)
 }
 
 async fn set_language(db: &impl ConnectionTrait, conversation_id: Uuid, lang: Language) -> DomainResult<()> {

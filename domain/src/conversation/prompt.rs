@@ -246,6 +246,7 @@ mod tests {
             text: text.into(),
             source_url: None,
             score: 0.8,
+            sentence_vectors: None,
         }
     }
 

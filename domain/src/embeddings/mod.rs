@@ -69,6 +69,33 @@ pub async fn from_config(config: &EmbeddingConfig) -> Result<SharedEmbedder, Emb
     }
 }
 
+/// Packs unit vectors compactly: per vector a little-endian `u16` length, an `f32` scale and
+/// one `i8` per component (a quarter of the `f32` size; cosine error about 0.005).
+pub fn quantize(vectors: &[Vec<f32>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(vectors.iter().map(|v| v.len() + 6).sum());
+    for v in vectors {
+        let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+        out.extend_from_slice(&(v.len().min(u16::MAX as usize) as u16).to_le_bytes());
+        out.extend_from_slice(&scale.to_le_bytes());
+        out.extend(v.iter().take(u16::MAX as usize).map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8 as u8));
+    }
+    out
+}
+
+/// Unpacks [`quantize`]d vectors; `None` if the bytes are not in that format.
+pub fn dequantize(mut bytes: &[u8]) -> Option<Vec<Vec<f32>>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let len = u16::from_le_bytes(bytes.get(..2)?.try_into().ok()?) as usize;
+        let scale = f32::from_le_bytes(bytes.get(2..6)?.try_into().ok()?);
+        let body = bytes.get(6..6 + len)?;
+        out.push(body.iter().map(|b| f32::from(*b as i8) * scale).collect());
+        bytes = &bytes[6 + len..];
+    }
+    Some(out)
+}
+
 /// pgvector's text form of a vector: `[0.1,0.2,…]`, bound as a parameter and cast with `::vector`.
 pub fn to_pgvector(v: &[f32]) -> String {
     let mut s = String::with_capacity(v.len() * 10 + 2);
@@ -81,4 +108,27 @@ pub fn to_pgvector(v: &[f32]) -> String {
     }
     s.push(']');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantised_vectors_keep_their_cosines() {
+        let a: Vec<f32> = (0..384).map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0).collect();
+        let b: Vec<f32> = (0..384).map(|i| ((i * 53 % 97) as f32 - 48.0) / 48.0).collect();
+        let unit = |v: Vec<f32>| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+        };
+        let (a, b) = (unit(a), unit(b));
+        let back = dequantize(&quantize(&[a.clone(), b.clone()])).expect("round trip");
+        assert_eq!(back.len(), 2);
+        let cos = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
+        assert!((cos(&a, &b) - cos(&back[0], &back[1])).abs() < 0.01);
+        assert!((cos(&a, &back[0]) - 1.0).abs() < 0.01);
+        assert_eq!(dequantize(&[1, 0, 0]), None, "truncated bytes are refused");
+        assert_eq!(dequantize(&[]), Some(vec![]));
+    }
 }

@@ -8,6 +8,8 @@ pub mod invite;
 pub mod membership;
 pub mod message;
 pub mod organization;
+pub mod outbox;
 pub mod session;
 pub mod user;
 pub mod visitor;
+pub mod webhook;

@@ -147,7 +147,13 @@ impl Services {
             if vectors.len() != batch.len() {
                 return Err(DomainError::Internal("the embedder returned the wrong number of vectors".into()));
             }
+            // Each sentence too, once, for the extractive answerer (see `answer::sentence_vectors`).
+            let sentences: Vec<Vec<String>> = batch.iter().map(|p| chunking::sentences(&p.text)).collect();
+            let flat: Vec<String> = sentences.iter().flatten().cloned().collect();
+            let mut sentence_vectors =
+                self.embedder.embed(&flat).await.map_err(|e| DomainError::Internal(e.to_string()))?.into_iter();
             for (i, (piece, vector)) in batch.iter().zip(vectors).enumerate() {
+                let own: Vec<Vec<f32>> = sentence_vectors.by_ref().take(sentences[i].len()).collect();
                 rows.push(chunk::ActiveModel {
                     id: Set(Uuid::new_v4()),
                     document_id: Set(doc.id),
@@ -158,6 +164,7 @@ impl Services {
                     text: Set(piece.text.clone()),
                     model: Set(model.clone()),
                     embedding: Set(PgVector::from(vector)),
+                    sentence_vectors: Set(Some(crate::embeddings::quantize(&own))),
                 });
             }
             self.save_progress(doc, pieces.len(), rows.len()).await?;

@@ -53,6 +53,8 @@ pub struct Passage {
     pub source_url: Option<String>,
     /// Cosine similarity between the question and the passage, in [0, 1].
     pub score: f32,
+    /// The passage's sentences' embeddings as stored at ingestion (see [`crate::embeddings::quantize`]).
+    pub sentence_vectors: Option<Vec<u8>>,
 }
 
 impl Services {
@@ -108,6 +110,7 @@ impl Services {
                     text: r.try_get("", "text")?,
                     source_url: r.try_get("", "source_url")?,
                     score: r.try_get::<f64>("", "similarity")?.clamp(0.0, 1.0) as f32,
+                    sentence_vectors: r.try_get("", "sentence_vectors")?,
                 })
             })
             .collect::<Result<Vec<_>, sea_orm::DbErr>>()
@@ -178,14 +181,14 @@ fused AS (
     GROUP BY id
 ),
 ranked AS (
-    SELECT c.id, c.document_id, d.title, c.heading, c.text, d.source_url, f.rrf,
+    SELECT c.id, c.document_id, d.title, c.heading, c.text, c.sentence_vectors, d.source_url, f.rrf,
            (1 - ((c.embedding::vector({dims})) <=> $1::vector({dims})))::float8 AS similarity,
            row_number() OVER (PARTITION BY c.document_id ORDER BY f.rrf DESC) AS nth
     FROM fused f
     JOIN chunks c ON c.id = f.id
     JOIN documents d ON d.id = c.document_id AND d.deleted_at IS NULL AND d.organization_id = $2
 )
-SELECT id, document_id, title, heading, text, source_url, similarity
+SELECT id, document_id, title, heading, text, sentence_vectors, source_url, similarity
 FROM ranked
 WHERE nth <= {PER_DOCUMENT}
 ORDER BY rrf DESC, similarity DESC

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` (CONTRACTS.md). Handlers are thin: parse, authenticate, call one
 //! `domain` service, map the result. Response shapes are the shared DTOs in `app::dto`.
 
+mod alerts;
 mod auth;
 pub mod error;
 pub mod extract;
@@ -50,6 +51,13 @@ pub fn router() -> Router<AppState> {
         )
         .route("/orgs/{org_id}/search", post(knowledge::search))
         .nest("/widget", widget_router())
+        .route("/me/notifications", get(alerts::notifications).put(alerts::set_notifications))
+        .route("/orgs/{org_id}/webhooks", post(alerts::create_webhook).get(alerts::list_webhooks))
+        .route("/orgs/{org_id}/webhooks/{webhook_id}", axum::routing::delete(alerts::delete_webhook))
+        .route("/orgs/{org_id}/webhooks/{webhook_id}/rotate-secret", post(alerts::rotate_secret))
+        .route("/orgs/{org_id}/webhooks/{webhook_id}/test", post(alerts::test_webhook))
+        .route("/orgs/{org_id}/deliveries", get(alerts::deliveries))
+        .route("/orgs/{org_id}/deliveries/{delivery_id}/retry", post(alerts::retry))
         .route("/orgs/{org_id}/members", get(team::members))
         .route("/orgs/{org_id}/members/{user_id}", patch(team::change_role).delete(team::remove_member))
         .fallback(not_found)

@@ -240,15 +240,29 @@ impl TestApp {
     /// Starts the application on a fresh database with the local embedder and `settings` (for
     /// example a chat server to answer through).
     pub async fn spawn_configured(settings: Settings) -> Self {
+        Self::spawn_configured_on(Arc::new(TestDb::create().await), settings).await
+    }
+
+    /// [`TestApp::spawn_configured`] on an existing test database (a restart).
+    pub async fn spawn_configured_on(db: Arc<TestDb>, settings: Settings) -> Self {
         server::telemetry::init();
-        let db = Arc::new(TestDb::create().await);
         let app = Application::build_with_embedder(settings, &db.url, local_embedder().await).await.expect("build app");
         Self::serve(app, db)
     }
 
-    /// Test settings: port 0, everything else default.
+    /// Test settings: port 0, data (alert mails) in a folder of this test process, everything
+    /// else default.
     pub fn settings() -> Settings {
-        Settings { addr: "127.0.0.1:0".parse().expect("addr"), ..Settings::default() }
+        Settings {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            data_dir: std::env::temp_dir().join(format!("iterochat-tests-{}", std::process::id())),
+            ..Settings::default()
+        }
+    }
+
+    /// The data folder [`TestApp::settings`] gives every app of this process.
+    pub fn settings_data_dir(&self) -> std::path::PathBuf {
+        Self::settings().data_dir
     }
 
     fn serve(app: Application, db: Arc<TestDb>) -> Self {

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on real Postgres + pgvector, one fresh database per test.
 
+mod alerts;
 mod auth;
 mod chat_model;
 mod conversation;

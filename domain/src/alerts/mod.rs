@@ -1,0 +1,309 @@
+//! Escalation alerts: emails and signed webhooks, delivered from a durable outbox.
+//!
+//! - **Enqueue** ([`enqueue_escalation`], [`enqueue_event`]): outbox rows are written in the same
+//!   transaction as the change they announce, so an escalation without its alerts cannot exist.
+//! - **Deliver** ([`delivery`]): a worker claims due rows with `FOR UPDATE SKIP LOCKED` and a
+//!   lease, sends them, and records the outcome. Failures retry with exponential backoff up to
+//!   `max_attempts`, then the row is `dead` until someone presses "retry". A crash mid-send
+//!   leaves the row due again once its lease ends: delivery is at-least-once, and every delivery
+//!   carries the row's id as its idempotency key.
+//! - **Recipients:** the organisation's owners always, plus its `escalation_recipients`, deduplicated
+//!   case-insensitively; nobody whose "notify me of escalations" switch is off.
+
+pub mod delivery;
+pub mod mail;
+pub mod webhooks;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::accounts::Actor;
+use crate::conversation::escalation::EscalationReason;
+use crate::entities::outbox;
+use crate::organizations::{Organization, member_role};
+use crate::{DomainError, DomainResult, Services};
+
+pub use mail::{Mailer, SmtpConfig, SmtpTls};
+
+/// Events webhooks can subscribe to.
+pub const EVENTS: &[&str] = &[ESCALATED, RESOLVED, MESSAGE_CREATED];
+pub const ESCALATED: &str = "conversation.escalated";
+pub const RESOLVED: &str = "conversation.resolved";
+pub const MESSAGE_CREATED: &str = "message.created";
+/// The event "Send test" delivers.
+pub const TEST_EVENT: &str = "webhook.test";
+
+/// How alerts are delivered; from the server's settings.
+#[derive(Clone, Debug)]
+pub struct AlertSettings {
+    /// Base of the deep links in mails (the dashboard's URL).
+    pub public_url: String,
+    pub mailer: Mailer,
+    /// Let webhooks target loopback and private addresses (tests, intranets).
+    pub allow_private_webhooks: bool,
+    /// Wait before the first retry; doubled per attempt (capped at six hours).
+    pub retry_base: Duration,
+    /// Attempts before an item is dead.
+    pub max_attempts: i32,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:3000".into(),
+            mailer: Mailer::Files { dir: "./.data/mail".into(), from: mail::DEFAULT_FROM.into() },
+            allow_private_webhooks: false,
+            retry_base: Duration::from_secs(30),
+            max_attempts: 10,
+        }
+    }
+}
+
+/// One outbox item as the dashboard shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub kind: String,
+    pub event: String,
+    pub webhook_id: Option<Uuid>,
+    pub target: String,
+    pub payload: Value,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<outbox::Model> for Delivery {
+    fn from(m: outbox::Model) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind,
+            event: m.event,
+            webhook_id: m.webhook_id,
+            target: m.target,
+            payload: m.payload,
+            status: m.status,
+            attempts: m.attempts,
+            max_attempts: m.max_attempts,
+            next_attempt_at: m.next_attempt_at.into(),
+            last_status: m.last_status,
+            last_error: m.last_error,
+            delivered_at: m.delivered_at.map(Into::into),
+            created_at: m.created_at.into(),
+        }
+    }
+}
+
+/// What an escalation alert says.
+#[derive(Clone, Debug)]
+pub struct EscalationAlert<'a> {
+    pub organization: &'a Organization,
+    pub conversation_id: Uuid,
+    pub visitor_id: Uuid,
+    pub escalated_at: DateTime<Utc>,
+    pub reason: EscalationReason,
+    pub summary: &'a str,
+    pub last_message: &'a str,
+    pub message_count: usize,
+}
+
+/// Writes the escalation's mails and webhook deliveries into the outbox (inside the caller's
+/// transaction).
+pub async fn enqueue_escalation(
+    db: &impl ConnectionTrait,
+    settings: &AlertSettings,
+    alert: &EscalationAlert<'_>,
+) -> DomainResult<()> {
+    let org = alert.organization;
+    let data = json!({
+        "conversation_id": alert.conversation_id,
+        "session_id": alert.visitor_id,
+        "organization_id": org.id,
+        "escalated_at": alert.escalated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "last_message": alert.last_message,
+        "message_count": alert.message_count,
+        "reason": alert.reason.as_str(),
+        "summary": alert.summary,
+    });
+    enqueue_event(db, settings, org.id, ESCALATED, data).await?;
+    let mail = mail::escalation_mail(settings, alert);
+    for recipient in escalation_recipients(db, org).await? {
+        insert(db, settings, org.id, "email", ESCALATED, None, &recipient, mail.clone()).await?;
+    }
+    Ok(())
+}
+
+/// Writes one delivery of `event` per webhook of the organisation subscribed to it.
+pub async fn enqueue_event(
+    db: &impl ConnectionTrait,
+    settings: &AlertSettings,
+    organization_id: Uuid,
+    event: &str,
+    data: Value,
+) -> DomainResult<()> {
+    let hooks = crate::entities::webhook::Entity::find()
+        .filter(sea_orm::ColumnTrait::eq(&crate::entities::webhook::Column::OrganizationId, organization_id))
+        .all(db)
+        .await?;
+    for hook in hooks.into_iter().filter(|h| webhooks::subscribed(&h.events, event)) {
+        let body = json!({"event": event, "data": data});
+        insert(db, settings, organization_id, "webhook", event, Some(hook.id), &hook.url, body).await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    db: &impl ConnectionTrait,
+    settings: &AlertSettings,
+    organization_id: Uuid,
+    kind: &str,
+    event: &str,
+    webhook_id: Option<Uuid>,
+    target: &str,
+    payload: Value,
+) -> DomainResult<Uuid> {
+    let id = Uuid::new_v4();
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO outbox (id, organization_id, kind, event, webhook_id, target, payload, max_attempts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+            id.into(),
+            organization_id.into(),
+            kind.into(),
+            event.into(),
+            webhook_id.into(),
+            target.into(),
+            payload.into(),
+            settings.max_attempts.into(),
+        ],
+    ))
+    .await?;
+    Ok(id)
+}
+
+/// Owners (always) and configured recipients, deduplicated case-insensitively, minus everyone
+/// who switched escalation mails off.
+async fn escalation_recipients(db: &impl ConnectionTrait, org: &Organization) -> DomainResult<Vec<String>> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT lower(u.email) AS email, u.notify_escalations AS notify, m.role = 'owner' AS owner \
+             FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = $1 \
+             WHERE m.role = 'owner' OR lower(u.email) IN (SELECT lower(value) FROM jsonb_array_elements_text($2))",
+            [org.id.into(), json!(org.settings.escalation_recipients).into()],
+        ))
+        .await?;
+    let mut muted = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for row in &rows {
+        let email: String = row.try_get("", "email")?;
+        if !row.try_get::<bool>("", "notify")? {
+            muted.push(email);
+        } else if row.try_get::<Option<bool>>("", "owner")?.unwrap_or(false) {
+            out.push(email);
+        }
+    }
+    out.extend(org.settings.escalation_recipients.iter().map(|e| e.to_lowercase()));
+    out.sort();
+    out.dedup();
+    out.retain(|e| !muted.contains(e));
+    Ok(out)
+}
+
+impl Services {
+    /// The organisation's recent deliveries (emails and webhooks), newest first; owners/admins.
+    pub async fn list_deliveries(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        kind: Option<&str>,
+        limit: u64,
+    ) -> DomainResult<Vec<Delivery>> {
+        self.ensure_alert_manager(actor, org_id).await?;
+        let mut query =
+            outbox::Entity::find().filter(sea_orm::ColumnTrait::eq(&outbox::Column::OrganizationId, org_id));
+        if let Some(kind) = kind {
+            query = query.filter(sea_orm::ColumnTrait::eq(&outbox::Column::Kind, kind));
+        }
+        Ok(query
+            .order_by_desc(outbox::Column::CreatedAt)
+            .limit(limit.min(500))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Puts a dead (or failing) delivery back in the queue for an immediate attempt.
+    pub async fn retry_delivery(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Delivery> {
+        self.ensure_alert_manager(actor, org_id).await?;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE outbox SET status = 'pending', next_attempt_at = now(), \
+                 max_attempts = GREATEST(max_attempts, attempts + 1) \
+                 WHERE id = $1 AND organization_id = $2 AND status <> 'delivered' RETURNING id",
+                [id.into(), org_id.into()],
+            ))
+            .await?;
+        if row.is_none() {
+            let exists = outbox::Entity::find_by_id(id)
+                .filter(sea_orm::ColumnTrait::eq(&outbox::Column::OrganizationId, org_id))
+                .one(&self.db)
+                .await?;
+            return match exists {
+                Some(_) => Err(DomainError::Conflict("this delivery already succeeded".into())),
+                None => Err(DomainError::NotFound("delivery")),
+            };
+        }
+        self.wake_outbox();
+        Ok(outbox::Entity::find_by_id(id).one(&self.db).await?.ok_or(DomainError::NotFound("delivery"))?.into())
+    }
+
+    /// Turns the caller's escalation mails on or off (in every organisation).
+    pub async fn set_escalation_notifications(&self, actor: &Actor, on: bool) -> DomainResult<()> {
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE users SET notify_escalations = $1 WHERE id = $2",
+                [on.into(), actor.user.id.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the caller receives escalation mails.
+    pub async fn escalation_notifications(&self, actor: &Actor) -> DomainResult<bool> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT notify_escalations FROM users WHERE id = $1",
+                [actor.user.id.into()],
+            ))
+            .await?
+            .ok_or(DomainError::NotFound("user"))?;
+        Ok(row.try_get("", "notify_escalations")?)
+    }
+
+    pub(crate) async fn ensure_alert_manager(&self, actor: &Actor, org_id: Uuid) -> DomainResult<()> {
+        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
+            Ok(())
+        } else {
+            Err(DomainError::forbidden("only owners and admins can manage alerts and webhooks"))
+        }
+    }
+}

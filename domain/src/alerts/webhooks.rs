@@ -1,0 +1,322 @@
+//! Webhook endpoints: owners and admins add them (URL, events, a secret shown once), rotate the
+//! secret, send a test and read the delivery log.
+//!
+//! Only `http(s)` URLs, and never loopback, private, link-local or otherwise internal addresses
+//! (checked when saved and again before every delivery, against DNS answers that change) unless
+//! `allow_private_webhooks` is on.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Delivery, EVENTS, TEST_EVENT};
+use crate::accounts::Actor;
+use crate::entities::{outbox, webhook};
+use crate::{DomainError, DomainResult, Services, tokens};
+
+/// Most endpoints per organisation.
+const MAX_WEBHOOKS: usize = 20;
+/// Deliveries listed with each endpoint.
+const RECENT: u64 = 20;
+
+/// An endpoint as the dashboard shows it (never with its secret).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// A new endpoint and its secret, shown this once.
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    pub webhook: Webhook,
+    pub secret: String,
+}
+
+/// Whether the stored event list includes `event`.
+pub fn subscribed(events: &Value, event: &str) -> bool {
+    events.as_array().is_some_and(|list| list.iter().any(|e| e.as_str() == Some(event)))
+}
+
+fn events_of(events: &Value) -> Vec<String> {
+    events.as_array().map(|l| l.iter().filter_map(|e| e.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+/// Validates the event list: at least one, each known, no repeats.
+pub fn validate_events(events: &[String]) -> DomainResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for e in events {
+        let e = e.trim();
+        if !EVENTS.contains(&e) {
+            return Err(DomainError::invalid("events", format!("unknown event '{e}'; use {}", EVENTS.join(", "))));
+        }
+        if !out.iter().any(|o| o == e) {
+            out.push(e.to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err(DomainError::invalid("events", "choose at least one event"));
+    }
+    Ok(out)
+}
+
+/// Parses a webhook URL and refuses internal targets (unless allowed).
+pub async fn check_url(raw: &str, allow_private: bool) -> DomainResult<reqwest::Url> {
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|e| DomainError::invalid("url", format!("'{}' is not a URL: {e}", raw.trim())))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(DomainError::invalid("url", "must start with http:// or https://"));
+    }
+    if raw.len() > 2000 {
+        return Err(DomainError::invalid("url", "must be at most 2000 characters"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(DomainError::invalid("url", "must not contain a user name or password"));
+    }
+    ensure_public(&url, allow_private).await.map_err(|e| DomainError::invalid("url", e))?;
+    Ok(url)
+}
+
+/// Refuses URLs whose host is, or resolves to, an internal address.
+pub async fn ensure_public(url: &reqwest::Url, allow_private: bool) -> Result<(), String> {
+    if allow_private {
+        return Ok(());
+    }
+    let refuse = |ip: IpAddr| format!("{ip} is a private or loopback address; webhooks must reach the public internet");
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) if is_internal(IpAddr::V4(ip)) => Err(refuse(IpAddr::V4(ip))),
+        Some(url::Host::Ipv6(ip)) if is_internal(IpAddr::V6(ip)) => Err(refuse(IpAddr::V6(ip))),
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => Ok(()),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal") {
+                return Err(format!("{name} is a local name; webhooks must reach the public internet"));
+            }
+            let port = url.port_or_known_default().unwrap_or(443);
+            let addrs = tokio::net::lookup_host((name.as_str(), port))
+                .await
+                .map_err(|e| format!("cannot resolve {name}: {e}"))?;
+            for addr in addrs {
+                if is_internal(addr.ip()) {
+                    return Err(refuse(addr.ip()));
+                }
+            }
+            Ok(())
+        }
+        None => Err("the URL has no host".into()),
+    }
+}
+
+/// Loopback, private, link-local, carrier-grade NAT, unspecified, broadcast, documentation and
+/// unique-local addresses (and IPv4 ones mapped into IPv6).
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (b & 0xc0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+        }
+    }
+}
+
+fn new_secret() -> String {
+    format!("whsec_{}", tokens::random_token())
+}
+
+impl Services {
+    /// Adds an endpoint; the secret is returned this once.
+    pub async fn create_webhook(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        url: &str,
+        events: &[String],
+    ) -> DomainResult<NewWebhook> {
+        self.ensure_alert_manager(actor, org_id).await?;
+        let url = check_url(url, self.alerts.allow_private_webhooks).await?;
+        let events = validate_events(events)?;
+        let existing =
+            webhook::Entity::find().filter(webhook::Column::OrganizationId.eq(org_id)).count(&self.db).await?;
+        if existing as usize >= MAX_WEBHOOKS {
+            return Err(DomainError::invalid(
+                "url",
+                format!("an organisation can have at most {MAX_WEBHOOKS} webhooks"),
+            ));
+        }
+        let secret = new_secret();
+        let model = webhook::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(org_id),
+            url: Set(url.to_string()),
+            events: Set(json!(events)),
+            secret: Set(secret.clone()),
+            created_at: Set(Utc::now().into()),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(NewWebhook {
+            webhook: Webhook {
+                id: model.id,
+                url: model.url,
+                events,
+                created_at: model.created_at.into(),
+                deliveries: Vec::new(),
+            },
+            secret,
+        })
+    }
+
+    /// The organisation's endpoints with their recent deliveries.
+    pub async fn list_webhooks(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Webhook>> {
+        self.ensure_alert_manager(actor, org_id).await?;
+        let hooks = webhook::Entity::find()
+            .filter(webhook::Column::OrganizationId.eq(org_id))
+            .order_by_asc(webhook::Column::CreatedAt)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::with_capacity(hooks.len());
+        for h in hooks {
+            let deliveries = outbox::Entity::find()
+                .filter(outbox::Column::WebhookId.eq(h.id))
+                .order_by_desc(outbox::Column::CreatedAt)
+                .limit(RECENT)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            out.push(Webhook {
+                id: h.id,
+                url: h.url,
+                events: events_of(&h.events),
+                created_at: h.created_at.into(),
+                deliveries,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes an endpoint and its pending deliveries.
+    pub async fn delete_webhook(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
+        self.ensure_alert_manager(actor, org_id).await?;
+        let gone = webhook::Entity::delete_many()
+            .filter(webhook::Column::Id.eq(id))
+            .filter(webhook::Column::OrganizationId.eq(org_id))
+            .exec(&self.db)
+            .await?;
+        if gone.rows_affected == 0 {
+            return Err(DomainError::NotFound("webhook"));
+        }
+        Ok(())
+    }
+
+    /// Replaces an endpoint's secret; the new one is returned this once and signs every
+    /// delivery from now on (retries included).
+    pub async fn rotate_webhook_secret(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<String> {
+        self.ensure_alert_manager(actor, org_id).await?;
+        let hook = self.find_webhook(org_id, id).await?;
+        let secret = new_secret();
+        let mut active: webhook::ActiveModel = hook.into();
+        active.secret = Set(secret.clone());
+        active.update(&self.db).await?;
+        Ok(secret)
+    }
+
+    /// Queues a `webhook.test` delivery to one endpoint ("Send test").
+    pub async fn test_webhook(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Delivery> {
+        self.ensure_alert_manager(actor, org_id).await?;
+        let hook = self.find_webhook(org_id, id).await?;
+        let body = json!({"event": TEST_EVENT, "data": {"organization_id": org_id, "webhook_id": hook.id,
+            "sent_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}});
+        let delivery_id =
+            super::insert(&self.db, &self.alerts, org_id, "webhook", TEST_EVENT, Some(hook.id), &hook.url, body)
+                .await?;
+        self.wake_outbox();
+        Ok(outbox::Entity::find_by_id(delivery_id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("delivery"))?
+            .into())
+    }
+
+    async fn find_webhook(&self, org_id: Uuid, id: Uuid) -> DomainResult<webhook::Model> {
+        webhook::Entity::find_by_id(id)
+            .filter(webhook::Column::OrganizationId.eq(org_id))
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("webhook"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_addresses_are_recognised() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.5",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_internal(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+            assert!(!is_internal(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn only_public_http_urls_are_accepted() {
+        for bad in [
+            "ftp://example.com/x",
+            "not a url",
+            "http://127.0.0.1:9000/hook",
+            "http://localhost/hook",
+            "https://user:pw@example.com/",
+        ] {
+            assert!(check_url(bad, false).await.is_err(), "{bad}");
+        }
+        assert!(check_url("http://93.184.216.34/hook", false).await.is_ok());
+        assert!(check_url("http://127.0.0.1:9000/hook", true).await.is_ok(), "allowed when configured");
+    }
+
+    #[test]
+    fn events_must_be_known_and_are_deduplicated() {
+        let events = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            validate_events(&events(&["conversation.escalated", "conversation.escalated"])).expect("valid"),
+            vec!["conversation.escalated"]
+        );
+        assert!(validate_events(&events(&[])).is_err());
+        assert!(validate_events(&events(&["conversation.exploded"])).is_err());
+    }
+}
