@@ -279,3 +279,83 @@ pub struct WebhookSecretDto {
 pub struct NotificationsDto {
     pub notify_escalations: bool,
 }
+
+/// The alerts page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertsPageDto {
+    pub organization: OrgRefDto,
+    /// Owners and admins manage recipients and webhooks and see the mail log.
+    pub can_manage: bool,
+    /// The caller's own switch.
+    pub notify_escalations: bool,
+    pub escalation_recipients: Vec<String>,
+    /// The folder mails are written to when no SMTP server is configured.
+    pub mails_written_to: Option<String>,
+    pub webhooks: Vec<WebhookDto>,
+    pub mails: Vec<DeliveryDto>,
+}
+
+/// A contact in the inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDto {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// One inbox row (CONTRACTS.md), plus who claimed it by name and timestamps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummaryDto {
+    pub id: Uuid,
+    /// `ai`, `escalated`, `claimed` or `resolved`.
+    pub status: String,
+    pub escalation_reason: Option<String>,
+    pub handoff_summary: Option<String>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub claimed_by: Option<Uuid>,
+    pub claimed_by_name: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub language: Option<String>,
+    pub last_message: Option<String>,
+    pub message_count: i64,
+    pub contact: Option<ContactDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A message as agents see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentMessageDto {
+    #[serde(flatten)]
+    pub message: MessageDto,
+    /// The agent who wrote an `agent` message.
+    pub author_name: Option<String>,
+}
+
+/// A conversation with its transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationDetailDto {
+    #[serde(flatten)]
+    pub summary: ConversationSummaryDto,
+    pub messages: Vec<AgentMessageDto>,
+}
+
+/// Escalations on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCountDto {
+    pub date: chrono::NaiveDate,
+    pub escalations: i64,
+}
+
+/// Human-support stats (CONTRACTS.md), plus escalations per day for the chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatsDto {
+    pub days: i64,
+    pub total_conversations: i64,
+    pub total_escalations: i64,
+    pub unresolved: i64,
+    pub resolution_rate: f64,
+    pub escalation_rate: f64,
+    pub avg_hours_to_resolve: f64,
+    pub per_day: Vec<DayCountDto>,
+}

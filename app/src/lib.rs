@@ -20,8 +20,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::pages::{
-    AcceptInvitePage, DashboardPage, DocumentEditorPage, HomePage, KnowledgePage, LoginPage, NotFound, SignupPage,
-    TeamPage,
+    AcceptInvitePage, AlertsPage, DashboardPage, DocumentEditorPage, HomePage, KnowledgePage, LoginPage, NotFound,
+    SignupPage, TeamPage,
 };
 
 /// The HTML document around [`App`]; the server renders it for every page.
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/team") view=TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/alerts") view=AlertsPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/knowledge") view=KnowledgePage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/knowledge/:id") view=DocumentEditorPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />

@@ -309,3 +309,51 @@ impl From<domain::alerts::webhooks::NewWebhook> for WebhookSecretDto {
         Self { id: n.webhook.id, url: n.webhook.url, events: n.webhook.events, secret: n.secret }
     }
 }
+
+impl From<domain::inbox::ConversationSummary> for ConversationSummaryDto {
+    fn from(c: domain::inbox::ConversationSummary) -> Self {
+        Self {
+            id: c.id,
+            status: c.status,
+            escalation_reason: c.escalation_reason,
+            handoff_summary: c.handoff_summary,
+            escalated_at: c.escalated_at,
+            claimed_by: c.claimed_by,
+            claimed_by_name: c.claimed_by_name,
+            resolved_at: c.resolved_at,
+            language: c.language,
+            last_message: c.last_message,
+            message_count: c.message_count,
+            contact: c.contact.map(|k| ContactDto { name: k.name, email: k.email, phone: k.phone }),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+impl From<domain::inbox::AgentMessage> for AgentMessageDto {
+    fn from(m: domain::inbox::AgentMessage) -> Self {
+        Self { message: m.message.into(), author_name: m.author_name }
+    }
+}
+
+impl From<domain::inbox::ConversationDetail> for ConversationDetailDto {
+    fn from(d: domain::inbox::ConversationDetail) -> Self {
+        Self { summary: d.summary.into(), messages: d.messages.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl From<domain::inbox::Stats> for StatsDto {
+    fn from(s: domain::inbox::Stats) -> Self {
+        Self {
+            days: s.days,
+            total_conversations: s.total_conversations,
+            total_escalations: s.total_escalations,
+            unresolved: s.unresolved,
+            resolution_rate: s.resolution_rate,
+            escalation_rate: s.escalation_rate,
+            avg_hours_to_resolve: s.avg_hours_to_resolve,
+            per_day: s.per_day.into_iter().map(|(date, escalations)| DayCountDto { date, escalations }).collect(),
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod embeddings;
 pub mod entities;
 pub mod error;
+pub mod inbox;
 pub mod knowledge;
 pub mod llm;
 pub mod markdown;

@@ -18,6 +18,7 @@ mod m20261121_100000_create_conversations;
 mod m20261121_110000_create_contacts;
 mod m20261121_110100_add_sentence_vectors;
 mod m20261121_120000_create_alerts;
+mod m20261121_120100_index_message_search;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_110000_create_contacts::Migration),
             Box::new(m20261121_110100_add_sentence_vectors::Migration),
             Box::new(m20261121_120000_create_alerts::Migration),
+            Box::new(m20261121_120100_index_message_search::Migration),
         ]
     }
 }

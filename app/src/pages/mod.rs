@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod accept_invite;
+mod alerts;
 mod auth;
 mod dashboard;
 mod home;
@@ -9,6 +10,7 @@ mod not_found;
 mod team;
 
 pub use accept_invite::*;
+pub use alerts::*;
 pub use auth::*;
 pub use dashboard::*;
 pub use home::*;

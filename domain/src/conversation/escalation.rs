@@ -67,6 +67,7 @@ const RULES: &[(EscalationReason, &[&str])] = &[
             "talk|speak|chat to|with someone",
             "talk|speak|chat to|with somebody",
             "talk|speak|chat to|with person",
+            "need|want a person|agent",
             "customer service rep*",
             "representative",
             "staff member",
@@ -375,6 +376,7 @@ mod tests {
     #[case("Please delete my account", Some(Account))]
     #[case("Can I speak to a representative?", Some(Requested))]
     #[case("I want a live agent", Some(Requested))]
+    #[case("My parcel never arrived, I need a person", Some(Requested))]
     #[case("Necesito hablar con un agente", Some(Requested))]
     #[case("Je veux parler à un humain", Some(Requested))]
     #[case("Vorrei parlare con una persona", Some(Requested))]

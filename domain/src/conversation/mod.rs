@@ -128,6 +128,8 @@ pub enum ConversationEvent {
     MessageAdded { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, message_id: Uuid },
     /// The conversation went to the human queue.
     Escalated { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, reason: EscalationReason },
+    /// An agent claimed, resolved or reopened it (`claimed`, `resolved`, `escalated`).
+    StatusChanged { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: &'static str },
 }
 
 impl ConversationEvent {
@@ -136,7 +138,18 @@ impl ConversationEvent {
         match self {
             Self::VisitorMessage { visitor_id, .. }
             | Self::MessageAdded { visitor_id, .. }
-            | Self::Escalated { visitor_id, .. } => *visitor_id,
+            | Self::Escalated { visitor_id, .. }
+            | Self::StatusChanged { visitor_id, .. } => *visitor_id,
+        }
+    }
+
+    /// The organisation whose conversation this is.
+    pub fn organization_id(&self) -> Uuid {
+        match self {
+            Self::VisitorMessage { organization_id, .. }
+            | Self::MessageAdded { organization_id, .. }
+            | Self::Escalated { organization_id, .. }
+            | Self::StatusChanged { organization_id, .. } => *organization_id,
         }
     }
 }
@@ -349,7 +362,7 @@ impl Services {
         Ok(message)
     }
 
-    fn emit(&self, event: ConversationEvent) {
+    pub(crate) fn emit(&self, event: ConversationEvent) {
         let _ = self.events.send(event);
     }
 
@@ -679,6 +692,30 @@ async fn conversation_messages(
 
 /// Inserts a message and queues its `message.created` webhooks (on the caller's connection or
 /// transaction).
+/// An agent's message (on the caller's transaction).
+pub(crate) async fn insert_agent_message(
+    db: &impl ConnectionTrait,
+    alerts: &crate::alerts::AlertSettings,
+    conv: &conversation::Model,
+    author_id: Uuid,
+    text: &str,
+) -> DomainResult<Message> {
+    insert_message_by(db, alerts, conv, "agent", text, None, None, Some(author_id)).await
+}
+
+/// A conversation of `org_id`, or `NotFound`.
+pub(crate) async fn find_conversation(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    id: Uuid,
+) -> DomainResult<conversation::Model> {
+    conversation::Entity::find_by_id(id)
+        .filter(conversation::Column::OrganizationId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("conversation"))
+}
+
 async fn insert_message(
     db: &impl ConnectionTrait,
     alerts: &crate::alerts::AlertSettings,
@@ -687,6 +724,20 @@ async fn insert_message(
     text: &str,
     citations: Option<&[Citation]>,
     lang: Option<Language>,
+) -> DomainResult<Message> {
+    insert_message_by(db, alerts, conv, role, text, citations, lang, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_message_by(
+    db: &impl ConnectionTrait,
+    alerts: &crate::alerts::AlertSettings,
+    conv: &conversation::Model,
+    role: &str,
+    text: &str,
+    citations: Option<&[Citation]>,
+    lang: Option<Language>,
+    author_id: Option<Uuid>,
 ) -> DomainResult<Message> {
     let citations = citations.map(|c| serde_json::to_value(c).unwrap_or_default());
     let m = message::ActiveModel {
@@ -697,7 +748,7 @@ async fn insert_message(
         text: Set(text.to_owned()),
         citations: Set(citations),
         language: Set(lang.map(|l| l.code().to_owned())),
-        author_id: Set(None),
+        author_id: Set(author_id),
         helpful: Set(None),
         created_at: Set(Utc::now().into()),
     }

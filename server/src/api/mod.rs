@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 pub mod error;
 pub mod extract;
+mod inbox;
 pub mod knowledge;
 mod orgs;
 mod team;
@@ -51,6 +52,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/orgs/{org_id}/search", post(knowledge::search))
         .nest("/widget", widget_router())
+        .route("/orgs/{org_id}/conversations", get(inbox::list))
+        .route("/orgs/{org_id}/conversations.csv", get(inbox::list_csv))
+        .route("/orgs/{org_id}/conversations/{conversation_id}", get(inbox::show))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/claim", post(inbox::claim))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/messages", post(inbox::reply))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/resolve", post(inbox::resolve))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/reopen", post(inbox::reopen))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/transcript.csv", get(inbox::transcript))
+        .route("/orgs/{org_id}/stats", get(inbox::stats))
         .route("/me/notifications", get(alerts::notifications).put(alerts::set_notifications))
         .route("/orgs/{org_id}/webhooks", post(alerts::create_webhook).get(alerts::list_webhooks))
         .route("/orgs/{org_id}/webhooks/{webhook_id}", axum::routing::delete(alerts::delete_webhook))

@@ -184,6 +184,10 @@ pub async fn stream(
                     .event("status")
                     .json_data(serde_json::json!({"conversation_id": conversation_id, "status": "escalated"}))
                     .ok()?,
+                ConversationEvent::StatusChanged { conversation_id, status, .. } => Event::default()
+                    .event("status")
+                    .json_data(serde_json::json!({"conversation_id": conversation_id, "status": status}))
+                    .ok()?,
                 ConversationEvent::VisitorMessage { .. } => return None,
             };
             Some(Ok(sse))

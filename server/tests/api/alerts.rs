@@ -18,24 +18,24 @@ use crate::helpers::{Account, TestApp, TestDb};
 
 /// What the receiver got: headers of interest and the raw body.
 #[derive(Clone, Debug)]
-struct Received {
-    delivery: String,
-    event: String,
-    timestamp: String,
-    signature: String,
-    body: String,
+pub struct Received {
+    pub delivery: String,
+    pub event: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub body: String,
 }
 
 /// A webhook receiver answering the scripted statuses in turn (the last one repeats).
 #[derive(Clone)]
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
     statuses: Arc<Mutex<Vec<u16>>>,
 }
 
 impl Receiver {
-    async fn start(statuses: &[u16]) -> Self {
+    pub async fn start(statuses: &[u16]) -> Self {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let statuses = Arc::new(Mutex::new(statuses.to_vec()));
         let state = (got.clone(), statuses.clone());
@@ -54,7 +54,7 @@ impl Receiver {
         *self.statuses.lock().expect("lock") = vec![status];
     }
 
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let got = self.received();
@@ -323,9 +323,12 @@ async fn webhook_endpoints_are_validated_and_scoped_to_owners_and_admins() {
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
+/// Mails an SMTP listener received: each one's recipients and data.
+type Inbox = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
 /// A minimal SMTP server: records each mail's recipients and data.
-async fn smtp_listener() -> (u16, Arc<Mutex<Vec<(Vec<String>, String)>>>) {
-    let mails: Arc<Mutex<Vec<(Vec<String>, String)>>> = Arc::default();
+async fn smtp_listener() -> (u16, Inbox) {
+    let mails: Inbox = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let store = mails.clone();

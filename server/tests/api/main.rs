@@ -7,6 +7,7 @@ mod conversation;
 mod corpus;
 mod health;
 mod helpers;
+mod inbox;
 mod isolation;
 mod knowledge;
 mod knowledge_providers;

@@ -1,0 +1,296 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{FormError, Nav, action_error, data_epoch, refresh_on_success};
+use crate::dto::{AlertsPageDto, DeliveryDto, SessionDto, WebhookDto};
+use crate::error::AppError;
+use crate::server_fns::alerts::{
+    AddWebhook, DeleteWebhook, RetryDelivery, RotateWebhookSecret, SaveRecipients, SetNotifications, TestWebhook,
+    get_alerts,
+};
+use crate::server_fns::auth::get_session;
+
+/// `/dashboard/alerts`: who is told about escalations and how. Everyone has their own "notify
+/// me" switch; owners and admins also edit extra recipients, manage webhooks (add, rotate the
+/// secret, send a test, delete, read the delivery log, retry) and read the mails sent.
+#[component]
+pub fn AlertsPage() -> impl IntoView {
+    let session = Resource::new_blocking(data_epoch, |_| get_session());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(Some(s)) => view! { <Nav session=s.clone() /> <Alerts session=s /> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login?next=/dashboard/alerts" /> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Alerts(session: SessionDto) -> impl IntoView {
+    let org_id = session.current.as_ref().map(|m| m.organization.id);
+    let page = Resource::new_blocking(
+        move || (org_id, data_epoch()),
+        |(org_id, ..)| async move {
+            match org_id {
+                Some(id) => get_alerts(id).await,
+                None => Err(AppError::NotFound("organization not found".into())),
+            }
+        },
+    );
+    view! {
+        <main class="page">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <AlertsView page /> }.into_any(),
+                        Err(e) => {
+                            crate::components::set_response_status(e.status_code());
+                            view! {
+                                <section class="card">
+                                    <h1>"Alerts"</h1>
+                                    <p class="form-error" role="alert">{e.to_string()}</p>
+                                </section>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn AlertsView(page: AlertsPageDto) -> impl IntoView {
+    let notify = ServerAction::<SetNotifications>::new();
+    refresh_on_success(notify);
+    let (on, label, next) = if page.notify_escalations {
+        ("on", "Stop escalation mails to me", "false")
+    } else {
+        ("off", "Send me escalation mails", "true")
+    };
+    let org_id = page.organization.id.to_string();
+    view! {
+        <section class="card">
+            <h1>"Alerts for " {page.organization.name.clone()}</h1>
+            <p>
+                "Every escalation mails the organisation's owners and the recipients below, and calls the webhooks. "
+                "Your escalation mails are " <strong class="notify-state">{on}</strong> "."
+            </p>
+            <ActionForm action=notify>
+                <input type="hidden" name="on" value=next />
+                <button type="submit" class="secondary">{label}</button>
+            </ActionForm>
+            <FormError error=action_error(notify) />
+        </section>
+        {page.can_manage.then(|| view! {
+            <Recipients org_id=org_id.clone() recipients=page.escalation_recipients.clone() />
+            <Webhooks org_id=org_id.clone() webhooks=page.webhooks.clone() />
+            <SentMail org_id=org_id.clone() mails=page.mails.clone() folder=page.mails_written_to.clone() />
+        })}
+    }
+}
+
+#[component]
+fn Recipients(org_id: String, recipients: Vec<String>) -> impl IntoView {
+    let save = ServerAction::<SaveRecipients>::new();
+    refresh_on_success(save);
+    view! {
+        <section class="card">
+            <h2>"Escalation mail recipients"</h2>
+            <p class="muted">"Owners always get the mails. Add up to 10 more addresses, one per line."</p>
+            <ActionForm action=save>
+                <input type="hidden" name="org_id" value=org_id />
+                <label>"Extra recipients"
+                    <textarea name="recipients" rows="4">{recipients.join("\n")}</textarea>
+                </label>
+                <FormError error=action_error(save) />
+                <button type="submit">"Save recipients"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Webhooks(org_id: String, webhooks: Vec<WebhookDto>) -> impl IntoView {
+    let add = ServerAction::<AddWebhook>::new();
+    let rotate = ServerAction::<RotateWebhookSecret>::new();
+    let test = ServerAction::<TestWebhook>::new();
+    let delete = ServerAction::<DeleteWebhook>::new();
+    let retry = ServerAction::<RetryDelivery>::new();
+    refresh_on_success(add);
+    refresh_on_success(rotate);
+    refresh_on_success(test);
+    refresh_on_success(delete);
+    refresh_on_success(retry);
+    let query = use_query_map();
+    let shown = move || {
+        let q = query.read();
+        q.get("secret").filter(|s| !s.is_empty()).map(|s| (q.get("webhook").unwrap_or_default(), s))
+    };
+    view! {
+        <section class="card">
+            <h2>"Webhooks"</h2>
+            <p class="muted">
+                "Each delivery is a JSON POST signed with the webhook's secret: "
+                <code>"X-Iterochat-Signature: sha256=HMAC(secret, timestamp + \".\" + body)"</code>
+                ". Failed deliveries are retried with growing delays."
+            </p>
+            {move || shown().map(|(id, secret)| view! {
+                <div class="notice" role="status" data-webhook=id>
+                    "Webhook secret (shown only now; store it in your receiver): "
+                    <code class="webhook-secret">{secret}</code>
+                </div>
+            })}
+            <FormError error=action_error(rotate) />
+            <FormError error=action_error(test) />
+            <FormError error=action_error(delete) />
+            <FormError error=action_error(retry) />
+            {if webhooks.is_empty() {
+                view! { <p class="muted">"No webhooks yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="webhooks">
+                        {webhooks.into_iter().map(|hook| {
+                            let id = hook.id.to_string();
+                            let org = org_id.clone();
+                            let (org2, org3, org4, id2, id3) = (org.clone(), org.clone(), org.clone(), id.clone(), id.clone());
+                            view! {
+                                <li class="webhook" data-url=hook.url.clone()>
+                                    <p><code>{hook.url.clone()}</code> " · " <span class="muted">{hook.events.join(", ")}</span></p>
+                                    <div class="row">
+                                        <ActionForm action=test>
+                                            <input type="hidden" name="org_id" value=org.clone() />
+                                            <input type="hidden" name="webhook_id" value=id.clone() />
+                                            <button type="submit" class="secondary">"Send test"</button>
+                                        </ActionForm>
+                                        <ActionForm action=rotate>
+                                            <input type="hidden" name="org_id" value=org2 />
+                                            <input type="hidden" name="webhook_id" value=id2 />
+                                            <button type="submit" class="secondary">"Rotate secret"</button>
+                                        </ActionForm>
+                                        <ActionForm action=delete>
+                                            <input type="hidden" name="org_id" value=org3 />
+                                            <input type="hidden" name="webhook_id" value=id3 />
+                                            <button type="submit" class="danger">"Delete"</button>
+                                        </ActionForm>
+                                    </div>
+                                    <DeliveryLog org_id=org4 deliveries=hook.deliveries.clone() retry />
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <h3>"Add a webhook"</h3>
+            <ActionForm action=add>
+                <input type="hidden" name="org_id" value=org_id.clone() />
+                <label>"URL"<input type="url" name="url" required placeholder="https://example.com/iterochat" /></label>
+                <fieldset>
+                    <legend>"Events"</legend>
+                    <label class="check"><input type="checkbox" name="escalated" checked /> "conversation.escalated"</label>
+                    <label class="check"><input type="checkbox" name="resolved" /> "conversation.resolved"</label>
+                    <label class="check"><input type="checkbox" name="message_created" /> "message.created"</label>
+                </fieldset>
+                <FormError error=action_error(add) />
+                <button type="submit">"Add webhook"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn DeliveryLog(org_id: String, deliveries: Vec<DeliveryDto>, retry: ServerAction<RetryDelivery>) -> impl IntoView {
+    if deliveries.is_empty() {
+        return view! { <p class="muted">"No deliveries yet."</p> }.into_any();
+    }
+    view! {
+        <table class="deliveries">
+            <thead><tr><th>"When"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last response"</th><th></th></tr></thead>
+            <tbody>
+                {deliveries.into_iter().map(|d| {
+                    let dead = d.status == "dead";
+                    let payload = serde_json::to_string_pretty(&d.payload).unwrap_or_default();
+                    let org = org_id.clone();
+                    view! {
+                        <tr class=format!("delivery {}", d.status)>
+                            <td>{d.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                            <td>{d.event.clone()}</td>
+                            <td><span class="status">{d.status.clone()}</span></td>
+                            <td>{format!("{}/{}", d.attempts, d.max_attempts)}</td>
+                            <td>
+                                {d.last_status.map(|s| s.to_string())}
+                                {d.last_error.clone().map(|e| view! { <span class="muted">" " {e}</span> })}
+                                <details><summary>"Payload"</summary><pre>{payload}</pre></details>
+                            </td>
+                            <td>
+                                {dead.then(|| view! {
+                                    <ActionForm action=retry>
+                                        <input type="hidden" name="org_id" value=org />
+                                        <input type="hidden" name="delivery_id" value=d.id.to_string() />
+                                        <button type="submit" class="secondary">"Retry"</button>
+                                    </ActionForm>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn SentMail(org_id: String, mails: Vec<DeliveryDto>, folder: Option<String>) -> impl IntoView {
+    let retry = ServerAction::<RetryDelivery>::new();
+    refresh_on_success(retry);
+    view! {
+        <section class="card" id="sent-mail">
+            <h2>"Sent mail"</h2>
+            {folder.map(|f| view! {
+                <p class="muted">"No SMTP server is configured, so mails are written as .eml files to " <code>{f}</code> "."</p>
+            })}
+            <FormError error=action_error(retry) />
+            {if mails.is_empty() {
+                view! { <p class="muted">"No alert mails yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mails">
+                        {mails.into_iter().map(|m| {
+                            let subject = m.payload["subject"].as_str().unwrap_or_default().to_owned();
+                            let text = m.payload["text"].as_str().unwrap_or_default().to_owned();
+                            let dead = m.status == "dead";
+                            let org = org_id.clone();
+                            view! {
+                                <li class=format!("mail {}", m.status)>
+                                    <details>
+                                        <summary>
+                                            <strong>{subject}</strong> " → " {m.target.clone()} " · "
+                                            <span class="status">{m.status.clone()}</span> " · "
+                                            <span class="muted">{m.created_at.format("%Y-%m-%d %H:%M").to_string()}</span>
+                                        </summary>
+                                        <pre class="mail-text">{text}</pre>
+                                        {m.last_error.clone().map(|e| view! { <p class="form-error">{e}</p> })}
+                                    </details>
+                                    {dead.then(|| view! {
+                                        <ActionForm action=retry>
+                                            <input type="hidden" name="org_id" value=org />
+                                            <input type="hidden" name="delivery_id" value=m.id.to_string() />
+                                            <button type="submit" class="secondary">"Retry"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::dto::AlertsPageDto;
+use crate::error::AppError;
+
+/// The alerts page of `org_id`: the caller's switch for everyone; recipients, webhooks and the
+/// mail log for owners and admins.
+#[server]
+pub async fn get_alerts(org_id: Uuid) -> Result<AlertsPageDto, AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    let (org, role) = ctx.services.organization_for_member(actor.user.id, org_id).await?;
+    let notify_escalations = ctx.services.escalation_notifications(&actor).await?;
+    let can_manage = role.can_manage_knowledge();
+    let (webhooks, mails) = if can_manage {
+        let hooks = ctx.services.list_webhooks(&actor, org_id).await?;
+        let mails = ctx.services.list_deliveries(&actor, org_id, Some("email"), 50).await?;
+        (hooks.into_iter().map(Into::into).collect(), mails.into_iter().map(Into::into).collect())
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(AlertsPageDto {
+        organization: OrgRefDto { id: org.id, name: org.name },
+        can_manage,
+        notify_escalations,
+        escalation_recipients: if can_manage { org.settings.escalation_recipients } else { Vec::new() },
+        mails_written_to: ctx.services.alerts.mailer.outbox_dir().map(|d| d.display().to_string()),
+        webhooks,
+        mails,
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::dto::OrgRefDto;
+    pub use crate::ssr::{context, require_actor};
+}

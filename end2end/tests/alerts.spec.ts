@@ -1,0 +1,57 @@
+import { expect, test } from "@playwright/test";
+
+import { PASSWORD, pageErrors, settled, uniqueEmail } from "./fixtures/pages";
+
+test("an owner adds a signed webhook, sends a test, reads the escalation mail and mutes their alerts @nojs", async ({ page, javaScriptEnabled }) => {
+  const errors = pageErrors(page);
+  const email = uniqueEmail("alerts");
+  const signup = await page.request.post("/api/v1/auth/signup", {
+    data: { email, password: PASSWORD, name: "Ada", organization_name: "Ada's Lamps" },
+  });
+  expect(signup.status()).toBe(201);
+  const widgetKey = (await signup.json()).organization.widget_key;
+
+  // A visitor asks for a person: the owner's mail is written to the outbox folder.
+  const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
+  const token = (await session.json()).visitor_token;
+  const turn = await page.request.post("/api/v1/widget/messages", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { text: "Can I talk to a real person please?" },
+  });
+  expect((await turn.json()).status).toBe("escalated");
+
+  await page.goto("/login");
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.getByRole("link", { name: "Alerts" }).click();
+  await expect(page.getByRole("heading", { name: "Alerts for Ada's Lamps" })).toBeVisible();
+
+  const mail = page.locator("li.mail").first();
+  await expect(mail).toContainText("A conversation needs a person");
+  await expect(mail).toContainText(email);
+  await expect(mail.locator(".status")).toHaveText("delivered");
+
+  // A refused private target explains itself; a public one shows its secret once.
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("URL").fill("http://127.0.0.1:9/hook");
+  await page.getByRole("button", { name: "Add webhook" }).click();
+  await expect(page.getByRole("alert")).toContainText("private or loopback");
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("URL").fill("https://93.184.216.34/iterochat");
+  await page.getByRole("button", { name: "Add webhook" }).click();
+  await expect(page.locator(".webhook-secret")).toHaveText(/^whsec_/);
+  const hook = page.locator('li.webhook[data-url="https://93.184.216.34/iterochat"]');
+  await expect(hook).toContainText("conversation.escalated");
+
+  await settled(page, javaScriptEnabled);
+  await hook.getByRole("button", { name: "Send test" }).click();
+  await expect(page.locator("li.webhook tr.delivery").first()).toContainText("webhook.test");
+
+  await settled(page, javaScriptEnabled);
+  await page.getByRole("button", { name: "Stop escalation mails to me" }).click();
+  await expect(page.locator(".notify-state")).toHaveText("off");
+  expect(errors).toEqual([]);
+});

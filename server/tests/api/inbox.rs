@@ -1,0 +1,263 @@
+//! The agent inbox API: claim races, replies reaching the visitor, resolve/reopen with the
+//! `conversation.resolved` webhook, filters and search, stats on known numbers, CSV, isolation.
+
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::alerts::Receiver;
+use crate::helpers::{Account, TestApp};
+
+struct Org {
+    owner: Account,
+    key: String,
+}
+
+async fn organisation(app: &TestApp, email: &str) -> Org {
+    let owner = app.signup(email).await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    Org { key: org["widget_key"].as_str().expect("key").to_owned(), owner }
+}
+
+/// A new visitor writes `text` (an empty knowledge base: it escalates); returns the visitor's
+/// token and the conversation id.
+async fn visitor_escalates(app: &TestApp, key: &str, text: &str) -> (String, String) {
+    let (_, session) = app.post("/api/v1/widget/session", None, json!({"widget_key": key})).await;
+    let token = session["visitor_token"].as_str().expect("token").to_owned();
+    let (status, turn) = app.post("/api/v1/widget/messages", Some(&token), json!({"text": text})).await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    assert_eq!(turn["status"], "escalated", "{turn}");
+    (token, turn["conversation_id"].as_str().expect("id").to_owned())
+}
+
+fn path(org: &Org, rest: &str) -> String {
+    format!("/api/v1/orgs/{}/conversations{rest}", org.owner.org_id)
+}
+
+#[tokio::test]
+async fn of_two_racing_claims_exactly_one_wins_and_the_loser_learns_who_has_it() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let ana = app.add_member(&org.owner, &org.owner.org_id, "ana@example.com", "agent").await;
+    let ben = app.add_member(&org.owner, &org.owner.org_id, "ben@example.com", "agent").await;
+    let (_, id) = visitor_escalates(&app, &org.key, "I want to speak to a human").await;
+
+    let claim = |who: Account| {
+        let (app, url) = (&app, path(&org, &format!("/{id}/claim")));
+        async move { app.post(&url, Some(&who.token), json!({})).await }
+    };
+    let (a, b) = tokio::join!(claim(ana.clone()), claim(ben.clone()));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{a:?} {b:?}");
+    let (winner, loser) = if a.0 == StatusCode::OK { (a.1, b.1) } else { (b.1, a.1) };
+    assert_eq!(winner["status"], "claimed");
+    assert!(loser["error"].as_str().is_some_and(|e| e.contains("Test Person already claimed")), "{loser}");
+    // Claiming again by the holder is fine; the detail shows who has it.
+    let holder = if winner["claimed_by"] == ana.user_id.as_str() { &ana } else { &ben };
+    let (status, _) = app.post(&path(&org, &format!("/{id}/claim")), Some(&holder.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_agent_reply_reaches_the_visitor_and_resolve_and_reopen_follow_the_state_machine() {
+    let receiver = Receiver::start(&[200]).await;
+    let mut settings = TestApp::settings();
+    settings.allow_private_webhooks = true;
+    let app = TestApp::spawn_configured(settings).await;
+    let org = organisation(&app, "owner@example.com").await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/orgs/{}/webhooks", org.owner.org_id),
+            Some(&org.owner.token),
+            json!({"url": receiver.url, "events": ["conversation.resolved"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (visitor, id) = visitor_escalates(&app, &org.key, "Let me talk to a real person").await;
+
+    let (status, reply) = app
+        .post(&path(&org, &format!("/{id}/messages")), Some(&org.owner.token), json!({"text": "Hi, I'm here."}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    assert_eq!((reply["role"].as_str(), reply["author_name"].as_str()), (Some("agent"), Some("Test Person")));
+    let (_, seen) = app.get("/api/v1/widget/messages", Some(&visitor)).await;
+    assert_eq!(seen["status"], "claimed", "replying claims: {seen}");
+    assert!(seen["messages"].as_array().expect("messages").iter().any(|m| m["text"] == "Hi, I'm here."), "{seen}");
+    for bad in [json!({"text": "   "}), json!({"text": "x".repeat(4001)})] {
+        let (status, _) = app.post(&path(&org, &format!("/{id}/messages")), Some(&org.owner.token), bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    let (status, resolved) = app.post(&path(&org, &format!("/{id}/resolve")), Some(&org.owner.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(resolved["status"], "resolved");
+    let got = receiver.wait_for(1).await;
+    let body: Value = serde_json::from_str(&got[0].body).expect("json");
+    assert_eq!(
+        (body["event"].as_str(), body["data"]["conversation_id"].as_str()),
+        (Some("conversation.resolved"), Some(id.as_str()))
+    );
+    let (status, _) =
+        app.post(&path(&org, &format!("/{id}/messages")), Some(&org.owner.token), json!({"text": "hello?"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a resolved conversation is reopened before replying");
+
+    let (status, reopened) = app.post(&path(&org, &format!("/{id}/reopen")), Some(&org.owner.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((reopened["status"].as_str(), reopened["claimed_by"].as_str()), (Some("escalated"), None));
+    let (status, _) = app.post(&path(&org, &format!("/{id}/reopen")), Some(&org.owner.token), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn filters_and_search_find_conversations_by_status_text_and_contact() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let (token_a, a) = visitor_escalates(&app, &org.key, "My parcel 4471 never arrived, I need a person").await;
+    app.post("/api/v1/widget/contact", Some(&token_a), json!({"name": "Ana García", "email": "ana@example.com"})).await;
+    let (_, b) = visitor_escalates(&app, &org.key, "I want a refund for the lamp").await;
+    let (_, c) = visitor_escalates(&app, &org.key, "Connect me with an agent please").await;
+    app.post(&path(&org, &format!("/{a}/claim")), Some(&org.owner.token), json!({})).await;
+    app.post(&path(&org, &format!("/{b}/resolve")), Some(&org.owner.token), json!({})).await;
+
+    let ids = |list: &Value| -> Vec<String> {
+        let mut ids: Vec<String> =
+            list.as_array().expect("list").iter().map(|c| c["id"].as_str().expect("id").to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<&String>| {
+        v.sort();
+        v.into_iter().cloned().collect::<Vec<_>>()
+    };
+    for (filter, expected) in [
+        ("unresolved", sorted(vec![&a, &c])),
+        ("claimed", vec![a.clone()]),
+        ("escalated", vec![c.clone()]),
+        ("resolved", vec![b.clone()]),
+        ("all", sorted(vec![&a, &b, &c])),
+    ] {
+        let (status, list) = app.get(&path(&org, &format!("?status={filter}")), Some(&org.owner.token)).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(ids(&list), expected, "{filter}");
+    }
+    let (_, list) = app.get(&path(&org, "?status=all&q=parcel%204471"), Some(&org.owner.token)).await;
+    assert_eq!(ids(&list), vec![a.clone()]);
+    let row = &list[0];
+    assert_eq!(row["contact"], json!({"name": "Ana García", "email": "ana@example.com", "phone": null}));
+    assert_eq!(row["message_count"], 2, "the visitor's message and the confirmation: {row}");
+    assert!(
+        row["handoff_summary"].is_string()
+            && row["escalated_at"].is_string()
+            && row["escalation_reason"] == "requested",
+        "{row}"
+    );
+    let (_, list) = app.get(&path(&org, "?q=ANA%40EXAMPLE"), Some(&org.owner.token)).await;
+    assert_eq!(ids(&list), vec![a.clone()], "search covers the contact's email, case-insensitively");
+    let (_, list) = app.get(&path(&org, "?q=100%25"), Some(&org.owner.token)).await;
+    assert_eq!(ids(&list), Vec::<String>::new(), "% is matched literally");
+    let (status, _) = app.get(&path(&org, "?status=open"), Some(&org.owner.token)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The filtered list as CSV.
+    let response = app
+        .client
+        .get(format!("{}{}", app.address, path(&org, ".csv?status=unresolved")))
+        .bearer_auth(&org.owner.token)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = response.text().await.expect("body");
+    assert_eq!(csv.lines().count(), 3, "a header and two rows: {csv}");
+    assert!(csv.contains("\"Ana García\",\"ana@example.com\""), "{csv}");
+}
+
+#[tokio::test]
+async fn stats_count_the_window_exactly() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let mut ids = Vec::new();
+    for text in ["I want a refund", "Let me speak to a human", "I need a person", "Old one: talk to a human"] {
+        ids.push(visitor_escalates(&app, &org.key, text).await.1);
+    }
+    // Shape the fixture: one resolved after 3 hours, one never escalated, one outside the window.
+    let sql = format!(
+        "UPDATE conversations SET status = 'resolved', escalated_at = now() - interval '5 hours', \
+            resolved_at = now() - interval '2 hours' WHERE id = '{}';
+         UPDATE conversations SET status = 'ai', escalated_at = NULL, escalation_reason = NULL WHERE id = '{}';
+         UPDATE conversations SET created_at = now() - interval '40 days', escalated_at = now() - interval '40 days' WHERE id = '{}';",
+        ids[0], ids[1], ids[3]
+    );
+    app.services.db.execute_unprepared(&sql).await.expect("fixture");
+
+    let (status, stats) =
+        app.get(&format!("/api/v1/orgs/{}/stats?days=30", org.owner.org_id), Some(&org.owner.token)).await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    assert_eq!(stats["total_conversations"], 3, "{stats}");
+    assert_eq!(stats["total_escalations"], 2);
+    assert_eq!(stats["unresolved"], 1);
+    assert_eq!(stats["resolution_rate"], 0.5);
+    assert!((stats["escalation_rate"].as_f64().expect("rate") - 2.0 / 3.0).abs() < 1e-9, "{stats}");
+    assert!((stats["avg_hours_to_resolve"].as_f64().expect("hours") - 3.0).abs() < 0.01, "{stats}");
+    let per_day = stats["per_day"].as_array().expect("per day");
+    assert_eq!(per_day.len(), 30);
+    assert_eq!(per_day.iter().map(|d| d["escalations"].as_i64().expect("n")).sum::<i64>(), 2);
+    let (status, _) = app.get(&format!("/api/v1/orgs/{}/stats?days=0", org.owner.org_id), Some(&org.owner.token)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn transcripts_export_as_safe_csv() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let (_, id) =
+        visitor_escalates(&app, &org.key, "=HYPERLINK(\"http://evil\") \"quoted\", and a person please").await;
+    let response = app
+        .client
+        .get(format!("{}{}", app.address, path(&org, &format!("/{id}/transcript.csv"))))
+        .bearer_auth(&org.owner.token)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(response.status(), StatusCode::OK);
+    let csv = response.text().await.expect("body");
+    assert!(csv.starts_with("time,role,author,text,sources\r\n"), "{csv}");
+    assert!(
+        csv.contains("\"visitor\",\"\",\"'=HYPERLINK(\"\"http://evil\"\") \"\"quoted\"\", and a person please\""),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn one_organisation_never_sees_or_touches_anothers_conversations() {
+    let app = TestApp::spawn().await;
+    let a = organisation(&app, "a@example.com").await;
+    let b = organisation(&app, "b@example.com").await;
+    let (_, id) = visitor_escalates(&app, &a.key, "I need a person").await;
+    let (_, list) = app.get(&path(&b, "?status=all"), Some(&b.owner.token)).await;
+    assert_eq!(list, json!([]));
+    for (method, rest) in [("GET", ""), ("POST", "/claim"), ("POST", "/resolve"), ("POST", "/messages")] {
+        let url = path(&b, &format!("/{id}{rest}"));
+        let (status, body) = if method == "GET" {
+            app.get(&url, Some(&b.owner.token)).await
+        } else {
+            app.post(&url, Some(&b.owner.token), json!({"text": "hi"})).await
+        };
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {rest}: {body}");
+    }
+    // Through org A's path, B's owner is not a member.
+    let (status, _) = app.get(&path(&a, &format!("/{id}")), Some(&b.owner.token)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let row = app
+        .services
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT status FROM conversations WHERE id = '{id}'"),
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.try_get::<String>("", "status").expect("status"), "escalated", "nothing changed");
+}
