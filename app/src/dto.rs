@@ -359,3 +359,31 @@ pub struct StatsDto {
     pub avg_hours_to_resolve: f64,
     pub per_day: Vec<DayCountDto>,
 }
+
+/// The inbox page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboxPageDto {
+    /// The filter shown (`unresolved` by default).
+    pub status: String,
+    pub q: String,
+    pub conversations: Vec<ConversationSummaryDto>,
+    /// The last 30 days.
+    pub stats: StatsDto,
+}
+
+/// One transcript line for the agent view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptEntryDto {
+    pub message: AgentMessageDto,
+    /// AI answers rendered from Markdown (sanitised).
+    pub html: Option<String>,
+}
+
+/// The conversation page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationViewDto {
+    /// The signed-in agent.
+    pub me: Uuid,
+    pub conversation: ConversationSummaryDto,
+    pub messages: Vec<TranscriptEntryDto>,
+}

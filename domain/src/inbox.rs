@@ -275,7 +275,7 @@ impl Services {
         let visitor_id: Uuid = row.try_get("", "visitor_id")?;
         let summary = self.conversation_summary(&txn, org_id, id).await?;
         txn.commit().await?;
-        self.emit_status(org_id, visitor_id, id, "claimed");
+        self.emit_status(org_id, visitor_id, id, "claimed").await;
         Ok(summary)
     }
 
@@ -312,14 +312,15 @@ impl Services {
         txn.commit().await?;
         self.wake_outbox();
         if took {
-            self.emit_status(org_id, conv.visitor_id, id, "claimed");
+            self.emit_status(org_id, conv.visitor_id, id, "claimed").await;
         }
         self.emit(ConversationEvent::MessageAdded {
             organization_id: org_id,
             visitor_id: conv.visitor_id,
             conversation_id: id,
             message_id: message.id,
-        });
+        })
+        .await;
         Ok(AgentMessage { message, author_name: Some(actor.user.name.clone()) })
     }
 
@@ -359,7 +360,7 @@ impl Services {
         let summary = self.conversation_summary(&txn, org_id, id).await?;
         txn.commit().await?;
         self.wake_outbox();
-        self.emit_status(org_id, visitor_id, id, "resolved");
+        self.emit_status(org_id, visitor_id, id, "resolved").await;
         Ok(summary)
     }
 
@@ -385,7 +386,7 @@ impl Services {
         let current = self.conversation_summary(&self.db, org_id, id).await?;
         match row {
             Some(row) => {
-                self.emit_status(org_id, row.try_get("", "visitor_id")?, id, "escalated");
+                self.emit_status(org_id, row.try_get("", "visitor_id")?, id, "escalated").await;
                 Ok(current)
             }
             None => Err(DomainError::Conflict(format!(
@@ -515,8 +516,9 @@ impl Services {
         Ok(summary_from_row(&row)?)
     }
 
-    fn emit_status(&self, organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: &'static str) {
-        self.emit(ConversationEvent::StatusChanged { organization_id, visitor_id, conversation_id, status });
+    async fn emit_status(&self, organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: &str) {
+        let status = status.to_owned();
+        self.emit(ConversationEvent::StatusChanged { organization_id, visitor_id, conversation_id, status }).await;
     }
 }
 

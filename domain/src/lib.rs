@@ -11,6 +11,7 @@ pub mod demo;
 pub mod embeddings;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod inbox;
 pub mod knowledge;
 pub mod llm;
@@ -47,8 +48,10 @@ pub struct Services {
     outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Webhook deliveries (no redirects: a 3xx is a failed delivery).
     http: reqwest::Client,
-    /// Conversation events for live dashboards and alerts (in-process fan-out).
-    events: tokio::sync::broadcast::Sender<conversation::ConversationEvent>,
+    /// Live events for widgets and dashboards (see [`events`]).
+    events: tokio::sync::broadcast::Sender<events::ConversationEvent>,
+    /// Whether events go through Postgres NOTIFY (a listener is running).
+    fanout_via_postgres: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Services {
@@ -68,6 +71,7 @@ impl Services {
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             http,
             events,
+            fanout_via_postgres: Arc::default(),
         }
     }
 

@@ -26,6 +26,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     services: domain::Services,
+    events: domain::events::EventListener,
 }
 
 impl Application {
@@ -77,6 +78,9 @@ impl Application {
             None => tracing::info!(mailer = ?alerts.mailer, "alert mails go through SMTP"),
         }
         let services = domain::Services::new(db, embedder).with_chat_model(chat).with_alerts(alerts);
+        // Listening before serving: no event published by a request can be missed.
+        let events =
+            services.listen_for_events().await.context("listening for live events (LISTEN iterochat_events)")?;
         let mut leptos_options =
             leptos::config::get_configuration(None).context("reading the Leptos site configuration")?.leptos_options;
         leptos_options.site_addr = listener.local_addr()?;
@@ -87,7 +91,7 @@ impl Application {
             settings: Arc::new(settings),
             limits: crate::rate_limit::WidgetLimits::default(),
         };
-        Ok(Self { listener, router: router(state), services })
+        Ok(Self { listener, router: router(state), services, events })
     }
 
     /// The bound port.
@@ -105,6 +109,10 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
         let mut outbox_stop = stop_rx.clone();
+        let mut events_stop = stop_rx.clone();
+        let _events = AbortOnDrop(tokio::spawn(self.services.clone().run_event_listener(self.events, async move {
+            let _ = events_stop.wait_for(|stop| *stop).await;
+        })));
         let mut worker = AbortOnDrop(tokio::spawn(self.services.clone().run_ingestion(async move {
             let _ = stop_rx.wait_for(|stop| *stop).await;
         })));

@@ -44,6 +44,7 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
             </details>
             <nav aria-label="Sections">
                 <a href="/dashboard">"Overview"</a>
+                <a href="/dashboard/conversations">"Inbox"</a>
                 {can_manage_knowledge.then(|| view! { <a href="/dashboard/knowledge">"Knowledge base"</a> })}
                 {can_manage_team.then(|| view! { <a href="/dashboard/team">"Team"</a> })}
                 <a href="/dashboard/alerts">"Alerts"</a>

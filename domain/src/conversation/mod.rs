@@ -119,40 +119,7 @@ pub struct Visitor {
     pub email: Option<String>,
 }
 
-/// What happened in a conversation, for live widgets, dashboards and alerts (in-process).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConversationEvent {
-    /// A visitor wrote (whatever the status).
-    VisitorMessage { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, message_id: Uuid },
-    /// A message the visitor did not just receive in an HTTP reply (system notes, agents).
-    MessageAdded { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, message_id: Uuid },
-    /// The conversation went to the human queue.
-    Escalated { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, reason: EscalationReason },
-    /// An agent claimed, resolved or reopened it (`claimed`, `resolved`, `escalated`).
-    StatusChanged { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: &'static str },
-}
-
-impl ConversationEvent {
-    /// The visitor whose conversation this is.
-    pub fn visitor_id(&self) -> Uuid {
-        match self {
-            Self::VisitorMessage { visitor_id, .. }
-            | Self::MessageAdded { visitor_id, .. }
-            | Self::Escalated { visitor_id, .. }
-            | Self::StatusChanged { visitor_id, .. } => *visitor_id,
-        }
-    }
-
-    /// The organisation whose conversation this is.
-    pub fn organization_id(&self) -> Uuid {
-        match self {
-            Self::VisitorMessage { organization_id, .. }
-            | Self::MessageAdded { organization_id, .. }
-            | Self::Escalated { organization_id, .. }
-            | Self::StatusChanged { organization_id, .. } => *organization_id,
-        }
-    }
-}
+pub use crate::events::ConversationEvent;
 
 impl Services {
     /// Opens (or resumes) the widget for `widget_key`: the visitor token (new if missing or not
@@ -234,7 +201,8 @@ impl Services {
             visitor_id: visitor.id,
             conversation_id: conv.id,
             message_id: stored.id,
-        });
+        })
+        .await;
         // The message is stored; failing to read contact details out of it must not lose it.
         if let Err(e) = self.absorb_contact_details(visitor, text).await {
             tracing::warn!(visitor_id = %visitor.id, error = %e, "could not update the contact from a message");
@@ -286,6 +254,7 @@ impl Services {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
         let reply = self.add_message(&conv, "ai", &composed.text, Some(&composed.citations), Some(lang)).await?;
+        self.announce_ai_reply(&conv, &reply).await;
         Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
     }
 
@@ -341,9 +310,15 @@ impl Services {
         Ok((conv.status, m.into()))
     }
 
-    /// Subscribes to conversation events (dashboard live updates, alerts).
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ConversationEvent> {
-        self.events.subscribe()
+    /// Tells dashboards the AI answered (the visitor has the answer in the HTTP reply).
+    async fn announce_ai_reply(&self, conv: &conversation::Model, reply: &Message) {
+        self.emit(ConversationEvent::AiReplied {
+            organization_id: conv.organization_id,
+            visitor_id: conv.visitor_id,
+            conversation_id: conv.id,
+            message_id: reply.id,
+        })
+        .await;
     }
 
     /// Stores a message, with its `message.created` webhook deliveries, in one transaction.
@@ -360,10 +335,6 @@ impl Services {
         txn.commit().await?;
         self.wake_outbox();
         Ok(message)
-    }
-
-    pub(crate) fn emit(&self, event: ConversationEvent) {
-        let _ = self.events.send(event);
     }
 
     async fn find_visitor(&self, token: &str) -> DomainResult<Option<visitor::Model>> {
@@ -515,6 +486,7 @@ impl Services {
                 text = format!("{text} {}", language::contact_hint(lang, &org.settings.contact_route));
             }
             let reply = self.add_message(conv, "ai", &text, Some(&[]), Some(lang)).await?;
+            self.announce_ai_reply(conv, &reply).await;
             return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
         }
         let history = conversation_messages(&self.db, conv.id, None).await?;
@@ -558,13 +530,15 @@ impl Services {
             visitor_id: visitor.id,
             conversation_id: conv.id,
             reason,
-        });
+        })
+        .await;
         self.emit(ConversationEvent::MessageAdded {
             organization_id: org.id,
             visitor_id: visitor.id,
             conversation_id: conv.id,
             message_id: reply.id,
-        });
+        })
+        .await;
         tracing::info!(conversation_id = %conv.id, reason = reason.as_str(), "escalated");
         Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: Some(reply) })
     }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 mod inbox;
 pub mod knowledge;
+mod live;
 mod orgs;
 mod team;
 mod widget;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org_id}/conversations/{conversation_id}/reopen", post(inbox::reopen))
         .route("/orgs/{org_id}/conversations/{conversation_id}/transcript.csv", get(inbox::transcript))
         .route("/orgs/{org_id}/stats", get(inbox::stats))
+        .route("/orgs/{org_id}/live", get(live::live))
         .route("/me/notifications", get(alerts::notifications).put(alerts::set_notifications))
         .route("/orgs/{org_id}/webhooks", post(alerts::create_webhook).get(alerts::list_webhooks))
         .route("/orgs/{org_id}/webhooks/{webhook_id}", axum::routing::delete(alerts::delete_webhook))

@@ -174,7 +174,7 @@ pub async fn stream(
         let services = services.clone();
         let visitor = visitor.clone();
         async move {
-            let event = event.ok().filter(|e| e.visitor_id() == visitor.id)?;
+            let event = event.ok().filter(|e| e.visitor_id() == Some(visitor.id))?;
             let sse = match event {
                 ConversationEvent::MessageAdded { message_id, .. } => {
                     let (_, message) = services.visitor_message_by_id(&visitor, message_id).await.ok()?;
@@ -188,7 +188,9 @@ pub async fn stream(
                     .event("status")
                     .json_data(serde_json::json!({"conversation_id": conversation_id, "status": status}))
                     .ok()?,
-                ConversationEvent::VisitorMessage { .. } => return None,
+                ConversationEvent::VisitorMessage { .. }
+                | ConversationEvent::AiReplied { .. }
+                | ConversationEvent::Resync => return None,
             };
             Some(Ok(sse))
         }

@@ -156,9 +156,10 @@ async fn deliveries(app: &TestApp, owner: &Account, kind: &str) -> Vec<Value> {
     list.as_array().expect("list").clone()
 }
 
-/// Polls the delivery log until `done` holds (30 s at most).
+/// Polls the delivery log until `done` holds (60 s at most: a delivery caught mid-send by a kill
+/// waits out its 20 s lease).
 async fn wait_deliveries(app: &TestApp, owner: &Account, kind: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let list = deliveries(app, owner, kind).await;
         if done(&list) {

@@ -12,5 +12,6 @@ mod isolation;
 mod knowledge;
 mod knowledge_providers;
 mod lifecycle;
+mod live;
 mod orgs;
 mod team;

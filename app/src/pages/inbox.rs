@@ -1,0 +1,354 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use uuid::Uuid;
+
+use crate::components::{FormError, LiveUpdates, Nav, action_error, data_epoch, refresh_on_success};
+use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
+use crate::error::AppError;
+use crate::server_fns::auth::get_session;
+use crate::server_fns::inbox::{
+    ClaimConversation, ReopenConversation, ReplyToConversation, ResolveConversation, get_conversation_view, get_inbox,
+};
+
+/// Filter pills of the inbox, in order.
+const FILTERS: &[(&str, &str)] = &[
+    ("unresolved", "Unresolved"),
+    ("escalated", "Escalated"),
+    ("claimed", "Claimed"),
+    ("resolved", "Resolved"),
+    ("all", "All"),
+];
+
+/// Renders `inner` for a signed-in member, or sends them to sign in.
+#[component]
+fn SignedIn(next: String, inner: fn(SessionDto) -> AnyView) -> impl IntoView {
+    // Not keyed on the data epoch: live events refresh the page's data, not the session.
+    let session = Resource::new_blocking(|| (), |_| get_session());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let next = next.clone();
+                Suspend::new(async move {
+                    match session.await {
+                        Ok(Some(s)) => view! { <Nav session=s.clone() /> {inner(s)} }.into_any(),
+                        Ok(None) => view! { <Redirect path=format!("/login?next={next}") /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `/dashboard/conversations`: the agents' inbox with the stats strip, filters, search, export
+/// and live updates.
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    view! { <SignedIn next="/dashboard/conversations".to_owned() inner=|s| view! { <Inbox session=s /> }.into_any() /> }
+}
+
+#[component]
+fn Inbox(session: SessionDto) -> impl IntoView {
+    let org_id = session.current.as_ref().map(|m| m.organization.id);
+    let query = use_query_map();
+    let page = Resource::new(
+        move || {
+            let q = query.read();
+            (org_id, q.get("status").unwrap_or_default(), q.get("q").unwrap_or_default(), data_epoch())
+        },
+        |(org_id, status, q, _)| async move {
+            match org_id {
+                Some(id) => get_inbox(id, status, q).await,
+                None => Err(AppError::NotFound("organization not found".into())),
+            }
+        },
+    );
+    view! {
+        <main class="page inbox">
+            {org_id.map(|id| view! { <LiveUpdates org_id=id /> })}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <InboxView page org_id=org_id.unwrap_or_default() /> }.into_any(),
+                        Err(e) => {
+                            crate::components::set_response_status(e.status_code());
+                            view! { <section class="card"><h1>"Inbox"</h1><p class="form-error" role="alert">{e.to_string()}</p></section> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn InboxView(page: InboxPageDto, org_id: Uuid) -> impl IntoView {
+    let status = page.status.clone();
+    let q = page.q.clone();
+    let export = format!("/api/v1/orgs/{org_id}/conversations.csv?status={}&q={}", urlencode(&status), urlencode(&q));
+    view! {
+        <StatsStrip stats=page.stats.clone() />
+        <section class="card">
+            <h1>"Inbox"</h1>
+            <nav class="pills" aria-label="Filter">
+                {FILTERS.iter().map(|(value, label)| {
+                    let href = format!("/dashboard/conversations?status={value}&q={}", urlencode(&q));
+                    let current = (*value == status).then_some("page");
+                    view! { <a class="pill" href=href aria-current=current>{*label}</a> }
+                }).collect_view()}
+            </nav>
+            <form method="get" action="/dashboard/conversations" class="search" role="search">
+                <input type="hidden" name="status" value=status.clone() />
+                <label>"Search"<input type="search" name="q" value=q.clone() placeholder="Words in messages, a name or email" /></label>
+                <button type="submit" class="secondary">"Search"</button>
+                <a class="export" href=export>"Export CSV"</a>
+            </form>
+            {if page.conversations.is_empty() {
+                view! { <p class="muted empty">"Nothing here. New escalations appear on their own."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="conversations">
+                        <thead><tr><th>"Visitor"</th><th>"Last message"</th><th>"Escalated"</th><th>"Messages"</th><th>"Status"</th><th>"Claimed by"</th></tr></thead>
+                        <tbody>{page.conversations.into_iter().map(|c| view! { <Row c /> }).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Row(c: ConversationSummaryDto) -> impl IntoView {
+    let href = format!("/dashboard/conversations/{}", c.id);
+    let who = contact_label(&c);
+    view! {
+        <tr class="conversation" data-id=c.id.to_string() data-status=c.status.clone()>
+            <td><a href=href>{who}</a></td>
+            <td class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}</td>
+            <td>{c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()}
+                {c.escalation_reason.clone().map(|r| view! { <span class="reason">" · " {r}</span> })}</td>
+            <td class="count">{c.message_count}</td>
+            <td><span class=format!("badge {}", c.status)>{c.status.clone()}</span></td>
+            <td>{c.claimed_by_name.clone().unwrap_or_default()}</td>
+        </tr>
+    }
+}
+
+/// The human-support figures of the last 30 days and escalations per day.
+#[component]
+fn StatsStrip(stats: StatsDto) -> impl IntoView {
+    let max = stats.per_day.iter().map(|d| d.escalations).max().unwrap_or(0).max(1);
+    let width = stats.per_day.len().max(1) * 6;
+    let bars: Vec<_> = stats
+        .per_day
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let h = (d.escalations as f64 / max as f64 * 30.0).round();
+            let title = format!("{}: {}", d.date, d.escalations);
+            view! { <rect x=(i * 6).to_string() y=(32.0 - h).to_string() width="5" height=h.to_string()><title>{title}</title></rect> }
+        })
+        .collect();
+    let unresolved_class = if stats.unresolved > 0 { "figure amber" } else { "figure" };
+    view! {
+        <section class="card stats" aria-label="Last 30 days">
+            <div class="figure"><span class="value total-escalations">{stats.total_escalations}</span><span class="label">"Escalations"</span></div>
+            <div class=unresolved_class><span class="value unresolved">{stats.unresolved}</span><span class="label">"Unresolved"</span></div>
+            <div class="figure"><span class="value">{percent(stats.resolution_rate)}</span><span class="label">"Resolution rate"</span></div>
+            <div class="figure"><span class="value">{percent(stats.escalation_rate)}</span><span class="label">"Escalation rate"</span></div>
+            <div class="figure"><span class="value">{format!("{:.1} h", stats.avg_hours_to_resolve)}</span><span class="label">"Avg. time to resolve"</span></div>
+            <svg class="chart" viewBox=format!("0 0 {width} 32") role="img" aria-label="Escalations per day, last 30 days">{bars}</svg>
+        </section>
+    }
+}
+
+/// `/dashboard/conversations/{id}`: summary and reason pinned on top, contact, transcript,
+/// claim / resolve / reopen, reply; live.
+#[component]
+pub fn ConversationPage() -> impl IntoView {
+    view! { <SignedIn next="/dashboard/conversations".to_owned() inner=|s| view! { <Conversation session=s /> }.into_any() /> }
+}
+
+#[component]
+fn Conversation(session: SessionDto) -> impl IntoView {
+    let org_id = session.current.as_ref().map(|m| m.organization.id);
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok());
+    let claim = ServerAction::<ClaimConversation>::new();
+    let resolve = ServerAction::<ResolveConversation>::new();
+    let reopen = ServerAction::<ReopenConversation>::new();
+    refresh_on_success(claim);
+    refresh_on_success(resolve);
+    refresh_on_success(reopen);
+    let view_data = Resource::new(
+        move || (org_id, id(), data_epoch()),
+        |(org_id, id, _)| async move {
+            match (org_id, id) {
+                (Some(org), Some(id)) => get_conversation_view(org, id).await,
+                _ => Err(AppError::NotFound("conversation not found".into())),
+            }
+        },
+    );
+    view! {
+        <main class="page conversation-page">
+            <p><a href="/dashboard/conversations">"← Inbox"</a> " " {org_id.map(|id| view! { <LiveUpdates org_id=id /> })}</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match view_data.await {
+                        Ok(v) => view! { <ConversationView v org_id=org_id.unwrap_or_default() claim resolve reopen /> }.into_any(),
+                        Err(e) => {
+                            crate::components::set_response_status(e.status_code());
+                            view! { <section class="card"><h1>"Conversation"</h1><p class="form-error" role="alert">{e.to_string()}</p></section> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <FormError error=action_error(claim) />
+            <FormError error=action_error(resolve) />
+            <FormError error=action_error(reopen) />
+            {move || id().zip(org_id).map(|(id, org)| view! { <ReplyBox org_id=org id /> })}
+        </main>
+    }
+}
+
+#[component]
+fn ConversationView(
+    v: ConversationViewDto,
+    org_id: Uuid,
+    claim: ServerAction<ClaimConversation>,
+    resolve: ServerAction<ResolveConversation>,
+    reopen: ServerAction<ReopenConversation>,
+) -> impl IntoView {
+    let c = v.conversation.clone();
+    let (org, id) = (org_id.to_string(), c.id.to_string());
+    let mine = c.claimed_by == Some(v.me);
+    let can_claim = c.status == "ai" || c.status == "escalated" || (c.status == "claimed" && !mine);
+    let transcript = format!("/api/v1/orgs/{org_id}/conversations/{}/transcript.csv", c.id);
+    let contact = c.contact.clone();
+    view! {
+        <section class="card pinned">
+            <h1>{contact_label(&c)} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h1>
+            {c.escalation_reason.clone().map(|r| view! {
+                <p class="reason">"Escalated: " <strong>{r}</strong> " · " {c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()}</p>
+            })}
+            {c.handoff_summary.clone().map(|s| view! { <p class="summary">{s}</p> })}
+            {c.claimed_by_name.clone().map(|n| view! { <p class="claimed">"Claimed by " <strong>{if mine { "you".to_owned() } else { n }}</strong></p> })}
+            <div class="row actions">
+                {can_claim.then(|| {
+                    let (org, id) = (org.clone(), id.clone());
+                    view! { <ActionForm action=claim><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit">"Claim"</button></ActionForm> }
+                })}
+                {(c.status != "resolved").then(|| {
+                    let (org, id) = (org.clone(), id.clone());
+                    view! { <ActionForm action=resolve><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary">"Mark resolved"</button></ActionForm> }
+                })}
+                {(c.status == "resolved").then(|| {
+                    let (org, id) = (org.clone(), id.clone());
+                    view! { <ActionForm action=reopen><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary">"Reopen"</button></ActionForm> }
+                })}
+                <a class="export" href=transcript>"Transcript CSV"</a>
+            </div>
+        </section>
+        <section class="card contact">
+            <h2>"Contact"</h2>
+            {match contact {
+                Some(k) => view! {
+                    <dl>
+                        <dt>"Name"</dt><dd>{k.name.unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Email"</dt><dd>{k.email.unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Phone"</dt><dd>{k.phone.unwrap_or_else(|| "—".into())}</dd>
+                    </dl>
+                }.into_any(),
+                None => view! { <p class="muted">"Anonymous visitor"</p> }.into_any(),
+            }}
+            {c.language.clone().map(|l| view! { <p class="muted">"Language: " {l}</p> })}
+        </section>
+        <section class="card">
+            <h2>"Transcript"</h2>
+            <ol class="transcript">{v.messages.into_iter().map(|m| view! { <Line m /> }).collect_view()}</ol>
+        </section>
+    }
+}
+
+#[component]
+fn Line(m: TranscriptEntryDto) -> impl IntoView {
+    let msg = m.message.message.clone();
+    let who = match msg.role.as_str() {
+        "visitor" => "Visitor".to_owned(),
+        "ai" => "AI".to_owned(),
+        "system" => "System".to_owned(),
+        _ => m.message.author_name.clone().unwrap_or_else(|| "Agent".into()),
+    };
+    let citations = msg.citations.clone().unwrap_or_default();
+    view! {
+        <li class=format!("line {}", msg.role)>
+            <p class="meta"><strong>{who}</strong> " · " <time>{msg.created_at.format("%H:%M:%S").to_string()}</time></p>
+            {match m.html {
+                Some(html) => view! { <div class="markdown" inner_html=html></div> }.into_any(),
+                None => view! { <p class="text">{msg.text.clone()}</p> }.into_any(),
+            }}
+            {(!citations.is_empty()).then(|| view! {
+                <p class="sources muted">"Sources: " {citations.iter().map(|c| c.title.clone()).collect::<Vec<_>>().join(", ")}</p>
+            })}
+        </li>
+    }
+}
+
+/// The reply form; outside the live-refreshed part so typing survives updates.
+#[component]
+fn ReplyBox(org_id: Uuid, id: Uuid) -> impl IntoView {
+    let reply = ServerAction::<ReplyToConversation>::new();
+    refresh_on_success(reply);
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        reply.version().track();
+        if matches!(reply.value().get_untracked(), Some(Ok(())))
+            && let Some(t) = text.get_untracked()
+        {
+            t.set_value("");
+        }
+    });
+    view! {
+        <section class="card reply">
+            <ActionForm action=reply>
+                <input type="hidden" name="org_id" value=org_id.to_string() />
+                <input type="hidden" name="id" value=id.to_string() />
+                <label>"Reply to the visitor"<textarea name="text" rows="3" required maxlength="4000" node_ref=text></textarea></label>
+                <FormError error=action_error(reply) />
+                <button type="submit">"Send"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn contact_label(c: &ConversationSummaryDto) -> String {
+    c.contact
+        .as_ref()
+        .and_then(|k| k.name.clone().or_else(|| k.email.clone()))
+        .unwrap_or_else(|| "Anonymous visitor".to_owned())
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.0}%", rate * 100.0)
+}
+
+/// Percent-encodes a query value.
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,15 @@
+//! The agent inbox: the list with stats, a conversation, and what agents do to it.
+
+mod claim_conversation;
+mod get_conversation_view;
+mod get_inbox;
+mod reopen_conversation;
+mod reply_to_conversation;
+mod resolve_conversation;
+
+pub use claim_conversation::*;
+pub use get_conversation_view::*;
+pub use get_inbox::*;
+pub use reopen_conversation::*;
+pub use reply_to_conversation::*;
+pub use resolve_conversation::*;

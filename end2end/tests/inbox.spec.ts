@@ -1,0 +1,67 @@
+import { expect, test } from "@playwright/test";
+
+import { PASSWORD, pageErrors, settled, uniqueEmail } from "./fixtures/pages";
+
+test("an escalation appears in the open inbox live; the agent claims, replies and resolves; the stats follow @nojs", async ({ page, javaScriptEnabled }) => {
+  const errors = pageErrors(page);
+  const email = uniqueEmail("inbox");
+  const signup = await page.request.post("/api/v1/auth/signup", {
+    data: { email, password: PASSWORD, name: "Ada", organization_name: "Ada's Lamps" },
+  });
+  expect(signup.status()).toBe(201);
+  const widgetKey = (await signup.json()).organization.widget_key;
+
+  await page.goto("/login");
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.getByRole("link", { name: "Inbox" }).click();
+  await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
+  await expect(page.getByText("Nothing here")).toBeVisible();
+  if (javaScriptEnabled) {
+    await settled(page, javaScriptEnabled);
+    await expect(page.locator(".live-state")).toHaveText("live");
+  }
+
+  // The visitor, elsewhere, asks for a person through the widget API.
+  const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
+  const token = (await session.json()).visitor_token;
+  const turn = await page.request.post("/api/v1/widget/messages", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { text: "My lamp flickers, can I talk to a real person?" },
+  });
+  expect((await turn.json()).status).toBe("escalated");
+
+  if (!javaScriptEnabled) await page.reload();
+  const row = page.locator("tr.conversation");
+  await expect(row).toHaveCount(1);
+  await expect(row.locator(".badge")).toHaveText("escalated");
+  await expect(page.locator(".stats .unresolved")).toHaveText("1");
+
+  await row.getByRole("link").click();
+  await expect(page.locator(".pinned .summary")).toContainText("asked to talk to a person");
+  await expect(page.locator(".line.visitor")).toContainText("My lamp flickers");
+  await settled(page, javaScriptEnabled);
+  await page.getByRole("button", { name: "Claim" }).click();
+  await expect(page.getByTestId("status")).toHaveText("claimed");
+  await expect(page.locator(".claimed")).toContainText("you");
+
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Reply to the visitor").fill("Hi! Ada here, let's sort out that lamp.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator(".line.agent")).toContainText("Ada here");
+  const seen = await page.request.get("/api/v1/widget/messages", { headers: { Authorization: `Bearer ${token}` } });
+  const messages = (await seen.json()).messages.map((m: { role: string; text: string }) => `${m.role}: ${m.text}`);
+  expect(messages).toContain("agent: Hi! Ada here, let's sort out that lamp.");
+
+  await settled(page, javaScriptEnabled);
+  await page.getByRole("button", { name: "Mark resolved" }).click();
+  await expect(page.getByTestId("status")).toHaveText("resolved");
+  await page.getByRole("link", { name: "← Inbox" }).click();
+  await expect(page.locator(".stats .total-escalations")).toHaveText("1");
+  await expect(page.locator(".stats .unresolved")).toHaveText("0");
+  await expect(page.locator("tr.conversation")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,75 @@
+//! `GET /api/v1/orgs/{org_id}/live`: the dashboard's WebSocket. Every event of the
+//! organisation's conversations is pushed as JSON (`{"type": "escalated", "conversation_id": …}`,
+//! the shapes of `domain::events::ConversationEvent`); `{"type": "resync"}` means events may have
+//! been missed and the page should re-read. Authenticated by the session cookie, a bearer token,
+//! or `?token=` (browsers cannot set headers on a WebSocket). Members of the organisation only.
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::request::Parts;
+use axum::response::Response;
+use domain::events::ConversationEvent;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::Path;
+use crate::state::AppState;
+
+/// How often the server pings an idle socket (proxies close silent ones).
+const PING: std::time::Duration = std::time::Duration::from_secs(25);
+
+#[derive(Deserialize)]
+pub struct LiveQuery {
+    token: Option<String>,
+}
+
+pub async fn live(
+    State(state): State<AppState>,
+    Path(org_id): Path<Uuid>,
+    Query(query): Query<LiveQuery>,
+    parts: Parts,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let token = query
+        .token
+        .or_else(|| super::extract::bearer_token(&parts))
+        .or_else(|| app::session_cookie::read(&parts.headers))
+        .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("sign in first")))?;
+    let actor = state.services.authenticate(&token).await?;
+    // Members only: anyone else gets the same 404 as for any other organisation route.
+    state.services.organization_for_member(actor.user.id, org_id).await?;
+    let events = state.services.subscribe();
+    Ok(upgrade.on_upgrade(move |socket| push(socket, events, org_id)))
+}
+
+async fn push(mut socket: WebSocket, mut events: tokio::sync::broadcast::Receiver<ConversationEvent>, org_id: Uuid) {
+    let mut ping = tokio::time::interval(PING);
+    ping.tick().await;
+    loop {
+        let outgoing = tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) if event.organization_id() == Some(org_id) || event == ConversationEvent::Resync => event,
+                Ok(_) => continue,
+                // This socket fell behind the broadcast: tell the page to re-read.
+                Err(RecvError::Lagged(_)) => ConversationEvent::Resync,
+                Err(RecvError::Closed) => return,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        let Ok(json) = serde_json::to_string(&outgoing) else { continue };
+        if socket.send(Message::Text(json.into())).await.is_err() {
+            return;
+        }
+    }
+}
