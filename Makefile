@@ -36,6 +36,7 @@ e2e: setup
 ## bench: benchmarks, each printing its figures
 bench: setup
 	cargo bench -p server --bench knowledge
+	cargo bench -p server --bench live
 
 clean:
 	cargo clean

@@ -46,7 +46,7 @@ test("an escalation appears in the open inbox live; the agent claims, replies an
   await settled(page, javaScriptEnabled);
   await page.getByRole("button", { name: "Claim" }).click();
   await expect(page.getByTestId("status")).toHaveText("claimed");
-  await expect(page.locator(".claimed")).toContainText("you");
+  await expect(page.locator("p.claimed")).toContainText("you");
 
   await settled(page, javaScriptEnabled);
   await page.getByLabel("Reply to the visitor").fill("Hi! Ada here, let's sort out that lamp.");
