@@ -319,6 +319,7 @@ pub struct ConversationSummaryDto {
     pub last_message: Option<String>,
     pub message_count: i64,
     pub contact: Option<ContactDto>,
+    pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -366,6 +367,7 @@ pub struct InboxPageDto {
     /// The filter shown (`unresolved` by default).
     pub status: String,
     pub q: String,
+    pub tag: String,
     pub conversations: Vec<ConversationSummaryDto>,
     /// The last 30 days.
     pub stats: StatsDto,
@@ -386,4 +388,20 @@ pub struct ConversationViewDto {
     pub me: Uuid,
     pub conversation: ConversationSummaryDto,
     pub messages: Vec<TranscriptEntryDto>,
+}
+
+/// A saved reply (canned response).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedReplyDto {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Saved replies, and whether the caller may manage them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedRepliesDto {
+    pub replies: Vec<SavedReplyDto>,
+    pub can_manage: bool,
 }

@@ -325,6 +325,7 @@ impl From<domain::inbox::ConversationSummary> for ConversationSummaryDto {
             last_message: c.last_message,
             message_count: c.message_count,
             contact: c.contact.map(|k| ContactDto { name: k.name, email: k.email, phone: k.phone }),
+            tags: c.tags,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -355,5 +356,11 @@ impl From<domain::inbox::Stats> for StatsDto {
             avg_hours_to_resolve: s.avg_hours_to_resolve,
             per_day: s.per_day.into_iter().map(|(date, escalations)| DayCountDto { date, escalations }).collect(),
         }
+    }
+}
+
+impl From<domain::inbox::SavedReply> for SavedReplyDto {
+    fn from(s: domain::inbox::SavedReply) -> Self {
+        Self { id: s.id, title: s.title, body: s.body, updated_at: s.updated_at }
     }
 }

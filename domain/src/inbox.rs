@@ -18,6 +18,10 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTra
 use serde_json::json;
 use uuid::Uuid;
 
+pub mod saved;
+
+pub use saved::{SavedReply, normalise_tag};
+
 use crate::accounts::Actor;
 use crate::conversation::{ConversationEvent, Message};
 use crate::organizations::member_role;
@@ -91,6 +95,8 @@ pub struct ConversationSummary {
     pub last_message: Option<String>,
     pub message_count: i64,
     pub contact: Option<ContactInfo>,
+    /// Tags, alphabetically.
+    pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -135,6 +141,7 @@ SELECT c.id, c.status, c.escalation_reason, c.handoff_summary, c.escalated_at, c
        u.name AS claimed_by_name, c.resolved_at, c.language, c.created_at, c.updated_at,
        (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.created_at DESC LIMIT 1) AS last_message,
        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
+       (SELECT coalesce(jsonb_agg(t.tag ORDER BY t.tag), '[]'::jsonb) FROM conversation_tags t WHERE t.conversation_id = c.id) AS tags,
        ct.id AS contact_id, ct.name AS contact_name, ct.email AS contact_email, ct.phone AS contact_phone
 FROM conversations c
 JOIN visitors v ON v.id = c.visitor_id
@@ -143,6 +150,7 @@ LEFT JOIN users u ON u.id = c.claimed_by";
 
 fn summary_from_row(r: &QueryResult) -> Result<ConversationSummary, sea_orm::DbErr> {
     let contact_id: Option<Uuid> = r.try_get("", "contact_id")?;
+    let tags: serde_json::Value = r.try_get("", "tags")?;
     Ok(ConversationSummary {
         id: r.try_get("", "id")?,
         status: r.try_get("", "status")?,
@@ -163,6 +171,7 @@ fn summary_from_row(r: &QueryResult) -> Result<ConversationSummary, sea_orm::DbE
             }),
             None => None,
         },
+        tags: serde_json::from_value(tags).unwrap_or_default(),
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
     })
@@ -176,15 +185,20 @@ fn contains_pattern(text: &str) -> String {
 
 impl Services {
     /// The inbox: conversations of `org_id` with `filter`, matching `q` (in any message, or the
-    /// contact's name or email) when given, most recently active first.
+    /// contact's name or email) and carrying `tag` when given, most recently active first.
     pub async fn list_conversations(
         &self,
         actor: &Actor,
         org_id: Uuid,
         filter: StatusFilter,
         q: Option<&str>,
+        tag: Option<&str>,
     ) -> DomainResult<Vec<ConversationSummary>> {
         member_role(&self.db, org_id, actor.user.id).await?;
+        let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => Some(normalise_tag(t)?),
+            None => None,
+        };
         let q = q.map(str::trim).filter(|q| !q.is_empty());
         if q.is_some_and(|q| q.chars().count() > 200) {
             return Err(DomainError::invalid("q", "must be at most 200 characters"));
@@ -197,6 +211,8 @@ impl Services {
                AND ($3::text IS NULL
                     OR ct.name ILIKE $3 OR ct.email ILIKE $3
                     OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text ILIKE $3))
+               AND ($4::text IS NULL
+                    OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = $4))
              ORDER BY c.updated_at DESC
              LIMIT {LIST_LIMIT}"
         );
@@ -205,7 +221,7 @@ impl Services {
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 sql,
-                [org_id.into(), statuses.into(), q.map(contains_pattern).into()],
+                [org_id.into(), statuses.into(), q.map(contains_pattern).into(), tag.into()],
             ))
             .await?;
         Ok(rows.iter().map(summary_from_row).collect::<Result<_, _>>()?)
@@ -421,10 +437,11 @@ impl Services {
         org_id: Uuid,
         filter: StatusFilter,
         q: Option<&str>,
+        tag: Option<&str>,
     ) -> DomainResult<String> {
-        let list = self.list_conversations(actor, org_id, filter, q).await?;
+        let list = self.list_conversations(actor, org_id, filter, q, tag).await?;
         let mut out = String::from(
-            "id,status,escalation_reason,escalated_at,claimed_by,contact_name,contact_email,message_count,last_message,handoff_summary\r\n",
+            "id,status,escalation_reason,escalated_at,claimed_by,contact_name,contact_email,message_count,tags,last_message,handoff_summary\r\n",
         );
         for c in &list {
             let contact = c.contact.clone();
@@ -437,6 +454,7 @@ impl Services {
                 contact.as_ref().and_then(|c| c.name.clone()).unwrap_or_default(),
                 contact.as_ref().and_then(|c| c.email.clone()).unwrap_or_default(),
                 c.message_count.to_string(),
+                c.tags.join("; "),
                 c.last_message.clone().unwrap_or_default(),
                 c.handoff_summary.clone().unwrap_or_default(),
             ];

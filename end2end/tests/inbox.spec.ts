@@ -20,6 +20,13 @@ test("an escalation appears in the open inbox live; the agent claims, replies an
   await page.getByRole("link", { name: "Inbox" }).click();
   await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
   await expect(page.getByText("Nothing here")).toBeVisible();
+
+  // An owner keeps saved replies for the team.
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Title").fill("Lamp help");
+  await page.getByLabel("Text", { exact: true }).fill("Hi! Ada here, let's sort out that lamp.");
+  await page.getByRole("button", { name: "Save reply" }).click();
+  await expect(page.locator("ul.saved-list")).toContainText("Lamp help");
   if (javaScriptEnabled) {
     await settled(page, javaScriptEnabled);
     await expect(page.locator(".live-state")).toHaveText("live");
@@ -49,7 +56,19 @@ test("an escalation appears in the open inbox live; the agent claims, replies an
   await expect(page.locator("p.claimed")).toContainText("you");
 
   await settled(page, javaScriptEnabled);
-  await page.getByLabel("Reply to the visitor").fill("Hi! Ada here, let's sort out that lamp.");
+  await page.getByLabel("Add a tag").fill("Lamps");
+  await page.getByRole("button", { name: "Tag", exact: true }).click();
+  await expect(page.locator("ul.tag-list .tag")).toHaveText("lamps");
+
+  await settled(page, javaScriptEnabled);
+  if (javaScriptEnabled) {
+    // One click puts the saved reply in the box.
+    await page.locator("details.saved-replies summary").click();
+    await page.getByRole("button", { name: "Lamp help" }).click();
+    await expect(page.getByLabel("Reply to the visitor")).toHaveValue("Hi! Ada here, let's sort out that lamp.");
+  } else {
+    await page.getByLabel("Reply to the visitor").fill("Hi! Ada here, let's sort out that lamp.");
+  }
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.locator(".line.agent")).toContainText("Ada here");
   const seen = await page.request.get("/api/v1/widget/messages", { headers: { Authorization: `Bearer ${token}` } });

@@ -19,6 +19,7 @@ mod m20261121_110000_create_contacts;
 mod m20261121_110100_add_sentence_vectors;
 mod m20261121_120000_create_alerts;
 mod m20261121_120100_index_message_search;
+mod m20261121_130000_create_saved_replies_and_tags;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_110100_add_sentence_vectors::Migration),
             Box::new(m20261121_120000_create_alerts::Migration),
             Box::new(m20261121_120100_index_message_search::Migration),
+            Box::new(m20261121_130000_create_saved_replies_and_tags::Migration),
         ]
     }
 }

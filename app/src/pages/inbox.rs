@@ -9,7 +9,8 @@ use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, Sess
 use crate::error::AppError;
 use crate::server_fns::auth::get_session;
 use crate::server_fns::inbox::{
-    ClaimConversation, ReopenConversation, ReplyToConversation, ResolveConversation, get_conversation_view, get_inbox,
+    AddConversationTag, ClaimConversation, CreateSavedReply, DeleteSavedReply, RemoveConversationTag,
+    ReopenConversation, ReplyToConversation, ResolveConversation, get_conversation_view, get_inbox, get_saved_replies,
 };
 
 /// Filter pills of the inbox, in order.
@@ -56,11 +57,12 @@ fn Inbox(session: SessionDto) -> impl IntoView {
     let page = Resource::new(
         move || {
             let q = query.read();
-            (org_id, q.get("status").unwrap_or_default(), q.get("q").unwrap_or_default(), data_epoch())
+            let get = |k: &str| q.get(k).unwrap_or_default();
+            (org_id, get("status"), get("q"), get("tag"), data_epoch())
         },
-        |(org_id, status, q, _)| async move {
+        |(org_id, status, q, tag, _)| async move {
             match org_id {
-                Some(id) => get_inbox(id, status, q).await,
+                Some(id) => get_inbox(id, status, q, tag).await,
                 None => Err(AppError::NotFound("organization not found".into())),
             }
         },
@@ -79,6 +81,7 @@ fn Inbox(session: SessionDto) -> impl IntoView {
                     }
                 })}
             </Transition>
+            {org_id.map(|id| view! { <SavedRepliesManager org_id=id /> })}
         </main>
     }
 }
@@ -87,24 +90,35 @@ fn Inbox(session: SessionDto) -> impl IntoView {
 fn InboxView(page: InboxPageDto, org_id: Uuid) -> impl IntoView {
     let status = page.status.clone();
     let q = page.q.clone();
-    let export = format!("/api/v1/orgs/{org_id}/conversations.csv?status={}&q={}", urlencode(&status), urlencode(&q));
+    let tag = page.tag.clone();
+    let export = format!(
+        "/api/v1/orgs/{org_id}/conversations.csv?status={}&q={}&tag={}",
+        urlencode(&status),
+        urlencode(&q),
+        urlencode(&tag)
+    );
     view! {
         <StatsStrip stats=page.stats.clone() />
         <section class="card">
             <h1>"Inbox"</h1>
             <nav class="pills" aria-label="Filter">
                 {FILTERS.iter().map(|(value, label)| {
-                    let href = format!("/dashboard/conversations?status={value}&q={}", urlencode(&q));
+                    let href = format!("/dashboard/conversations?status={value}&q={}&tag={}", urlencode(&q), urlencode(&tag));
                     let current = (*value == status).then_some("page");
                     view! { <a class="pill" href=href aria-current=current>{*label}</a> }
                 }).collect_view()}
             </nav>
             <form method="get" action="/dashboard/conversations" class="search" role="search">
                 <input type="hidden" name="status" value=status.clone() />
+                <input type="hidden" name="tag" value=tag.clone() />
                 <label>"Search"<input type="search" name="q" value=q.clone() placeholder="Words in messages, a name or email" /></label>
                 <button type="submit" class="secondary">"Search"</button>
                 <a class="export" href=export>"Export CSV"</a>
             </form>
+            {(!tag.is_empty()).then(|| view! {
+                <p class="tag-filter">"Tagged " <span class="tag">{tag.clone()}</span> " · "
+                    <a href=format!("/dashboard/conversations?status={}&q={}", urlencode(&status), urlencode(&q))>"show all"</a></p>
+            })}
             {if page.conversations.is_empty() {
                 view! { <p class="muted empty">"Nothing here. New escalations appear on their own."</p> }.into_any()
             } else {
@@ -126,7 +140,8 @@ fn Row(c: ConversationSummaryDto) -> impl IntoView {
     view! {
         <tr class="conversation" data-id=c.id.to_string() data-status=c.status.clone()>
             <td><a href=href>{who}</a></td>
-            <td class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}</td>
+            <td class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}
+                {c.tags.iter().map(|t| view! { " " <a class="tag" href=format!("/dashboard/conversations?status=all&tag={}", urlencode(t))>{t.clone()}</a> }).collect_view()}</td>
             <td>{c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()}
                 {c.escalation_reason.clone().map(|r| view! { <span class="reason">" · " {r}</span> })}</td>
             <td class="count">{c.message_count}</td>
@@ -179,6 +194,8 @@ fn Conversation(session: SessionDto) -> impl IntoView {
     let claim = ServerAction::<ClaimConversation>::new();
     let resolve = ServerAction::<ResolveConversation>::new();
     let reopen = ServerAction::<ReopenConversation>::new();
+    let untag = ServerAction::<RemoveConversationTag>::new();
+    refresh_on_success(untag);
     refresh_on_success(claim);
     refresh_on_success(resolve);
     refresh_on_success(reopen);
@@ -197,7 +214,7 @@ fn Conversation(session: SessionDto) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
-                        Ok(v) => view! { <ConversationView v org_id=org_id.unwrap_or_default() claim resolve reopen /> }.into_any(),
+                        Ok(v) => view! { <ConversationView v org_id=org_id.unwrap_or_default() claim resolve reopen untag /> }.into_any(),
                         Err(e) => {
                             crate::components::set_response_status(e.status_code());
                             view! { <section class="card"><h1>"Conversation"</h1><p class="form-error" role="alert">{e.to_string()}</p></section> }.into_any()
@@ -208,6 +225,7 @@ fn Conversation(session: SessionDto) -> impl IntoView {
             <FormError error=action_error(claim) />
             <FormError error=action_error(resolve) />
             <FormError error=action_error(reopen) />
+            <FormError error=action_error(untag) />
             {move || id().zip(org_id).map(|(id, org)| view! { <ReplyBox org_id=org id /> })}
         </main>
     }
@@ -220,6 +238,7 @@ fn ConversationView(
     claim: ServerAction<ClaimConversation>,
     resolve: ServerAction<ResolveConversation>,
     reopen: ServerAction<ReopenConversation>,
+    untag: ServerAction<RemoveConversationTag>,
 ) -> impl IntoView {
     let c = v.conversation.clone();
     let (org, id) = (org_id.to_string(), c.id.to_string());
@@ -250,6 +269,31 @@ fn ConversationView(
                 })}
                 <a class="export" href=transcript>"Transcript CSV"</a>
             </div>
+        </section>
+        <section class="card tags">
+            <h2>"Tags"</h2>
+            {if c.tags.is_empty() {
+                view! { <p class="muted">"No tags yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="tag-list">
+                        {c.tags.iter().map(|t| {
+                            let (org, id, t) = (org.clone(), id.clone(), t.clone());
+                            view! {
+                                <li>
+                                    <span class="tag">{t.clone()}</span>
+                                    <ActionForm action=untag>
+                                        <input type="hidden" name="org_id" value=org />
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="tag" value=t.clone() />
+                                        <button type="submit" class="link" aria-label=format!("Remove tag {t}")>"✕"</button>
+                                    </ActionForm>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </section>
         <section class="card contact">
             <h2>"Contact"</h2>
@@ -296,11 +340,15 @@ fn Line(m: TranscriptEntryDto) -> impl IntoView {
     }
 }
 
-/// The reply form; outside the live-refreshed part so typing survives updates.
+/// The reply form, saved replies and the tag form; outside the live-refreshed part so typing
+/// survives updates.
 #[component]
 fn ReplyBox(org_id: Uuid, id: Uuid) -> impl IntoView {
     let reply = ServerAction::<ReplyToConversation>::new();
+    let tag = ServerAction::<AddConversationTag>::new();
     refresh_on_success(reply);
+    refresh_on_success(tag);
+    let saved = Resource::new(move || org_id, get_saved_replies);
     let text = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         reply.version().track();
@@ -319,7 +367,84 @@ fn ReplyBox(org_id: Uuid, id: Uuid) -> impl IntoView {
                 <FormError error=action_error(reply) />
                 <button type="submit">"Send"</button>
             </ActionForm>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let replies = saved.await.map(|s| s.replies).unwrap_or_default();
+                    (!replies.is_empty()).then(|| view! {
+                        <details class="saved-replies">
+                            <summary>"Saved replies"</summary>
+                            <ul>
+                                {replies.into_iter().map(|r| {
+                                    let body = r.body.clone();
+                                    view! {
+                                        <li>
+                                            <button type="button" class="secondary" on:click=move |_| {
+                                                if let Some(t) = text.get_untracked() {
+                                                    t.set_value(&body);
+                                                }
+                                            }>{r.title.clone()}</button>
+                                            <span class="muted">" " {clip(&r.body, 120)}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </details>
+                    })
+                })}
+            </Suspense>
+            <ActionForm action=tag>
+                <input type="hidden" name="org_id" value=org_id.to_string() />
+                <input type="hidden" name="id" value=id.to_string() />
+                <div class="row">
+                    <label>"Add a tag"<input type="text" name="tag" required maxlength="32" placeholder="billing" /></label>
+                    <button type="submit" class="secondary">"Tag"</button>
+                </div>
+                <FormError error=action_error(tag) />
+            </ActionForm>
         </section>
+    }
+}
+
+/// Saved replies: everyone sees them; owners and admins add and delete them.
+#[component]
+fn SavedRepliesManager(org_id: Uuid) -> impl IntoView {
+    let create = ServerAction::<CreateSavedReply>::new();
+    let delete = ServerAction::<DeleteSavedReply>::new();
+    refresh_on_success(create);
+    refresh_on_success(delete);
+    let saved = Resource::new(move || (org_id, data_epoch()), |(org_id, _)| get_saved_replies(org_id));
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let Ok(page) = saved.await else { return None };
+                page.can_manage.then(|| view! {
+                    <section class="card" id="saved-replies">
+                        <h2>"Saved replies"</h2>
+                        <p class="muted">"Canned answers agents insert into a reply with one click."</p>
+                        <ul class="saved-list">
+                            {page.replies.into_iter().map(|r| view! {
+                                <li>
+                                    <strong>{r.title.clone()}</strong> <span class="muted">" " {clip(&r.body, 120)}</span>
+                                    <ActionForm action=delete>
+                                        <input type="hidden" name="org_id" value=org_id.to_string() />
+                                        <input type="hidden" name="id" value=r.id.to_string() />
+                                        <button type="submit" class="danger" aria-label=format!("Delete saved reply {}", r.title)>"Delete"</button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <ActionForm action=create>
+                            <input type="hidden" name="org_id" value=org_id.to_string() />
+                            <label>"Title"<input type="text" name="title" required maxlength="80" /></label>
+                            <label>"Text"<textarea name="body" rows="3" required maxlength="4000"></textarea></label>
+                            <FormError error=action_error(create) />
+                            <FormError error=action_error(delete) />
+                            <button type="submit">"Save reply"</button>
+                        </ActionForm>
+                    </section>
+                })
+            })}
+        </Suspense>
     }
 }
 

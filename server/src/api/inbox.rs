@@ -1,7 +1,7 @@
 //! The agent inbox (CONTRACTS.md): list and search, detail, claim, reply, resolve, reopen,
 //! transcript and list CSV, stats. Any member of the organisation.
 
-use app::dto::{AgentMessageDto, ConversationDetailDto, ConversationSummaryDto, StatsDto};
+use app::dto::{AgentMessageDto, ConversationDetailDto, ConversationSummaryDto, SavedReplyDto, StatsDto};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
+    tag: Option<String>,
 }
 
 impl ListQuery {
@@ -31,7 +32,10 @@ pub async fn list(
     Path(org_id): Path<Uuid>,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<axum::Json<Vec<ConversationSummaryDto>>> {
-    let list = state.services.list_conversations(&actor, org_id, query.filter()?, query.q.as_deref()).await?;
+    let list = state
+        .services
+        .list_conversations(&actor, org_id, query.filter()?, query.q.as_deref(), query.tag.as_deref())
+        .await?;
     Ok(axum::Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -41,7 +45,10 @@ pub async fn list_csv(
     Path(org_id): Path<Uuid>,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let csv = state.services.conversations_csv(&actor, org_id, query.filter()?, query.q.as_deref()).await?;
+    let csv = state
+        .services
+        .conversations_csv(&actor, org_id, query.filter()?, query.q.as_deref(), query.tag.as_deref())
+        .await?;
     Ok(csv_response(csv, "conversations.csv"))
 }
 
@@ -129,4 +136,71 @@ fn csv_response(csv: String, file_name: &str) -> impl IntoResponse + use<> {
         ],
         csv,
     )
+}
+
+#[derive(Deserialize)]
+pub struct TagBody {
+    tag: String,
+}
+
+pub async fn add_tag(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((org_id, id)): Path<(Uuid, Uuid)>,
+    Json(body): Json<TagBody>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let tags = state.services.add_tag(&actor, org_id, id, &body.tag).await?;
+    Ok(axum::Json(serde_json::json!({ "tags": tags })))
+}
+
+pub async fn remove_tag(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((org_id, id, tag)): Path<(Uuid, Uuid, String)>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let tags = state.services.remove_tag(&actor, org_id, id, &tag).await?;
+    Ok(axum::Json(serde_json::json!({ "tags": tags })))
+}
+
+#[derive(Deserialize)]
+pub struct SavedReplyBody {
+    title: String,
+    body: String,
+}
+
+pub async fn list_saved_replies(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(org_id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<SavedReplyDto>>> {
+    let list = state.services.list_saved_replies(&actor, org_id).await?;
+    Ok(axum::Json(list.into_iter().map(Into::into).collect()))
+}
+
+pub async fn create_saved_reply(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(org_id): Path<Uuid>,
+    Json(body): Json<SavedReplyBody>,
+) -> ApiResult<impl IntoResponse> {
+    let saved = state.services.create_saved_reply(&actor, org_id, &body.title, &body.body).await?;
+    Ok((StatusCode::CREATED, axum::Json(SavedReplyDto::from(saved))))
+}
+
+pub async fn update_saved_reply(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((org_id, id)): Path<(Uuid, Uuid)>,
+    Json(body): Json<SavedReplyBody>,
+) -> ApiResult<axum::Json<SavedReplyDto>> {
+    Ok(axum::Json(state.services.update_saved_reply(&actor, org_id, id, &body.title, &body.body).await?.into()))
+}
+
+pub async fn delete_saved_reply(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((org_id, id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    state.services.delete_saved_reply(&actor, org_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -62,6 +62,13 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org_id}/conversations/{conversation_id}/reopen", post(inbox::reopen))
         .route("/orgs/{org_id}/conversations/{conversation_id}/transcript.csv", get(inbox::transcript))
         .route("/orgs/{org_id}/stats", get(inbox::stats))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/tags", post(inbox::add_tag))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/tags/{tag}", axum::routing::delete(inbox::remove_tag))
+        .route("/orgs/{org_id}/saved-replies", get(inbox::list_saved_replies).post(inbox::create_saved_reply))
+        .route(
+            "/orgs/{org_id}/saved-replies/{saved_reply_id}",
+            axum::routing::put(inbox::update_saved_reply).delete(inbox::delete_saved_reply),
+        )
         .route("/orgs/{org_id}/live", get(live::live))
         .route("/me/notifications", get(alerts::notifications).put(alerts::set_notifications))
         .route("/orgs/{org_id}/webhooks", post(alerts::create_webhook).get(alerts::list_webhooks))

@@ -261,3 +261,78 @@ async fn one_organisation_never_sees_or_touches_anothers_conversations() {
         .expect("row");
     assert_eq!(row.try_get::<String>("", "status").expect("status"), "escalated", "nothing changed");
 }
+
+#[tokio::test]
+async fn saved_replies_are_managed_by_admins_and_read_by_every_member() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let agent = app.add_member(&org.owner, &org.owner.org_id, "agent@example.com", "agent").await;
+    let url = format!("/api/v1/orgs/{}/saved-replies", org.owner.org_id);
+    let (status, created) =
+        app.post(&url, Some(&org.owner.token), json!({"title": "Greeting", "body": "Hi! How can I help?"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, _) = app.post(&url, Some(&org.owner.token), json!({"title": "GREETING", "body": "Hello"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "titles are unique, ignoring case");
+    let (status, _) = app.post(&url, Some(&org.owner.token), json!({"title": "Empty", "body": "  "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.post(&url, Some(&agent.token), json!({"title": "Mine", "body": "x"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "agents use saved replies, admins manage them");
+    let (status, list) = app.get(&url, Some(&agent.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list[0]["title"], "Greeting");
+
+    let id = created["id"].as_str().expect("id");
+    let (status, updated) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("{url}/{id}"),
+            Some(&org.owner.token),
+            Some(json!({"title": "Hello", "body": "Hello there!"})),
+        )
+        .await;
+    assert_eq!((status, updated["title"].as_str()), (StatusCode::OK, Some("Hello")));
+    let other = organisation(&app, "other@example.com").await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/orgs/{}/saved-replies/{id}", other.owner.org_id),
+            Some(&other.owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another organisation's saved reply is out of reach");
+    let (status, _) = app.call(reqwest::Method::DELETE, &format!("{url}/{id}"), Some(&org.owner.token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&url, Some(&agent.token)).await.1, json!([]));
+}
+
+#[tokio::test]
+async fn tags_are_normalised_filter_the_inbox_and_stay_in_their_organisation() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let (_, tagged) = visitor_escalates(&app, &org.key, "I need a person about my invoice").await;
+    let (_, other) = visitor_escalates(&app, &org.key, "Connect me with an agent").await;
+    let tags = path(&org, &format!("/{tagged}/tags"));
+    let (status, body) = app.post(&tags, Some(&org.owner.token), json!({"tag": "  Billing   Issue "})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tags"], json!(["billing issue"]));
+    let (_, body) = app.post(&tags, Some(&org.owner.token), json!({"tag": "billing issue"})).await;
+    assert_eq!(body["tags"], json!(["billing issue"]), "tagging twice changes nothing");
+    let (status, _) = app.post(&tags, Some(&org.owner.token), json!({"tag": "<b>"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, list) = app.get(&path(&org, "?status=all&tag=Billing%20Issue"), Some(&org.owner.token)).await;
+    let ids: Vec<&str> = list.as_array().expect("list").iter().map(|c| c["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, [tagged.as_str()]);
+    assert_eq!(list[0]["tags"], json!(["billing issue"]));
+    assert!(!ids.contains(&other.as_str()));
+
+    let stranger = organisation(&app, "stranger@example.com").await;
+    let (status, _) = app
+        .post(&path(&stranger, &format!("/{tagged}/tags")), Some(&stranger.owner.token), json!({"tag": "spam"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) =
+        app.call(reqwest::Method::DELETE, &format!("{tags}/billing%20issue"), Some(&org.owner.token), None).await;
+    assert_eq!((status, body["tags"].clone()), (StatusCode::OK, json!([])));
+}

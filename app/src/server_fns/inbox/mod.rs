@@ -6,6 +6,8 @@ mod get_inbox;
 mod reopen_conversation;
 mod reply_to_conversation;
 mod resolve_conversation;
+mod saved_replies;
+mod tags;
 
 pub use claim_conversation::*;
 pub use get_conversation_view::*;
@@ -13,3 +15,5 @@ pub use get_inbox::*;
 pub use reopen_conversation::*;
 pub use reply_to_conversation::*;
 pub use resolve_conversation::*;
+pub use saved_replies::*;
+pub use tags::*;

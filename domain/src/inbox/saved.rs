@@ -1,0 +1,234 @@
+//! Saved replies (canned responses: owners and admins manage them, every member uses them) and
+//! conversation tags (any member adds or removes them; the inbox filters by them).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use uuid::Uuid;
+
+use crate::accounts::Actor;
+use crate::organizations::member_role;
+use crate::{DomainError, DomainResult, Services};
+
+/// Most saved replies per organisation.
+const MAX_SAVED_REPLIES: i64 = 200;
+/// Most tags on one conversation.
+const MAX_TAGS: i64 = 20;
+
+/// A canned response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedReply {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn saved_from_row(r: &QueryResult) -> Result<SavedReply, sea_orm::DbErr> {
+    Ok(SavedReply {
+        id: r.try_get("", "id")?,
+        title: r.try_get("", "title")?,
+        body: r.try_get("", "body")?,
+        updated_at: r.try_get("", "updated_at")?,
+    })
+}
+
+/// Validates a saved reply: a title of 1–80 characters and a body of 1–4000, no control
+/// characters but line breaks.
+fn validate_saved(title: &str, body: &str) -> DomainResult<(String, String)> {
+    let title = title.trim();
+    let body = body.trim();
+    if title.is_empty() || title.chars().count() > 80 {
+        return Err(DomainError::invalid("title", "must be 1 to 80 characters"));
+    }
+    if body.is_empty() || body.chars().count() > super::MAX_REPLY_CHARS {
+        return Err(DomainError::invalid("body", format!("must be 1 to {} characters", super::MAX_REPLY_CHARS)));
+    }
+    if title.chars().any(char::is_control) || body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(DomainError::invalid("body", "must not contain control characters"));
+    }
+    Ok((title.to_owned(), body.to_owned()))
+}
+
+/// Normalises a tag: trimmed, lower-case, inner spaces collapsed; 1–32 of letters, digits, `-`,
+/// `_` and spaces.
+pub fn normalise_tag(raw: &str) -> DomainResult<String> {
+    let tag = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    if tag.is_empty() || tag.chars().count() > 32 {
+        return Err(DomainError::invalid("tag", "must be 1 to 32 characters"));
+    }
+    if !tag.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ' ') {
+        return Err(DomainError::invalid("tag", "may contain letters, digits, spaces, '-' and '_' only"));
+    }
+    Ok(tag)
+}
+
+impl Services {
+    /// The organisation's saved replies, by title (any member).
+    pub async fn list_saved_replies(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<SavedReply>> {
+        member_role(&self.db, org_id, actor.user.id).await?;
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id, title, body, updated_at FROM saved_replies WHERE organization_id = $1 ORDER BY lower(title)",
+                [org_id.into()],
+            ))
+            .await?;
+        Ok(rows.iter().map(saved_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Adds a saved reply (owners and admins); titles are unique per organisation, ignoring case.
+    pub async fn create_saved_reply(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        title: &str,
+        body: &str,
+    ) -> DomainResult<SavedReply> {
+        self.ensure_saved_reply_manager(actor, org_id).await?;
+        let (title, body) = validate_saved(title, body)?;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO saved_replies (id, organization_id, title, body) \
+                 SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM saved_replies WHERE organization_id = $2) < $5 \
+                 ON CONFLICT (organization_id, lower(title)) DO NOTHING \
+                 RETURNING id, title, body, updated_at",
+                [Uuid::new_v4().into(), org_id.into(), title.clone().into(), body.into(), MAX_SAVED_REPLIES.into()],
+            ))
+            .await?;
+        match row {
+            Some(r) => Ok(saved_from_row(&r)?),
+            None => Err(DomainError::Conflict(format!(
+                "a saved reply called '{title}' exists already (or the organisation has {MAX_SAVED_REPLIES})"
+            ))),
+        }
+    }
+
+    /// Changes a saved reply (owners and admins).
+    pub async fn update_saved_reply(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        id: Uuid,
+        title: &str,
+        body: &str,
+    ) -> DomainResult<SavedReply> {
+        self.ensure_saved_reply_manager(actor, org_id).await?;
+        let (title, body) = validate_saved(title, body)?;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE saved_replies SET title = $3, body = $4, updated_at = now() \
+                 WHERE id = $1 AND organization_id = $2 RETURNING id, title, body, updated_at",
+                [id.into(), org_id.into(), title.into(), body.into()],
+            ))
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                    DomainError::Conflict("another saved reply has that title".into())
+                }
+                _ => e.into(),
+            })?
+            .ok_or(DomainError::NotFound("saved reply"))?;
+        Ok(saved_from_row(&row)?)
+    }
+
+    /// Deletes a saved reply (owners and admins).
+    pub async fn delete_saved_reply(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
+        self.ensure_saved_reply_manager(actor, org_id).await?;
+        let gone = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "DELETE FROM saved_replies WHERE id = $1 AND organization_id = $2",
+                [id.into(), org_id.into()],
+            ))
+            .await?;
+        if gone.rows_affected() == 0 {
+            return Err(DomainError::NotFound("saved reply"));
+        }
+        Ok(())
+    }
+
+    /// Tags a conversation (any member); tagging twice changes nothing. Returns its tags.
+    pub async fn add_tag(&self, actor: &Actor, org_id: Uuid, id: Uuid, tag: &str) -> DomainResult<Vec<String>> {
+        member_role(&self.db, org_id, actor.user.id).await?;
+        let tag = normalise_tag(tag)?;
+        crate::conversation::find_conversation(&self.db, org_id, id).await?;
+        let added = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO conversation_tags (conversation_id, organization_id, tag) \
+                 SELECT $1, $2, $3 WHERE (SELECT count(*) FROM conversation_tags WHERE conversation_id = $1) < $4 \
+                 ON CONFLICT DO NOTHING",
+                [id.into(), org_id.into(), tag.clone().into(), MAX_TAGS.into()],
+            ))
+            .await?;
+        let tags = self.tags_of(id).await?;
+        if added.rows_affected() == 0 && !tags.contains(&tag) {
+            return Err(DomainError::invalid("tag", format!("a conversation can have at most {MAX_TAGS} tags")));
+        }
+        Ok(tags)
+    }
+
+    /// Removes a tag from a conversation (any member). Returns its tags.
+    pub async fn remove_tag(&self, actor: &Actor, org_id: Uuid, id: Uuid, tag: &str) -> DomainResult<Vec<String>> {
+        member_role(&self.db, org_id, actor.user.id).await?;
+        crate::conversation::find_conversation(&self.db, org_id, id).await?;
+        let tag = normalise_tag(tag)?;
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "DELETE FROM conversation_tags WHERE conversation_id = $1 AND organization_id = $2 AND tag = $3",
+                [id.into(), org_id.into(), tag.into()],
+            ))
+            .await?;
+        self.tags_of(id).await
+    }
+
+    pub(super) async fn tags_of(&self, id: Uuid) -> DomainResult<Vec<String>> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT tag FROM conversation_tags WHERE conversation_id = $1 ORDER BY tag",
+                [id.into()],
+            ))
+            .await?;
+        Ok(rows.iter().map(|r| r.try_get::<String>("", "tag")).collect::<Result<_, _>>()?)
+    }
+
+    async fn ensure_saved_reply_manager(&self, actor: &Actor, org_id: Uuid) -> DomainResult<()> {
+        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
+            Ok(())
+        } else {
+            Err(DomainError::forbidden("only owners and admins can manage saved replies"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_normalised_and_checked() {
+        assert_eq!(normalise_tag("  Billing   Issue ").expect("ok"), "billing issue");
+        assert_eq!(normalise_tag("vip-2026_q4").expect("ok"), "vip-2026_q4");
+        assert!(normalise_tag("").is_err());
+        assert!(normalise_tag("<script>").is_err());
+        assert!(normalise_tag(&"x".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn saved_replies_need_a_title_and_a_body() {
+        assert!(validate_saved("Greeting", "Hi!\nHow can I help?").is_ok());
+        assert!(validate_saved(" ", "Hi").is_err());
+        assert!(validate_saved("Greeting", "").is_err());
+        assert!(validate_saved(&"t".repeat(81), "Hi").is_err());
+    }
+}
