@@ -24,13 +24,15 @@ unit() {
 e2e() {
   step "release build for the end-to-end tests"
   cargo leptos build --release
+  step "visitor widget bundle"
+  bash scripts/build-widget.sh
   local data port log pid
   data=$(mktemp -d /tmp/iterochat-e2e-XXXXXX)
   chmod 755 "$data"
   port=${E2E_PORT:-3137}
   log="$data/server.log"
   step "starting the server on 127.0.0.1:$port (data in $data)"
-  ITEROCHAT_DATA_DIR="$data" ITEROCHAT_ADDR="127.0.0.1:$port" LEPTOS_ENV=PROD LEPTOS_SITE_ROOT=target/site \
+  ITEROCHAT_DATA_DIR="$data" ITEROCHAT_ADDR="127.0.0.1:$port" ITEROCHAT_DEMO_ADDR="127.0.0.1:$((port + 1))" LEPTOS_ENV=PROD LEPTOS_SITE_ROOT=target/site \
     LEPTOS_OUTPUT_NAME=iterochat ./target/release/iterochat >"$log" 2>&1 &
   pid=$!
   trap 'kill -TERM '"$pid"' 2>/dev/null || true; wait '"$pid"' 2>/dev/null || true' EXIT
@@ -41,7 +43,7 @@ e2e() {
   done
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$log"; echo "server never became healthy" >&2; exit 1; }
   step "end-to-end tests (Playwright + Debian Chromium)"
-  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test); then
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_URL="http://127.0.0.1:$((port + 1))" npx playwright test); then
     echo "--- server log ---"; tail -n 80 "$log"; exit 1
   fi
   kill -TERM "$pid"; wait "$pid" || true

@@ -43,6 +43,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Create the demo organisation and login at start-up (`ITEROCHAT_SEED_DEMO`); `make run` sets it.
     pub seed_demo: bool,
+    /// Serve a demo customer page embedding the widget on this second address, another origin
+    /// (`ITEROCHAT_DEMO_ADDR`); `make run` sets it.
+    pub demo_addr: Option<SocketAddr>,
     /// Largest request body accepted by the API, in bytes (`ITEROCHAT_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
     /// SMTP server for alert mails (`ITEROCHAT_SMTP_HOST`); unset → `.eml` files under
@@ -81,6 +84,7 @@ impl Default for Settings {
             public_url: None,
             secure_cookies: false,
             seed_demo: false,
+            demo_addr: None,
             max_body_bytes: 1024 * 1024,
             smtp_host: None,
             smtp_port: None,
@@ -163,6 +167,12 @@ impl Settings {
         }
         if let Some(v) = get("ITEROCHAT_SEED_DEMO") {
             self.seed_demo = parse_bool("ITEROCHAT_SEED_DEMO", &v)?;
+        }
+        if let Some(v) = get("ITEROCHAT_DEMO_ADDR") {
+            self.demo_addr = Some(
+                v.parse()
+                    .with_context(|| format!("ITEROCHAT_DEMO_ADDR={v:?} is not an address like 127.0.0.1:3001"))?,
+            );
         }
         if let Some(v) = get("ITEROCHAT_MAX_BODY_BYTES") {
             self.max_body_bytes =

@@ -8,3 +8,4 @@ pub mod rate_limit;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod widget_assets;

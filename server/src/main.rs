@@ -44,12 +44,31 @@ async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyho
         println!("\n  Iterochat is running.\n");
         println!("  Dashboard:  {base}/login");
         println!("  Login:      {}  /  {}", demo.email, demo.password);
-        println!("  Org:        {} (widget key {})\n", demo.organization_name, demo.widget_key);
+        println!("  Org:        {} (widget key {})", demo.organization_name, demo.widget_key);
+        if let Some(addr) = settings.demo_addr {
+            serve_demo_site(addr, base.clone(), demo.widget_key.clone()).await?;
+            println!("  Demo site:  http://{addr}/  (a customer page on another origin, with the widget)");
+        }
+        println!();
     } else {
         println!("Iterochat listening on {base}");
+        if let Some(addr) = settings.demo_addr {
+            serve_demo_site(addr, base.clone(), String::new()).await?;
+            println!("Demo site on http://{addr}/?key=<widget key>");
+        }
     }
     app.run_until_stopped(shutdown_signal()).await?;
     tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Serves the demo customer site (another origin) in the background.
+async fn serve_demo_site(addr: std::net::SocketAddr, server: String, default_key: String) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the demo site on {addr} (set ITEROCHAT_DEMO_ADDR)"))?;
+    let site = server::widget_assets::demo_site(server, default_key);
+    tokio::spawn(async move { axum::serve(listener, site).await });
     Ok(())
 }
 

@@ -149,6 +149,8 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/widget.js", get(crate::widget_assets::loader))
+        .route("/widget/{file}", get(crate::widget_assets::asset))
         .nest("/api/v1", api::router())
         .route(
             "/dashboard/knowledge/upload",

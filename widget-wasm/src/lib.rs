@@ -1,5 +1,12 @@
-//! The embeddable visitor widget. This first version holds the embed configuration rules that
-//! `widget.js` applies; the chat UI arrives with the widget issue.
+//! The embeddable visitor widget: a launcher bubble and chat panel inside a Shadow DOM, talking
+//! to the widget API (CONTRACTS.md) with gloo-net and listening to the live stream.
+//!
+//! `widget.js` (served by the server, see `loader.js`) loads this bundle and calls [`start`]
+//! with `{widgetKey, apiUrl, primaryColor?, companyName?, position?}`. JSON is read and written
+//! through the browser's own `JSON` (no serde), which keeps the bundle small.
+
+#[cfg(target_arch = "wasm32")]
+mod widget;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -16,6 +23,14 @@ impl Position {
     pub fn parse(value: &str) -> Self {
         if value.trim().eq_ignore_ascii_case("bottom-left") { Position::BottomLeft } else { Position::BottomRight }
     }
+
+    /// The CSS class of the widget root.
+    pub fn class(self) -> &'static str {
+        match self {
+            Position::BottomRight => "right",
+            Position::BottomLeft => "left",
+        }
+    }
 }
 
 /// Normalises the `primaryColor` option to `#rrggbb`, or `None` when it is not a hex colour.
@@ -31,10 +46,57 @@ pub fn normalise_color(value: &str) -> Option<String> {
     }
 }
 
+/// A JSON string literal for `s` (quotes, backslashes and control characters escaped).
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The widget's own check of the pre-chat form (the server checks again): a name, and an email
+/// shaped `local@domain.tld`. `Err` carries the message shown beside the form.
+pub fn check_contact(name: &str, email: &str) -> Result<(), &'static str> {
+    if name.trim().is_empty() {
+        return Err("Please tell us your name.");
+    }
+    let email = email.trim();
+    let valid = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain.contains('.')
+            && !email.contains(char::is_whitespace)
+            && email.matches('@').count() == 1
+    });
+    if valid { Ok(()) } else { Err("Please enter a valid email address.") }
+}
+
 /// Exposed to `widget.js` so the bundle's version can be checked against the server's.
 #[wasm_bindgen]
 pub fn widget_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Renders the widget with `options` (`{widgetKey, apiUrl, primaryColor?, companyName?,
+/// position?}`); a second call replaces nothing and returns at once.
+#[wasm_bindgen]
+pub fn start(options: wasm_bindgen::JsValue) {
+    #[cfg(target_arch = "wasm32")]
+    widget::start(options);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = options;
 }
 
 #[cfg(test)]
@@ -53,5 +115,20 @@ mod tests {
     fn unknown_positions_fall_back_to_bottom_right() {
         assert_eq!(Position::parse("Bottom-Left"), Position::BottomLeft);
         assert_eq!(Position::parse("top"), Position::BottomRight);
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        assert_eq!(json_string("say \"hi\"\\\n\u{1}"), "\"say \\\"hi\\\"\\\\\\n\\u0001\"");
+        assert_eq!(json_string("¿qué?"), "\"¿qué?\"");
+    }
+
+    #[test]
+    fn the_pre_chat_form_wants_a_name_and_a_plausible_email() {
+        assert!(check_contact("Ana", "ana@example.com").is_ok());
+        assert_eq!(check_contact(" ", "ana@example.com"), Err("Please tell us your name."));
+        for bad in ["ana", "ana@", "@example.com", "ana@example", "ana @example.com", "a@b@c.com"] {
+            assert!(check_contact("Ana", bad).is_err(), "{bad}");
+        }
     }
 }

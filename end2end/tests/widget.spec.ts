@@ -1,0 +1,119 @@
+import { gzipSync } from "node:zlib";
+
+import { expect, test, type Page } from "@playwright/test";
+
+import { PASSWORD, pageErrors, uniqueEmail } from "./fixtures/pages";
+
+/** The demo customer site the server runs on another port: another origin, as a customer's. */
+const SITE = process.env.DEMO_URL ?? "http://127.0.0.1:3138";
+
+async function organisation(page: Page, prefix: string) {
+  const signup = await page.request.post("/api/v1/auth/signup", {
+    data: { email: uniqueEmail(prefix), password: PASSWORD, name: "Ada", organization_name: "Lamp Shop" },
+  });
+  expect(signup.status()).toBe(201);
+  const body = await signup.json();
+  return { token: body.token as string, orgId: body.organization.id as string, key: body.organization.widget_key as string };
+}
+
+test("a visitor on a customer's site chats, escalates, gets the agent's reply live and keeps the history", async ({ page }) => {
+  const errors = pageErrors(page);
+  const org = await organisation(page, "widget");
+  const auth = { Authorization: `Bearer ${org.token}` };
+  const settings = await page.request.patch(`/api/v1/orgs/${org.orgId}/settings`, {
+    headers: auth,
+    data: { require_contact: true, primary_color: "#aa3377", company_name: "Lamp Shop" },
+  });
+  expect(settings.status()).toBe(200);
+  const doc = await page.request.post(`/api/v1/orgs/${org.orgId}/documents`, {
+    headers: auth,
+    data: { title: "Opening hours", content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays. On Saturdays we open from 10 to 14." },
+  });
+  const docId = (await doc.json()).id;
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/orgs/${org.orgId}/documents/${docId}`, { headers: auth })).json()).status, { timeout: 30_000 })
+    .toBe("ready");
+
+  await page.goto(`${SITE}/?key=${org.key}`);
+  const widget = page.locator("#iterochat-widget");
+  const launcher = widget.locator(".launcher");
+  await expect(launcher).toBeVisible();
+  await expect(launcher).toHaveCSS("background-color", "rgb(170, 51, 119)");
+  await launcher.click();
+  await expect(widget.locator(".title")).toHaveText("Lamp Shop");
+
+  // The pre-chat form refuses a bad email in the widget, then accepts a good one.
+  await widget.getByLabel("Name").fill("Ana");
+  await widget.getByLabel("Email").fill("ana-at-example");
+  await widget.getByRole("button", { name: "Start chat" }).click();
+  await expect(widget.locator(".contact .error")).toHaveText("Please enter a valid email address.");
+  await widget.getByLabel("Email").fill("ana@example.com");
+  await widget.getByRole("button", { name: "Start chat" }).click();
+  await expect(widget.getByLabel("Message")).toBeVisible();
+
+  await widget.getByLabel("Message").fill("When are you open on weekdays?");
+  await widget.getByLabel("Message").press("Enter");
+  const answer = widget.locator(".msg.ai").last();
+  await expect(answer).toContainText("9 to 17");
+  await expect(answer.locator(".sources")).toHaveText("Sources: Opening hours");
+
+  await widget.getByRole("button", { name: /Connect to an agent/ }).click();
+  await expect(widget.locator(".msg.system").last()).toContainText("The team will follow up");
+
+  // An agent answers through the API; the reply arrives without a reload.
+  const list = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations?status=escalated`, { headers: auth })).json();
+  expect(list).toHaveLength(1);
+  expect(list[0].contact).toEqual({ name: "Ana", email: "ana@example.com", phone: null });
+  const reply = await page.request.post(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}/messages`, {
+    headers: auth,
+    data: { text: "Hi Ana, this is Ada from the shop." },
+  });
+  expect(reply.status()).toBe(201);
+  await expect(widget.locator(".msg.agent")).toHaveText("Hi Ana, this is Ada from the shop.");
+
+  // Escape closes and gives focus back to the launcher; an agent message while closed shows a badge.
+  await page.keyboard.press("Escape");
+  await expect(widget.locator(".panel")).toBeHidden();
+  await page.request.post(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}/messages`, { headers: auth, data: { text: "Still there?" } });
+  await expect(widget.locator(".badge")).toHaveText("1");
+
+  await page.reload();
+  await widget.locator(".launcher").click();
+  await expect(widget.locator(".msg.visitor")).toContainText("When are you open on weekdays?");
+  await expect(widget.locator(".msg.agent").last()).toHaveText("Still there?");
+  expect(errors).toEqual([]);
+});
+
+test("hostile host CSS does not change the widget", async ({ page }) => {
+  const org = await organisation(page, "hostile");
+  await page.goto(`${SITE}/hostile?key=${org.key}`);
+  await expect(page.locator("h1")).toHaveCSS("font-size", "40px");
+  const launcher = page.locator("#iterochat-widget .launcher");
+  await expect(launcher).toBeVisible();
+  const box = await launcher.boundingBox();
+  expect(box?.width).toBe(56);
+  expect(box?.height).toBe(56);
+  await launcher.click();
+  const panel = await page.locator("#iterochat-widget .panel").boundingBox();
+  expect(panel?.width).toBe(360);
+  await expect(page.locator("#iterochat-widget .composer input")).toHaveCSS("font-size", "15px");
+});
+
+test("what a visitor downloads before opening the widget is at most 50 KB gzipped", async ({ request }) => {
+  const loader = await request.get("/widget.js");
+  expect(loader.status()).toBe(200);
+  expect(loader.headers()["cache-control"]).toContain("max-age=300");
+  const text = await loader.text();
+  const files = [...text.matchAll(/\/widget\/(iterochat_widget-[0-9a-f]+\.(?:js|wasm))/g)].map((m) => m[1]);
+  expect(files).toHaveLength(2);
+  let total = gzipSync(Buffer.from(text), { level: 9 }).length;
+  for (const file of files) {
+    const response = await request.get(`/widget/${file}`);
+    expect(response.status()).toBe(200);
+    expect(response.headers()["cache-control"]).toContain("immutable");
+    expect(response.headers()["access-control-allow-origin"]).toBe("*");
+    total += gzipSync(await response.body(), { level: 9 }).length;
+  }
+  console.log(`widget download before opening: ${total} bytes gzipped (loader + glue + wasm; CSS is inside the wasm)`);
+  expect(total).toBeLessThanOrEqual(50 * 1024);
+});

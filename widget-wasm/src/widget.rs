@@ -1,0 +1,641 @@
+//! The widget in the browser: DOM inside a Shadow DOM, the widget API, the live stream.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_net::http::Request;
+use js_sys::{JSON, Reflect};
+use wasm_bindgen::JsCast as _;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, EventSource, HtmlElement, HtmlInputElement, ShadowRoot};
+
+use crate::{Position, check_contact, json_string, normalise_color};
+
+const CSS: &str = include_str!("widget.css");
+
+const SKELETON: &str = r#"<div class="root">
+<button class="launcher" type="button" aria-label="Open chat" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16v12H7l-3 3z"/></svg><span class="badge" hidden>0</span></button>
+<section class="panel" role="dialog" aria-modal="true" hidden>
+<header><span class="title"></span><button class="close" type="button" aria-label="Close chat">×</button></header>
+<ol class="log" aria-live="polite"></ol>
+<form class="contact" hidden novalidate><p class="intro">Before we start, how can we reach you?</p>
+<label>Name<input name="name" autocomplete="name" maxlength="100"></label>
+<label>Email<input name="email" type="email" autocomplete="email" maxlength="254"></label>
+<p class="error" role="alert" hidden></p><button type="submit">Start chat</button></form>
+<form class="composer" novalidate><input name="text" aria-label="Message" placeholder="Type your question…" maxlength="4000" autocomplete="off"><button type="submit" aria-label="Send">➤</button></form>
+<p class="error composer-error" role="alert" hidden></p>
+</section></div>"#;
+
+thread_local! {
+    static STARTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The organisation's widget settings (the session's `config`).
+#[derive(Default)]
+struct Config {
+    require_contact: bool,
+    show_cta: bool,
+    positive_label: String,
+    help_label: String,
+    greeting: String,
+}
+
+struct Widget {
+    api: String,
+    key: String,
+    token: RefCell<String>,
+    root: ShadowRoot,
+    config: RefCell<Config>,
+    status: RefCell<String>,
+    open: Cell<bool>,
+    unread: Cell<u32>,
+    seen: RefCell<Vec<String>>,
+    last_id: RefCell<Option<String>>,
+    contact_given: Cell<bool>,
+    stream: RefCell<Option<EventSource>>,
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_str(obj: &JsValue, key: &str) -> Option<String> {
+    get(obj, key).as_string()
+}
+
+fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn start(options: JsValue) {
+    if STARTED.with(|s| s.replace(true)) {
+        return;
+    }
+    let Some(key) = get_str(&options, "widgetKey").filter(|k| !k.is_empty()) else {
+        web_sys::console::warn_1(&"Iterochat: no widgetKey given; the widget is not shown.".into());
+        return;
+    };
+    let api = get_str(&options, "apiUrl").unwrap_or_default().trim_end_matches('/').to_owned();
+    let Some(widget) = mount(api, key) else { return };
+    widget.apply_overrides(&options);
+    wasm_bindgen_futures::spawn_local(async move { widget.open_session().await });
+}
+
+fn mount(api: String, key: String) -> Option<Rc<Widget>> {
+    let doc = document()?;
+    let host = doc.create_element("div").ok()?;
+    host.set_id("iterochat-widget");
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
+    root.set_inner_html(&format!("<style>{CSS}</style>{SKELETON}"));
+    doc.body()?.append_child(&host).ok()?;
+    let token = storage().and_then(|s| s.get_item(&format!("iterochat:{key}")).ok().flatten()).unwrap_or_default();
+    let contact_given =
+        storage().and_then(|s| s.get_item(&format!("iterochat:{key}:contact")).ok().flatten()).is_some();
+    let widget = Rc::new(Widget {
+        api,
+        key,
+        token: RefCell::new(token),
+        root,
+        config: RefCell::new(Config::default()),
+        status: RefCell::new("ai".into()),
+        open: Cell::new(false),
+        unread: Cell::new(0),
+        seen: RefCell::new(Vec::new()),
+        last_id: RefCell::new(None),
+        contact_given: Cell::new(contact_given),
+        stream: RefCell::new(None),
+    });
+    widget.wire();
+    Some(widget)
+}
+
+impl Widget {
+    fn q(&self, selector: &str) -> Option<Element> {
+        self.root.query_selector(selector).ok().flatten()
+    }
+
+    fn input(&self, selector: &str) -> Option<HtmlInputElement> {
+        self.q(selector)?.dyn_into().ok()
+    }
+
+    fn set_hidden(&self, selector: &str, hidden: bool) {
+        if let Some(el) = self.q(selector) {
+            let _ = if hidden { el.set_attribute("hidden", "") } else { el.remove_attribute("hidden") };
+        }
+    }
+
+    fn set_text(&self, selector: &str, text: &str) {
+        if let Some(el) = self.q(selector) {
+            el.set_text_content(Some(text));
+        }
+    }
+
+    fn apply_overrides(&self, options: &JsValue) {
+        if let Some(color) = get_str(options, "primaryColor").and_then(|c| normalise_color(&c)) {
+            self.brand(&color);
+        }
+        if let Some(name) = get_str(options, "companyName") {
+            self.set_title(&name);
+        }
+        if let Some(position) = get_str(options, "position") {
+            self.place(Position::parse(&position));
+        }
+    }
+
+    fn brand(&self, color: &str) {
+        if let Some(root) = self.q(".root").and_then(|r| r.dyn_into::<HtmlElement>().ok()) {
+            let _ = root.style().set_property("--primary", color);
+        }
+    }
+
+    fn set_title(&self, name: &str) {
+        self.set_text(".title", name);
+        if let Some(panel) = self.q(".panel") {
+            let _ = panel.set_attribute("aria-label", &format!("Chat with {name}"));
+        }
+    }
+
+    fn place(&self, position: Position) {
+        if let Some(root) = self.q(".root") {
+            let _ = root.set_attribute("class", &format!("root {}", position.class()));
+        }
+    }
+
+    /// Event handlers: launcher, close, Escape, focus trap, forms.
+    fn wire(self: &Rc<Self>) {
+        let on = |selector: &str, event: &str, handler: Box<dyn FnMut(web_sys::Event)>| {
+            if let Some(el) = self.q(selector) {
+                let closure = Closure::wrap(handler);
+                let _ = el.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+                closure.forget();
+            }
+        };
+        let w = self.clone();
+        on(".launcher", "click", Box::new(move |_| w.toggle(!w.open.get())));
+        let w = self.clone();
+        on(".close", "click", Box::new(move |_| w.toggle(false)));
+        let w = self.clone();
+        on(
+            ".panel",
+            "keydown",
+            Box::new(move |e| {
+                if let Some(key) = e.dyn_ref::<web_sys::KeyboardEvent>()
+                    && key.key() == "Tab"
+                {
+                    w.trap_focus(key);
+                }
+            }),
+        );
+        // Escape closes the open panel wherever the focus is on the page.
+        let w = self.clone();
+        let on_escape = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if e.key() == "Escape" && w.open.get() {
+                w.toggle(false);
+            }
+        });
+        if let Some(doc) = document() {
+            let _ = doc.add_event_listener_with_callback("keydown", on_escape.as_ref().unchecked_ref());
+        }
+        on_escape.forget();
+        let w = self.clone();
+        on(
+            ".composer",
+            "submit",
+            Box::new(move |e| {
+                e.prevent_default();
+                let Some(input) = w.input(".composer input") else { return };
+                let text = input.value();
+                if text.trim().is_empty() {
+                    return;
+                }
+                input.set_value("");
+                let w = w.clone();
+                wasm_bindgen_futures::spawn_local(async move { w.send(text).await });
+            }),
+        );
+        let w = self.clone();
+        on(
+            ".contact",
+            "submit",
+            Box::new(move |e| {
+                e.prevent_default();
+                let name = w.input(".contact input[name=name]").map(|i| i.value()).unwrap_or_default();
+                let email = w.input(".contact input[name=email]").map(|i| i.value()).unwrap_or_default();
+                if let Err(message) = check_contact(&name, &email) {
+                    w.show_error(".contact .error", message);
+                    return;
+                }
+                let w = w.clone();
+                wasm_bindgen_futures::spawn_local(async move { w.save_contact(name, email).await });
+            }),
+        );
+    }
+
+    /// Keeps Tab inside the open panel.
+    fn trap_focus(&self, event: &web_sys::KeyboardEvent) {
+        let Ok(list) = self.root.query_selector_all(".panel button:not([hidden]), .panel form:not([hidden]) input")
+        else {
+            return;
+        };
+        let items: Vec<HtmlElement> =
+            (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok()).collect();
+        let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
+        let active = self.root.active_element();
+        let at = |el: &HtmlElement| active.as_ref().is_some_and(|a| a == el.unchecked_ref::<Element>());
+        if event.shift_key() && at(first) {
+            event.prevent_default();
+            let _ = last.focus();
+        } else if !event.shift_key() && at(last) {
+            event.prevent_default();
+            let _ = first.focus();
+        }
+    }
+
+    fn toggle(&self, open: bool) {
+        self.open.set(open);
+        self.set_hidden(".panel", !open);
+        if let Some(launcher) = self.q(".launcher") {
+            let _ = launcher.set_attribute("aria-expanded", if open { "true" } else { "false" });
+            let _ = launcher.set_attribute("aria-label", if open { "Close chat" } else { "Open chat" });
+        }
+        if open {
+            self.unread.set(0);
+            self.show_badge();
+            self.show_contact_form_if_needed();
+            self.scroll_to_end();
+            let target = if self.needs_contact() { ".contact input[name=name]" } else { ".composer input" };
+            if let Some(input) = self.q(target).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                let _ = input.focus();
+            }
+        } else if let Some(launcher) = self.q(".launcher").and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+            let _ = launcher.focus();
+        }
+    }
+
+    fn needs_contact(&self) -> bool {
+        self.config.borrow().require_contact && !self.contact_given.get()
+    }
+
+    fn show_contact_form_if_needed(&self) {
+        let needs = self.needs_contact();
+        self.set_hidden(".contact", !needs);
+        self.set_hidden(".composer", needs);
+    }
+
+    fn show_badge(&self) {
+        let n = self.unread.get();
+        self.set_text(".badge", &n.to_string());
+        self.set_hidden(".badge", n == 0);
+    }
+
+    fn show_error(&self, selector: &str, message: &str) {
+        self.set_text(selector, message);
+        self.set_hidden(selector, message.is_empty());
+    }
+
+    fn scroll_to_end(&self) {
+        if let Some(log) = self.q(".log") {
+            log.set_scroll_top(log.scroll_height());
+        }
+    }
+
+    /// POSTs JSON to the widget API; `Err` carries the server's message.
+    async fn post(&self, path: &str, body: &str) -> Result<JsValue, String> {
+        let token = self.token.borrow().clone();
+        let mut request =
+            Request::post(&format!("{}/api/v1/widget{path}", self.api)).header("Content-Type", "application/json");
+        if !token.is_empty() {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let response = request
+            .body(body.to_owned())
+            .map_err(|e| e.to_string())?
+            .send()
+            .await
+            .map_err(|_| "We could not reach the chat. Check your connection and try again.".to_owned())?;
+        read(response).await
+    }
+
+    async fn get_json(&self, path: &str) -> Result<JsValue, String> {
+        let token = self.token.borrow().clone();
+        let response = Request::get(&format!("{}/api/v1/widget{path}", self.api))
+            .header("Authorization", &format!("Bearer {token}"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        read(response).await
+    }
+
+    /// Opens (or resumes) the session: token, branding, history, live stream.
+    async fn open_session(self: Rc<Self>) {
+        let token = self.token.borrow().clone();
+        let body = if token.is_empty() {
+            format!("{{\"widget_key\":{}}}", json_string(&self.key))
+        } else {
+            format!("{{\"widget_key\":{},\"visitor_token\":{}}}", json_string(&self.key), json_string(&token))
+        };
+        let session = match self.post("/session", &body).await {
+            Ok(s) => s,
+            Err(e) => {
+                web_sys::console::warn_1(&format!("Iterochat: {e}").into());
+                return;
+            }
+        };
+        if let Some(token) = get_str(&session, "visitor_token") {
+            if let Some(s) = storage() {
+                let _ = s.set_item(&format!("iterochat:{}", self.key), &token);
+            }
+            *self.token.borrow_mut() = token;
+        }
+        let config = get(&session, "config");
+        {
+            let mut c = self.config.borrow_mut();
+            c.require_contact = get(&config, "require_contact").as_bool().unwrap_or(false);
+            c.show_cta = get(&config, "show_escalation_cta").as_bool().unwrap_or(true);
+            c.positive_label = get_str(&config, "positive_feedback_label").unwrap_or_else(|| "👍".into());
+            c.help_label = get_str(&config, "request_help_label").unwrap_or_else(|| "Connect to an agent".into());
+            c.greeting = get_str(&config, "greeting").unwrap_or_default();
+        }
+        if self.q(".title").is_some_and(|t| t.text_content().unwrap_or_default().is_empty()) {
+            self.set_title(&get_str(&config, "company_name").unwrap_or_default());
+        }
+        if let Some(color) = get_str(&config, "primary_color").and_then(|c| normalise_color(&c))
+            && self.q(".root").and_then(|r| r.get_attribute("style")).is_none()
+        {
+            self.brand(&color);
+        }
+        if self.q(".root").is_some_and(|r| r.class_list().length() < 2) {
+            self.place(Position::parse(&get_str(&config, "position").unwrap_or_default()));
+        }
+        let greeting = self.config.borrow().greeting.clone();
+        if !greeting.is_empty() {
+            self.append_line("greeting", &greeting, None);
+        }
+        let messages = get(&session, "messages");
+        if let Some(list) = messages.dyn_ref::<js_sys::Array>() {
+            for m in list.iter() {
+                self.render_message(&m, false);
+            }
+        }
+        self.listen();
+    }
+
+    /// Appends a message once (by id); `live` ones count as unread while the panel is closed.
+    fn render_message(&self, message: &JsValue, live: bool) {
+        let Some(id) = get_str(message, "id") else { return };
+        if self.seen.borrow().contains(&id) {
+            return;
+        }
+        self.seen.borrow_mut().push(id.clone());
+        *self.last_id.borrow_mut() = Some(id.clone());
+        let role = get_str(message, "role").unwrap_or_default();
+        let text = get_str(message, "text").unwrap_or_default();
+        let citations = get(message, "citations");
+        let sources: Vec<String> = citations
+            .dyn_ref::<js_sys::Array>()
+            .map(|a| a.iter().filter_map(|c| get_str(&c, "title")).collect())
+            .unwrap_or_default();
+        let li = self.append_line(&role, &text, Some(&id));
+        if let Some(li) = &li
+            && !sources.is_empty()
+            && let Some(doc) = document()
+            && let Ok(p) = doc.create_element("p")
+        {
+            p.set_class_name("sources");
+            p.set_text_content(Some(&format!("Sources: {}", sources.join(", "))));
+            let _ = li.append_child(&p);
+        }
+        // The escalation buttons follow only the latest AI answer.
+        if let Ok(old) = self.root.query_selector_all(".cta") {
+            for i in 0..old.length() {
+                if let Some(node) = old.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    node.remove();
+                }
+            }
+        }
+        if role == "ai" && self.config.borrow().show_cta && *self.status.borrow() == "ai" {
+            self.add_cta(&id);
+        }
+        if live && !self.open.get() && role != "visitor" {
+            self.unread.set(self.unread.get() + 1);
+            self.show_badge();
+        }
+        self.scroll_to_end();
+    }
+
+    fn append_line(&self, role: &str, text: &str, id: Option<&str>) -> Option<Element> {
+        let doc = document()?;
+        let li = doc.create_element("li").ok()?;
+        li.set_class_name(&format!("msg {role}"));
+        if let Some(id) = id {
+            let _ = li.set_attribute("data-id", id);
+        }
+        let p = doc.create_element("p").ok()?;
+        p.set_text_content(Some(text));
+        li.append_child(&p).ok()?;
+        self.q(".log")?.append_child(&li).ok()?;
+        Some(li)
+    }
+
+    fn add_cta(&self, message_id: &str) {
+        let Some(doc) = document() else { return };
+        let Ok(div) = doc.create_element("li") else { return };
+        div.set_class_name("cta");
+        let (positive, help) = {
+            let c = self.config.borrow();
+            (c.positive_label.clone(), c.help_label.clone())
+        };
+        for (class, label) in [("helpful", positive), ("agent", help)] {
+            if let Ok(b) = doc.create_element("button") {
+                let _ = b.set_attribute("type", "button");
+                b.set_class_name(class);
+                b.set_text_content(Some(&label));
+                let _ = b.set_attribute("data-message", message_id);
+                let _ = div.append_child(&b);
+            }
+        }
+        // Clicks reach the log's delegated handler (see `wire_cta`).
+        if let Some(log) = self.q(".log") {
+            let _ = log.append_child(&div);
+        }
+    }
+
+    async fn send(self: Rc<Self>, text: String) {
+        self.show_error(".composer-error", "");
+        // Shown at once, so replies (and live events) always come after it.
+        let line = self.append_line("visitor", &text, None);
+        self.scroll_to_end();
+        let body = format!("{{\"text\":{}}}", json_string(&text));
+        match self.post("/messages", &body).await {
+            Ok(turn) => {
+                if let Some(status) = get_str(&turn, "status") {
+                    *self.status.borrow_mut() = status;
+                }
+                let reply = get(&turn, "reply");
+                if reply.is_object() {
+                    self.render_message(&reply, false);
+                }
+            }
+            Err(e) => {
+                // Not accepted: nothing was stored, so the text goes back to the box.
+                if let Some(line) = line {
+                    line.remove();
+                }
+                if let Some(input) = self.input(".composer input") {
+                    input.set_value(&text);
+                }
+                self.show_error(".composer-error", &e);
+            }
+        }
+    }
+
+    async fn save_contact(self: Rc<Self>, name: String, email: String) {
+        let body = format!("{{\"name\":{},\"email\":{}}}", json_string(&name), json_string(&email));
+        match self.post("/contact", &body).await {
+            Ok(_) => {
+                self.contact_given.set(true);
+                if let Some(s) = storage() {
+                    let _ = s.set_item(&format!("iterochat:{}:contact", self.key), "1");
+                }
+                self.show_error(".contact .error", "");
+                self.show_contact_form_if_needed();
+                if let Some(input) = self.q(".composer input").and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                    let _ = input.focus();
+                }
+            }
+            Err(e) => self.show_error(".contact .error", &e),
+        }
+    }
+
+    async fn feedback(self: Rc<Self>, message_id: String) {
+        if self.post(&format!("/messages/{message_id}/feedback"), "{\"helpful\":true}").await.is_ok() {
+            self.remove_cta();
+        }
+    }
+
+    async fn escalate(self: Rc<Self>) {
+        self.remove_cta();
+        if let Ok(turn) = self.post("/escalate", "{}").await {
+            if let Some(status) = get_str(&turn, "status") {
+                *self.status.borrow_mut() = status;
+            }
+            let reply = get(&turn, "reply");
+            if reply.is_object() {
+                self.render_message(&reply, false);
+            }
+        }
+    }
+
+    /// Removes the escalation buttons; focus (if it was on them) moves to the message box.
+    fn remove_cta(&self) {
+        if let Some(cta) = self.q(".cta") {
+            cta.remove();
+            if self.open.get()
+                && let Some(input) = self.q(".composer input").and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = input.focus();
+            }
+        }
+    }
+
+    /// The live stream: agent messages and status changes; after a drop, the browser reconnects
+    /// and we catch up with `GET /messages?after=`.
+    fn listen(self: &Rc<Self>) {
+        let token = self.token.borrow().clone();
+        let Ok(source) = EventSource::new(&format!("{}/api/v1/widget/stream?token={token}", self.api)) else { return };
+        let w = self.clone();
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            if let Some(data) = e.data().as_string()
+                && let Ok(message) = JSON::parse(&data)
+            {
+                w.render_message(&message, true);
+            }
+        });
+        let _ = source.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+        on_message.forget();
+        let w = self.clone();
+        let on_status = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            if let Some(data) = e.data().as_string()
+                && let Ok(value) = JSON::parse(&data)
+                && let Some(status) = get_str(&value, "status")
+            {
+                if status != "ai" {
+                    w.remove_cta();
+                }
+                *w.status.borrow_mut() = status;
+            }
+        });
+        let _ = source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref());
+        on_status.forget();
+        let w = self.clone();
+        let dropped = Rc::new(Cell::new(false));
+        let was_dropped = dropped.clone();
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            if was_dropped.replace(false) {
+                let w = w.clone();
+                wasm_bindgen_futures::spawn_local(async move { w.catch_up().await });
+            }
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+        let on_error = Closure::<dyn FnMut()>::new(move || dropped.set(true));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        self.wire_cta();
+        *self.stream.borrow_mut() = Some(source);
+    }
+
+    /// Clicks on the escalation buttons, delegated from the message log.
+    fn wire_cta(self: &Rc<Self>) {
+        let Some(log) = self.q(".log") else { return };
+        let w = self.clone();
+        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let message = target.get_attribute("data-message").unwrap_or_default();
+            if target.class_list().contains("helpful") {
+                let w = w.clone();
+                wasm_bindgen_futures::spawn_local(async move { w.feedback(message).await });
+            } else if target.class_list().contains("agent") {
+                let w = w.clone();
+                wasm_bindgen_futures::spawn_local(async move { w.escalate().await });
+            }
+        });
+        let _ = log.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        on_click.forget();
+    }
+
+    async fn catch_up(self: Rc<Self>) {
+        let after = self.last_id.borrow().clone();
+        let path = match after {
+            Some(id) => format!("/messages?after={id}"),
+            None => "/messages".into(),
+        };
+        if let Ok(page) = self.get_json(&path).await {
+            if let Some(status) = get_str(&page, "status") {
+                *self.status.borrow_mut() = status;
+            }
+            if let Some(list) = get(&page, "messages").dyn_ref::<js_sys::Array>() {
+                // The visitor's own lines are already on screen.
+                for m in list.iter().filter(|m| get_str(m, "role").as_deref() != Some("visitor")) {
+                    self.render_message(&m, true);
+                }
+            }
+        }
+    }
+}
+
+/// The JSON body of a response, or the API's error message.
+async fn read(response: gloo_net::http::Response) -> Result<JsValue, String> {
+    let ok = response.ok();
+    let text = response.text().await.unwrap_or_default();
+    let value = JSON::parse(&text).unwrap_or(JsValue::NULL);
+    if ok {
+        Ok(value)
+    } else {
+        Err(get_str(&value, "error").unwrap_or_else(|| "Something went wrong. Please try again.".into()))
+    }
+}
