@@ -117,3 +117,26 @@ test("what a visitor downloads before opening the widget is at most 50 KB gzippe
   console.log(`widget download before opening: ${total} bytes gzipped (loader + glue + wasm; CSS is inside the wasm)`);
   expect(total).toBeLessThanOrEqual(50 * 1024);
 });
+
+test("a message written offline waits, is sent once when the browser is back online", async ({ page, context }) => {
+  const org = await organisation(page, "offline");
+  await page.goto(`${SITE}/?key=${org.key}`);
+  const widget = page.locator("#iterochat-widget");
+  await widget.locator(".launcher").click();
+  await expect(widget.getByLabel("Message")).toBeVisible();
+
+  await context.setOffline(true);
+  await widget.getByLabel("Message").fill("Hello while offline, I need a person");
+  await widget.getByLabel("Message").press("Enter");
+  await expect(widget.locator(".msg.visitor.pending")).toHaveText("Hello while offline, I need a person");
+  await expect(widget.locator(".composer-error")).toContainText("offline");
+
+  await context.setOffline(false);
+  await expect(widget.locator(".msg.visitor.pending")).toHaveCount(0);
+  await expect(widget.locator(".msg.system").last()).toContainText("The team will follow up");
+  const auth = { Authorization: `Bearer ${org.token}` };
+  const list = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations?status=all`, { headers: auth })).json();
+  const detail = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}`, { headers: auth })).json();
+  const visitor = detail.messages.filter((m: { role: string }) => m.role === "visitor");
+  expect(visitor.map((m: { text: string }) => m.text)).toEqual(["Hello while offline, I need a person"]);
+});

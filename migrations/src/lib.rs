@@ -20,6 +20,7 @@ mod m20261121_110100_add_sentence_vectors;
 mod m20261121_120000_create_alerts;
 mod m20261121_120100_index_message_search;
 mod m20261121_130000_create_saved_replies_and_tags;
+mod m20261121_130100_add_message_client_id;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_120000_create_alerts::Migration),
             Box::new(m20261121_120100_index_message_search::Migration),
             Box::new(m20261121_130000_create_saved_replies_and_tags::Migration),
+            Box::new(m20261121_130100_add_message_client_id::Migration),
         ]
     }
 }

@@ -53,6 +53,33 @@ struct Widget {
     last_id: RefCell<Option<String>>,
     contact_given: Cell<bool>,
     stream: RefCell<Option<EventSource>>,
+    flushing: Cell<bool>,
+}
+
+/// Why a request failed.
+enum Failure {
+    /// No answer: offline or the server unreachable. Worth sending again.
+    Offline,
+    /// The server refused it, with its message.
+    Refused(String),
+}
+
+/// A random v4 UUID (the message's own id).
+fn random_uuid() -> String {
+    let mut out = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            out.push('-');
+        }
+        let nibble = (js_sys::Math::random() * 16.0) as u32 & 15;
+        let nibble = match i {
+            12 => 4,
+            16 => 8 | (nibble & 3),
+            _ => nibble,
+        };
+        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+    }
+    out
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -108,6 +135,7 @@ fn mount(api: String, key: String) -> Option<Rc<Widget>> {
         last_id: RefCell::new(None),
         contact_given: Cell::new(contact_given),
         stream: RefCell::new(None),
+        flushing: Cell::new(false),
     });
     widget.wire();
     Some(widget)
@@ -305,6 +333,14 @@ impl Widget {
 
     /// POSTs JSON to the widget API; `Err` carries the server's message.
     async fn post(&self, path: &str, body: &str) -> Result<JsValue, String> {
+        self.try_post(path, body).await.map_err(|e| match e {
+            Failure::Offline => "We could not reach the chat. Check your connection and try again.".to_owned(),
+            Failure::Refused(message) => message,
+        })
+    }
+
+    /// POSTs JSON, telling a network failure (worth retrying) from a refusal.
+    async fn try_post(&self, path: &str, body: &str) -> Result<JsValue, Failure> {
         let token = self.token.borrow().clone();
         let mut request =
             Request::post(&format!("{}/api/v1/widget{path}", self.api)).header("Content-Type", "application/json");
@@ -313,11 +349,11 @@ impl Widget {
         }
         let response = request
             .body(body.to_owned())
-            .map_err(|e| e.to_string())?
+            .map_err(|e| Failure::Refused(e.to_string()))?
             .send()
             .await
-            .map_err(|_| "We could not reach the chat. Check your connection and try again.".to_owned())?;
-        read(response).await
+            .map_err(|_| Failure::Offline)?;
+        read(response).await.map_err(Failure::Refused)
     }
 
     async fn get_json(&self, path: &str) -> Result<JsValue, String> {
@@ -381,7 +417,24 @@ impl Widget {
                 self.render_message(&m, false);
             }
         }
+        // Messages queued on an earlier page, still waiting to be sent.
+        for (client_id, text) in self.queue() {
+            if let Some(line) = self.append_line("visitor", &text, None) {
+                let _ = line.set_attribute("data-client", &client_id);
+                line.set_class_name("msg visitor pending");
+            }
+        }
         self.listen();
+        let w = self.clone();
+        let on_online = Closure::<dyn FnMut()>::new(move || {
+            let w = w.clone();
+            wasm_bindgen_futures::spawn_local(async move { w.flush().await });
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        }
+        on_online.forget();
+        self.flush().await;
     }
 
     /// Appends a message once (by id); `live` ones count as unread while the panel is closed.
@@ -464,33 +517,93 @@ impl Widget {
         }
     }
 
+    /// Sends a message through the offline queue: it is queued (in localStorage) with an id of
+    /// its own, shown at once, and sent; offline, it waits and is re-sent when the browser is back
+    /// online. The server stores an id once, so a re-send never duplicates it.
     async fn send(self: Rc<Self>, text: String) {
         self.show_error(".composer-error", "");
+        let client_id = random_uuid();
+        let mut queue = self.queue();
+        queue.push((client_id.clone(), text.clone()));
+        self.save_queue(&queue);
         // Shown at once, so replies (and live events) always come after it.
-        let line = self.append_line("visitor", &text, None);
+        if let Some(line) = self.append_line("visitor", &text, None) {
+            let _ = line.set_attribute("data-client", &client_id);
+            line.set_class_name("msg visitor pending");
+        }
         self.scroll_to_end();
-        let body = format!("{{\"text\":{}}}", json_string(&text));
-        match self.post("/messages", &body).await {
-            Ok(turn) => {
-                if let Some(status) = get_str(&turn, "status") {
-                    *self.status.borrow_mut() = status;
+        self.flush().await;
+    }
+
+    /// Sends the queued messages in order; stops at the first network failure.
+    async fn flush(self: &Rc<Self>) {
+        if self.flushing.replace(true) {
+            return;
+        }
+        while let Some((client_id, text)) = self.queue().into_iter().next() {
+            let body = format!("{{\"text\":{},\"client_id\":{}}}", json_string(&text), json_string(&client_id));
+            let line = self.q(&format!(".msg[data-client=\"{client_id}\"]"));
+            match self.try_post("/messages", &body).await {
+                Ok(turn) => {
+                    self.drop_from_queue(&client_id);
+                    if let Some(line) = &line {
+                        line.set_class_name("msg visitor");
+                    }
+                    if let Some(status) = get_str(&turn, "status") {
+                        *self.status.borrow_mut() = status;
+                    }
+                    let reply = get(&turn, "reply");
+                    if reply.is_object() {
+                        self.render_message(&reply, false);
+                    }
                 }
-                let reply = get(&turn, "reply");
-                if reply.is_object() {
-                    self.render_message(&reply, false);
+                Err(Failure::Offline) => {
+                    self.show_error(".composer-error", "You are offline. Your message will be sent when you are back.");
+                    break;
                 }
-            }
-            Err(e) => {
-                // Not accepted: nothing was stored, so the text goes back to the box.
-                if let Some(line) = line {
-                    line.remove();
+                Err(Failure::Refused(message)) => {
+                    // Refused: nothing was stored, so the text goes back to the box.
+                    self.drop_from_queue(&client_id);
+                    if let Some(line) = line {
+                        line.remove();
+                    }
+                    if let Some(input) = self.input(".composer input") {
+                        input.set_value(&text);
+                    }
+                    self.show_error(".composer-error", &message);
                 }
-                if let Some(input) = self.input(".composer input") {
-                    input.set_value(&text);
-                }
-                self.show_error(".composer-error", &e);
             }
         }
+        if self.queue().is_empty() {
+            self.show_error(".composer-error", "");
+        }
+        self.flushing.set(false);
+    }
+
+    fn queue_key(&self) -> String {
+        format!("iterochat:{}:queue", self.key)
+    }
+
+    /// The queued messages: `(client id, text)`, oldest first.
+    fn queue(&self) -> Vec<(String, String)> {
+        let Some(raw) = storage().and_then(|s| s.get_item(&self.queue_key()).ok().flatten()) else { return Vec::new() };
+        let Ok(list) = JSON::parse(&raw) else { return Vec::new() };
+        list.dyn_ref::<js_sys::Array>()
+            .map(|a| a.iter().filter_map(|item| Some((get_str(&item, "c")?, get_str(&item, "t")?))).collect())
+            .unwrap_or_default()
+    }
+
+    fn save_queue(&self, queue: &[(String, String)]) {
+        let items: Vec<String> =
+            queue.iter().map(|(c, t)| format!("{{\"c\":{},\"t\":{}}}", json_string(c), json_string(t))).collect();
+        if let Some(s) = storage() {
+            let _ = s.set_item(&self.queue_key(), &format!("[{}]", items.join(",")));
+        }
+    }
+
+    fn drop_from_queue(&self, client_id: &str) {
+        let queue: Vec<(String, String)> = self.queue().into_iter().filter(|(c, _)| c != client_id).collect();
+        self.save_queue(&queue);
     }
 
     async fn save_contact(self: Rc<Self>, name: String, email: String) {
@@ -577,7 +690,10 @@ impl Widget {
         let on_open = Closure::<dyn FnMut()>::new(move || {
             if was_dropped.replace(false) {
                 let w = w.clone();
-                wasm_bindgen_futures::spawn_local(async move { w.catch_up().await });
+                wasm_bindgen_futures::spawn_local(async move {
+                    w.flush().await;
+                    w.catch_up().await;
+                });
             }
         });
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));

@@ -180,6 +180,23 @@ impl Services {
 
     /// One visitor turn; see the module documentation for the pipeline.
     pub async fn visitor_message(&self, visitor: &Visitor, text: &str) -> DomainResult<TurnOutcome> {
+        self.visitor_message_once(visitor, text, None).await
+    }
+
+    /// [`Services::visitor_message`] for a message the widget tagged with `client_id`: a
+    /// re-send of an id already stored changes nothing and answers with the conversation's
+    /// current status and no reply (the widget catches up through `GET /messages`).
+    pub async fn visitor_message_once(
+        &self,
+        visitor: &Visitor,
+        text: &str,
+        client_id: Option<Uuid>,
+    ) -> DomainResult<TurnOutcome> {
+        if let Some(id) = client_id
+            && let Some(done) = self.already_received(visitor, id).await?
+        {
+            return Ok(done);
+        }
         let text = text.trim();
         if text.is_empty() {
             return Err(DomainError::invalid("text", "is empty"));
@@ -195,7 +212,24 @@ impl Services {
             return Err(DomainError::invalid("contact", "please give your name and email first"));
         }
         let conv = self.open_conversation(visitor).await?;
-        let stored = self.add_message(&conv, "visitor", text, None, None).await?;
+        let stored = {
+            let txn = self.db.begin().await?;
+            let inserted =
+                insert_message_by(&txn, &self.alerts, &conv, "visitor", text, None, None, None, client_id).await;
+            match inserted {
+                Ok(message) => {
+                    txn.commit().await?;
+                    self.wake_outbox();
+                    message
+                }
+                // A concurrent re-send of the same message won the insert.
+                Err(DomainError::Conflict(_)) if client_id.is_some() => {
+                    txn.rollback().await?;
+                    return Ok(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None });
+                }
+                Err(e) => return Err(e),
+            }
+        };
         self.emit(ConversationEvent::VisitorMessage {
             organization_id: org.id,
             visitor_id: visitor.id,
@@ -335,6 +369,24 @@ impl Services {
         txn.commit().await?;
         self.wake_outbox();
         Ok(message)
+    }
+
+    /// The outcome to report for a message this visitor already sent with `client_id`.
+    async fn already_received(&self, visitor: &Visitor, client_id: Uuid) -> DomainResult<Option<TurnOutcome>> {
+        let Some(m) = message::Entity::find()
+            .filter(message::Column::OrganizationId.eq(visitor.organization_id))
+            .filter(message::Column::ClientId.eq(client_id))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let conv = conversation::Entity::find_by_id(m.conversation_id)
+            .one(&self.db)
+            .await?
+            .filter(|c| c.visitor_id == visitor.id)
+            .ok_or_else(|| DomainError::Conflict("this message id was used by someone else".into()))?;
+        Ok(Some(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None }))
     }
 
     async fn find_visitor(&self, token: &str) -> DomainResult<Option<visitor::Model>> {
@@ -674,7 +726,7 @@ pub(crate) async fn insert_agent_message(
     author_id: Uuid,
     text: &str,
 ) -> DomainResult<Message> {
-    insert_message_by(db, alerts, conv, "agent", text, None, None, Some(author_id)).await
+    insert_message_by(db, alerts, conv, "agent", text, None, None, Some(author_id), None).await
 }
 
 /// A conversation of `org_id`, or `NotFound`.
@@ -699,7 +751,7 @@ async fn insert_message(
     citations: Option<&[Citation]>,
     lang: Option<Language>,
 ) -> DomainResult<Message> {
-    insert_message_by(db, alerts, conv, role, text, citations, lang, None).await
+    insert_message_by(db, alerts, conv, role, text, citations, lang, None, None).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -712,6 +764,7 @@ async fn insert_message_by(
     citations: Option<&[Citation]>,
     lang: Option<Language>,
     author_id: Option<Uuid>,
+    client_id: Option<Uuid>,
 ) -> DomainResult<Message> {
     let citations = citations.map(|c| serde_json::to_value(c).unwrap_or_default());
     let m = message::ActiveModel {
@@ -723,11 +776,18 @@ async fn insert_message_by(
         citations: Set(citations),
         language: Set(lang.map(|l| l.code().to_owned())),
         author_id: Set(author_id),
+        client_id: Set(client_id),
         helpful: Set(None),
         created_at: Set(Utc::now().into()),
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            DomainError::Conflict("this message was already received".into())
+        }
+        _ => e.into(),
+    })?;
     conversation::Entity::update_many()
         .col_expr(conversation::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
         .filter(conversation::Column::Id.eq(conv.id))

@@ -16,6 +16,8 @@ pub struct Model {
     pub language: Option<String>,
     pub author_id: Option<Uuid>,
     pub helpful: Option<bool>,
+    /// The widget's own id for a visitor message (re-sends are stored once).
+    pub client_id: Option<Uuid>,
     pub created_at: DateTimeWithTimeZone,
 }
 

@@ -93,6 +93,9 @@ pub async fn contact(
 #[derive(Deserialize)]
 pub struct MessageBody {
     text: String,
+    /// The widget's own id for this message: a re-send with the same id is stored once.
+    #[serde(default)]
+    client_id: Option<Uuid>,
 }
 
 pub async fn send_message(
@@ -100,7 +103,7 @@ pub async fn send_message(
     VisitorAuth(visitor): VisitorAuth,
     Json(body): Json<MessageBody>,
 ) -> ApiResult<axum::Json<TurnDto>> {
-    Ok(axum::Json(state.services.visitor_message(&visitor, &body.text).await?.into()))
+    Ok(axum::Json(state.services.visitor_message_once(&visitor, &body.text, body.client_id).await?.into()))
 }
 
 pub async fn escalate(

@@ -481,3 +481,39 @@ async fn one_contact_per_email_per_organisation_grows_from_forms_and_messages() 
     assert_eq!(all.len(), 3, "{all:?}");
     assert_eq!(all[2].1.as_deref(), Some("Bob Smith"));
 }
+
+#[tokio::test]
+async fn a_message_resent_with_the_same_client_id_is_stored_once() {
+    let app = TestApp::spawn().await;
+    let (_, key) = help_centre(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+    let body = json!({"text": "Do gift cards expire?", "client_id": "7d444840-9dc0-11d1-b245-5ffdce74fad2"});
+    let (status, first) = app.post("/api/v1/widget/messages", Some(&token), body.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["reply"]["role"], "ai", "{first}");
+    let (status, again) = app.post("/api/v1/widget/messages", Some(&token), body.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((again["reply"].clone(), again["status"].clone()), (Value::Null, json!("ai")), "{again}");
+
+    // Two re-sends racing each other: still one message.
+    let racing = json!({"text": "And what about vouchers?", "client_id": "0b8c2b3a-1f2e-4c55-9d7e-3b6a8f1e2d4c"});
+    let (a, b) = tokio::join!(
+        app.post("/api/v1/widget/messages", Some(&token), racing.clone()),
+        app.post("/api/v1/widget/messages", Some(&token), racing.clone())
+    );
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK));
+    let (_, all) = app.get("/api/v1/widget/messages", Some(&token)).await;
+    let visitor_lines: Vec<&str> = all["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["role"] == "visitor")
+        .map(|m| m["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(visitor_lines, ["Do gift cards expire?", "And what about vouchers?"]);
+
+    // Another visitor cannot reuse someone's id.
+    let other = session(&app, &key).await;
+    let (status, _) = app.post("/api/v1/widget/messages", Some(&other), body).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
