@@ -203,6 +203,10 @@ pub struct WidgetConfigDto {
     pub show_escalation_cta: bool,
     pub positive_feedback_label: String,
     pub request_help_label: String,
+    /// The proactive nudge: text (empty = off), `delay` / `scroll` / `idle`, and its threshold.
+    pub proactive_message: String,
+    pub proactive_trigger: String,
+    pub proactive_after: u32,
 }
 
 /// `POST /widget/session`.

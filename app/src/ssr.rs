@@ -259,6 +259,9 @@ impl From<domain::conversation::WidgetSession> for WidgetSessionDto {
                 show_escalation_cta: c.show_escalation_cta,
                 positive_feedback_label: c.positive_feedback_label,
                 request_help_label: c.request_help_label,
+                proactive_message: c.proactive_message,
+                proactive_trigger: c.proactive_trigger,
+                proactive_after: c.proactive_after,
             },
             messages: s.messages.into_iter().map(Into::into).collect(),
         }

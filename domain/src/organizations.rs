@@ -44,6 +44,14 @@ pub struct OrgSettings {
     /// How to reach the business outside the chat (an email, phone number or URL). AI-only mode
     /// offers it when the AI cannot help; empty → not offered.
     pub contact_route: String,
+    /// The widget's proactive nudge ("Need help?"), shown at most once a day per visitor; empty
+    /// = off.
+    pub proactive_message: String,
+    /// When the nudge shows: `delay` (seconds on the page), `scroll` (percent scrolled) or
+    /// `idle` (seconds without activity).
+    pub proactive_trigger: String,
+    /// Seconds (delay, idle) or percent (scroll).
+    pub proactive_after: u32,
 }
 
 impl Default for OrgSettings {
@@ -61,6 +69,9 @@ impl Default for OrgSettings {
             position: "bottom-right".into(),
             greeting: "Hi! Ask us anything — we answer from our help centre.".into(),
             contact_route: String::new(),
+            proactive_message: String::new(),
+            proactive_trigger: "delay".into(),
+            proactive_after: 30,
         }
     }
 }
@@ -81,6 +92,9 @@ pub struct OrgSettingsPatch {
     pub position: Option<String>,
     pub greeting: Option<String>,
     pub contact_route: Option<String>,
+    pub proactive_message: Option<String>,
+    pub proactive_trigger: Option<String>,
+    pub proactive_after: Option<u32>,
 }
 
 /// An organisation as its members see it.
@@ -222,6 +236,27 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
         if s.contact_route.chars().any(char::is_control) {
             return Err(DomainError::invalid("contact_route", "must not contain control characters"));
         }
+    }
+    if let Some(v) = p.proactive_message {
+        let v = v.trim().to_owned();
+        s.proactive_message = if v.is_empty() { v } else { label("proactive_message", v, 200)? };
+    }
+    if let Some(v) = p.proactive_trigger {
+        let v = v.trim().to_ascii_lowercase();
+        if !["delay", "scroll", "idle"].contains(&v.as_str()) {
+            return Err(DomainError::invalid("proactive_trigger", "must be delay, scroll or idle"));
+        }
+        s.proactive_trigger = v;
+    }
+    if let Some(v) = p.proactive_after {
+        s.proactive_after = v;
+    }
+    let limit = if s.proactive_trigger == "scroll" { 100 } else { 3600 };
+    if s.proactive_after > limit {
+        return Err(DomainError::invalid(
+            "proactive_after",
+            if limit == 100 { "is a percentage of the page (0 to 100)" } else { "must be at most 3600 seconds" },
+        ));
     }
     if let Some(v) = p.company_name {
         let v = v.trim().to_owned();

@@ -140,3 +140,31 @@ test("a message written offline waits, is sent once when the browser is back onl
   const visitor = detail.messages.filter((m: { role: string }) => m.role === "visitor");
   expect(visitor.map((m: { text: string }) => m.text)).toEqual(["Hello while offline, I need a person"]);
 });
+
+test("the proactive nudge shows after the configured delay, opens the chat, and not again that day", async ({ page }) => {
+  const org = await organisation(page, "nudge");
+  const settings = await page.request.patch(`/api/v1/orgs/${org.orgId}/settings`, {
+    headers: { Authorization: `Bearer ${org.token}` },
+    data: { proactive_message: "Need help choosing a lamp?", proactive_trigger: "delay", proactive_after: 1 },
+  });
+  expect(settings.status()).toBe(200);
+  const refused = await page.request.patch(`/api/v1/orgs/${org.orgId}/settings`, {
+    headers: { Authorization: `Bearer ${org.token}` },
+    data: { proactive_trigger: "scroll", proactive_after: 150 },
+  });
+  expect(refused.status()).toBe(422);
+
+  await page.goto(`${SITE}/?key=${org.key}`);
+  const widget = page.locator("#iterochat-widget");
+  const nudge = widget.locator(".nudge");
+  await expect(nudge).toBeVisible({ timeout: 5_000 });
+  await expect(nudge).toContainText("Need help choosing a lamp?");
+  await nudge.locator(".nudge-open").click();
+  await expect(widget.locator(".panel")).toBeVisible();
+  await expect(nudge).toBeHidden();
+
+  await page.reload();
+  await expect(widget.locator(".launcher")).toBeVisible();
+  await page.waitForTimeout(1_500);
+  await expect(nudge).toBeHidden();
+});

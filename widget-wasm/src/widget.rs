@@ -14,6 +14,7 @@ use crate::{Position, check_contact, json_string, normalise_color};
 const CSS: &str = include_str!("widget.css");
 
 const SKELETON: &str = r#"<div class="root">
+<div class="nudge" hidden><button class="nudge-open" type="button"></button><button class="nudge-close" type="button" aria-label="Dismiss">×</button></div>
 <button class="launcher" type="button" aria-label="Open chat" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16v12H7l-3 3z"/></svg><span class="badge" hidden>0</span></button>
 <section class="panel" role="dialog" aria-modal="true" hidden>
 <header><span class="title"></span><button class="close" type="button" aria-label="Close chat">×</button></header>
@@ -38,6 +39,9 @@ struct Config {
     positive_label: String,
     help_label: String,
     greeting: String,
+    nudge: String,
+    nudge_trigger: String,
+    nudge_after: f64,
 }
 
 struct Widget {
@@ -207,6 +211,10 @@ impl Widget {
         let w = self.clone();
         on(".close", "click", Box::new(move |_| w.toggle(false)));
         let w = self.clone();
+        on(".nudge-open", "click", Box::new(move |_| w.toggle(true)));
+        let w = self.clone();
+        on(".nudge-close", "click", Box::new(move |_| w.set_hidden(".nudge", true)));
+        let w = self.clone();
         on(
             ".panel",
             "keydown",
@@ -263,6 +271,79 @@ impl Widget {
         );
     }
 
+    /// Arms the proactive nudge (organisation setting): after N seconds on the page, after
+    /// scrolling N % of it, or after N idle seconds; at most once a day per visitor.
+    fn arm_nudge(self: &Rc<Self>) {
+        let (text, trigger, after) = {
+            let c = self.config.borrow();
+            (c.nudge.clone(), c.nudge_trigger.clone(), c.nudge_after)
+        };
+        let today = String::from(js_sys::Date::new_0().to_iso_string()).chars().take(10).collect::<String>();
+        let key = format!("iterochat:{}:nudged", self.key);
+        let shown_today = storage().and_then(|s| s.get_item(&key).ok().flatten()).is_some_and(|d| d == today);
+        if text.is_empty() || shown_today {
+            return;
+        }
+        self.set_text(".nudge-open", &text);
+        let Some(window) = web_sys::window() else { return };
+        let w = self.clone();
+        let fired = Rc::new(Cell::new(false));
+        let show = Rc::new(move || {
+            if fired.replace(true) || w.open.get() {
+                return;
+            }
+            w.set_hidden(".nudge", false);
+            if let Some(s) = storage() {
+                let _ = s.set_item(&key, &today);
+            }
+        });
+        let ms = (after.max(0.0) * 1000.0) as i32;
+        match trigger.as_str() {
+            "scroll" => {
+                let show = show.clone();
+                let on_scroll = Closure::<dyn FnMut()>::new(move || {
+                    let Some(window) = web_sys::window() else { return };
+                    let seen = window.scroll_y().unwrap_or(0.0)
+                        + window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+                    let total = document().and_then(|d| d.document_element()).map_or(1, |e| e.scroll_height()).max(1);
+                    if seen / f64::from(total) * 100.0 >= after {
+                        show();
+                    }
+                });
+                let _ = window.add_event_listener_with_callback("scroll", on_scroll.as_ref().unchecked_ref());
+                on_scroll.forget();
+            }
+            "idle" => {
+                let timer = Rc::new(Cell::new(0));
+                let restart = {
+                    let (show, timer) = (show.clone(), timer.clone());
+                    Closure::<dyn FnMut()>::new(move || {
+                        let Some(window) = web_sys::window() else { return };
+                        window.clear_timeout_with_handle(timer.get());
+                        let show = show.clone();
+                        let fire = Closure::once_into_js(move || show());
+                        if let Ok(handle) =
+                            window.set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), ms)
+                        {
+                            timer.set(handle);
+                        }
+                    })
+                };
+                for event in ["mousemove", "keydown", "scroll", "touchstart"] {
+                    let _ = window.add_event_listener_with_callback(event, restart.as_ref().unchecked_ref());
+                }
+                if let Some(f) = restart.as_ref().dyn_ref::<js_sys::Function>() {
+                    let _ = f.call0(&JsValue::NULL);
+                }
+                restart.forget();
+            }
+            _ => {
+                let fire = Closure::once_into_js(move || show());
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), ms);
+            }
+        }
+    }
+
     /// Keeps Tab inside the open panel.
     fn trap_focus(&self, event: &web_sys::KeyboardEvent) {
         let Ok(list) = self.root.query_selector_all(".panel button:not([hidden]), .panel form:not([hidden]) input")
@@ -291,6 +372,7 @@ impl Widget {
             let _ = launcher.set_attribute("aria-label", if open { "Close chat" } else { "Open chat" });
         }
         if open {
+            self.set_hidden(".nudge", true);
             self.unread.set(0);
             self.show_badge();
             self.show_contact_form_if_needed();
@@ -395,6 +477,9 @@ impl Widget {
             c.positive_label = get_str(&config, "positive_feedback_label").unwrap_or_else(|| "👍".into());
             c.help_label = get_str(&config, "request_help_label").unwrap_or_else(|| "Connect to an agent".into());
             c.greeting = get_str(&config, "greeting").unwrap_or_default();
+            c.nudge = get_str(&config, "proactive_message").unwrap_or_default();
+            c.nudge_trigger = get_str(&config, "proactive_trigger").unwrap_or_default();
+            c.nudge_after = get(&config, "proactive_after").as_f64().unwrap_or(30.0);
         }
         if self.q(".title").is_some_and(|t| t.text_content().unwrap_or_default().is_empty()) {
             self.set_title(&get_str(&config, "company_name").unwrap_or_default());
@@ -425,6 +510,7 @@ impl Widget {
             }
         }
         self.listen();
+        self.arm_nudge();
         let w = self.clone();
         let on_online = Closure::<dyn FnMut()>::new(move || {
             let w = w.clone();

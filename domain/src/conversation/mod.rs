@@ -87,6 +87,10 @@ pub struct WidgetConfig {
     pub show_escalation_cta: bool,
     pub positive_feedback_label: String,
     pub request_help_label: String,
+    /// The proactive "Need help?" nudge: its text (empty = off), trigger and threshold.
+    pub proactive_message: String,
+    pub proactive_trigger: String,
+    pub proactive_after: u32,
 }
 
 /// `POST /widget/session`.
@@ -608,6 +612,9 @@ pub fn widget_config(org: &Organization) -> WidgetConfig {
         show_escalation_cta: s.show_escalation_cta,
         positive_feedback_label: s.positive_feedback_label.clone(),
         request_help_label: s.request_help_label.clone(),
+        proactive_message: s.proactive_message.clone(),
+        proactive_trigger: s.proactive_trigger.clone(),
+        proactive_after: s.proactive_after,
     }
 }
 
