@@ -190,6 +190,9 @@ pub struct MessageDto {
 pub struct CitationDto {
     pub document_id: Uuid,
     pub title: String,
+    /// The document's public page, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
 }
 
 /// How the widget looks and behaves, from the organisation's settings.

@@ -236,9 +236,11 @@ impl From<domain::conversation::Message> for MessageDto {
             role: m.role,
             text: m.text,
             created_at: m.created_at,
-            citations: m
-                .citations
-                .map(|c| c.into_iter().map(|c| CitationDto { document_id: c.document_id, title: c.title }).collect()),
+            citations: m.citations.map(|c| {
+                c.into_iter()
+                    .map(|c| CitationDto { document_id: c.document_id, title: c.title, source_url: c.source_url })
+                    .collect()
+            }),
             language: m.language,
         }
     }

@@ -27,7 +27,11 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
   expect(settings.status()).toBe(200);
   const doc = await page.request.post(`/api/v1/orgs/${org.orgId}/documents`, {
     headers: auth,
-    data: { title: "Opening hours", content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays. On Saturdays we open from 10 to 14." },
+    data: {
+      title: "Opening hours",
+      content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays. On Saturdays we open from 10 to 14.",
+      source_url: "https://lamps.example/hours",
+    },
   });
   const docId = (await doc.json()).id;
   await expect
@@ -56,6 +60,7 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
   const answer = widget.locator(".msg.ai").last();
   await expect(answer).toContainText("9 to 17");
   await expect(answer.locator(".sources")).toHaveText("Sources: Opening hours");
+  await expect(answer.locator(".sources a")).toHaveAttribute("href", "https://lamps.example/hours");
 
   await widget.getByRole("button", { name: /Connect to an agent/ }).click();
   await expect(widget.locator(".msg.system").last()).toContainText("The team will follow up");

@@ -534,9 +534,9 @@ impl Widget {
         let role = get_str(message, "role").unwrap_or_default();
         let text = get_str(message, "text").unwrap_or_default();
         let citations = get(message, "citations");
-        let sources: Vec<String> = citations
+        let sources: Vec<(String, Option<String>)> = citations
             .dyn_ref::<js_sys::Array>()
-            .map(|a| a.iter().filter_map(|c| get_str(&c, "title")).collect())
+            .map(|a| a.iter().filter_map(|c| Some((get_str(&c, "title")?, get_str(&c, "source_url")))).collect())
             .unwrap_or_default();
         let li = self.append_line(&role, &text, Some(&id));
         if let Some(li) = &li
@@ -545,7 +545,31 @@ impl Widget {
             && let Ok(p) = doc.create_element("p")
         {
             p.set_class_name("sources");
-            p.set_text_content(Some(&format!("Sources: {}", sources.join(", "))));
+            p.set_text_content(Some("Sources: "));
+            for (i, (title, url)) in sources.iter().enumerate() {
+                if i > 0 {
+                    let _ = p.append_with_str_1(", ");
+                }
+                // Only web links become links; the title is always text, never markup.
+                let safe = url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+                let node = match safe.and_then(|u| doc.create_element("a").ok().map(|a| (a, u))) {
+                    Some((a, u)) => {
+                        let _ = a.set_attribute("href", u);
+                        let _ = a.set_attribute("target", "_blank");
+                        let _ = a.set_attribute("rel", "noopener noreferrer");
+                        a.set_text_content(Some(title));
+                        a
+                    }
+                    None => match doc.create_element("span") {
+                        Ok(span) => {
+                            span.set_text_content(Some(title));
+                            span
+                        }
+                        Err(_) => continue,
+                    },
+                };
+                let _ = p.append_child(&node);
+            }
             let _ = li.append_child(&p);
         }
         // The escalation buttons follow only the latest AI answer.

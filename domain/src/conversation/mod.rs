@@ -47,6 +47,16 @@ const PASSAGES: usize = 5;
 pub struct Citation {
     pub document_id: Uuid,
     pub title: String,
+    /// The document's public page, when it has one (the widget links to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+}
+
+impl Citation {
+    /// The citation of a retrieved passage's document.
+    pub fn of(p: &Passage) -> Self {
+        Self { document_id: p.document_id, title: p.title.clone(), source_url: p.source_url.clone() }
+    }
 }
 
 /// A message as visitors and agents see it.
@@ -465,8 +475,7 @@ impl Services {
         let quoted = answer::pick_sentences(&candidates, &similarities);
         let Some(first) = quoted.first() else { return Ok(None) };
         let source = candidates.iter().find(|(_, s)| s == first).map(|(i, _)| &passages[*i]);
-        let citations: Vec<Citation> =
-            source.map(|p| vec![Citation { document_id: p.document_id, title: p.title.clone() }]).unwrap_or_default();
+        let citations: Vec<Citation> = source.map(|p| vec![Citation::of(p)]).unwrap_or_default();
         let claims = quoted.join(" ");
         // The guard reads the quote itself, not Iterochat's fixed intro around it.
         let text = format!("{}\n\n{claims}", phrase(Phrase::AnswerIntro, lang));
@@ -837,7 +846,7 @@ mod tests {
             role: role.into(),
             text: text.into(),
             created_at: Utc::now(),
-            citations: citation.map(|t| vec![Citation { document_id: Uuid::nil(), title: t.into() }]),
+            citations: citation.map(|t| vec![Citation { document_id: Uuid::nil(), title: t.into(), source_url: None }]),
             language: None,
         }
     }

@@ -153,7 +153,7 @@ pub fn read_answer(reply: &str, passages: &[Passage], canary: &str) -> ModelAnsw
         .iter()
         .map(|n| {
             let p = &passages[n - 1];
-            Citation { document_id: p.document_id, title: p.title.clone() }
+            Citation::of(p)
         })
         .collect();
     ModelAnswer::Answer { text, citations }
