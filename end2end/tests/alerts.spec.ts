@@ -1,15 +1,10 @@
 import { expect, test } from "@playwright/test";
 
-import { PASSWORD, pageErrors, settled, uniqueEmail } from "./fixtures/pages";
+import { pageErrors, settled, signIn, signUpOwner } from "./fixtures/pages";
 
 test("an owner adds a signed webhook, sends a test, reads the escalation mail and mutes their alerts @nojs", async ({ page, javaScriptEnabled }) => {
   const errors = pageErrors(page);
-  const email = uniqueEmail("alerts");
-  const signup = await page.request.post("/api/v1/auth/signup", {
-    data: { email, password: PASSWORD, name: "Ada", organization_name: "Ada's Lamps" },
-  });
-  expect(signup.status()).toBe(201);
-  const widgetKey = (await signup.json()).organization.widget_key;
+  const { email, widgetKey } = await signUpOwner(page, "alerts", "Ada's Lamps");
 
   // A visitor asks for a person: the owner's mail is written to the outbox folder.
   const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
@@ -20,12 +15,7 @@ test("an owner adds a signed webhook, sends a test, reads the escalation mail an
   });
   expect((await turn.json()).status).toBe("escalated");
 
-  await page.goto("/login");
-  await settled(page, javaScriptEnabled);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await signIn(page, email, javaScriptEnabled);
   await page.getByRole("link", { name: "Alerts" }).click();
   await expect(page.getByRole("heading", { name: "Alerts for Ada's Lamps" })).toBeVisible();
 

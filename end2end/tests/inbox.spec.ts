@@ -1,22 +1,12 @@
 import { expect, test } from "@playwright/test";
 
-import { PASSWORD, pageErrors, settled, uniqueEmail } from "./fixtures/pages";
+import { pageErrors, settled, signIn, signUpOwner } from "./fixtures/pages";
 
 test("an escalation appears in the open inbox live; the agent claims, replies and resolves; the stats follow @nojs", async ({ page, javaScriptEnabled }) => {
   const errors = pageErrors(page);
-  const email = uniqueEmail("inbox");
-  const signup = await page.request.post("/api/v1/auth/signup", {
-    data: { email, password: PASSWORD, name: "Ada", organization_name: "Ada's Lamps" },
-  });
-  expect(signup.status()).toBe(201);
-  const widgetKey = (await signup.json()).organization.widget_key;
+  const { email, widgetKey } = await signUpOwner(page, "inbox", "Ada's Lamps");
 
-  await page.goto("/login");
-  await settled(page, javaScriptEnabled);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await signIn(page, email, javaScriptEnabled);
   await page.getByRole("link", { name: "Inbox" }).click();
   await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
   await expect(page.getByText("Nothing here")).toBeVisible();

@@ -2,18 +2,14 @@ import { gzipSync } from "node:zlib";
 
 import { expect, test, type Page } from "@playwright/test";
 
-import { PASSWORD, pageErrors, uniqueEmail } from "./fixtures/pages";
+import { pageErrors, signUpOwner } from "./fixtures/pages";
 
 /** The demo customer site the server runs on another port: another origin, as a customer's. */
 const SITE = process.env.DEMO_URL ?? "http://127.0.0.1:3138";
 
 async function organisation(page: Page, prefix: string) {
-  const signup = await page.request.post("/api/v1/auth/signup", {
-    data: { email: uniqueEmail(prefix), password: PASSWORD, name: "Ada", organization_name: "Lamp Shop" },
-  });
-  expect(signup.status()).toBe(201);
-  const body = await signup.json();
-  return { token: body.token as string, orgId: body.organization.id as string, key: body.organization.widget_key as string };
+  const owner = await signUpOwner(page, prefix, "Lamp Shop");
+  return { token: owner.token, orgId: owner.orgId, key: owner.widgetKey };
 }
 
 test("a visitor on a customer's site chats, escalates, gets the agent's reply live and keeps the history", async ({ page }) => {

@@ -1,34 +1,21 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{FormError, Nav, action_error, data_epoch, refresh_on_success};
+use crate::components::{FormError, SignedIn, action_error, data_epoch, refresh_on_success};
 use crate::dto::{AlertsPageDto, DeliveryDto, SessionDto, WebhookDto};
 use crate::error::AppError;
 use crate::server_fns::alerts::{
     AddWebhook, DeleteWebhook, RetryDelivery, RotateWebhookSecret, SaveRecipients, SetNotifications, TestWebhook,
     get_alerts,
 };
-use crate::server_fns::auth::get_session;
 
 /// `/dashboard/alerts`: who is told about escalations and how. Everyone has their own "notify
 /// me" switch; owners and admins also edit extra recipients, manage webhooks (add, rotate the
 /// secret, send a test, delete, read the delivery log, retry) and read the mails sent.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
-    let session = Resource::new_blocking(data_epoch, |_| get_session());
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match session.await {
-                    Ok(Some(s)) => view! { <Nav session=s.clone() /> <Alerts session=s /> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login?next=/dashboard/alerts" /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <SignedIn next="/dashboard/alerts".to_owned() inner=|s| view! { <Alerts session=s /> }.into_any() /> }
 }
 
 #[component]

@@ -1,13 +1,11 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
-use crate::components::{FormError, LiveUpdates, Nav, action_error, data_epoch, refresh_on_success};
+use crate::components::{FormError, LiveUpdates, SignedIn, action_error, data_epoch, refresh_on_success};
 use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
 use crate::error::AppError;
-use crate::server_fns::auth::get_session;
 use crate::server_fns::inbox::{
     AddConversationTag, ClaimConversation, CreateSavedReply, DeleteSavedReply, RemoveConversationTag,
     ReopenConversation, ReplyToConversation, ResolveConversation, get_conversation_view, get_inbox, get_saved_replies,
@@ -21,27 +19,6 @@ const FILTERS: &[(&str, &str)] = &[
     ("resolved", "Resolved"),
     ("all", "All"),
 ];
-
-/// Renders `inner` for a signed-in member, or sends them to sign in.
-#[component]
-fn SignedIn(next: String, inner: fn(SessionDto) -> AnyView) -> impl IntoView {
-    // Not keyed on the data epoch: live events refresh the page's data, not the session.
-    let session = Resource::new_blocking(|| (), |_| get_session());
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let next = next.clone();
-                Suspend::new(async move {
-                    match session.await {
-                        Ok(Some(s)) => view! { <Nav session=s.clone() /> {inner(s)} }.into_any(),
-                        Ok(None) => view! { <Redirect path=format!("/login?next={next}") /> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
-}
 
 /// `/dashboard/conversations`: the agents' inbox with the stats strip, filters, search, export
 /// and live updates.
