@@ -1,7 +1,33 @@
 //! The demo organisation `make run` shows a newcomer: one owner login, idempotent.
 
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use uuid::Uuid;
+
 use crate::accounts::{SignupInput, find_user_by_email};
+use crate::entities::document;
 use crate::{DomainResult, Services};
+
+/// The demo help centre, so the widget on the demo page answers from day one.
+const DEMO_DOCUMENTS: &[(&str, &str)] = &[
+    (
+        "Shipping and delivery",
+        "# Shipping and delivery\n\nWe ship to every country in the European Union. Orders placed before 2 pm are \
+         dispatched the same working day.\n\n## Delivery times\nStandard delivery takes 3 to 5 working days and \
+         is free above 50 euros. Express delivery arrives the next working day and costs 9 euros.",
+    ),
+    (
+        "Returns and refunds",
+        "# Returns and refunds\n\nYou can send back any product within 30 days of delivery for a full refund, in \
+         its original packaging.\n\n## How refunds are paid\nRefunds go back to the original payment method within \
+         5 business days after the return arrives at our warehouse.",
+    ),
+    (
+        "Opening hours and contact",
+        "# Opening hours\n\nOur support team answers from 9 to 17, Monday to Friday. Outside those hours the \
+         assistant answers from this help centre and a person follows up the next working day.",
+    ),
+];
 
 /// Printed by the server so a newcomer can sign in straight away.
 #[derive(Clone, Debug)]
@@ -39,11 +65,47 @@ impl Services {
             .next()
             .ok_or(crate::DomainError::NotFound("demo organization"))?;
         let (org, _) = self.organization_for_member(user.id, first.organization_id).await?;
+        self.seed_demo_documents(org.id).await?;
         Ok(DemoLogin {
             email: DEMO_EMAIL.into(),
             password: DEMO_PASSWORD.into(),
             organization_name: org.name,
             widget_key: org.widget_key,
         })
+    }
+}
+
+impl Services {
+    /// Adds the demo help centre to an organisation that has no documents yet (queued for
+    /// ingestion like any other document).
+    async fn seed_demo_documents(&self, org_id: Uuid) -> DomainResult<()> {
+        let existing =
+            document::Entity::find().filter(document::Column::OrganizationId.eq(org_id)).count(&self.db).await?;
+        if existing > 0 {
+            return Ok(());
+        }
+        for (title, content) in DEMO_DOCUMENTS {
+            let now = Utc::now();
+            document::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                organization_id: Set(org_id),
+                title: Set((*title).to_owned()),
+                content: Set((*content).to_owned()),
+                source_url: Set(None),
+                status: Set("processing".into()),
+                error: Set(None),
+                chunk_count: Set(0),
+                chunks_done: Set(0),
+                embedding_model: Set(None),
+                version: Set(1),
+                created_at: Set(now.into()),
+                updated_at: Set(now.into()),
+                deleted_at: Set(None),
+            }
+            .insert(&self.db)
+            .await?;
+        }
+        self.wake_ingestion();
+        Ok(())
     }
 }

@@ -153,3 +153,38 @@ fn a_second_server_on_the_same_data_dir_fails_clearly() {
     signal(&first.child, libc::SIGTERM);
     first.child.wait().expect("wait");
 }
+
+#[tokio::test]
+async fn the_demo_organisation_is_seeded_once_with_a_help_centre_its_widget_answers_from() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let first = app.services.seed_demo().await.expect("seed");
+    let again = app.services.seed_demo().await.expect("seed again");
+    assert_eq!(first.widget_key, again.widget_key, "seeding is idempotent");
+    let (status, login) = app
+        .post("/api/v1/auth/login", None, serde_json::json!({"email": first.email, "password": first.password}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{login}");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let (_, me) = app.get("/api/v1/me", Some(&token)).await;
+    let org_id = me["memberships"][0]["organization"]["id"].as_str().expect("org").to_owned();
+    let (_, docs) = app.get(&format!("/api/v1/orgs/{org_id}/documents"), Some(&token)).await;
+    let docs = docs.as_array().expect("documents").clone();
+    assert_eq!(docs.len(), 3, "three demo documents, not six");
+    let account =
+        crate::helpers::Account { token, user_id: String::new(), email: first.email.clone(), org_id: org_id.clone() };
+    for doc in &docs {
+        crate::helpers::document_ready(&app, &account, doc["id"].as_str().expect("id")).await;
+    }
+    let (_, session) =
+        app.post("/api/v1/widget/session", None, serde_json::json!({"widget_key": first.widget_key})).await;
+    let visitor = session["visitor_token"].as_str().expect("visitor token");
+    let (_, turn) = app
+        .post(
+            "/api/v1/widget/messages",
+            Some(visitor),
+            serde_json::json!({"text": "How much does express delivery cost?"}),
+        )
+        .await;
+    assert_eq!(turn["status"], "ai", "{turn}");
+    assert!(turn["reply"]["text"].as_str().is_some_and(|t| t.contains("9 euros")), "{turn}");
+}
