@@ -1,11 +1,11 @@
 //! The demo organisation `make run` shows a newcomer: one owner login, idempotent.
 
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::accounts::{SignupInput, find_user_by_email};
 use crate::entities::document;
+use crate::knowledge::DocumentInput;
 use crate::{DomainResult, Services};
 
 /// The demo help centre, so the widget on the demo page answers from day one.
@@ -85,27 +85,9 @@ impl Services {
             return Ok(());
         }
         for (title, content) in DEMO_DOCUMENTS {
-            let now = Utc::now();
-            document::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                organization_id: Set(org_id),
-                title: Set((*title).to_owned()),
-                content: Set((*content).to_owned()),
-                source_url: Set(None),
-                status: Set("processing".into()),
-                error: Set(None),
-                chunk_count: Set(0),
-                chunks_done: Set(0),
-                embedding_model: Set(None),
-                version: Set(1),
-                created_at: Set(now.into()),
-                updated_at: Set(now.into()),
-                deleted_at: Set(None),
-            }
-            .insert(&self.db)
-            .await?;
+            let input = DocumentInput { title: (*title).to_owned(), content: (*content).to_owned(), source_url: None };
+            self.insert_document(org_id, input).await?;
         }
-        self.wake_ingestion();
         Ok(())
     }
 }

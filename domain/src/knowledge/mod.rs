@@ -69,7 +69,13 @@ impl Services {
     /// Stores a new document as `processing` and wakes the ingestion worker.
     pub async fn create_document(&self, actor: &Actor, org_id: Uuid, input: DocumentInput) -> DomainResult<Document> {
         self.ensure_knowledge_manager(actor, org_id).await?;
-        let input = validate(input)?;
+        let doc = self.insert_document(org_id, validate(input)?).await?;
+        Ok(Document::from_model(doc, true))
+    }
+
+    /// Inserts a validated document as `processing` and wakes the ingestion worker (no
+    /// permission check: callers decide who may).
+    pub(crate) async fn insert_document(&self, org_id: Uuid, input: DocumentInput) -> DomainResult<document::Model> {
         let now = Utc::now();
         let doc = document::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -90,7 +96,7 @@ impl Services {
         .insert(&self.db)
         .await?;
         self.wake_ingestion();
-        Ok(Document::from_model(doc, true))
+        Ok(doc)
     }
 
     /// The organisation's documents, newest first (deleted ones excluded).
