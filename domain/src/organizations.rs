@@ -157,6 +157,23 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Passes owners and admins of `org_id`; agents get `Forbidden` ("only owners and admins can
+    /// {what}"), non-members `NotFound`.
+    pub(crate) async fn require_admin(
+        &self,
+        actor: &crate::accounts::Actor,
+        org_id: Uuid,
+        what: &str,
+    ) -> DomainResult<()> {
+        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
+            Ok(())
+        } else {
+            Err(DomainError::forbidden(format!("only owners and admins can {what}")))
+        }
+    }
+}
+
 /// The caller's role in `org_id`; `NotFound("organization")` when not a member.
 pub async fn member_role(db: &impl ConnectionTrait, org_id: Uuid, user_id: Uuid) -> DomainResult<Role> {
     let found = membership::Entity::find_by_id((org_id, user_id)).one(db).await?;

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::accounts::Actor;
 use crate::conversation::escalation::EscalationReason;
 use crate::entities::outbox;
-use crate::organizations::{Organization, member_role};
+use crate::organizations::Organization;
 use crate::{DomainError, DomainResult, Services};
 
 pub use mail::{Mailer, SmtpConfig, SmtpTls};
@@ -230,7 +230,7 @@ impl Services {
         kind: Option<&str>,
         limit: u64,
     ) -> DomainResult<Vec<Delivery>> {
-        self.ensure_alert_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let mut query =
             outbox::Entity::find().filter(sea_orm::ColumnTrait::eq(&outbox::Column::OrganizationId, org_id));
         if let Some(kind) = kind {
@@ -248,7 +248,7 @@ impl Services {
 
     /// Puts a dead (or failing) delivery back in the queue for an immediate attempt.
     pub async fn retry_delivery(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Delivery> {
-        self.ensure_alert_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let row = self
             .db
             .query_one_raw(Statement::from_sql_and_values(
@@ -297,13 +297,5 @@ impl Services {
             .await?
             .ok_or(DomainError::NotFound("user"))?;
         Ok(row.try_get("", "notify_escalations")?)
-    }
-
-    pub(crate) async fn ensure_alert_manager(&self, actor: &Actor, org_id: Uuid) -> DomainResult<()> {
-        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden("only owners and admins can manage alerts and webhooks"))
-        }
     }
 }

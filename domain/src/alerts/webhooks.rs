@@ -152,7 +152,7 @@ impl Services {
         url: &str,
         events: &[String],
     ) -> DomainResult<NewWebhook> {
-        self.ensure_alert_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let url = check_url(url, self.alerts.allow_private_webhooks).await?;
         let events = validate_events(events)?;
         let existing =
@@ -188,7 +188,7 @@ impl Services {
 
     /// The organisation's endpoints with their recent deliveries.
     pub async fn list_webhooks(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Webhook>> {
-        self.ensure_alert_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let hooks = webhook::Entity::find()
             .filter(webhook::Column::OrganizationId.eq(org_id))
             .order_by_asc(webhook::Column::CreatedAt)
@@ -218,7 +218,7 @@ impl Services {
 
     /// Removes an endpoint and its pending deliveries.
     pub async fn delete_webhook(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.ensure_alert_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let gone = webhook::Entity::delete_many()
             .filter(webhook::Column::Id.eq(id))
             .filter(webhook::Column::OrganizationId.eq(org_id))
@@ -233,7 +233,7 @@ impl Services {
     /// Replaces an endpoint's secret; the new one is returned this once and signs every
     /// delivery from now on (retries included).
     pub async fn rotate_webhook_secret(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<String> {
-        self.ensure_alert_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let hook = self.find_webhook(org_id, id).await?;
         let secret = new_secret();
         let mut active: webhook::ActiveModel = hook.into();
@@ -244,7 +244,7 @@ impl Services {
 
     /// Queues a `webhook.test` delivery to one endpoint ("Send test").
     pub async fn test_webhook(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Delivery> {
-        self.ensure_alert_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let hook = self.find_webhook(org_id, id).await?;
         let body = json!({"event": TEST_EVENT, "data": {"organization_id": org_id, "webhook_id": hook.id,
             "sent_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}});

@@ -85,7 +85,7 @@ impl Services {
         title: &str,
         body: &str,
     ) -> DomainResult<SavedReply> {
-        self.ensure_saved_reply_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage saved replies").await?;
         let (title, body) = validate_saved(title, body)?;
         let row = self
             .db
@@ -115,7 +115,7 @@ impl Services {
         title: &str,
         body: &str,
     ) -> DomainResult<SavedReply> {
-        self.ensure_saved_reply_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage saved replies").await?;
         let (title, body) = validate_saved(title, body)?;
         let row = self
             .db
@@ -138,7 +138,7 @@ impl Services {
 
     /// Deletes a saved reply (owners and admins).
     pub async fn delete_saved_reply(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.ensure_saved_reply_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage saved replies").await?;
         let gone = self
             .db
             .execute_raw(Statement::from_sql_and_values(
@@ -200,14 +200,6 @@ impl Services {
             ))
             .await?;
         Ok(rows.iter().map(|r| r.try_get::<String>("", "tag")).collect::<Result<_, _>>()?)
-    }
-
-    async fn ensure_saved_reply_manager(&self, actor: &Actor, org_id: Uuid) -> DomainResult<()> {
-        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden("only owners and admins can manage saved replies"))
-        }
     }
 }
 

@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use crate::accounts::Actor;
 use crate::entities::{chunk, document};
-use crate::organizations::member_role;
 use crate::{DomainError, DomainResult, Services};
 
 /// Largest document we accept, in bytes of text; bigger ones should be split.
@@ -68,7 +67,7 @@ impl Document {
 impl Services {
     /// Stores a new document as `processing` and wakes the ingestion worker.
     pub async fn create_document(&self, actor: &Actor, org_id: Uuid, input: DocumentInput) -> DomainResult<Document> {
-        self.ensure_knowledge_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let doc = self.insert_document(org_id, validate(input)?).await?;
         Ok(Document::from_model(doc, true))
     }
@@ -101,7 +100,7 @@ impl Services {
 
     /// The organisation's documents, newest first (deleted ones excluded).
     pub async fn list_documents(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Document>> {
-        self.ensure_knowledge_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let docs = document::Entity::find()
             .filter(document::Column::OrganizationId.eq(org_id))
             .filter(document::Column::DeletedAt.is_null())
@@ -113,7 +112,7 @@ impl Services {
 
     /// One document with its content.
     pub async fn get_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Document> {
-        self.ensure_knowledge_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage the knowledge base").await?;
         Ok(Document::from_model(find_document(&self.db, org_id, id).await?, true))
     }
 
@@ -125,7 +124,7 @@ impl Services {
         id: Uuid,
         input: DocumentInput,
     ) -> DomainResult<Document> {
-        self.ensure_knowledge_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let input = validate(input)?;
         let current = find_document(&self.db, org_id, id).await?;
         let version = current.version + 1;
@@ -145,7 +144,7 @@ impl Services {
 
     /// Soft-deletes the document and removes its passages, so the AI stops using them at once.
     pub async fn delete_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.ensure_knowledge_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let current = find_document(&self.db, org_id, id).await?;
         let txn = self.db.begin().await?;
         chunk::Entity::delete_many().filter(chunk::Column::DocumentId.eq(current.id)).exec(&txn).await?;
@@ -166,7 +165,7 @@ impl Services {
         query: &str,
         limit: usize,
     ) -> DomainResult<Vec<retrieval::Passage>> {
-        self.ensure_knowledge_manager(actor, org_id).await?;
+        self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let query = query.trim();
         if query.is_empty() {
             return Err(DomainError::invalid("query", "must not be empty"));
@@ -178,14 +177,6 @@ impl Services {
             return Err(DomainError::invalid("limit", "must be between 1 and 50"));
         }
         self.retrieve(org_id, query, limit).await
-    }
-
-    async fn ensure_knowledge_manager(&self, actor: &Actor, org_id: Uuid) -> DomainResult<()> {
-        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden("only owners and admins can manage the knowledge base"))
-        }
     }
 }
 
