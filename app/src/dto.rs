@@ -412,3 +412,69 @@ pub struct SavedRepliesDto {
     pub replies: Vec<SavedReplyDto>,
     pub can_manage: bool,
 }
+
+/// An event of a feedback project, with its feedback counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackEventDto {
+    pub event_id: String,
+    pub name: String,
+    pub question: Option<String>,
+    pub positive: i64,
+    pub negative: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A feedback project (never with its secret key; `secret_hint` is its last four characters).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackProjectDto {
+    pub project_id: String,
+    pub name: String,
+    pub secret_hint: String,
+    pub created_at: DateTime<Utc>,
+    pub events: Vec<FeedbackEventDto>,
+}
+
+/// A new project or a rotated key: the secret key is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackSecretDto {
+    pub project_id: String,
+    pub name: String,
+    pub secret_key: String,
+}
+
+/// One line of a feedback conversation (`role`: `ai` or `user`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackTurnDto {
+    pub role: String,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One feedback with its diagnostics, as the dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackDto {
+    pub id: String,
+    pub event_id: String,
+    pub event_name: String,
+    pub tags: Vec<String>,
+    /// `positive` or `negative`.
+    pub reaction: String,
+    pub user_info: serde_json::Value,
+    pub console_log: serde_json::Value,
+    pub browser: String,
+    pub connectivity: serde_json::Value,
+    pub ip_details: serde_json::Value,
+    pub language: String,
+    pub conversation: Vec<FeedbackTurnDto>,
+    pub conversation_summary: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of a project's feedback.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackPageDto {
+    pub items: Vec<FeedbackDto>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}

@@ -369,3 +369,70 @@ impl From<domain::inbox::SavedReply> for SavedReplyDto {
         Self { id: s.id, title: s.title, body: s.body, updated_at: s.updated_at }
     }
 }
+
+impl From<domain::feedback::Event> for FeedbackEventDto {
+    fn from(e: domain::feedback::Event) -> Self {
+        Self {
+            event_id: e.event_id,
+            name: e.name,
+            question: e.question,
+            positive: e.positive,
+            negative: e.negative,
+            created_at: e.created_at,
+        }
+    }
+}
+
+impl From<domain::feedback::Project> for FeedbackProjectDto {
+    fn from(p: domain::feedback::Project) -> Self {
+        Self {
+            project_id: p.project_id,
+            name: p.name,
+            secret_hint: p.secret_hint,
+            created_at: p.created_at,
+            events: p.events.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<domain::feedback::ProjectSecret> for FeedbackSecretDto {
+    fn from(s: domain::feedback::ProjectSecret) -> Self {
+        Self { project_id: s.project.project_id, name: s.project.name, secret_key: s.secret_key }
+    }
+}
+
+impl From<domain::feedback::Feedback> for FeedbackDto {
+    fn from(f: domain::feedback::Feedback) -> Self {
+        Self {
+            id: f.id,
+            event_id: f.event_id,
+            event_name: f.event_name,
+            tags: f.tags,
+            reaction: f.reaction.as_str().to_owned(),
+            user_info: f.user_info,
+            console_log: f.console_log,
+            browser: f.browser,
+            connectivity: f.connectivity,
+            ip_details: f.ip_details,
+            language: f.language,
+            conversation: f
+                .conversation
+                .into_iter()
+                .map(|t| FeedbackTurnDto { role: t.role, text: t.text, at: t.at })
+                .collect(),
+            conversation_summary: f.summary,
+            created_at: f.created_at,
+        }
+    }
+}
+
+impl From<domain::feedback::FeedbackPage> for FeedbackPageDto {
+    fn from(p: domain::feedback::FeedbackPage) -> Self {
+        Self {
+            items: p.items.into_iter().map(Into::into).collect(),
+            total: p.total,
+            page: p.page,
+            per_page: p.per_page,
+        }
+    }
+}

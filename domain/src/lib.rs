@@ -12,6 +12,7 @@ pub mod embeddings;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod feedback;
 pub mod inbox;
 pub mod knowledge;
 pub mod llm;

@@ -21,6 +21,7 @@ mod m20261121_120000_create_alerts;
 mod m20261121_120100_index_message_search;
 mod m20261121_130000_create_saved_replies_and_tags;
 mod m20261121_130100_add_message_client_id;
+mod m20261121_150000_create_feedback;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_120100_index_message_search::Migration),
             Box::new(m20261121_130000_create_saved_replies_and_tags::Migration),
             Box::new(m20261121_130100_add_message_client_id::Migration),
+            Box::new(m20261121_150000_create_feedback::Migration),
         ]
     }
 }

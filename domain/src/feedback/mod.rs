@@ -1,0 +1,633 @@
+//! The feedback SDK (Iterato-compatible): projects, their events, and the feedback sites collect
+//! with `IteratoService.collect`.
+//!
+//! - A **project** has a public id (`project-…`, what `init` takes) and a secret key (stored as
+//!   SHA-256, shown once, rotatable) for `POST /fetchFeedbacks`. Owners and admins manage
+//!   projects and events; every member reads feedback.
+//! - An **event** is a moment a site asks for feedback (`checkout-success`); its id is chosen by
+//!   the owner and unique in the project, with a display name and an optional toast question.
+//! - A **feedback** is one reaction with its diagnostics; a 👎 starts a short conversation
+//!   ([`dialogue`]) whose summary the team reads. Intake from browsers is in [`intake`].
+
+pub mod dialogue;
+pub mod intake;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait, Value};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::accounts::Actor;
+use crate::organizations::member_role;
+use crate::{DomainError, DomainResult, Services, tokens};
+
+/// Most projects per organisation.
+const MAX_PROJECTS: i64 = 50;
+/// Most events per project.
+const MAX_EVENTS: i64 = 200;
+/// Feedback per dashboard page.
+pub const PAGE_SIZE: u64 = 25;
+/// Feedback returned by one `fetchFeedbacks` call unless `limit` says otherwise, and the most.
+pub const FETCH_DEFAULT_LIMIT: u64 = 1000;
+pub const FETCH_MAX_LIMIT: u64 = 10_000;
+
+/// 👍 or 👎.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reaction {
+    Positive,
+    Negative,
+}
+
+impl Reaction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Positive => "positive",
+            Self::Negative => "negative",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "positive" => Some(Self::Positive),
+            "negative" => Some(Self::Negative),
+            _ => None,
+        }
+    }
+}
+
+/// A project as the dashboard shows it (never with its secret).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Project {
+    /// The public id (`project-…`).
+    pub project_id: String,
+    pub name: String,
+    /// The secret key's last four characters.
+    pub secret_hint: String,
+    pub created_at: DateTime<Utc>,
+    pub events: Vec<Event>,
+}
+
+/// A new project, or a rotated key: the secret is in here this once.
+#[derive(Clone, Debug)]
+pub struct ProjectSecret {
+    pub project: Project,
+    pub secret_key: String,
+}
+
+/// An event of a project, with its feedback counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub event_id: String,
+    pub name: String,
+    pub question: Option<String>,
+    pub positive: i64,
+    pub negative: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One line of a feedback conversation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Turn {
+    /// `ai` or `user`.
+    pub role: String,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One feedback with everything stored about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Feedback {
+    pub id: String,
+    pub event_id: String,
+    pub event_name: String,
+    pub tags: Vec<String>,
+    pub reaction: Reaction,
+    pub user_info: serde_json::Value,
+    pub console_log: serde_json::Value,
+    pub browser: String,
+    pub connectivity: serde_json::Value,
+    pub ip_details: serde_json::Value,
+    pub language: String,
+    pub conversation: Vec<Turn>,
+    pub summary: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Feedback {
+    /// The entry `POST /fetchFeedbacks` returns for this feedback (the seed's fields and
+    /// spelling; `conversation_summery` only for negative feedback).
+    pub fn fetch_entry(&self) -> serde_json::Value {
+        let mut entry = json!({
+            "event_id": self.event_id,
+            "user_info": self.user_info,
+            "reaction": self.reaction.as_str(),
+            "created_at": iso_millis(self.created_at),
+        });
+        if self.reaction == Reaction::Negative {
+            entry["conversation_summery"] = json!(self.summary.clone().unwrap_or_default());
+        }
+        entry
+    }
+}
+
+/// ISO 8601 in UTC with milliseconds, as the seed shows: `2025-05-07T10:08:20.714Z`.
+pub fn iso_millis(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Which feedback a list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedbackFilter {
+    pub event_id: Option<String>,
+    pub tag: Option<String>,
+    pub reaction: Option<Reaction>,
+}
+
+/// A page of feedback for the dashboard.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedbackPage {
+    pub items: Vec<Feedback>,
+    /// Matching feedback in all pages.
+    pub total: u64,
+    /// 1-based.
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Validates a project name: 1–80 characters, no control characters.
+fn validate_name(field: &'static str, name: &str) -> DomainResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(DomainError::invalid(field, "must be 1 to 80 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(DomainError::invalid(field, "must not contain control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// Validates an event id: 1–100 of letters, digits, `-`, `_`, `.` and `:` (it appears in site
+/// code and in URLs).
+pub fn validate_event_id(event_id: &str) -> DomainResult<String> {
+    let id = event_id.trim();
+    if id.is_empty() || id.len() > 100 {
+        return Err(DomainError::invalid("event_id", "must be 1 to 100 characters"));
+    }
+    if !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')) {
+        return Err(DomainError::invalid("event_id", "may contain letters, digits, '-', '_', '.' and ':' only"));
+    }
+    Ok(id.to_owned())
+}
+
+/// Validates an optional toast question: at most 200 characters; blank means none.
+fn validate_question(question: Option<&str>) -> DomainResult<Option<String>> {
+    let Some(q) = question.map(str::trim).filter(|q| !q.is_empty()) else { return Ok(None) };
+    if q.chars().count() > 200 || q.chars().any(char::is_control) {
+        return Err(DomainError::invalid("question", "must be at most 200 characters on one line"));
+    }
+    Ok(Some(q.to_owned()))
+}
+
+/// A new public project id: `project-` and ten lower-case letters or digits.
+fn new_public_id() -> String {
+    format!("project-{}", random_base36(10))
+}
+
+/// A new feedback id in Iterato's shape: the time in milliseconds, then 11 random characters,
+/// so ids sort by creation time.
+fn new_feedback_id(at: DateTime<Utc>) -> String {
+    format!("{}{}", at.timestamp_millis(), random_base36(11))
+}
+
+fn random_base36(n: usize) -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    (0..n).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// A new secret key: `isk_` and 256 random bits.
+fn new_secret_key() -> String {
+    format!("isk_{}", tokens::random_token())
+}
+
+fn hint(secret: &str) -> String {
+    secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()
+}
+
+fn event_from_row(r: &QueryResult) -> Result<Event, sea_orm::DbErr> {
+    Ok(Event {
+        event_id: r.try_get("", "event_key")?,
+        name: r.try_get("", "name")?,
+        question: r.try_get("", "question")?,
+        positive: r.try_get("", "positive")?,
+        negative: r.try_get("", "negative")?,
+        created_at: r.try_get("", "created_at")?,
+    })
+}
+
+pub(crate) fn feedback_from_row(r: &QueryResult) -> Result<Feedback, sea_orm::DbErr> {
+    let tags: serde_json::Value = r.try_get("", "tags")?;
+    let conversation: serde_json::Value = r.try_get("", "conversation")?;
+    let reaction: String = r.try_get("", "reaction")?;
+    Ok(Feedback {
+        id: r.try_get("", "id")?,
+        event_id: r.try_get("", "event_key")?,
+        event_name: r.try_get("", "event_name")?,
+        tags: serde_json::from_value(tags).unwrap_or_default(),
+        reaction: Reaction::parse(&reaction).unwrap_or(Reaction::Negative),
+        user_info: r.try_get("", "user_info")?,
+        console_log: r.try_get("", "console_log")?,
+        browser: r.try_get("", "browser")?,
+        connectivity: r.try_get("", "connectivity")?,
+        ip_details: r.try_get("", "ip_details")?,
+        language: r.try_get("", "language")?,
+        conversation: serde_json::from_value(conversation).unwrap_or_default(),
+        summary: r.try_get("", "conversation_summary")?,
+        created_at: r.try_get("", "created_at")?,
+    })
+}
+
+/// The columns [`feedback_from_row`] reads, from `feedbacks f JOIN feedback_events e`.
+pub(crate) const FEEDBACK_COLUMNS: &str = "f.id, e.event_key, e.name AS event_name, to_jsonb(f.tags) AS tags, \
+     f.reaction, f.user_info, f.console_log, f.browser, f.connectivity, f.ip_details, f.language, f.conversation, \
+     f.conversation_summary, f.created_at";
+
+/// `AND …` conditions for `filter`, numbered from `$first`, and their values.
+fn filter_sql(filter: &FeedbackFilter, first: usize) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(event) = &filter.event_id {
+        values.push(event.clone().into());
+        sql.push_str(&format!(" AND e.event_key = ${}", first + values.len() - 1));
+    }
+    if let Some(tag) = &filter.tag {
+        values.push(tag.clone().into());
+        sql.push_str(&format!(" AND ${} = ANY (f.tags)", first + values.len() - 1));
+    }
+    if let Some(reaction) = filter.reaction {
+        values.push(reaction.as_str().into());
+        sql.push_str(&format!(" AND f.reaction = ${}", first + values.len() - 1));
+    }
+    (sql, values)
+}
+
+impl Services {
+    /// Creates a project (owners and admins); the secret key is returned this once.
+    pub async fn create_feedback_project(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        name: &str,
+    ) -> DomainResult<ProjectSecret> {
+        self.require_admin(actor, org_id, "create feedback projects").await?;
+        let name = validate_name("name", name)?;
+        let txn = self.db.begin().await?;
+        // Serialises creations per organisation so the cap holds under concurrency.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE",
+            [org_id.into()],
+        ))
+        .await?;
+        let count = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT count(*) AS n FROM feedback_projects WHERE organization_id = $1",
+                [org_id.into()],
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if count >= MAX_PROJECTS {
+            return Err(DomainError::conflict(format!("an organisation can have at most {MAX_PROJECTS} projects")));
+        }
+        let secret_key = new_secret_key();
+        let public_id = new_public_id();
+        let row = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO feedback_projects (id, organization_id, public_id, name, secret_hash, secret_hint) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at",
+                [
+                    Uuid::new_v4().into(),
+                    org_id.into(),
+                    public_id.clone().into(),
+                    name.clone().into(),
+                    tokens::hash_token(&secret_key).into(),
+                    hint(&secret_key).into(),
+                ],
+            ))
+            .await?
+            .ok_or_else(|| DomainError::Internal("insert returned nothing".into()))?;
+        txn.commit().await?;
+        let project = Project {
+            project_id: public_id,
+            name,
+            secret_hint: hint(&secret_key),
+            created_at: row.try_get("", "created_at")?,
+            events: Vec::new(),
+        };
+        Ok(ProjectSecret { project, secret_key })
+    }
+
+    /// The organisation's projects with their events and counts (any member).
+    pub async fn list_feedback_projects(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Project>> {
+        member_role(&self.db, org_id, actor.user.id).await?;
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id, public_id, name, secret_hint, created_at FROM feedback_projects \
+                 WHERE organization_id = $1 ORDER BY created_at",
+                [org_id.into()],
+            ))
+            .await?;
+        let mut projects = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: Uuid = r.try_get("", "id")?;
+            projects.push(Project {
+                project_id: r.try_get("", "public_id")?,
+                name: r.try_get("", "name")?,
+                secret_hint: r.try_get("", "secret_hint")?,
+                created_at: r.try_get("", "created_at")?,
+                events: self.project_events(id).await?,
+            });
+        }
+        Ok(projects)
+    }
+
+    /// One project of the organisation (any member); another organisation's is "not found".
+    pub async fn feedback_project(&self, actor: &Actor, org_id: Uuid, project_id: &str) -> DomainResult<Project> {
+        member_role(&self.db, org_id, actor.user.id).await?;
+        let (id, project) = self.project_in_org(org_id, project_id).await?;
+        Ok(Project { events: self.project_events(id).await?, ..project })
+    }
+
+    /// Replaces the project's secret key (owners and admins); the old key stops working at once.
+    pub async fn rotate_feedback_secret(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        project_id: &str,
+    ) -> DomainResult<ProjectSecret> {
+        self.require_admin(actor, org_id, "rotate project keys").await?;
+        let (id, project) = self.project_in_org(org_id, project_id).await?;
+        let secret_key = new_secret_key();
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE feedback_projects SET secret_hash = $2, secret_hint = $3, secret_rotated_at = now() \
+                 WHERE id = $1 AND organization_id = $4",
+                [id.into(), tokens::hash_token(&secret_key).into(), hint(&secret_key).into(), org_id.into()],
+            ))
+            .await?;
+        let project = Project { secret_hint: hint(&secret_key), events: self.project_events(id).await?, ..project };
+        Ok(ProjectSecret { project, secret_key })
+    }
+
+    /// Adds an event to a project (owners and admins); event ids are unique per project.
+    pub async fn create_feedback_event(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        project_id: &str,
+        event_id: &str,
+        name: &str,
+        question: Option<&str>,
+    ) -> DomainResult<Event> {
+        self.require_admin(actor, org_id, "create feedback events").await?;
+        let (id, _) = self.project_in_org(org_id, project_id).await?;
+        let event_id = validate_event_id(event_id)?;
+        let name = validate_name("name", name)?;
+        let question = validate_question(question)?;
+        let count = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT count(*) AS n FROM feedback_events WHERE project_id = $1",
+                [id.into()],
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if count >= MAX_EVENTS {
+            return Err(DomainError::conflict(format!("a project can have at most {MAX_EVENTS} events")));
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO feedback_events (id, project_id, organization_id, event_key, name, question) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, event_key) DO NOTHING RETURNING created_at",
+                [
+                    Uuid::new_v4().into(),
+                    id.into(),
+                    org_id.into(),
+                    event_id.clone().into(),
+                    name.clone().into(),
+                    question.clone().into(),
+                ],
+            ))
+            .await?
+            .ok_or_else(|| {
+                DomainError::conflict(format!("the event id '{event_id}' is already used in this project"))
+            })?;
+        Ok(Event { event_id, name, question, positive: 0, negative: 0, created_at: row.try_get("", "created_at")? })
+    }
+
+    /// A page of the project's feedback, newest first, with `filter` (any member).
+    pub async fn list_feedback(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        project_id: &str,
+        filter: &FeedbackFilter,
+        page: u64,
+    ) -> DomainResult<FeedbackPage> {
+        member_role(&self.db, org_id, actor.user.id).await?;
+        let (id, _) = self.project_in_org(org_id, project_id).await?;
+        let page = page.max(1);
+        let (conditions, values) = filter_sql(filter, 2);
+        let from =
+            format!("FROM feedbacks f JOIN feedback_events e ON e.id = f.event_id WHERE f.project_id = $1{conditions}");
+        let mut all: Vec<Value> = vec![id.into()];
+        all.extend(values);
+        let total = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("SELECT count(*) AS n {from}"),
+                all.clone(),
+            ))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        let sql = format!(
+            "SELECT {FEEDBACK_COLUMNS} {from} ORDER BY f.created_at DESC, f.id DESC LIMIT {PAGE_SIZE} OFFSET {}",
+            (page - 1).saturating_mul(PAGE_SIZE).min(i64::MAX as u64)
+        );
+        let rows = self.db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, all)).await?;
+        Ok(FeedbackPage {
+            items: rows.iter().map(feedback_from_row).collect::<Result<_, _>>()?,
+            total: total.max(0) as u64,
+            page,
+            per_page: PAGE_SIZE,
+        })
+    }
+
+    /// `POST /fetchFeedbacks`: the project's feedback (newest `limit`, oldest first), for the
+    /// holder of its secret key. A wrong key, or the key of another project, is `Unauthorized`
+    /// with the same message either way.
+    pub async fn fetch_feedbacks(
+        &self,
+        secret_key: &str,
+        project_id: &str,
+        filter: &FeedbackFilter,
+        limit: Option<u64>,
+    ) -> DomainResult<Vec<Feedback>> {
+        const DENIED: &str = "invalid secret key for this project";
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id, secret_hash FROM feedback_projects WHERE public_id = $1",
+                [project_id.into()],
+            ))
+            .await?
+            .ok_or(DomainError::Unauthorized(DENIED))?;
+        let stored: String = row.try_get("", "secret_hash")?;
+        if !constant_time_eq(stored.as_bytes(), tokens::hash_token(secret_key.trim()).as_bytes()) {
+            return Err(DomainError::Unauthorized(DENIED));
+        }
+        let id: Uuid = row.try_get("", "id")?;
+        let limit = limit.unwrap_or(FETCH_DEFAULT_LIMIT).clamp(1, FETCH_MAX_LIMIT);
+        let (conditions, values) = filter_sql(filter, 2);
+        let mut all: Vec<Value> = vec![id.into()];
+        all.extend(values);
+        let sql = format!(
+            "SELECT * FROM (SELECT {FEEDBACK_COLUMNS} FROM feedbacks f JOIN feedback_events e ON e.id = f.event_id \
+             WHERE f.project_id = $1{conditions} ORDER BY f.created_at DESC, f.id DESC LIMIT {limit}) newest \
+             ORDER BY created_at, id"
+        );
+        let rows = self.db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, all)).await?;
+        Ok(rows.iter().map(feedback_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The project's internal id and its fields, if it belongs to `org_id`.
+    async fn project_in_org(&self, org_id: Uuid, project_id: &str) -> DomainResult<(Uuid, Project)> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id, public_id, name, secret_hint, created_at FROM feedback_projects \
+                 WHERE public_id = $1 AND organization_id = $2",
+                [project_id.into(), org_id.into()],
+            ))
+            .await?
+            .ok_or(DomainError::NotFound("project"))?;
+        Ok((
+            row.try_get("", "id")?,
+            Project {
+                project_id: row.try_get("", "public_id")?,
+                name: row.try_get("", "name")?,
+                secret_hint: row.try_get("", "secret_hint")?,
+                created_at: row.try_get("", "created_at")?,
+                events: Vec::new(),
+            },
+        ))
+    }
+
+    async fn project_events(&self, project: Uuid) -> DomainResult<Vec<Event>> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT e.event_key, e.name, e.question, e.created_at, \
+                 count(f.id) FILTER (WHERE f.reaction = 'positive') AS positive, \
+                 count(f.id) FILTER (WHERE f.reaction = 'negative') AS negative \
+                 FROM feedback_events e LEFT JOIN feedbacks f ON f.event_id = e.id \
+                 WHERE e.project_id = $1 GROUP BY e.id ORDER BY e.created_at",
+                [project.into()],
+            ))
+            .await?;
+        Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+    }
+}
+
+/// Compares two byte strings in time independent of where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_iterato_shapes() {
+        let p = new_public_id();
+        assert!(p.starts_with("project-") && p.len() == 18, "{p}");
+        let at = DateTime::parse_from_rfc3339("2025-05-07T10:08:20.714Z").unwrap().with_timezone(&Utc);
+        let f = new_feedback_id(at);
+        assert!(f.starts_with("1746612500714") && f.len() == 24, "{f}");
+        assert!(new_secret_key().starts_with("isk_"));
+        assert_eq!(hint("isk_abcdWXYZ"), "WXYZ");
+    }
+
+    #[test]
+    fn timestamps_are_iso_utc_with_milliseconds() {
+        let at = DateTime::parse_from_rfc3339("2025-05-07T12:08:20.714+02:00").unwrap().with_timezone(&Utc);
+        assert_eq!(iso_millis(at), "2025-05-07T10:08:20.714Z");
+    }
+
+    #[test]
+    fn event_ids_are_checked() {
+        assert_eq!(validate_event_id(" checkout-success ").unwrap(), "checkout-success");
+        assert!(validate_event_id("live-event-poiu82").is_ok());
+        for bad in ["", "has space", "a/b", &"x".repeat(101), "<script>"] {
+            assert!(validate_event_id(bad).is_err(), "{bad}");
+        }
+        assert_eq!(validate_question(Some("  ")).unwrap(), None);
+        assert!(validate_question(Some(&"q".repeat(201))).is_err());
+    }
+
+    #[test]
+    fn only_negative_entries_carry_a_summary() {
+        let mut f = Feedback {
+            id: "1".into(),
+            event_id: "checkout".into(),
+            event_name: "Checkout".into(),
+            tags: vec!["paid".into()],
+            reaction: Reaction::Positive,
+            user_info: json!({"uid": "u1"}),
+            console_log: json!([]),
+            browser: String::new(),
+            connectivity: json!({}),
+            ip_details: json!({}),
+            language: "en".into(),
+            conversation: Vec::new(),
+            summary: Some("ignored".into()),
+            created_at: Utc::now(),
+        };
+        assert!(f.fetch_entry().get("conversation_summery").is_none());
+        f.reaction = Reaction::Negative;
+        assert_eq!(f.fetch_entry()["conversation_summery"], "ignored");
+        assert_eq!(f.fetch_entry()["user_info"]["uid"], "u1");
+    }
+
+    #[test]
+    fn filters_number_their_parameters() {
+        let filter =
+            FeedbackFilter { event_id: Some("e".into()), tag: Some("t".into()), reaction: Some(Reaction::Negative) };
+        let (sql, values) = filter_sql(&filter, 2);
+        assert_eq!(sql, " AND e.event_key = $2 AND $3 = ANY (f.tags) AND f.reaction = $4");
+        assert_eq!(values.len(), 3);
+        assert!(
+            constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"a", b"ab")
+        );
+    }
+}
