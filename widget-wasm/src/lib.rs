@@ -1,14 +1,40 @@
-//! The embeddable visitor widget: a launcher bubble and chat panel inside a Shadow DOM, talking
-//! to the widget API (CONTRACTS.md) with gloo-net and listening to the live stream.
+//! Two standalone, tiny browser bundles (web-sys; no Leptos), picked with features:
 //!
-//! `widget.js` (served by the server, see `loader.js`) loads this bundle and calls [`start`]
-//! with `{widgetKey, apiUrl, primaryColor?, companyName?, position?}`. JSON is read and written
-//! through the browser's own `JSON` (no serde), which keeps the bundle small.
+//! - `chat` (default): the embeddable visitor widget, a launcher bubble and chat panel inside a
+//!   Shadow DOM, talking to the widget API (CONTRACTS.md) with gloo-net and listening to the live
+//!   stream. `widget.js` (served by the server, see `loader.js`) loads this bundle and calls
+//!   [`start`] with `{widgetKey, apiUrl, primaryColor?, companyName?, position?}`.
+//! - `feedback`: the Iterato-compatible feedback SDK (`feedback.rs`): a feedback toast with a
+//!   short follow-up conversation. `/sdk/iterato.js` (`sdk.js`) defines `IteratoService` and
+//!   loads this bundle on the first `init()`. Built alone (`--no-default-features --features
+//!   feedback`), it carries none of the chat, and has a budget of 30 KB gzipped: it calls
+//!   `fetch` itself and brings its own small allocator (`heap.rs`).
+//!
+//! JSON is read through the browser's own `JSON` and written by hand (no serde), which keeps
+//! the bundles small. The pure helpers here and in [`sdk`] are compiled everywhere and tested
+//! natively.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", any(feature = "chat", feature = "feedback")))]
+mod dom;
+#[cfg(all(target_arch = "wasm32", feature = "feedback"))]
+mod feedback;
+// The feedback bundle's small allocator (built alone, without the chat); tested natively.
+#[cfg(any(
+    test,
+    all(target_arch = "wasm32", feature = "feedback", not(feature = "chat"), not(target_feature = "atomics"))
+))]
+#[cfg_attr(test, allow(dead_code))]
+mod heap;
+pub mod sdk;
+#[cfg(all(target_arch = "wasm32", feature = "chat"))]
 mod widget;
 
+#[cfg(feature = "chat")]
 use wasm_bindgen::prelude::wasm_bindgen;
+
+#[cfg(all(target_arch = "wasm32", feature = "feedback", not(feature = "chat"), not(target_feature = "atomics")))]
+#[global_allocator]
+static HEAP: heap::Global = heap::Global::new(heap::grow);
 
 /// Where the launcher sits on the host page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +83,13 @@ pub fn json_string(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                // By hand rather than `format!("\\u{:04x}")`: integer formatting is a kilobyte of wasm.
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize >> 4) & 15]));
+                out.push(char::from(HEX[c as usize & 15]));
+            }
             c => out.push(c),
         }
     }
@@ -84,6 +116,7 @@ pub fn check_contact(name: &str, email: &str) -> Result<(), &'static str> {
 }
 
 /// Exposed to `widget.js` so the bundle's version can be checked against the server's.
+#[cfg(feature = "chat")]
 #[wasm_bindgen]
 pub fn widget_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
@@ -91,6 +124,7 @@ pub fn widget_version() -> String {
 
 /// Renders the widget with `options` (`{widgetKey, apiUrl, primaryColor?, companyName?,
 /// position?}`); a second call replaces nothing and returns at once.
+#[cfg(feature = "chat")]
 #[wasm_bindgen]
 pub fn start(options: wasm_bindgen::JsValue) {
     #[cfg(target_arch = "wasm32")]
@@ -121,6 +155,7 @@ mod tests {
     fn json_strings_are_escaped() {
         assert_eq!(json_string("say \"hi\"\\\n\u{1}"), "\"say \\\"hi\\\"\\\\\\n\\u0001\"");
         assert_eq!(json_string("¿qué?"), "\"¿qué?\"");
+        assert_eq!(json_string("\u{1f}\u{7f}"), "\"\\u001f\u{7f}\"");
     }
 
     #[test]

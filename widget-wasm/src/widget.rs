@@ -4,11 +4,12 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_net::http::Request;
-use js_sys::{JSON, Reflect};
+use js_sys::JSON;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, EventSource, HtmlElement, HtmlInputElement, ShadowRoot};
+use web_sys::{Element, EventSource, HtmlElement, HtmlInputElement, ShadowRoot};
 
+use crate::dom::{document, get, get_str};
 use crate::{Position, check_contact, json_string, normalise_color};
 
 const CSS: &str = include_str!("widget.css");
@@ -84,18 +85,6 @@ fn random_uuid() -> String {
         out.push(char::from_digit(nibble, 16).unwrap_or('0'));
     }
     out
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn get_str(obj: &JsValue, key: &str) -> Option<String> {
-    get(obj, key).as_string()
-}
-
-fn document() -> Option<Document> {
-    web_sys::window()?.document()
 }
 
 fn storage() -> Option<web_sys::Storage> {
