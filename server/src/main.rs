@@ -45,15 +45,33 @@ async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyho
         println!("  Dashboard:  {base}/login");
         println!("  Login:      {}  /  {}", demo.email, demo.password);
         println!("  Org:        {} (widget key {})", demo.organization_name, demo.widget_key);
+        match &demo.feedback_secret {
+            Some(secret) => println!("  Feedback:   project {} / secret key {secret}", demo.feedback_project_id),
+            None => println!(
+                "  Feedback:   project {} (its secret key was printed on the first start; rotate it on the dashboard)",
+                demo.feedback_project_id
+            ),
+        }
         if let Some(addr) = settings.demo_addr {
-            serve_demo_site(addr, base.clone(), demo.widget_key.clone()).await?;
+            let demo_site = server::widget_assets::DemoSite {
+                server: base.clone(),
+                widget_key: demo.widget_key.clone(),
+                feedback_project: demo.feedback_project_id.clone(),
+            };
+            serve_demo_site(addr, demo_site).await?;
             println!("  Demo site:  http://{addr}/  (a customer page on another origin, with the widget)");
+            println!("              http://{addr}/feedback  (a checkout page with the feedback SDK)");
         }
         println!();
     } else {
         println!("Iterochat listening on {base}");
         if let Some(addr) = settings.demo_addr {
-            serve_demo_site(addr, base.clone(), String::new()).await?;
+            let demo_site = server::widget_assets::DemoSite {
+                server: base.clone(),
+                widget_key: String::new(),
+                feedback_project: String::new(),
+            };
+            serve_demo_site(addr, demo_site).await?;
             println!("Demo site on http://{addr}/?key=<widget key>");
         }
     }
@@ -63,11 +81,11 @@ async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyho
 }
 
 /// Serves the demo customer site (another origin) in the background.
-async fn serve_demo_site(addr: std::net::SocketAddr, server: String, default_key: String) -> anyhow::Result<()> {
+async fn serve_demo_site(addr: std::net::SocketAddr, demo: server::widget_assets::DemoSite) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding the demo site on {addr} (set ITEROCHAT_DEMO_ADDR)"))?;
-    let site = server::widget_assets::demo_site(server, default_key);
+    let site = server::widget_assets::demo_site(demo);
     tokio::spawn(async move { axum::serve(listener, site).await });
     Ok(())
 }

@@ -41,11 +41,13 @@ pub struct WidgetLimits {
     pub per_ip: RateLimiter,
     /// Requests per visitor token (sessions: per widget key) and minute.
     pub per_visitor: RateLimiter,
+    /// New feedback per client IP and minute (the feedback SDK; each may carry a console log).
+    pub feedback_per_ip: RateLimiter,
 }
 
 impl Default for WidgetLimits {
     fn default() -> Self {
-        Self { per_ip: RateLimiter::new(600), per_visitor: RateLimiter::new(60) }
+        Self { per_ip: RateLimiter::new(600), per_visitor: RateLimiter::new(60), feedback_per_ip: RateLimiter::new(30) }
     }
 }
 

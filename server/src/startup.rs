@@ -152,6 +152,9 @@ pub fn router(state: AppState) -> Router {
         .route("/widget.js", get(crate::widget_assets::loader))
         .route("/widget/{file}", get(crate::widget_assets::asset))
         .nest("/api/v1", api::router())
+        .nest("/sdk/v1", api::sdk_router())
+        .route("/sdk/iterato.js", get(crate::widget_assets::sdk_loader))
+        .route("/fetchFeedbacks", axum::routing::post(api::feedback::fetch_feedbacks))
         .route(
             "/dashboard/knowledge/upload",
             axum::routing::post(crate::dashboard_upload::upload).layer(DefaultBodyLimit::max(8 * 1024 * 1024)),

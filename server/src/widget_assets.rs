@@ -10,20 +10,36 @@ use axum::response::{IntoResponse, Response};
 use crate::state::AppState;
 
 const LOADER: &str = include_str!("../../widget-wasm/loader.js");
+const SDK_LOADER: &str = include_str!("../../widget-wasm/sdk.js");
 
 /// `GET /widget.js`.
 pub async fn loader(State(state): State<AppState>) -> Response {
+    serve_loader(&state, LOADER, ("js", "wasm"), "Iterochat: the widget bundle").await
+}
+
+/// `GET /sdk/iterato.js`: the feedback SDK (`window.IteratoService`), naming the current
+/// content-hashed feedback bundle.
+pub async fn sdk_loader(State(state): State<AppState>) -> Response {
+    serve_loader(&state, SDK_LOADER, ("feedback_js", "feedback_wasm"), "Iterato: the feedback bundle").await
+}
+
+/// A loader script with the bundle names from the manifest filled in (`__JS__`, `__WASM__`).
+async fn serve_loader(state: &AppState, template: &str, keys: (&str, &str), what: &str) -> Response {
     let manifest = std::path::Path::new(&*state.leptos_options.site_root).join("widget/manifest.json");
     let names = tokio::fs::read_to_string(&manifest).await.ok().and_then(|text| {
         let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-        Some((value["js"].as_str()?.to_owned(), value["wasm"].as_str()?.to_owned()))
+        Some((value[keys.0].as_str()?.to_owned(), value[keys.1].as_str()?.to_owned()))
     });
     let Some((js, wasm)) = names else {
-        tracing::error!(manifest = %manifest.display(), "the widget bundle is not built (run `make build`)");
-        return (StatusCode::SERVICE_UNAVAILABLE, "/* Iterochat: the widget bundle is not built on this server. */")
+        tracing::error!(manifest = %manifest.display(), "{what} is not built (run `make build`)");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+            format!("/* {what} is not built on this server. */"),
+        )
             .into_response();
     };
-    let body = LOADER.replace("__JS__", &js).replace("__WASM__", &wasm);
+    let body = template.replace("__JS__", &js).replace("__WASM__", &wasm);
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -62,20 +78,66 @@ pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> R
     }
 }
 
+/// What the demo customer site embeds: the server's URL, the default widget key and the default
+/// feedback project (both blank when no demo organisation is seeded).
+#[derive(Clone, Debug)]
+pub struct DemoSite {
+    pub server: String,
+    pub widget_key: String,
+    pub feedback_project: String,
+}
+
 /// The demo customer site `make run` serves on another origin: a page embedding the widget the
-/// way a customer would (`/`), and the same page under hostile CSS (`/hostile`) to show the
-/// Shadow DOM holding up. `?key=` picks the widget key (default: the demo organisation's).
-pub fn demo_site(server: String, default_key: String) -> axum::Router {
-    let page = move |hostile: bool| {
-        let (server, default_key) = (server.clone(), default_key.clone());
-        move |axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| {
-            let key = q.get("key").filter(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).cloned();
-            let key = key.unwrap_or_else(|| default_key.clone());
-            let server = server.clone();
-            async move { axum::response::Html(demo_page(&server, &key, hostile)) }
+/// way a customer would (`/`), the same page under hostile CSS (`/hostile`) to show the Shadow
+/// DOM holding up, and a checkout page with the feedback SDK (`/feedback`). `?key=` picks the
+/// widget key and `?project=` the feedback project; `/feedback?manual=1` only loads the SDK, so
+/// a test (or a curious developer's console) makes every call itself.
+pub fn demo_site(demo: DemoSite) -> axum::Router {
+    type Q = axum::extract::Query<std::collections::HashMap<String, String>>;
+    let safe = |v: Option<&String>| {
+        v.filter(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).cloned()
+    };
+    let page = {
+        let demo = demo.clone();
+        move |hostile: bool| {
+            let demo = demo.clone();
+            move |axum::extract::Query(q): Q| {
+                let key = safe(q.get("key")).unwrap_or_else(|| demo.widget_key.clone());
+                let server = demo.server.clone();
+                async move { axum::response::Html(demo_page(&server, &key, hostile)) }
+            }
         }
     };
-    axum::Router::new().route("/", axum::routing::get(page(false))).route("/hostile", axum::routing::get(page(true)))
+    let feedback = move |axum::extract::Query(q): Q| {
+        let project = safe(q.get("project")).unwrap_or_else(|| demo.feedback_project.clone());
+        let manual = q.get("manual").is_some_and(|v| v == "1");
+        let server = demo.server.clone();
+        async move { axum::response::Html(feedback_page(&server, &project, manual)) }
+    };
+    axum::Router::new()
+        .route("/", axum::routing::get(page(false)))
+        .route("/hostile", axum::routing::get(page(true)))
+        .route("/feedback", axum::routing::get(feedback))
+}
+
+/// A customer's checkout page using the feedback SDK exactly as the Iterato guide shows it.
+fn feedback_page(server: &str, project: &str, manual: bool) -> String {
+    let calls = if manual {
+        String::new()
+    } else {
+        format!(
+            "<script>\n(async function () {{\n  const ok = await IteratoService.init(\"{project}\");\n               console.log(ok ? \"Service initiated successfully!\" : \"Iterato Service initiation failed!\");\n               IteratoService.setUser({{ uid: \"demo-1\", userName: \"Demo Shopper\", userEmail: \"shopper@example.com\", plan: \"Premium\" }});\n             }})();\ndocument.getElementById(\"pay\").addEventListener(\"click\", function () {{\n               console.info(\"payment accepted\");\n  IteratoService.collect(\"checkout-success\", [\"paid\", \"demo\"]);\n}});\n</script>"
+        )
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>Demo Company: checkout</title>\
+         <script src=\"{server}/sdk/iterato.js\"></script>\
+         <style>body {{ font-family: Georgia, serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; }}</style></head>\
+         <body><h1>Checkout</h1><p>This page stands for a customer's checkout on another origin, using the \
+         Iterato-compatible feedback SDK from <code>{server}/sdk/iterato.js</code> (project <code>{project}</code>). \
+         Press Pay to be asked for feedback.</p><button id=\"pay\" type=\"button\">Pay 9 €</button>{calls}</body></html>"
+    )
 }
 
 fn demo_page(server: &str, key: &str, hostile: bool) -> String {

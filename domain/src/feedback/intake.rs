@@ -393,12 +393,12 @@ mod tests {
 
     #[test]
     fn tags_come_as_a_string_or_an_array() {
-        assert_eq!(clean_tags(&json!("paid")).unwrap(), vec!["paid"]);
+        assert_eq!(clean_tags(&json!("paid")).expect("test value"), vec!["paid"]);
         assert_eq!(
-            clean_tags(&json!([" live-836 ", "interacted-with-chat", "", "live-836"])).unwrap(),
+            clean_tags(&json!([" live-836 ", "interacted-with-chat", "", "live-836"])).expect("test value"),
             vec!["live-836", "interacted-with-chat"]
         );
-        assert!(clean_tags(&Value::Null).unwrap().is_empty());
+        assert!(clean_tags(&Value::Null).expect("test value").is_empty());
         assert!(clean_tags(&json!(42)).is_err());
         assert!(clean_tags(&json!(["ok", 1])).is_err());
         assert!(clean_tags(&json!(["x".repeat(65)])).is_err());
@@ -415,10 +415,10 @@ mod tests {
         entries.push(json!("plain string"));
         entries.push(json!({"level": "<evil>", "message": 5}));
         let cut = clean_console_log(&Value::Array(entries));
-        let list = cut.as_array().unwrap();
+        let list = cut.as_array().expect("test value");
         assert_eq!(list.len(), MAX_CONSOLE_ENTRIES);
         assert_eq!(list[0]["message"], "line 73");
-        assert!(list[47]["message"].as_str().unwrap().chars().count() <= MAX_CONSOLE_MESSAGE_CHARS);
+        assert!(list[47]["message"].as_str().expect("test value").chars().count() <= MAX_CONSOLE_MESSAGE_CHARS);
         assert_eq!(list[48], json!({"level": "log", "message": "plain string", "at": ""}));
         assert_eq!(list[49]["level"], "log");
         assert!(cut.to_string().len() < 200 * 1024);
@@ -427,9 +427,9 @@ mod tests {
 
     #[test]
     fn user_info_must_be_a_small_object() {
-        assert_eq!(clean_user_info(&Value::Null).unwrap(), json!({}));
+        assert_eq!(clean_user_info(&Value::Null).expect("test value"), json!({}));
         let info = json!({"uid": "u1", "userName": "John", "plan": "Premium", "Features": ["Live"]});
-        assert_eq!(clean_user_info(&info).unwrap(), info);
+        assert_eq!(clean_user_info(&info).expect("test value"), info);
         assert!(matches!(clean_user_info(&json!("john")), Err(DomainError::Invalid { .. })));
         assert!(matches!(clean_user_info(&json!({"x": "y".repeat(20_000)})), Err(DomainError::TooLarge(_))));
     }
@@ -438,6 +438,6 @@ mod tests {
     fn connectivity_keeps_known_fields_only() {
         let value = json!({"online": true, "effective_type": "4g", "downlink": 10.0, "rtt": -1, "ip": "6.6.6.6"});
         assert_eq!(clean_connectivity(&value), json!({"online": true, "effective_type": "4g", "downlink": 10.0}));
-        assert_eq!(ip_details(Some("10.1.2.3".parse().unwrap())), json!({"ip": "10.1.2.3"}));
+        assert_eq!(ip_details(Some("10.1.2.3".parse().expect("test value"))), json!({"ip": "10.1.2.3"}));
     }
 }

@@ -281,6 +281,11 @@ impl Services {
         name: &str,
     ) -> DomainResult<ProjectSecret> {
         self.require_admin(actor, org_id, "create feedback projects").await?;
+        self.insert_feedback_project(org_id, name).await
+    }
+
+    /// Creates a project in `org_id` (the caller has checked who may).
+    pub(crate) async fn insert_feedback_project(&self, org_id: Uuid, name: &str) -> DomainResult<ProjectSecret> {
         let name = validate_name("name", name)?;
         let txn = self.db.begin().await?;
         // Serialises creations per organisation so the cap holds under concurrency.
@@ -398,6 +403,18 @@ impl Services {
         question: Option<&str>,
     ) -> DomainResult<Event> {
         self.require_admin(actor, org_id, "create feedback events").await?;
+        self.insert_feedback_event(org_id, project_id, event_id, name, question).await
+    }
+
+    /// Adds an event to a project of `org_id` (the caller has checked who may).
+    pub(crate) async fn insert_feedback_event(
+        &self,
+        org_id: Uuid,
+        project_id: &str,
+        event_id: &str,
+        name: &str,
+        question: Option<&str>,
+    ) -> DomainResult<Event> {
         let (id, _) = self.project_in_org(org_id, project_id).await?;
         let event_id = validate_event_id(event_id)?;
         let name = validate_name("name", name)?;
@@ -571,7 +588,7 @@ mod tests {
     fn ids_have_iterato_shapes() {
         let p = new_public_id();
         assert!(p.starts_with("project-") && p.len() == 18, "{p}");
-        let at = DateTime::parse_from_rfc3339("2025-05-07T10:08:20.714Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2025-05-07T10:08:20.714Z").expect("test value").with_timezone(&Utc);
         let f = new_feedback_id(at);
         assert!(f.starts_with("1746612500714") && f.len() == 24, "{f}");
         assert!(new_secret_key().starts_with("isk_"));
@@ -580,18 +597,18 @@ mod tests {
 
     #[test]
     fn timestamps_are_iso_utc_with_milliseconds() {
-        let at = DateTime::parse_from_rfc3339("2025-05-07T12:08:20.714+02:00").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2025-05-07T12:08:20.714+02:00").expect("test value").with_timezone(&Utc);
         assert_eq!(iso_millis(at), "2025-05-07T10:08:20.714Z");
     }
 
     #[test]
     fn event_ids_are_checked() {
-        assert_eq!(validate_event_id(" checkout-success ").unwrap(), "checkout-success");
+        assert_eq!(validate_event_id(" checkout-success ").expect("test value"), "checkout-success");
         assert!(validate_event_id("live-event-poiu82").is_ok());
         for bad in ["", "has space", "a/b", &"x".repeat(101), "<script>"] {
             assert!(validate_event_id(bad).is_err(), "{bad}");
         }
-        assert_eq!(validate_question(Some("  ")).unwrap(), None);
+        assert_eq!(validate_question(Some("  ")).expect("test value"), None);
         assert!(validate_question(Some(&"q".repeat(201))).is_err());
     }
 

@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 pub mod error;
 pub mod extract;
+pub mod feedback;
 mod inbox;
 pub mod knowledge;
 mod live;
@@ -77,6 +78,11 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org_id}/webhooks/{webhook_id}/test", post(alerts::test_webhook))
         .route("/orgs/{org_id}/deliveries", get(alerts::deliveries))
         .route("/orgs/{org_id}/deliveries/{delivery_id}/retry", post(alerts::retry))
+        .route("/orgs/{org_id}/feedback-projects", post(feedback::create_project).get(feedback::list_projects))
+        .route("/orgs/{org_id}/feedback-projects/{project_id}", get(feedback::show_project))
+        .route("/orgs/{org_id}/feedback-projects/{project_id}/rotate-secret", post(feedback::rotate_secret))
+        .route("/orgs/{org_id}/feedback-projects/{project_id}/events", post(feedback::create_event))
+        .route("/orgs/{org_id}/feedback-projects/{project_id}/feedback", get(feedback::list_feedback))
         .route("/orgs/{org_id}/members", get(team::members))
         .route("/orgs/{org_id}/members/{user_id}", patch(team::change_role).delete(team::remove_member))
         .fallback(not_found)
@@ -97,6 +103,22 @@ fn widget_router() -> Router<AppState> {
         .route("/escalate", post(widget::escalate))
         .route("/stream", get(widget::stream))
         .route("/messages/{message_id}/feedback", post(widget::feedback))
+        .layer(cors)
+}
+
+/// The feedback SDK's public routes (`/sdk/v1`): CORS open like the widget's; the toast is
+/// identified by the project id, and each conversation by its own token.
+pub fn sdk_router() -> Router<AppState> {
+    use tower_http::cors::{Any, CorsLayer};
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([http::Method::GET, http::Method::POST])
+        .allow_headers([http::header::CONTENT_TYPE, http::header::AUTHORIZATION]);
+    Router::new()
+        .route("/projects/{project_id}", get(feedback::sdk_project))
+        .route("/feedback", post(feedback::sdk_submit).layer(DefaultBodyLimit::max(feedback::SUBMIT_BODY_LIMIT)))
+        .route("/feedback/{feedback_id}/messages", post(feedback::sdk_answer))
+        .fallback(not_found)
         .layer(cors)
 }
 

@@ -36,7 +36,7 @@ where
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
 impl ClientIp {
-    fn of(parts: &Parts) -> Self {
+    pub(super) fn of(parts: &Parts) -> Self {
         Self(parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip()))
     }
 }
@@ -50,7 +50,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 /// `RateLimited` when the IP or `key` is over its budget.
-fn limit(state: &AppState, ip: ClientIp, key: &str) -> ApiResult<()> {
+pub(super) fn limit(state: &AppState, ip: ClientIp, key: &str) -> ApiResult<()> {
     let ip = ip.0.map(|ip| ip.to_string()).unwrap_or_default();
     if !state.limits.per_ip.allow(&ip) || !state.limits.per_visitor.allow(key) {
         return Err(ApiError::RateLimited);

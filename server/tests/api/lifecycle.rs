@@ -160,6 +160,8 @@ async fn the_demo_organisation_is_seeded_once_with_a_help_centre_its_widget_answ
     let first = app.services.seed_demo().await.expect("seed");
     let again = app.services.seed_demo().await.expect("seed again");
     assert_eq!(first.widget_key, again.widget_key, "seeding is idempotent");
+    assert_eq!(first.feedback_project_id, again.feedback_project_id, "one demo feedback project");
+    assert!(first.feedback_secret.is_some() && again.feedback_secret.is_none(), "the key is shown once");
     let (status, login) = app
         .post("/api/v1/auth/login", None, serde_json::json!({"email": first.email, "password": first.password}))
         .await;
@@ -187,4 +189,16 @@ async fn the_demo_organisation_is_seeded_once_with_a_help_centre_its_widget_answ
         .await;
     assert_eq!(turn["status"], "ai", "{turn}");
     assert!(turn["reply"]["text"].as_str().is_some_and(|t| t.contains("9 euros")), "{turn}");
+
+    // The demo checkout page's feedback project knows its event, and its printed key works.
+    let (_, config) = app.get(&format!("/sdk/v1/projects/{}", first.feedback_project_id), None).await;
+    assert_eq!(config["events"][0]["event_id"], "checkout-success", "{config}");
+    let (status, feedbacks) = app
+        .post(
+            "/fetchFeedbacks",
+            first.feedback_secret.as_deref(),
+            serde_json::json!({"project_id": first.feedback_project_id}),
+        )
+        .await;
+    assert_eq!((status, feedbacks), (reqwest::StatusCode::OK, serde_json::json!({})));
 }

@@ -5,6 +5,7 @@ mod auth;
 mod chat_model;
 mod conversation;
 mod corpus;
+mod feedback;
 mod health;
 mod helpers;
 mod inbox;
