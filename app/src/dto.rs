@@ -478,3 +478,23 @@ pub struct FeedbackPageDto {
     pub page: u64,
     pub per_page: u64,
 }
+
+/// The feedback projects page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackProjectsPageDto {
+    pub organization: OrgRefDto,
+    /// Owners and admins create projects and events and rotate keys.
+    pub can_manage: bool,
+    pub projects: Vec<FeedbackProjectDto>,
+}
+
+/// One project's page: its events, the filtered feedback, and where the SDK is served from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackProjectPageDto {
+    pub organization: OrgRefDto,
+    pub can_manage: bool,
+    pub project: FeedbackProjectDto,
+    pub feedback: FeedbackPageDto,
+    /// The server's public URL, for the embed snippet.
+    pub public_url: String,
+}

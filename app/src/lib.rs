@@ -20,8 +20,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::pages::{
-    AcceptInvitePage, AlertsPage, ConversationPage, DashboardPage, DocumentEditorPage, HomePage, InboxPage,
-    KnowledgePage, LoginPage, NotFound, SignupPage, TeamPage,
+    AcceptInvitePage, AlertsPage, ConversationPage, DashboardPage, DocumentEditorPage, FeedbackPage,
+    FeedbackProjectPage, HomePage, InboxPage, KnowledgePage, LoginPage, NotFound, SignupPage, TeamPage,
 };
 
 /// The HTML document around [`App`]; the server renders it for every page.
@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/alerts") view=AlertsPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/conversations") view=InboxPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/conversations/:id") view=ConversationPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/feedback") view=FeedbackPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/feedback/:project_id") view=FeedbackProjectPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/knowledge") view=KnowledgePage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/knowledge/:id") view=DocumentEditorPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=AcceptInvitePage ssr=SsrMode::Async />

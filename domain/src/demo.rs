@@ -1,6 +1,6 @@
 //! The demo organisation `make run` shows a newcomer: one owner login, idempotent.
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::accounts::{SignupInput, find_user_by_email};
@@ -36,6 +36,10 @@ pub struct DemoLogin {
     pub password: String,
     pub organization_name: String,
     pub widget_key: String,
+    /// The demo feedback project (Iterato SDK) with its event `checkout-success`.
+    pub feedback_project_id: String,
+    /// Its secret key, on the run that created it only (it is stored hashed).
+    pub feedback_secret: Option<String>,
 }
 
 /// The demo owner's address (a reserved `.test` domain: it can never receive real mail).
@@ -66,7 +70,10 @@ impl Services {
             .ok_or(crate::DomainError::NotFound("demo organization"))?;
         let (org, _) = self.organization_for_member(user.id, first.organization_id).await?;
         self.seed_demo_documents(org.id).await?;
+        let (feedback_project_id, feedback_secret) = self.seed_demo_feedback(org.id).await?;
         Ok(DemoLogin {
+            feedback_project_id,
+            feedback_secret,
             email: DEMO_EMAIL.into(),
             password: DEMO_PASSWORD.into(),
             organization_name: org.name,
@@ -76,6 +83,27 @@ impl Services {
 }
 
 impl Services {
+    /// Creates the demo feedback project and its `checkout-success` event unless the
+    /// organisation has a project; returns its id and, when just created, its secret key.
+    async fn seed_demo_feedback(&self, org_id: Uuid) -> DomainResult<(String, Option<String>)> {
+        let existing = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT public_id FROM feedback_projects WHERE organization_id = $1 ORDER BY created_at LIMIT 1",
+                [org_id.into()],
+            ))
+            .await?;
+        if let Some(row) = existing {
+            return Ok((row.try_get("", "public_id")?, None));
+        }
+        let created = self.insert_feedback_project(org_id, "Demo shop").await?;
+        let project_id = created.project.project_id;
+        self.insert_feedback_event(org_id, &project_id, "checkout-success", "Checkout", Some("How was your checkout?"))
+            .await?;
+        Ok((project_id, Some(created.secret_key)))
+    }
+
     /// Adds the demo help centre to an organisation that has no documents yet (queued for
     /// ingestion like any other document).
     async fn seed_demo_documents(&self, org_id: Uuid) -> DomainResult<()> {

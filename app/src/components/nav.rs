@@ -48,6 +48,7 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
                 {can_manage_knowledge.then(|| view! { <a href="/dashboard/knowledge">"Knowledge base"</a> })}
                 {can_manage_team.then(|| view! { <a href="/dashboard/team">"Team"</a> })}
                 <a href="/dashboard/alerts">"Alerts"</a>
+                <a href="/dashboard/feedback">"Feedback"</a>
             </nav>
             <span class="spacer"></span>
             <span class="muted who">{session.user.name.clone()}</span>

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod feedback;
 pub mod inbox;
 pub mod knowledge;
 pub mod orgs;

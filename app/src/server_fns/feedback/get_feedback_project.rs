@@ -1,0 +1,48 @@
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::dto::FeedbackProjectPageDto;
+use crate::error::AppError;
+
+/// One project's page: events with counts and a page of feedback filtered by event, tag and
+/// reaction (blank values mean "any").
+#[server]
+pub async fn get_feedback_project(
+    org_id: Uuid,
+    project_id: String,
+    event: String,
+    tag: String,
+    reaction: String,
+    page: u64,
+) -> Result<FeedbackProjectPageDto, AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    let (org, role) = ctx.services.organization_for_member(actor.user.id, org_id).await?;
+    let project = ctx.services.feedback_project(&actor, org_id, &project_id).await?;
+    let blank_to_none = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let reaction = match blank_to_none(reaction) {
+        None => None,
+        Some(r) => {
+            Some(Reaction::parse(&r).ok_or_else(|| DomainError::invalid("reaction", "must be positive or negative"))?)
+        }
+    };
+    let filter = FeedbackFilter { event_id: blank_to_none(event), tag: blank_to_none(tag), reaction };
+    let feedback = ctx.services.list_feedback(&actor, org_id, &project_id, &filter, page).await?;
+    Ok(FeedbackProjectPageDto {
+        organization: OrgRefDto { id: org.id, name: org.name },
+        can_manage: role.can_manage_knowledge(),
+        project: project.into(),
+        feedback: feedback.into(),
+        public_url: ctx.services.alerts.public_url.trim_end_matches('/').to_owned(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use domain::DomainError;
+    pub use domain::feedback::{FeedbackFilter, Reaction};
+
+    pub use crate::dto::OrgRefDto;
+    pub use crate::ssr::{context, require_actor};
+}
