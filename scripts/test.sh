@@ -14,6 +14,8 @@ lint() {
   cargo clippy -q -p domain -p migrations -p server -p app --features app/ssr --all-targets -- -D warnings
   step "clippy (browser side: hydrate and widget on wasm32)"
   cargo clippy -q -p frontend -p widget-wasm --target wasm32-unknown-unknown -- -D warnings
+  step "clippy (the feedback toast bundle on wasm32)"
+  cargo clippy -q -p widget-wasm --target wasm32-unknown-unknown --no-default-features --features feedback -- -D warnings
 }
 
 unit() {
@@ -43,7 +45,7 @@ e2e() {
   done
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$log"; echo "server never became healthy" >&2; exit 1; }
   step "end-to-end tests (Playwright + Debian Chromium)"
-  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_URL="http://127.0.0.1:$((port + 1))" npx playwright test); then
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_URL="http://127.0.0.1:$((port + 1))" npx playwright test ${E2E_ONLY:-}); then
     echo "--- server log ---"; tail -n 80 "$log"; exit 1
   fi
   kill -TERM "$pid"; wait "$pid" || true
