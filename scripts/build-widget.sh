@@ -45,7 +45,12 @@ printf '{"js":"%s","wasm":"%s","feedback_js":"%s","feedback_wasm":"%s"}\n' \
 
 gz() { gzip -9 -c "$1" | wc -c; }
 # The loader as the server sends it: the placeholders replaced by the hashed names.
-loader_gz() { sed -e "s/__JS__/$2/" -e "s/__WASM__/$3/" "$1" | gzip -9 | wc -c; }
+# As the server sends it: without the leading block comment and `//` comments (see
+# server/src/widget_assets.rs, `without_comments`).
+loader_gz() {
+  sed -e '1,/\*\//d' -e '/^[[:space:]]*\/\//d' -e 's/ \/\/ .*$//' -e '/^[[:space:]]*$/d' \
+    -e "s/__JS__/$2/" -e "s/__WASM__/$3/" "$1" | gzip -9 | wc -c
+}
 
 loader=$(loader_gz widget-wasm/loader.js "$js_name" "$wasm_name")
 glue=$(gz "$out/$js_name")

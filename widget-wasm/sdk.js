@@ -13,7 +13,7 @@
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src).origin : "";
   var own = {}; // the page's console methods: the SDK's own messages are not recorded
-  var logs = [], recording = false, bundle, projectId, ready, user = null;
+  var logs = [], recording = false, bundle, projectId, ready, ok, user = null;
 
   function say(level, message, extra) {
     var f = own[level] || console[level];
@@ -27,8 +27,22 @@
       var head = x.name + ": " + x.message, stack = String(x.stack || "");
       return stack.indexOf(head) === 0 ? stack : stack ? head + "\n" + stack : head;
     }
-    try { var json = JSON.stringify(x); if (typeof json === "string") return json; } catch (e) {}
-    try { return String(x); } catch (e) { return Object.prototype.toString.call(x); }
+    try { return brief(x, 2); } catch (e) { return Object.prototype.toString.call(x); }
+  }
+  // A short JSON-like sketch of a value: at most 10 keys or items per level, 3 levels, 200
+  // characters per string, so logging a big state object stays cheap (and toJSON never runs).
+  function brief(x, depth) {
+    if (typeof x === "string") return JSON.stringify(x.slice(0, 200));
+    if (x === null || typeof x !== "object") return String(x);
+    if (x instanceof Date) return x.toISOString();
+    var list = Array.isArray(x), out = [], n = 0;
+    if (depth < 0) return list ? "[…]" : "{…}";
+    for (var k in x) {
+      if (++n > 10) { out.push("…"); break; }
+      var v; try { v = x[k]; } catch (e) { v = "?"; }
+      out.push((list ? "" : JSON.stringify(k) + ":") + brief(v, depth - 1));
+    }
+    return list ? "[" + out.join(",") + "]" : "{" + out.join(",") + "}";
   }
   function record(level, args) {
     if (recording) return; // a logging toJSON or getter must not loop
@@ -72,17 +86,18 @@
 
   function init(id) {
     if (!ready) capture();
-    else if (id === projectId) return ready;
+    else if (id === projectId && ok !== false) return ready; // a failed init() may be retried
     projectId = id;
+    ok = undefined;
     if (typeof id !== "string" || !id.trim()) {
       warn('init() needs a project_id string, e.g. init("project-5woc8").');
       return (ready = Promise.resolve(false));
     }
     return (ready = load().then(function (m) {
       return m.init_project(base, id.trim(), String(navigator.language || "en"), say);
-    }).then(function (ok) { return ok === true; }, function (e) {
+    }).then(function (r) { return (ok = r === true); }, function (e) {
       warn("the feedback bundle could not load.", e);
-      return false;
+      return (ok = false);
     }));
   }
 

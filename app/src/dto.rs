@@ -291,6 +291,8 @@ pub struct NotificationsDto {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertsPageDto {
     pub organization: OrgRefDto,
+    /// A new or rotated webhook secret, on the one page view after it was made.
+    pub revealed_secret: Option<String>,
     /// Owners and admins manage recipients and webhooks and see the mail log.
     pub can_manage: bool,
     /// The caller's own switch.
@@ -497,4 +499,6 @@ pub struct FeedbackProjectPageDto {
     pub feedback: FeedbackPageDto,
     /// The server's public URL, for the embed snippet.
     pub public_url: String,
+    /// A new or rotated secret key, on the one page view after it was made.
+    pub revealed_secret: Option<String>,
 }

@@ -18,6 +18,7 @@ pub mod knowledge;
 pub mod llm;
 pub mod markdown;
 pub mod organizations;
+pub mod reveal;
 pub mod roles;
 pub mod team;
 pub mod tokens;

@@ -13,7 +13,7 @@ async function projectOnDashboard(page: Page, javaScriptEnabled: boolean | undef
   await settled(page, javaScriptEnabled);
   await page.getByLabel("Name").fill("Web shop");
   await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page).toHaveURL(/\/dashboard\/feedback\/project-[a-z0-9]+\?secret=/);
+  await expect(page).toHaveURL(/\/dashboard\/feedback\/project-[a-z0-9]+\?reveal=[0-9a-f-]+$/);
   await settled(page, javaScriptEnabled);
   const projectId = (await page.locator(".project-id").textContent())!.trim();
   const secret = (await page.locator(".project-secret").textContent())!.trim();
@@ -31,8 +31,10 @@ async function projectOnDashboard(page: Page, javaScriptEnabled: boolean | undef
   await page.getByLabel("Question (optional)").fill("How was paying today?");
   await page.getByRole("button", { name: "Add event" }).click();
   await expect(page.locator('tr.event[data-event="checkout-success"]')).toContainText("How was paying today?");
-  // The key is shown once: the page without the query string only names its last characters.
-  await page.goto(`/dashboard/feedback/${projectId}`);
+  expect(page.url()).not.toContain(secret);
+  // The key is shown once: the same URL again only names its last characters.
+  await page.goto(page.url());
+  await expect(page.locator(".project-id")).toHaveText(projectId);
   await expect(page.locator(".project-secret")).toHaveCount(0);
   await expect(page.getByText(`Secret key ends in ${secret.slice(-4)}`)).toBeVisible();
   return { projectId, secret };

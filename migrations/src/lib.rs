@@ -22,6 +22,7 @@ mod m20261121_120100_index_message_search;
 mod m20261121_130000_create_saved_replies_and_tags;
 mod m20261121_130100_add_message_client_id;
 mod m20261121_150000_create_feedback;
+mod m20261121_150100_create_revealed_secrets;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_130000_create_saved_replies_and_tags::Migration),
             Box::new(m20261121_130100_add_message_client_id::Migration),
             Box::new(m20261121_150000_create_feedback::Migration),
+            Box::new(m20261121_150100_create_revealed_secrets::Migration),
         ]
     }
 }

@@ -23,6 +23,20 @@ pub async fn sdk_loader(State(state): State<AppState>) -> Response {
     serve_loader(&state, SDK_LOADER, ("feedback_js", "feedback_wasm"), "Iterato: the feedback bundle").await
 }
 
+/// A loader as sent to browsers: without its leading block comment, `//` comment lines, trailing
+/// ` // ` comments and blank lines. The comments document `widget-wasm/` for its readers; every
+/// site would otherwise download them on every page (the feedback SDK has a 30 KB budget).
+/// The loaders keep `//` out of their string literals for this.
+pub fn without_comments(source: &str) -> String {
+    let body = source.strip_prefix("/*").and_then(|rest| rest.split_once("*/")).map_or(source, |(_, rest)| rest);
+    body.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .map(|line| line.find(" // ").map_or(line, |i| line[..i].trim_end()))
+        .filter(|line| !line.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A loader script with the bundle names from the manifest filled in (`__JS__`, `__WASM__`).
 async fn serve_loader(state: &AppState, template: &str, keys: (&str, &str), what: &str) -> Response {
     let manifest = std::path::Path::new(&*state.leptos_options.site_root).join("widget/manifest.json");
@@ -39,7 +53,7 @@ async fn serve_loader(state: &AppState, template: &str, keys: (&str, &str), what
         )
             .into_response();
     };
-    let body = template.replace("__JS__", &js).replace("__WASM__", &wasm);
+    let body = without_comments(template).replace("__JS__", &js).replace("__WASM__", &wasm);
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -154,4 +168,21 @@ fn demo_page(server: &str, key: &str, hostile: bool) -> String {
          <pre>&lt;script src=\"{server}/widget.js\" data-widget-key=\"{key}\" async&gt;&lt;/script&gt;</pre>\
          <script src=\"{server}/widget.js\" data-widget-key=\"{key}\" async></script></body></html>"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loaders_are_sent_without_comments_and_keep_their_code() {
+        for (source, api) in [(LOADER, "renderWebWidget"), (SDK_LOADER, "window.IteratoService = {")] {
+            let sent = without_comments(source);
+            assert!(!sent.contains("//") && !sent.contains("/*"), "{sent}");
+            assert!(sent.contains(api) && sent.contains("__JS__") && sent.contains("__WASM__"));
+            assert!(sent.trim_start().starts_with("(function"), "{sent}");
+            assert!(sent.len() < source.len());
+        }
+        assert_eq!(without_comments("/* a */\nx(); // why\n  // note\n\ny();"), "x();\ny();");
+    }
 }

@@ -224,7 +224,8 @@ pub async fn init_project(api: String, project_id: String, language: String, log
 pub fn collect(event_id: JsValue, tags: JsValue, user: JsValue, logs: JsValue) {
     // `tags` is a string or an array of strings; `user` the `setUser` object (or null); `logs`
     // the recorded console lines `[{level, message, at}]`. Nothing new shows while a toast is up.
-    let (project, showing) = state(|s| (s.project.clone(), s.toast.is_some()));
+    // A toast whose host the page removed (a single-page app re-rendering `body`) is gone.
+    let (project, showing) = state(|s| (s.project.clone(), s.toast.as_ref().is_some_and(|t| t.host.is_connected())));
     let Some(project) = project else {
         say("warn", "Iterato: call IteratoService.init(project_id) before collect().");
         return;

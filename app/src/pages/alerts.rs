@@ -21,11 +21,12 @@ pub fn AlertsPage() -> impl IntoView {
 #[component]
 fn Alerts(session: SessionDto) -> impl IntoView {
     let org_id = session.current.as_ref().map(|m| m.organization.id);
+    let query = use_query_map();
     let page = Resource::new_blocking(
-        move || (org_id, data_epoch()),
-        |(org_id, ..)| async move {
+        move || (org_id, query.read().get("reveal").unwrap_or_default(), data_epoch()),
+        |(org_id, reveal, _)| async move {
             match org_id {
-                Some(id) => get_alerts(id).await,
+                Some(id) => get_alerts(id, reveal).await,
                 None => Err(AppError::NotFound("organization not found".into())),
             }
         },
@@ -77,7 +78,7 @@ fn AlertsView(page: AlertsPageDto) -> impl IntoView {
         </section>
         {page.can_manage.then(|| view! {
             <Recipients org_id=org_id.clone() recipients=page.escalation_recipients.clone() />
-            <Webhooks org_id=org_id.clone() webhooks=page.webhooks.clone() />
+            <Webhooks org_id=org_id.clone() webhooks=page.webhooks.clone() revealed=page.revealed_secret.clone() />
             <SentMail org_id=org_id.clone() mails=page.mails.clone() folder=page.mails_written_to.clone() />
         })}
     }
@@ -104,7 +105,7 @@ fn Recipients(org_id: String, recipients: Vec<String>) -> impl IntoView {
 }
 
 #[component]
-fn Webhooks(org_id: String, webhooks: Vec<WebhookDto>) -> impl IntoView {
+fn Webhooks(org_id: String, webhooks: Vec<WebhookDto>, revealed: Option<String>) -> impl IntoView {
     let add = ServerAction::<AddWebhook>::new();
     let rotate = ServerAction::<RotateWebhookSecret>::new();
     let test = ServerAction::<TestWebhook>::new();
@@ -116,10 +117,8 @@ fn Webhooks(org_id: String, webhooks: Vec<WebhookDto>) -> impl IntoView {
     refresh_on_success(delete);
     refresh_on_success(retry);
     let query = use_query_map();
-    let shown = move || {
-        let q = query.read();
-        q.get("secret").filter(|s| !s.is_empty()).map(|s| (q.get("webhook").unwrap_or_default(), s))
-    };
+    // The secret comes with the page data, once (see `domain::reveal`); the URL names only the webhook.
+    let shown = move || revealed.clone().map(|s| (query.read().get("webhook").unwrap_or_default(), s));
     view! {
         <section class="card">
             <h2>"Webhooks"</h2>

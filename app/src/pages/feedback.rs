@@ -124,11 +124,11 @@ fn ProjectPage(session: SessionDto) -> impl IntoView {
             let get = |k: &str| q.get(k).unwrap_or_default();
             let number = get("page").parse::<u64>().unwrap_or(1);
             let project = params.read().get("project_id").unwrap_or_default();
-            (org_id, project, get("event"), get("tag"), get("reaction"), number, data_epoch())
+            (org_id, project, get("event"), get("tag"), get("reaction"), number, get("reveal"), data_epoch())
         },
-        |(org_id, project, event, tag, reaction, number, _)| async move {
+        |(org_id, project, event, tag, reaction, number, reveal, _)| async move {
             match org_id {
-                Some(id) => get_feedback_project(id, project, event, tag, reaction, number).await,
+                Some(id) => get_feedback_project(id, project, event, tag, reaction, number, reveal).await,
                 None => Err(AppError::NotFound("organization not found".into())),
             }
         },
@@ -152,8 +152,6 @@ fn ProjectView(page: FeedbackProjectPageDto) -> impl IntoView {
     let rotate = ServerAction::<RotateFeedbackKey>::new();
     let add = ServerAction::<AddFeedbackEvent>::new();
     refresh_on_success(add);
-    let query = use_query_map();
-    let secret = move || query.read().get("secret").filter(|s| !s.is_empty());
     let org_id = page.organization.id.to_string();
     let project = page.project.clone();
     let snippet = format!(
@@ -166,7 +164,7 @@ fn ProjectView(page: FeedbackProjectPageDto) -> impl IntoView {
             <p><a href="/dashboard/feedback">"← All projects"</a></p>
             <h1>{project.name.clone()}</h1>
             <p>"Project id " <code class="project-id">{project.project_id.clone()}</code></p>
-            {move || secret().map(|s| view! {
+            {page.revealed_secret.clone().map(|s| view! {
                 <div class="notice" role="status">
                     "Secret key for " <code>"POST /fetchFeedbacks"</code> " (shown only now; store it on your server): "
                     <code class="project-secret">{s}</code>
@@ -179,6 +177,10 @@ fn ProjectView(page: FeedbackProjectPageDto) -> impl IntoView {
                 <ActionForm action=rotate>
                     <input type="hidden" name="org_id" value=org_id />
                     <input type="hidden" name="project_id" value=project_id />
+                    <label class="check">
+                        <input type="checkbox" name="confirm" required />
+                        " The current key stops working at once"
+                    </label>
                     <button type="submit" class="secondary">"Rotate secret key"</button>
                 </ActionForm>
                 <FormError error=action_error(rotate) />
@@ -236,8 +238,8 @@ fn FeedbackList(page: FeedbackProjectPageDto) -> impl IntoView {
     let (event, tag, reaction) =
         (q.get("event").unwrap_or_default(), q.get("tag").unwrap_or_default(), q.get("reaction").unwrap_or_default());
     let feedback = page.feedback;
-    let first = (feedback.page - 1) * feedback.per_page + 1;
-    let last = (first + feedback.items.len() as u64).saturating_sub(1);
+    let first = feedback.page.saturating_sub(1).saturating_mul(feedback.per_page).saturating_add(1);
+    let last = first.saturating_add(feedback.items.len() as u64).saturating_sub(1);
     let pages = feedback.total.div_ceil(feedback.per_page).max(1);
     let base = format!("/dashboard/feedback/{}", page.project.project_id);
     let link = {

@@ -218,13 +218,28 @@ pub fn extractive_summary(event_name: &str, answers: &[String]) -> String {
         .iter()
         .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|a| !a.is_empty())
-        .map(|a| a.trim_end_matches(['.', '!', '?', ' ']).to_owned())
+        .map(|a| one_sentence(a.trim_end_matches(['.', '!', '?', ' '])))
         .collect();
     if said.is_empty() {
         return format!("User reacted negatively to \"{event_name}\" without saying why.");
     }
     let quote = clip(&said.join(" / "), SUMMARY_QUOTE_CHARS);
     format!("User reacted negatively to \"{event_name}\" and said: \"{quote}\".")
+}
+
+/// `text` with its inner sentence ends turned into semicolons, so a quote of several sentences
+/// keeps the summary to one.
+fn one_sentence(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if matches!(c, '.' | '!' | '?') && chars.peek().is_some_and(|n| n.is_whitespace()) {
+            out.push(';');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The system prompt for the next question. The user's answers are data, not instructions.
@@ -292,6 +307,12 @@ mod tests {
         let s = extractive_summary("Checkout", &answers(&["Payment failed.", "  the card   form froze "]));
         assert_eq!(s, "User reacted negatively to \"Checkout\" and said: \"Payment failed / the card form froze\".");
         assert_eq!(extractive_summary("Live", &[]), "User reacted negatively to \"Live\" without saying why.");
+        let several = extractive_summary("Live", &answers(&["Hi. The stream lagged! Why?", "Twice. On mobile."]));
+        assert_eq!(
+            several,
+            "User reacted negatively to \"Live\" and said: \"Hi; The stream lagged; Why / Twice; On mobile\"."
+        );
+        assert_eq!(sentences(&several), 1);
         let long = extractive_summary("Live", &answers(&[&"lag ".repeat(200)]));
         assert!(long.chars().count() < SUMMARY_QUOTE_CHARS + 60, "{long}");
         assert!(long.contains('…'));

@@ -20,8 +20,9 @@ use crate::{DomainError, DomainResult, Services, tokens};
 pub const MAX_CONSOLE_ENTRIES: usize = 50;
 /// Longest console message kept, in characters.
 pub const MAX_CONSOLE_MESSAGE_CHARS: usize = 2000;
-/// Largest `user_info`, serialised.
-pub const MAX_USER_INFO_BYTES: usize = 16 * 1024;
+/// Largest `user_info`, serialised: the SDK allows 16,384 characters of JSON, which is at most
+/// three times as many UTF-8 bytes.
+pub const MAX_USER_INFO_BYTES: usize = 3 * 16 * 1024;
 /// Most tags on one feedback, and the longest tag.
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 64;
@@ -30,8 +31,9 @@ pub const MAX_TAG_CHARS: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SdkProject {
     pub project_id: String,
-    /// `(event_id, name, question)`; the question is the event's own or the default one.
-    pub events: Vec<(String, String, String)>,
+    /// `(event_id, question)`; the question is the event's own or the default one. (Event names
+    /// stay on the dashboard: anyone can read this.)
+    pub events: Vec<(String, String)>,
     pub texts: ToastTexts,
 }
 
@@ -86,15 +88,15 @@ pub fn clean_tags(tags: &Value) -> DomainResult<Vec<String>> {
     for tag in raw {
         let tag =
             tag.as_str().ok_or_else(|| DomainError::invalid("tags", "must be a string or an array of strings"))?;
+        // Tabs and line breaks (which the SDK lets through) become spaces rather than a refusal
+        // that would lose the feedback.
+        let tag: String = tag.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         let tag = tag.trim();
         if tag.is_empty() || out.iter().any(|t| t == tag) {
             continue;
         }
-        if tag.chars().count() > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "tags",
-                format!("each tag must be 1 to {MAX_TAG_CHARS} characters on one line"),
-            ));
+        if tag.chars().count() > MAX_TAG_CHARS {
+            return Err(DomainError::invalid("tags", format!("each tag must be at most {MAX_TAG_CHARS} characters")));
         }
         out.push(tag.to_owned());
     }
@@ -123,8 +125,8 @@ pub fn clean_console_log(log: &Value) -> Value {
             };
             json!({
                 "level": level,
-                "message": dialogue::clip(message, MAX_CONSOLE_MESSAGE_CHARS),
-                "at": text("at").chars().take(40).collect::<String>(),
+                "message": dialogue::clip(&without_nul(message), MAX_CONSOLE_MESSAGE_CHARS),
+                "at": without_nul(text("at")).chars().take(40).collect::<String>(),
             })
         })
         .collect();
@@ -138,8 +140,23 @@ pub fn clean_user_info(info: &Value) -> DomainResult<Value> {
         Value::Object(_) if info.to_string().len() > MAX_USER_INFO_BYTES => {
             Err(DomainError::TooLarge(format!("user_info must be at most {} KB", MAX_USER_INFO_BYTES / 1024)))
         }
-        Value::Object(_) => Ok(info.clone()),
+        Value::Object(_) => Ok(strip_nul(info.clone())),
         _ => Err(DomainError::invalid("user_info", "must be an object")),
+    }
+}
+
+/// `text` without NUL characters, which Postgres cannot store in text or JSON.
+pub fn without_nul(text: &str) -> String {
+    text.replace('\0', "")
+}
+
+/// `value` with NUL characters removed from every string and key.
+fn strip_nul(value: Value) -> Value {
+    match value {
+        Value::String(s) if s.contains('\0') => Value::String(without_nul(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_nul).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (without_nul(&k), strip_nul(v))).collect()),
+        other => other,
     }
 }
 
@@ -187,18 +204,14 @@ impl Services {
             .db
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "SELECT event_key, name, question FROM feedback_events WHERE project_id = $1 ORDER BY created_at",
+                "SELECT event_key, question FROM feedback_events WHERE project_id = $1 ORDER BY created_at",
                 [id.into()],
             ))
             .await?;
         let mut events = Vec::with_capacity(rows.len());
         for r in &rows {
             let question: Option<String> = r.try_get("", "question")?;
-            events.push((
-                r.try_get("", "event_key")?,
-                r.try_get("", "name")?,
-                question.unwrap_or_else(|| texts.question.to_owned()),
-            ));
+            events.push((r.try_get("", "event_key")?, question.unwrap_or_else(|| texts.question.to_owned())));
         }
         Ok(SdkProject { project_id: project.try_get("", "public_id")?, events, texts })
     }
@@ -270,6 +283,7 @@ impl Services {
     /// closing line) and a fresh summary.
     pub async fn answer_feedback(&self, feedback_id: &str, token: &str, text: &str) -> DomainResult<Reply> {
         const DENIED: &str = "invalid feedback id or token";
+        let text = without_nul(text);
         let text = text.trim();
         if text.is_empty() || text.chars().count() > MAX_ANSWER_CHARS {
             return Err(DomainError::invalid("text", format!("must be 1 to {MAX_ANSWER_CHARS} characters")));
@@ -401,6 +415,7 @@ mod tests {
         assert!(clean_tags(&Value::Null).expect("test value").is_empty());
         assert!(clean_tags(&json!(42)).is_err());
         assert!(clean_tags(&json!(["ok", 1])).is_err());
+        assert_eq!(clean_tags(&json!(["a\tb"])).expect("test value"), vec!["a b"]);
         assert!(clean_tags(&json!(["x".repeat(65)])).is_err());
         let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert!(clean_tags(&json!(many)).is_err());
@@ -423,6 +438,7 @@ mod tests {
         assert_eq!(list[49]["level"], "log");
         assert!(cut.to_string().len() < 200 * 1024);
         assert_eq!(clean_console_log(&json!("nope")), json!([]));
+        assert_eq!(clean_console_log(&json!([{"message": "a\0b"}]))[0]["message"], "ab");
     }
 
     #[test]
@@ -431,7 +447,10 @@ mod tests {
         let info = json!({"uid": "u1", "userName": "John", "plan": "Premium", "Features": ["Live"]});
         assert_eq!(clean_user_info(&info).expect("test value"), info);
         assert!(matches!(clean_user_info(&json!("john")), Err(DomainError::Invalid { .. })));
-        assert!(matches!(clean_user_info(&json!({"x": "y".repeat(20_000)})), Err(DomainError::TooLarge(_))));
+        assert!(matches!(clean_user_info(&json!({"x": "y".repeat(50_000)})), Err(DomainError::TooLarge(_))));
+        // 16,384 characters of non-ASCII JSON (what the SDK allows) pass.
+        assert!(clean_user_info(&json!({"name": "é".repeat(16_000)})).is_ok());
+        assert_eq!(clean_user_info(&json!({"a\0": ["b\0c"]})).expect("test value"), json!({"a": ["bc"]}));
     }
 
     #[test]

@@ -27,6 +27,8 @@ const MAX_PROJECTS: i64 = 50;
 const MAX_EVENTS: i64 = 200;
 /// Feedback per dashboard page.
 pub const PAGE_SIZE: u64 = 25;
+/// The last page a dashboard may ask for (keeps the offset arithmetic far from overflow).
+const MAX_PAGE: u64 = 1_000_000;
 /// Feedback returned by one `fetchFeedbacks` call unless `limit` says otherwise, and the most.
 pub const FETCH_DEFAULT_LIMIT: u64 = 1000;
 pub const FETCH_MAX_LIMIT: u64 = 10_000;
@@ -113,10 +115,21 @@ pub struct Feedback {
     pub created_at: DateTime<Utc>,
 }
 
-impl Feedback {
-    /// The entry `POST /fetchFeedbacks` returns for this feedback (the seed's fields and
-    /// spelling; `conversation_summery` only for negative feedback).
-    pub fn fetch_entry(&self) -> serde_json::Value {
+/// What `POST /fetchFeedbacks` returns of one feedback.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedbackEntry {
+    pub id: String,
+    pub event_id: String,
+    pub reaction: Reaction,
+    pub user_info: serde_json::Value,
+    pub summary: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl FeedbackEntry {
+    /// The entry as the seed documents it (its fields and spelling; `conversation_summery` only
+    /// for negative feedback).
+    pub fn to_json(&self) -> serde_json::Value {
         let mut entry = json!({
             "event_id": self.event_id,
             "user_info": self.user_info,
@@ -177,6 +190,20 @@ pub fn validate_event_id(event_id: &str) -> DomainResult<String> {
         return Err(DomainError::invalid("event_id", "may contain letters, digits, '-', '_', '.' and ':' only"));
     }
     Ok(id.to_owned())
+}
+
+/// Whether `id` looks like a project id (`project-` and up to 56 letters, digits, `-` or `_`);
+/// checked before an id from the public is used as a rate-limit key or looked up.
+pub fn is_project_id(id: &str) -> bool {
+    id.len() <= 64
+        && id.strip_prefix("project-").is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// Whether `id` looks like a feedback id (milliseconds and random characters, at most 40).
+pub fn is_feedback_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Validates an optional toast question: at most 200 characters; blank means none.
@@ -263,7 +290,7 @@ fn filter_sql(filter: &FeedbackFilter, first: usize) -> (String, Vec<Value>) {
     }
     if let Some(tag) = &filter.tag {
         values.push(tag.clone().into());
-        sql.push_str(&format!(" AND ${} = ANY (f.tags)", first + values.len() - 1));
+        sql.push_str(&format!(" AND f.tags @> ARRAY[${}]::text[]", first + values.len() - 1));
     }
     if let Some(reaction) = filter.reaction {
         values.push(reaction.as_str().into());
@@ -357,7 +384,7 @@ impl Services {
                 name: r.try_get("", "name")?,
                 secret_hint: r.try_get("", "secret_hint")?,
                 created_at: r.try_get("", "created_at")?,
-                events: self.project_events(id).await?,
+                events: self.project_events(org_id, id).await?,
             });
         }
         Ok(projects)
@@ -367,7 +394,7 @@ impl Services {
     pub async fn feedback_project(&self, actor: &Actor, org_id: Uuid, project_id: &str) -> DomainResult<Project> {
         member_role(&self.db, org_id, actor.user.id).await?;
         let (id, project) = self.project_in_org(org_id, project_id).await?;
-        Ok(Project { events: self.project_events(id).await?, ..project })
+        Ok(Project { events: self.project_events(org_id, id).await?, ..project })
     }
 
     /// Replaces the project's secret key (owners and admins); the old key stops working at once.
@@ -388,7 +415,8 @@ impl Services {
                 [id.into(), tokens::hash_token(&secret_key).into(), hint(&secret_key).into(), org_id.into()],
             ))
             .await?;
-        let project = Project { secret_hint: hint(&secret_key), events: self.project_events(id).await?, ..project };
+        let project =
+            Project { secret_hint: hint(&secret_key), events: self.project_events(org_id, id).await?, ..project };
         Ok(ProjectSecret { project, secret_key })
     }
 
@@ -419,8 +447,15 @@ impl Services {
         let event_id = validate_event_id(event_id)?;
         let name = validate_name("name", name)?;
         let question = validate_question(question)?;
-        let count = self
-            .db
+        let txn = self.db.begin().await?;
+        // Serialises additions per project so the cap holds under concurrency.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 FROM feedback_projects WHERE id = $1 FOR UPDATE",
+            [id.into()],
+        ))
+        .await?;
+        let count = txn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT count(*) AS n FROM feedback_events WHERE project_id = $1",
@@ -433,8 +468,7 @@ impl Services {
         if count >= MAX_EVENTS {
             return Err(DomainError::conflict(format!("a project can have at most {MAX_EVENTS} events")));
         }
-        let row = self
-            .db
+        let row = txn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "INSERT INTO feedback_events (id, project_id, organization_id, event_key, name, question) \
@@ -452,6 +486,7 @@ impl Services {
             .ok_or_else(|| {
                 DomainError::conflict(format!("the event id '{event_id}' is already used in this project"))
             })?;
+        txn.commit().await?;
         Ok(Event { event_id, name, question, positive: 0, negative: 0, created_at: row.try_get("", "created_at")? })
     }
 
@@ -466,11 +501,13 @@ impl Services {
     ) -> DomainResult<FeedbackPage> {
         member_role(&self.db, org_id, actor.user.id).await?;
         let (id, _) = self.project_in_org(org_id, project_id).await?;
-        let page = page.max(1);
-        let (conditions, values) = filter_sql(filter, 2);
-        let from =
-            format!("FROM feedbacks f JOIN feedback_events e ON e.id = f.event_id WHERE f.project_id = $1{conditions}");
-        let mut all: Vec<Value> = vec![id.into()];
+        let page = page.clamp(1, MAX_PAGE);
+        let (conditions, values) = filter_sql(filter, 3);
+        let from = format!(
+            "FROM feedbacks f JOIN feedback_events e ON e.id = f.event_id \
+             WHERE f.project_id = $1 AND f.organization_id = $2{conditions}"
+        );
+        let mut all: Vec<Value> = vec![id.into(), org_id.into()];
         all.extend(values);
         let total = self
             .db
@@ -485,7 +522,7 @@ impl Services {
             .unwrap_or(0);
         let sql = format!(
             "SELECT {FEEDBACK_COLUMNS} {from} ORDER BY f.created_at DESC, f.id DESC LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1).saturating_mul(PAGE_SIZE).min(i64::MAX as u64)
+            (page - 1) * PAGE_SIZE
         );
         let rows = self.db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, all)).await?;
         Ok(FeedbackPage {
@@ -505,7 +542,8 @@ impl Services {
         project_id: &str,
         filter: &FeedbackFilter,
         limit: Option<u64>,
-    ) -> DomainResult<Vec<Feedback>> {
+        before: Option<&str>,
+    ) -> DomainResult<Vec<FeedbackEntry>> {
         const DENIED: &str = "invalid secret key for this project";
         let row = self
             .db
@@ -522,16 +560,30 @@ impl Services {
         }
         let id: Uuid = row.try_get("", "id")?;
         let limit = limit.unwrap_or(FETCH_DEFAULT_LIMIT).clamp(1, FETCH_MAX_LIMIT);
-        let (conditions, values) = filter_sql(filter, 2);
-        let mut all: Vec<Value> = vec![id.into()];
+        // Paging backwards: only feedback older than `before` (a feedback id of this project).
+        let (conditions, values) = filter_sql(filter, 3);
+        let mut all: Vec<Value> = vec![id.into(), before.unwrap_or("").into()];
         all.extend(values);
         let sql = format!(
-            "SELECT * FROM (SELECT {FEEDBACK_COLUMNS} FROM feedbacks f JOIN feedback_events e ON e.id = f.event_id \
-             WHERE f.project_id = $1{conditions} ORDER BY f.created_at DESC, f.id DESC LIMIT {limit}) newest \
-             ORDER BY created_at, id"
+            "SELECT * FROM (SELECT f.id, e.event_key, f.reaction, f.user_info, f.conversation_summary, f.created_at \
+             FROM feedbacks f JOIN feedback_events e ON e.id = f.event_id \
+             WHERE f.project_id = $1{conditions} AND ($2 = '' OR (f.created_at, f.id) < \
+             (SELECT created_at, id FROM feedbacks WHERE id = $2 AND project_id = $1)) \
+             ORDER BY f.created_at DESC, f.id DESC LIMIT {limit}) newest ORDER BY created_at, id"
         );
         let rows = self.db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, all)).await?;
-        Ok(rows.iter().map(feedback_from_row).collect::<Result<_, _>>()?)
+        let entry = |r: &QueryResult| -> Result<FeedbackEntry, sea_orm::DbErr> {
+            let reaction: String = r.try_get("", "reaction")?;
+            Ok(FeedbackEntry {
+                id: r.try_get("", "id")?,
+                event_id: r.try_get("", "event_key")?,
+                reaction: Reaction::parse(&reaction).unwrap_or(Reaction::Negative),
+                user_info: r.try_get("", "user_info")?,
+                summary: r.try_get("", "conversation_summary")?,
+                created_at: r.try_get("", "created_at")?,
+            })
+        };
+        Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
     }
 
     /// The project's internal id and its fields, if it belongs to `org_id`.
@@ -558,7 +610,7 @@ impl Services {
         ))
     }
 
-    async fn project_events(&self, project: Uuid) -> DomainResult<Vec<Event>> {
+    async fn project_events(&self, org_id: Uuid, project: Uuid) -> DomainResult<Vec<Event>> {
         let rows = self
             .db
             .query_all_raw(Statement::from_sql_and_values(
@@ -567,8 +619,8 @@ impl Services {
                  count(f.id) FILTER (WHERE f.reaction = 'positive') AS positive, \
                  count(f.id) FILTER (WHERE f.reaction = 'negative') AS negative \
                  FROM feedback_events e LEFT JOIN feedbacks f ON f.event_id = e.id \
-                 WHERE e.project_id = $1 GROUP BY e.id ORDER BY e.created_at",
-                [project.into()],
+                 WHERE e.project_id = $1 AND e.organization_id = $2 GROUP BY e.id ORDER BY e.created_at",
+                [project.into(), org_id.into()],
             ))
             .await?;
         Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
@@ -596,6 +648,18 @@ mod tests {
     }
 
     #[test]
+    fn public_ids_are_shape_checked() {
+        assert!(is_project_id(&new_public_id()) && is_project_id("project-5woc8") && is_project_id("project-ms6djd"));
+        assert!(
+            !is_project_id("project-")
+                && !is_project_id("5woc8")
+                && !is_project_id(&format!("project-{}", "a".repeat(60)))
+        );
+        assert!(!is_project_id("project-a b") && !is_project_id("project-ä"));
+        assert!(is_feedback_id(&new_feedback_id(Utc::now())) && !is_feedback_id("") && !is_feedback_id("a/b"));
+    }
+
+    #[test]
     fn timestamps_are_iso_utc_with_milliseconds() {
         let at = DateTime::parse_from_rfc3339("2025-05-07T12:08:20.714+02:00").expect("test value").with_timezone(&Utc);
         assert_eq!(iso_millis(at), "2025-05-07T10:08:20.714Z");
@@ -614,34 +678,26 @@ mod tests {
 
     #[test]
     fn only_negative_entries_carry_a_summary() {
-        let mut f = Feedback {
+        let mut f = FeedbackEntry {
             id: "1".into(),
             event_id: "checkout".into(),
-            event_name: "Checkout".into(),
-            tags: vec!["paid".into()],
             reaction: Reaction::Positive,
             user_info: json!({"uid": "u1"}),
-            console_log: json!([]),
-            browser: String::new(),
-            connectivity: json!({}),
-            ip_details: json!({}),
-            language: "en".into(),
-            conversation: Vec::new(),
             summary: Some("ignored".into()),
             created_at: Utc::now(),
         };
-        assert!(f.fetch_entry().get("conversation_summery").is_none());
+        assert!(f.to_json().get("conversation_summery").is_none());
         f.reaction = Reaction::Negative;
-        assert_eq!(f.fetch_entry()["conversation_summery"], "ignored");
-        assert_eq!(f.fetch_entry()["user_info"]["uid"], "u1");
+        assert_eq!(f.to_json()["conversation_summery"], "ignored");
+        assert_eq!(f.to_json()["user_info"]["uid"], "u1");
     }
 
     #[test]
     fn filters_number_their_parameters() {
         let filter =
             FeedbackFilter { event_id: Some("e".into()), tag: Some("t".into()), reaction: Some(Reaction::Negative) };
-        let (sql, values) = filter_sql(&filter, 2);
-        assert_eq!(sql, " AND e.event_key = $2 AND $3 = ANY (f.tags) AND f.reaction = $4");
+        let (sql, values) = filter_sql(&filter, 3);
+        assert_eq!(sql, " AND e.event_key = $3 AND f.tags @> ARRAY[$4]::text[] AND f.reaction = $5");
         assert_eq!(values.len(), 3);
         assert!(
             constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"a", b"ab")

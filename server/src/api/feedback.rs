@@ -3,16 +3,19 @@
 //! `/sdk/v1`, CORS open, rate-limited per IP), and `POST /fetchFeedbacks` for the holder of a
 //! project's secret key, exactly as the Iterato seed documents it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use app::dto::{FeedbackEventDto, FeedbackPageDto, FeedbackProjectDto, FeedbackSecretDto};
-use axum::extract::{Query, State};
+use axum::extract::{FromRef, FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use domain::DomainError;
-use domain::feedback::intake::Submission;
-use domain::feedback::{FeedbackFilter, Reaction};
+use domain::feedback::intake::{MAX_CONSOLE_ENTRIES, MAX_USER_INFO_BYTES, Submission};
+use domain::feedback::{FeedbackFilter, Reaction, is_feedback_id, is_project_id};
 use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -128,21 +131,31 @@ pub struct LangQuery {
     lang: Option<String>,
 }
 
+/// Refuses a request over the client IP's budget for the public SDK endpoints.
+fn ip_budget(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
+    let ip = ip.0.map(|a| a.to_string()).unwrap_or_default();
+    if state.limits.per_ip.allow(&ip) { Ok(()) } else { Err(ApiError::RateLimited) }
+}
+
 /// `GET /sdk/v1/projects/{project_id}`: what `IteratoService.init` needs (404 for an unknown
-/// project, which `init` turns into `false`).
+/// project, which `init` turns into `false`). Rate-limited per IP only: every page load of every
+/// site calls it.
 pub async fn sdk_project(
     State(state): State<AppState>,
     ip: ClientIp,
     Path(project_id): Path<String>,
     Query(q): Query<LangQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    limit(&state, ip, "sdk:init")?;
+    ip_budget(&state, &ip)?;
+    if !is_project_id(&project_id) {
+        return Err(DomainError::NotFound("project").into());
+    }
     let project = state.services.sdk_project(&project_id, q.lang.as_deref().unwrap_or("en")).await?;
     let t = &project.texts;
     Ok(axum::Json(json!({
         "project_id": project.project_id,
-        "events": project.events.iter().map(|(event_id, name, question)| json!({
-            "event_id": event_id, "name": name, "question": question,
+        "events": project.events.iter().map(|(event_id, question)| json!({
+            "event_id": event_id, "question": question,
         })).collect::<Vec<_>>(),
         "texts": {
             "question": t.question, "positive": t.positive, "negative": t.negative, "thanks": t.thanks,
@@ -151,6 +164,30 @@ pub async fn sdk_project(
     })))
 }
 
+/// The budget of new feedback, checked from the headers alone, before the (up to 12 MB) body is
+/// read: 30 per client IP and minute, within the IP's general budget.
+pub struct SubmitBudget;
+
+impl<S> FromRequestParts<S> for SubmitBudget
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let ip = ClientIp::of(parts).0.map(|a| a.to_string()).unwrap_or_default();
+        if !state.limits.per_ip.allow(&ip) || !state.limits.feedback_per_ip.allow(&ip) {
+            return Err(ApiError::RateLimited);
+        }
+        Ok(Self)
+    }
+}
+
+/// New feedback as the SDK posts it. Read so that a large body stays cheap: the console log
+/// keeps only its last entries while it is read, and the small fields are kept as raw JSON and
+/// parsed only when they are small.
 #[derive(Deserialize)]
 pub struct SubmitBody {
     #[serde(default)]
@@ -158,34 +195,42 @@ pub struct SubmitBody {
     #[serde(default)]
     event_id: String,
     #[serde(default)]
-    tags: Value,
+    tags: Option<Box<RawValue>>,
     #[serde(default)]
     reaction: String,
     #[serde(default)]
-    user_info: Value,
+    user_info: Option<Box<RawValue>>,
     #[serde(default)]
-    console_log: Value,
+    console_log: ConsoleLog,
     #[serde(default)]
     browser: String,
     #[serde(default)]
-    connectivity: Value,
+    connectivity: Option<Box<RawValue>>,
     #[serde(default)]
     language: String,
+}
+
+/// A small JSON field: parsed when at most `max` bytes, refused with a 413 naming it otherwise.
+fn small_json(raw: Option<Box<RawValue>>, max: usize, field: &str) -> ApiResult<Value> {
+    match raw {
+        None => Ok(Value::Null),
+        Some(raw) if raw.get().len() > max => Err(ApiError::TooLarge(format!("{field} is larger than {max} bytes"))),
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|e| ApiError::bad_request(format!("{field}: {e}"))),
+    }
 }
 
 /// `POST /sdk/v1/feedback`: a 👍 or 👎 from the toast. The IP stored is the connection's.
 pub async fn sdk_submit(
     State(state): State<AppState>,
     ip: ClientIp,
+    _budget: SubmitBudget,
     Json(body): Json<SubmitBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let address = ip.0;
-    if !state.limits.feedback_per_ip.allow(&address.map(|a| a.to_string()).unwrap_or_default()) {
-        return Err(ApiError::RateLimited);
-    }
-    limit(&state, ip, &format!("sdk:{}", body.project_id))?;
     if body.project_id.trim().is_empty() {
         return Err(DomainError::invalid("project_id", "is required").into());
+    }
+    if !is_project_id(body.project_id.trim()) {
+        return Err(DomainError::NotFound("project").into());
     }
     if body.event_id.trim().is_empty() {
         return Err(DomainError::invalid("event_id", "is required").into());
@@ -193,15 +238,16 @@ pub async fn sdk_submit(
     let submission = Submission {
         project_id: body.project_id,
         event_id: body.event_id,
-        tags: body.tags,
+        tags: small_json(body.tags, 16 * 1024, "tags")?,
         reaction: body.reaction,
-        user_info: body.user_info,
-        console_log: body.console_log,
+        user_info: small_json(body.user_info, MAX_USER_INFO_BYTES, "user_info")?,
+        console_log: Value::Array(body.console_log.0.into()),
         browser: body.browser,
-        connectivity: body.connectivity,
-        language: body.language,
+        // Browsers send four small fields; anything larger is not connectivity.
+        connectivity: small_json(body.connectivity, 1024, "connectivity").unwrap_or(Value::Null),
+        language: body.language.chars().take(35).collect(),
     };
-    let started = state.services.submit_feedback(submission, address).await?;
+    let started = state.services.submit_feedback(submission, ip.0).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({
@@ -211,6 +257,156 @@ pub async fn sdk_submit(
             "done": started.done,
         })),
     ))
+}
+
+/// The console log's last [`MAX_CONSOLE_ENTRIES`] entries, each `{level?, message?, at?}` (or a
+/// bare string): everything else in an entry is skipped unread, and older entries are dropped as
+/// the array is read, so a huge log costs no more memory than its last entries.
+#[derive(Default)]
+pub struct ConsoleLog(VecDeque<Value>);
+
+impl<'de> Deserialize<'de> for ConsoleLog {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = ConsoleLog;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of console entries")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ConsoleLog, A::Error> {
+                let mut last = VecDeque::with_capacity(MAX_CONSOLE_ENTRIES + 1);
+                while let Some(Entry(entry)) = seq.next_element::<Entry>()? {
+                    last.push_back(entry);
+                    if last.len() > MAX_CONSOLE_ENTRIES {
+                        last.pop_front();
+                    }
+                }
+                Ok(ConsoleLog(last))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ConsoleLog, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(ConsoleLog::default())
+            }
+            fn visit_unit<E>(self) -> Result<ConsoleLog, E> {
+                Ok(ConsoleLog::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<ConsoleLog, E> {
+                Ok(ConsoleLog::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<ConsoleLog, E> {
+                Ok(ConsoleLog::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<ConsoleLog, E> {
+                Ok(ConsoleLog::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<ConsoleLog, E> {
+                Ok(ConsoleLog::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<ConsoleLog, E> {
+                Ok(ConsoleLog::default())
+            }
+        }
+        d.deserialize_any(Entries)
+    }
+}
+
+/// One console entry, reduced to its `level`, `message` and `at` strings.
+struct Entry(Value);
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Entry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a console entry")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Entry, E> {
+                Ok(Entry(json!({ "message": s })))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
+                let mut entry = serde_json::Map::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "level" | "message" | "at" => {
+                            if let Text(Some(text)) = map.next_value::<Text>()? {
+                                entry.insert(key.into_owned(), Value::String(text));
+                            }
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Entry(Value::Object(entry)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Entry, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Entry(json!({})))
+            }
+            fn visit_unit<E>(self) -> Result<Entry, E> {
+                Ok(Entry(json!({})))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Entry, E> {
+                Ok(Entry(json!({})))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Entry, E> {
+                Ok(Entry(json!({})))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Entry, E> {
+                Ok(Entry(json!({})))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Entry, E> {
+                Ok(Entry(json!({})))
+            }
+        }
+        d.deserialize_any(Fields)
+    }
+}
+
+/// A string, or `None` for anything else (which is skipped unread).
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Only;
+        impl<'de> Visitor<'de> for Only {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text, E> {
+                Ok(Text(Some(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Text, E> {
+                Ok(Text(Some(s)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+        }
+        d.deserialize_any(Only)
+    }
 }
 
 #[derive(Deserialize)]
@@ -226,6 +422,9 @@ pub async fn sdk_answer(
     Path(feedback_id): Path<String>,
     Json(body): Json<AnswerBody>,
 ) -> ApiResult<axum::Json<Value>> {
+    if !is_feedback_id(&feedback_id) {
+        return Err(DomainError::Unauthorized("invalid feedback id or token").into());
+    }
     limit(&state, ip, &format!("feedback:{feedback_id}"))?;
     let token = bearer(&headers).ok_or(DomainError::Unauthorized(
         "send Authorization: Bearer <token> (the token the feedback was created with)",
@@ -241,8 +440,8 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// `POST /fetchFeedbacks`, as the Iterato seed documents it: `Authorization: Bearer
-/// <secret_key>`, body `{project_id, tag?, event_id?}` (and, beyond the seed, `reaction?` and
-/// `limit?`); 200 with an object keyed by feedback id (oldest first), 400 without a
+/// <secret_key>`, body `{project_id, tag?, event_id?}` (and, beyond the seed, `reaction?`,
+/// `limit?` and `before?`, a feedback id to page back from); 200 with an object keyed by feedback id (oldest first), 400 without a
 /// `project_id`, 401 for a wrong key or another project's key.
 pub async fn fetch_feedbacks(
     State(state): State<AppState>,
@@ -250,7 +449,7 @@ pub async fn fetch_feedbacks(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<BTreeMap<String, Value>>> {
-    limit(&state, ip, "fetchFeedbacks")?;
+    ip_budget(&state, &ip)?;
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -273,7 +472,15 @@ pub async fn fetch_feedbacks(
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_u64().ok_or_else(|| ApiError::bad_request("limit must be a positive integer"))?),
     };
+    let before = text("before")?;
     let key = bearer(&headers).ok_or(DomainError::Unauthorized("send Authorization: Bearer <secret_key>"))?;
-    let feedbacks = state.services.fetch_feedbacks(&key, &project_id, &filter, limit).await?;
-    Ok(axum::Json(feedbacks.into_iter().map(|f| (f.id.clone(), f.fetch_entry())).collect()))
+    if !is_project_id(&project_id) {
+        return Err(DomainError::Unauthorized("invalid secret key for this project").into());
+    }
+    // Per project, after the shape check, so nobody can grow the limiter with made-up ids.
+    if !state.limits.per_visitor.allow(&format!("fetch:{project_id}")) {
+        return Err(ApiError::RateLimited);
+    }
+    let feedbacks = state.services.fetch_feedbacks(&key, &project_id, &filter, limit, before.as_deref()).await?;
+    Ok(axum::Json(feedbacks.into_iter().map(|f| (f.id.clone(), f.to_json())).collect()))
 }

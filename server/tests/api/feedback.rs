@@ -68,6 +68,7 @@ async fn the_seed_example_calls_return_the_documented_shape() {
     assert_eq!(config["events"][0]["event_id"], "checkout-success");
     assert_eq!(config["events"][0]["question"], "How was paying today?");
     assert_eq!(config["texts"]["thanks"], "¡Gracias por tu opinión!");
+    assert!(config["events"][0].get("name").is_none(), "event names stay on the dashboard: {config}");
     let (status, _) = app.get("/sdk/v1/projects/project-doesnotexist", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -373,4 +374,60 @@ async fn the_sdk_script_and_endpoints_are_open_to_other_origins() {
     let resp = app.client.get(format!("{}/sdk/iterato.js", app.address)).send().await.expect("script");
     assert!(matches!(resp.status().as_u16(), 200 | 503), "{}", resp.status());
     assert!(resp.headers()["content-type"].to_str().unwrap_or_default().contains("javascript"));
+}
+
+#[tokio::test]
+async fn a_stashed_secret_is_revealed_once_and_only_to_the_session_that_made_it() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("reveal-owner@example.com").await;
+    let (status, other_session) =
+        app.post("/api/v1/auth/login", None, json!({"email": owner.email, "password": "correct horse battery"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let mine = app.services.authenticate(&owner.token).await.expect("actor");
+    let theirs = app.services.authenticate(other_session["token"].as_str().expect("token")).await.expect("actor");
+
+    let id = app.services.stash_secret(&mine, "isk_secret").await.expect("stash");
+    assert_eq!(app.services.take_secret(&theirs, id).await.expect("take"), None, "another session sees nothing");
+    assert_eq!(app.services.take_secret(&mine, id).await.expect("take").as_deref(), Some("isk_secret"));
+    assert_eq!(app.services.take_secret(&mine, id).await.expect("take"), None, "shown once");
+}
+
+#[tokio::test]
+async fn fetch_feedbacks_pages_back_and_odd_payloads_are_stored_cleanly() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("iterato-paging@example.com").await;
+    let (project_id, secret) = project_with_event(&app, &owner).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        // NUL characters (which Postgres cannot store), junk console entries and nested user
+        // info are cleaned, not refused.
+        let (status, body) = submit(&app, json!({
+            "project_id": project_id, "event_id": "checkout-success", "reaction": "negative",
+            "user_info": {"uid\0": format!("u{i}\0"), "nested": {"deep": [1, 2, {"x": null}]}},
+            "console_log": [42, null, ["a"], {"level": {"no": 1}, "message": "bad\0 line", "extra": {"big": [1, 2]}}, "plain"],
+            "tags": ["a\tb"],
+        }))
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        ids.push(body["feedback_id"].as_str().expect("id").to_owned());
+    }
+    let (_, page) = app
+        .get(&format!("/api/v1/orgs/{}/feedback-projects/{project_id}/feedback", owner.org_id), Some(&owner.token))
+        .await;
+    let item = &page["items"][0];
+    assert_eq!(item["user_info"]["uid"], "u2");
+    assert_eq!(item["tags"], json!(["a b"]));
+    let console = item["console_log"].as_array().expect("console");
+    assert_eq!(console.len(), 5);
+    assert_eq!(console[3], json!({"level": "log", "message": "bad line", "at": ""}));
+    assert_eq!(console[4]["message"], "plain");
+
+    let body = |extra: &str| format!(r#"{{"project_id": "{project_id}"{extra}}}"#);
+    let (_, newest) = fetch(&app, &secret, &body(r#", "limit": 2"#)).await;
+    let newest: Vec<String> = newest.as_object().expect("object").keys().cloned().collect();
+    assert_eq!(newest, ids[1..].to_vec(), "the newest two, oldest first");
+    let (_, older) = fetch(&app, &secret, &body(&format!(r#", "limit": 2, "before": "{}""#, ids[1]))).await;
+    assert_eq!(older.as_object().expect("object").keys().cloned().collect::<Vec<_>>(), vec![ids[0].clone()]);
+    let (status, _) = fetch(&app, &secret, &body(r#", "limit": -1"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

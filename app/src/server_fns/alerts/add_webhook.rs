@@ -22,7 +22,8 @@ pub async fn add_webhook(
         .map(|(_, event)| event.to_owned())
         .collect();
     let created = ctx.services.create_webhook(&actor, org_id, &url, &events).await?;
-    leptos_axum::redirect(&format!("/dashboard/alerts?webhook={}&secret={}", created.webhook.id, created.secret));
+    let reveal = ctx.services.stash_secret(&actor, &created.secret).await?;
+    leptos_axum::redirect(&format!("/dashboard/alerts?webhook={}&reveal={reveal}", created.webhook.id));
     Ok(())
 }
 

@@ -5,9 +5,9 @@ use crate::dto::AlertsPageDto;
 use crate::error::AppError;
 
 /// The alerts page of `org_id`: the caller's switch for everyone; recipients, webhooks and the
-/// mail log for owners and admins.
+/// mail log for owners and admins; a new webhook secret stashed under `reveal`, once.
 #[server]
-pub async fn get_alerts(org_id: Uuid) -> Result<AlertsPageDto, AppError> {
+pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, AppError> {
     use ssr::*;
     let ctx = context()?;
     let actor = require_actor().await?;
@@ -21,8 +21,13 @@ pub async fn get_alerts(org_id: Uuid) -> Result<AlertsPageDto, AppError> {
     } else {
         (Vec::new(), Vec::new())
     };
+    let revealed_secret = match reveal.parse() {
+        Ok(id) if can_manage => ctx.services.take_secret(&actor, id).await?,
+        _ => None,
+    };
     Ok(AlertsPageDto {
         organization: OrgRefDto { id: org.id, name: org.name },
+        revealed_secret,
         can_manage,
         notify_escalations,
         escalation_recipients: if can_manage { org.settings.escalation_recipients } else { Vec::new() },

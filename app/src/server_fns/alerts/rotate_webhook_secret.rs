@@ -10,7 +10,8 @@ pub async fn rotate_webhook_secret(org_id: Uuid, webhook_id: Uuid) -> Result<(),
     let ctx = context()?;
     let actor = require_actor().await?;
     let secret = ctx.services.rotate_webhook_secret(&actor, org_id, webhook_id).await?;
-    leptos_axum::redirect(&format!("/dashboard/alerts?webhook={webhook_id}&secret={secret}"));
+    let reveal = ctx.services.stash_secret(&actor, &secret).await?;
+    leptos_axum::redirect(&format!("/dashboard/alerts?webhook={webhook_id}&reveal={reveal}"));
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use crate::dto::FeedbackProjectPageDto;
 use crate::error::AppError;
 
 /// One project's page: events with counts and a page of feedback filtered by event, tag and
-/// reaction (blank values mean "any").
+/// reaction (blank values mean "any"), and the key stashed under `reveal`, once.
 #[server]
 pub async fn get_feedback_project(
     org_id: Uuid,
@@ -14,6 +14,7 @@ pub async fn get_feedback_project(
     tag: String,
     reaction: String,
     page: u64,
+    reveal: String,
 ) -> Result<FeedbackProjectPageDto, AppError> {
     use ssr::*;
     let ctx = context()?;
@@ -29,12 +30,17 @@ pub async fn get_feedback_project(
     };
     let filter = FeedbackFilter { event_id: blank_to_none(event), tag: blank_to_none(tag), reaction };
     let feedback = ctx.services.list_feedback(&actor, org_id, &project_id, &filter, page).await?;
+    let revealed_secret = match reveal.parse() {
+        Ok(id) => ctx.services.take_secret(&actor, id).await?,
+        Err(_) => None,
+    };
     Ok(FeedbackProjectPageDto {
         organization: OrgRefDto { id: org.id, name: org.name },
         can_manage: role.can_manage_knowledge(),
         project: project.into(),
         feedback: feedback.into(),
         public_url: ctx.services.alerts.public_url.trim_end_matches('/').to_owned(),
+        revealed_secret,
     })
 }
 
