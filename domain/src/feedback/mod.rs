@@ -315,23 +315,13 @@ impl Services {
     pub(crate) async fn insert_feedback_project(&self, org_id: Uuid, name: &str) -> DomainResult<ProjectSecret> {
         let name = validate_name("name", name)?;
         let txn = self.db.begin().await?;
-        // Serialises creations per organisation so the cap holds under concurrency.
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
+        let count = locked_count(
+            &txn,
             "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE",
-            [org_id.into()],
-        ))
+            "SELECT count(*) AS n FROM feedback_projects WHERE organization_id = $1",
+            org_id,
+        )
         .await?;
-        let count = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT count(*) AS n FROM feedback_projects WHERE organization_id = $1",
-                [org_id.into()],
-            ))
-            .await?
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0);
         if count >= MAX_PROJECTS {
             return Err(DomainError::conflict(format!("an organisation can have at most {MAX_PROJECTS} projects")));
         }
@@ -448,23 +438,13 @@ impl Services {
         let name = validate_name("name", name)?;
         let question = validate_question(question)?;
         let txn = self.db.begin().await?;
-        // Serialises additions per project so the cap holds under concurrency.
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
+        let count = locked_count(
+            &txn,
             "SELECT 1 FROM feedback_projects WHERE id = $1 FOR UPDATE",
-            [id.into()],
-        ))
+            "SELECT count(*) AS n FROM feedback_events WHERE project_id = $1",
+            id,
+        )
         .await?;
-        let count = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT count(*) AS n FROM feedback_events WHERE project_id = $1",
-                [id.into()],
-            ))
-            .await?
-            .map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .unwrap_or(0);
         if count >= MAX_EVENTS {
             return Err(DomainError::conflict(format!("a project can have at most {MAX_EVENTS} events")));
         }
@@ -625,6 +605,14 @@ impl Services {
             .await?;
         Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
     }
+}
+
+/// Locks the parent row (`lock`, for `id`) and counts its children (`count`, a `count(*) AS n`):
+/// inside `txn`, so a cap on the children holds against concurrent additions.
+async fn locked_count(txn: &impl ConnectionTrait, lock: &str, count: &str, id: Uuid) -> DomainResult<i64> {
+    txn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, lock, [id.into()])).await?;
+    let row = txn.query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, count, [id.into()])).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 
 /// Compares two byte strings in time independent of where they differ.

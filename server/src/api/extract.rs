@@ -85,7 +85,12 @@ where
 
 /// The token of `Authorization: Bearer <token>`, if the request carries one.
 pub(crate) fn bearer_token(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_of(&parts.headers)
+}
+
+/// The token of `Authorization: Bearer <token>` in `headers`, if any.
+pub(crate) fn bearer_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }

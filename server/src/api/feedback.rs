@@ -434,9 +434,7 @@ pub async fn sdk_answer(
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+    super::extract::bearer_of(headers).filter(|t| !t.is_empty())
 }
 
 /// `POST /fetchFeedbacks`, as the Iterato seed documents it: `Authorization: Bearer
