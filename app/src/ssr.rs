@@ -31,6 +31,30 @@ pub fn context() -> Result<ServerContext, AppError> {
     })
 }
 
+/// Secrets revealed during this request (provided per request by the server's router). Server
+/// rendering may build a page's resources more than once, and a secret that can be read only
+/// once must reach every copy: the first read goes to the database, later ones to this memo.
+#[derive(Clone, Debug, Default)]
+pub struct RevealMemo(std::sync::Arc<tokio::sync::Mutex<std::collections::HashMap<Uuid, Option<String>>>>);
+
+/// The secret stashed under `reveal` (a `domain::reveal` id from the URL) for this session,
+/// once per page view; `None` for anything else.
+pub async fn take_revealed(actor: &Actor, reveal: &str) -> Result<Option<String>, AppError> {
+    let Ok(id) = reveal.parse::<Uuid>() else { return Ok(None) };
+    let ctx = context()?;
+    let Some(memo) = use_context::<RevealMemo>() else {
+        return Ok(ctx.services.take_secret(actor, id).await?);
+    };
+    // Held across the read, so a concurrent copy waits for it and then finds the memo.
+    let mut seen = memo.0.lock().await;
+    if let Some(secret) = seen.get(&id) {
+        return Ok(secret.clone());
+    }
+    let secret = ctx.services.take_secret(actor, id).await?;
+    seen.insert(id, secret.clone());
+    Ok(secret)
+}
+
 /// The signed-in caller from the session cookie; `None` when signed out or expired.
 pub async fn current_actor() -> Result<Option<Actor>, AppError> {
     let ctx = context()?;

@@ -21,10 +21,7 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
     } else {
         (Vec::new(), Vec::new())
     };
-    let revealed_secret = match reveal.parse() {
-        Ok(id) if can_manage => ctx.services.take_secret(&actor, id).await?,
-        _ => None,
-    };
+    let revealed_secret = if can_manage { take_revealed(&actor, &reveal).await? } else { None };
     Ok(AlertsPageDto {
         organization: OrgRefDto { id: org.id, name: org.name },
         revealed_secret,
@@ -40,5 +37,5 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::dto::OrgRefDto;
-    pub use crate::ssr::{context, require_actor};
+    pub use crate::ssr::{context, require_actor, take_revealed};
 }

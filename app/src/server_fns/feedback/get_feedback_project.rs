@@ -30,10 +30,7 @@ pub async fn get_feedback_project(
     };
     let filter = FeedbackFilter { event_id: blank_to_none(event), tag: blank_to_none(tag), reaction };
     let feedback = ctx.services.list_feedback(&actor, org_id, &project_id, &filter, page).await?;
-    let revealed_secret = match reveal.parse() {
-        Ok(id) => ctx.services.take_secret(&actor, id).await?,
-        Err(_) => None,
-    };
+    let revealed_secret = take_revealed(&actor, &reveal).await?;
     Ok(FeedbackProjectPageDto {
         organization: OrgRefDto { id: org.id, name: org.name },
         can_manage: role.can_manage_knowledge(),
@@ -50,5 +47,5 @@ mod ssr {
     pub use domain::feedback::{FeedbackFilter, Reaction};
 
     pub use crate::dto::OrgRefDto;
-    pub use crate::ssr::{context, require_actor};
+    pub use crate::ssr::{context, require_actor, take_revealed};
 }
