@@ -43,7 +43,21 @@ async function projectOnDashboard(page: Page, javaScriptEnabled: boolean | undef
 test("an owner creates a feedback project and an event on the dashboard @nojs", async ({ page, javaScriptEnabled }) => {
   const owner = await signUpOwner(page, "feedback-dash", "Feedback Shop");
   await signIn(page, owner.email, javaScriptEnabled);
-  const { projectId } = await projectOnDashboard(page, javaScriptEnabled);
+  const { projectId, secret } = await projectOnDashboard(page, javaScriptEnabled);
+  await settled(page, javaScriptEnabled);
+
+  // Rotating asks for a confirming tick; the new key is shown once and the old one is dead.
+  await page.getByLabel("The current key stops working at once").check();
+  await page.getByRole("button", { name: "Rotate secret key" }).click();
+  await expect(page.locator(".project-secret")).toHaveText(/^isk_/);
+  const rotated = (await page.locator(".project-secret").textContent())!.trim();
+  expect(rotated).not.toBe(secret);
+  const fetch = (key: string) => page.request.post("/fetchFeedbacks", {
+    headers: { Authorization: `Bearer ${key}` }, data: { project_id: projectId },
+  });
+  expect((await fetch(secret)).status()).toBe(401);
+  expect((await fetch(rotated)).status()).toBe(200);
+
   await page.goto("/dashboard/feedback");
   await expect(page.locator("tr.project")).toContainText(projectId);
 });
