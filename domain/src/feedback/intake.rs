@@ -219,6 +219,15 @@ impl Services {
     /// Stores a 👍 or 👎 for an event of a project. A 👎 opens a conversation: the reply is the
     /// AI's first question.
     pub async fn submit_feedback(&self, submission: Submission, ip: Option<IpAddr>) -> DomainResult<Started> {
+        if submission.project_id.trim().is_empty() {
+            return Err(DomainError::invalid("project_id", "is required"));
+        }
+        if !super::is_project_id(submission.project_id.trim()) {
+            return Err(DomainError::NotFound("project"));
+        }
+        if submission.event_id.trim().is_empty() {
+            return Err(DomainError::invalid("event_id", "is required"));
+        }
         let reaction = Reaction::parse(submission.reaction.trim())
             .ok_or_else(|| DomainError::invalid("reaction", "must be \"positive\" or \"negative\""))?;
         let tags = clean_tags(&submission.tags)?;

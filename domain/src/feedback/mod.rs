@@ -156,6 +156,22 @@ pub struct FeedbackFilter {
     pub reaction: Option<Reaction>,
 }
 
+impl FeedbackFilter {
+    /// A filter from optional query values: blanks mean "any"; a reaction must be `positive` or
+    /// `negative`. The dashboard, the REST list and `fetchFeedbacks` all read filters this way.
+    pub fn from_query(event_id: Option<String>, tag: Option<String>, reaction: Option<String>) -> DomainResult<Self> {
+        let blank_to_none = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let reaction = match blank_to_none(reaction) {
+            None => None,
+            Some(r) => Some(
+                Reaction::parse(&r)
+                    .ok_or_else(|| DomainError::invalid("reaction", "must be \"positive\" or \"negative\""))?,
+            ),
+        };
+        Ok(Self { event_id: blank_to_none(event_id), tag: blank_to_none(tag), reaction })
+    }
+}
+
 /// A page of feedback for the dashboard.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedbackPage {

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use domain::DomainError;
 use domain::feedback::intake::{MAX_CONSOLE_ENTRIES, MAX_USER_INFO_BYTES, Submission};
-use domain::feedback::{FeedbackFilter, Reaction, is_feedback_id, is_project_id};
+use domain::feedback::{FeedbackFilter, is_feedback_id, is_project_id};
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -101,26 +101,13 @@ pub struct ListQuery {
     page: Option<u64>,
 }
 
-/// A filter from optional query values; blanks mean "any".
-pub fn filter_of(event_id: Option<String>, tag: Option<String>, reaction: Option<String>) -> ApiResult<FeedbackFilter> {
-    let blank_to_none = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let reaction = match blank_to_none(reaction) {
-        None => None,
-        Some(r) => Some(
-            Reaction::parse(&r)
-                .ok_or_else(|| DomainError::invalid("reaction", "must be \"positive\" or \"negative\""))?,
-        ),
-    };
-    Ok(FeedbackFilter { event_id: blank_to_none(event_id), tag: blank_to_none(tag), reaction })
-}
-
 pub async fn list_feedback(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path((org_id, project_id)): Path<(Uuid, String)>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<FeedbackPageDto>> {
-    let filter = filter_of(q.event_id, q.tag, q.reaction)?;
+    let filter = FeedbackFilter::from_query(q.event_id, q.tag, q.reaction)?;
     let page = state.services.list_feedback(&actor, org_id, &project_id, &filter, q.page.unwrap_or(1)).await?;
     Ok(axum::Json(page.into()))
 }
@@ -226,15 +213,6 @@ pub async fn sdk_submit(
     _budget: SubmitBudget,
     Json(body): Json<SubmitBody>,
 ) -> ApiResult<impl IntoResponse> {
-    if body.project_id.trim().is_empty() {
-        return Err(DomainError::invalid("project_id", "is required").into());
-    }
-    if !is_project_id(body.project_id.trim()) {
-        return Err(DomainError::NotFound("project").into());
-    }
-    if body.event_id.trim().is_empty() {
-        return Err(DomainError::invalid("event_id", "is required").into());
-    }
     let submission = Submission {
         project_id: body.project_id,
         event_id: body.event_id,
@@ -464,8 +442,8 @@ pub async fn fetch_feedbacks(
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ApiError::bad_request("project_id is required"))?;
-    let filter = filter_of(text("event_id")?, text("tag")?, text("reaction")?)
-        .map_err(|e| ApiError::bad_request(e.message()))?;
+    let filter = FeedbackFilter::from_query(text("event_id")?, text("tag")?, text("reaction")?)
+        .map_err(|e| ApiError::bad_request(ApiError::from(e).message()))?;
     let limit = match body.get("limit") {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_u64().ok_or_else(|| ApiError::bad_request("limit must be a positive integer"))?),

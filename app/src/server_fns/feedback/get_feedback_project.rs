@@ -21,14 +21,7 @@ pub async fn get_feedback_project(
     let actor = require_actor().await?;
     let (org, role) = ctx.services.organization_for_member(actor.user.id, org_id).await?;
     let project = ctx.services.feedback_project(&actor, org_id, &project_id).await?;
-    let blank_to_none = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-    let reaction = match blank_to_none(reaction) {
-        None => None,
-        Some(r) => {
-            Some(Reaction::parse(&r).ok_or_else(|| DomainError::invalid("reaction", "must be positive or negative"))?)
-        }
-    };
-    let filter = FeedbackFilter { event_id: blank_to_none(event), tag: blank_to_none(tag), reaction };
+    let filter = FeedbackFilter::from_query(Some(event), Some(tag), Some(reaction))?;
     let feedback = ctx.services.list_feedback(&actor, org_id, &project_id, &filter, page).await?;
     let revealed_secret = take_revealed(&actor, &reveal).await?;
     Ok(FeedbackProjectPageDto {
@@ -43,8 +36,7 @@ pub async fn get_feedback_project(
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use domain::DomainError;
-    pub use domain::feedback::{FeedbackFilter, Reaction};
+    pub use domain::feedback::FeedbackFilter;
 
     pub use crate::dto::OrgRefDto;
     pub use crate::ssr::{context, require_actor, take_revealed};
