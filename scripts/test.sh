@@ -23,9 +23,32 @@ unit() {
   cargo test -p domain -p migrations -p server -p app -p widget-wasm --features app/ssr
 }
 
+# The release build is the last big writer of target/: when a disk fills, it is what fails, and
+# cargo-leptos ends with its own backtrace. Repeat the errors and the free space after it, so the
+# last lines of a failed run say why.
+release_build() {
+  local log=target/release-build.log
+  mkdir -p target
+  if cargo leptos build --release 2>&1 | tee "$log"; then return 0; fi
+  echo "--- release build failed; its errors, then free disk and memory ---" >&2
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^error|No space left|SIGKILL|Killed|failed' | tail -n 20 >&2 || true
+  df -h "$root" /tmp >&2 || true
+  free -m >&2 || true
+  return 1
+}
+
+# A build from a clean clone needs about 12 GB (target/ 9.5, .tools/ and the crate cache the rest).
+check_disk() {
+  local free_kb
+  free_kb=$(df -Pk "$root" | awk 'NR==2 {print $4}')
+  if [ "$free_kb" -lt $((12 * 1024 * 1024)) ]; then
+    echo "warning: only $((free_kb / 1024 / 1024)) GB free under $root; a clean build needs about 12 GB" >&2
+  fi
+}
+
 e2e() {
   step "release build for the end-to-end tests"
-  cargo leptos build --release
+  release_build
   step "visitor widget bundle"
   bash scripts/build-widget.sh
   local data port log pid
@@ -53,6 +76,7 @@ e2e() {
   rm -rf "$data"
 }
 
+check_disk
 case "$stage" in
   lint) lint ;;
   unit) unit ;;
