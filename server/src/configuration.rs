@@ -11,6 +11,8 @@ use anyhow::{Context, bail};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::client_ip::TrustedProxies;
+
 /// Everything the server can be told. Secrets are `SecretString` so they never reach a log.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -66,6 +68,9 @@ pub struct Settings {
     pub outbox_retry_seconds: f64,
     /// Attempts before a delivery is dead (`ITEROCHAT_OUTBOX_MAX_ATTEMPTS`).
     pub outbox_max_attempts: i32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`ITEROCHAT_TRUSTED_PROXIES`,
+    /// addresses or CIDR ranges); empty → the connection's address, and the header is ignored.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for Settings {
@@ -95,6 +100,7 @@ impl Default for Settings {
             allow_private_webhooks: false,
             outbox_retry_seconds: 30.0,
             outbox_max_attempts: 10,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -212,6 +218,10 @@ impl Settings {
                 .ok()
                 .filter(|n: &i32| *n >= 1)
                 .with_context(|| format!("ITEROCHAT_OUTBOX_MAX_ATTEMPTS={v:?} is not a count of at least 1"))?;
+        }
+        if let Some(v) = get("ITEROCHAT_TRUSTED_PROXIES") {
+            self.trusted_proxies =
+                TrustedProxies::parse(&v).map_err(|e| anyhow::anyhow!("ITEROCHAT_TRUSTED_PROXIES: {e}"))?;
         }
         if !["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()) {
             bail!("ITEROCHAT_SMTP_TLS={:?} must be starttls, tls or none", self.smtp_tls);
@@ -338,5 +348,20 @@ mod tests {
         assert!(err.to_string().contains("ITEROCHAT_ADDR"));
         let err = Settings::default().with_env(env(&[("DATABASE_URL", "mysql://x")])).expect_err("invalid");
         assert!(err.to_string().contains("DATABASE_URL"));
+        let err = Settings::default()
+            .with_env(env(&[("ITEROCHAT_TRUSTED_PROXIES", "10.0.0.0/8,proxy")]))
+            .expect_err("invalid");
+        assert!(err.to_string().contains("ITEROCHAT_TRUSTED_PROXIES") && err.to_string().contains("proxy"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_environment_or_the_file() {
+        let s =
+            Settings::default().with_env(env(&[("ITEROCHAT_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")])).expect("ok");
+        assert!(s.trusted_proxies.contains("10.9.8.7".parse().expect("ip")));
+        assert!(!s.trusted_proxies.contains("192.168.0.1".parse().expect("ip")));
+        let file: Settings = toml::from_str(r#"trusted_proxies = ["172.16.0.0/12"]"#).expect("toml");
+        assert!(file.trusted_proxies.contains("172.20.0.1".parse().expect("ip")));
+        assert!(toml::from_str::<Settings>(r#"trusted_proxies = ["nope"]"#).is_err());
     }
 }

@@ -120,8 +120,7 @@ pub struct LangQuery {
 
 /// Refuses a request over the client IP's budget for the public SDK endpoints.
 fn ip_budget(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
-    let ip = ip.0.map(|a| a.to_string()).unwrap_or_default();
-    if state.limits.per_ip.allow(&ip) { Ok(()) } else { Err(ApiError::RateLimited) }
+    if state.limits.per_ip.allow(&ip.key()) { Ok(()) } else { Err(ApiError::RateLimited) }
 }
 
 /// `GET /sdk/v1/projects/{project_id}`: what `IteratoService.init` needs (404 for an unknown
@@ -164,7 +163,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let ip = ClientIp::of(parts).0.map(|a| a.to_string()).unwrap_or_default();
+        let ip = ClientIp::of(parts, &state).key();
         if !state.limits.per_ip.allow(&ip) || !state.limits.feedback_per_ip.allow(&ip) {
             return Err(ApiError::RateLimited);
         }

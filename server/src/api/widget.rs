@@ -2,7 +2,7 @@
 //! rate-limited per token and per IP.
 
 use app::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Query, State};
+use axum::extract::{FromRef, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use domain::conversation::Visitor;
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path};
+pub use crate::client_ip::ClientIp;
 use crate::state::AppState;
 
 /// The visitor behind `Authorization: Bearer <visitor_token>`, within their rate limits.
@@ -27,32 +28,14 @@ where
         let state = AppState::from_ref(state);
         let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
-        limit(&state, ClientIp::of(parts), &format!("visitor:{token}"))?;
+        limit(&state, ClientIp::of(parts, &state), &format!("visitor:{token}"))?;
         Ok(Self(state.services.authenticate_visitor(&token).await?))
-    }
-}
-
-/// The client's IP as the server saw it (never a client-sent header).
-pub struct ClientIp(pub Option<std::net::IpAddr>);
-
-impl ClientIp {
-    pub(super) fn of(parts: &Parts) -> Self {
-        Self(parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip()))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::of(parts))
     }
 }
 
 /// `RateLimited` when the IP or `key` is over its budget.
 pub(super) fn limit(state: &AppState, ip: ClientIp, key: &str) -> ApiResult<()> {
-    let ip = ip.0.map(|ip| ip.to_string()).unwrap_or_default();
-    if !state.limits.per_ip.allow(&ip) || !state.limits.per_visitor.allow(key) {
+    if !state.limits.per_ip.allow(&ip.key()) || !state.limits.per_visitor.allow(key) {
         return Err(ApiError::RateLimited);
     }
     Ok(())

@@ -32,6 +32,18 @@ async fn submit(app: &TestApp, body: Value) -> (StatusCode, Value) {
     app.post("/sdk/v1/feedback", None, body).await
 }
 
+/// Posts feedback with an `X-Forwarded-For` header, as a reverse proxy (or a forging client) would.
+async fn submit_forwarded(app: &TestApp, forwarded_for: &str, body: &Value) -> StatusCode {
+    app.client
+        .post(format!("{}/sdk/v1/feedback", app.address))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
 /// `POST /fetchFeedbacks` as the seed's curl request sends it.
 async fn fetch(app: &TestApp, key: &str, body: &str) -> (StatusCode, Value) {
     let resp = app
@@ -354,6 +366,38 @@ async fn new_feedback_is_rate_limited_per_ip() {
     }
     assert!(statuses[..30].iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
     assert_eq!(statuses[30], StatusCode::TOO_MANY_REQUESTS);
+    // A client-sent X-Forwarded-For buys no fresh budget when no proxy is trusted.
+    assert_eq!(submit_forwarded(&app, "198.51.100.4", &body).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget_and_address() {
+    let mut settings = TestApp::settings();
+    settings.trusted_proxies = server::client_ip::TrustedProxies::parse("127.0.0.1").expect("valid");
+    let app = TestApp::spawn_configured(settings).await;
+    let owner = app.signup("iterato-proxy@example.com").await;
+    let (project_id, _) = project_with_event(&app, &owner).await;
+    let body = json!({"project_id": project_id, "event_id": "checkout-success", "reaction": "positive"});
+    // A forged left-most entry is skipped: the proxy's own right-most entry names the client.
+    let mut statuses = Vec::new();
+    for _ in 0..31 {
+        statuses.push(submit_forwarded(&app, "6.6.6.6, 203.0.113.7", &body).await);
+    }
+    assert!(statuses[..30].iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+    assert_eq!(statuses[30], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(submit_forwarded(&app, "198.51.100.4", &body).await, StatusCode::CREATED, "another visitor");
+
+    let (status, page) = app
+        .get(&format!("/api/v1/orgs/{}/feedback-projects/{project_id}/feedback", owner.org_id), Some(&owner.token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let ips: std::collections::BTreeSet<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["ip_details"]["ip"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ips.into_iter().collect::<Vec<_>>(), ["198.51.100.4", "203.0.113.7"], "{page}");
 }
 
 #[tokio::test]
