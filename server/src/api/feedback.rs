@@ -21,7 +21,8 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Json, Path};
-use super::widget::{ClientIp, limit};
+use super::widget::limit;
+use crate::client_ip::ClientIp;
 use crate::state::AppState;
 
 /// The body limit of `POST /sdk/v1/feedback`: large enough that a runaway console log (10 MB)

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path};
-pub use crate::client_ip::ClientIp;
+use crate::client_ip::ClientIp;
 use crate::state::AppState;
 
 /// The visitor behind `Authorization: Bearer <visitor_token>`, within their rate limits.
