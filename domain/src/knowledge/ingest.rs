@@ -76,7 +76,14 @@ impl Services {
         Ok(finished)
     }
 
-    /// Marks ready documents whose chunks came from another embedding model for re-embedding.
+    /// What a document's index depends on: the embedding model and the chunking version. Stored
+    /// per document; a change of either re-indexes it.
+    pub fn index_version(&self) -> String {
+        format!("{}@chunks-v{}", self.embedder.model_id(), chunking::VERSION)
+    }
+
+    /// Marks ready documents indexed by another embedding model or chunking version for
+    /// re-indexing.
     pub async fn requeue_stale_embeddings(&self) -> DomainResult<u64> {
         let result = document::Entity::update_many()
             .col_expr(document::Column::Status, sea_orm::sea_query::Expr::value("processing"))
@@ -86,7 +93,7 @@ impl Services {
             .filter(
                 sea_orm::Condition::any()
                     .add(document::Column::EmbeddingModel.is_null())
-                    .add(document::Column::EmbeddingModel.ne(self.embedder.model_id())),
+                    .add(document::Column::EmbeddingModel.ne(self.index_version())),
             )
             .exec(&self.db)
             .await?;
@@ -147,9 +154,15 @@ impl Services {
             if vectors.len() != batch.len() {
                 return Err(DomainError::Internal("the embedder returned the wrong number of vectors".into()));
             }
-            // Each sentence too, once, for the extractive answerer (see `answer::sentence_vectors`).
+            // Each sentence too, once, for the extractive answerer (see `answer::sentence_vectors`),
+            // with its subject in front ("Summit 2 — Price: 249 euros"): a record line alone
+            // says nothing about what it describes.
             let sentences: Vec<Vec<String>> = batch.iter().map(|p| chunking::sentences(&p.text)).collect();
-            let flat: Vec<String> = sentences.iter().flatten().cloned().collect();
+            let flat: Vec<String> = batch
+                .iter()
+                .zip(&sentences)
+                .flat_map(|(p, s)| chunking::with_subjects(&doc.title, &p.heading, s))
+                .collect();
             let mut sentence_vectors =
                 self.embedder.embed(&flat).await.map_err(|e| DomainError::Internal(e.to_string()))?.into_iter();
             for (i, (piece, vector)) in batch.iter().zip(vectors).enumerate() {
@@ -191,7 +204,7 @@ impl Services {
             .col_expr(document::Column::Status, sea_orm::sea_query::Expr::value("ready"))
             .col_expr(document::Column::ChunkCount, sea_orm::sea_query::Expr::value(count))
             .col_expr(document::Column::ChunksDone, sea_orm::sea_query::Expr::value(count))
-            .col_expr(document::Column::EmbeddingModel, sea_orm::sea_query::Expr::value(self.embedder.model_id()))
+            .col_expr(document::Column::EmbeddingModel, sea_orm::sea_query::Expr::value(self.index_version()))
             .col_expr(document::Column::Error, sea_orm::sea_query::Expr::value(Option::<String>::None))
             .filter(document::Column::Id.eq(doc.id))
             .filter(document::Column::Version.eq(doc.version))

@@ -40,7 +40,7 @@ pub const SESSION_SETTINGS: &str = "SET LOCAL hnsw.iterative_scan = 'relaxed_ord
      SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_custom_plan";
 
 /// Most passages returned from a single document.
-pub const PER_DOCUMENT: i64 = 2;
+pub const PER_DOCUMENT: i64 = 3;
 
 /// One retrieved passage.
 #[derive(Clone, Debug, PartialEq)]

@@ -96,7 +96,8 @@ async fn documents_show_chunks_and_keep_their_headings() {
     assert_eq!(doc["chunks_done"], doc["chunk_count"]);
     let hits = search(&app, &owner, "express next day delivery price").await;
     assert_eq!(hits[0]["heading"], "Shipping and delivery › Delivery times", "{:?}", hits[0]);
-    assert!(hits.len() <= 2, "at most two passages per document: {hits:?}");
+    let cap = domain::knowledge::retrieval::PER_DOCUMENT as usize;
+    assert!(hits.len() <= cap, "at most {cap} passages per document: {hits:?}");
     let (_, list) = app.get(&format!("/api/v1/orgs/{}/documents", owner.org_id), Some(&owner.token)).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     assert!(list[0].get("content").is_none(), "lists leave the content out");
