@@ -8,6 +8,17 @@
 //! [`WINDOW`] words. A pattern is a word, a prefix (`refund*`) or alternatives (`cant|cannot`).
 //! Informational questions ("how long do refunds take?") are left to the knowledge base:
 //! refund rules need a request ("I want", "give me", "can I get").
+//!
+//! Rules only catch the wordings someone wrote a rule for, so two learned voters back them,
+//! both trained on `domain/data/intents.tsv` (labelled messages in all seven languages, with
+//! informational questions on the same topics as hard negatives):
+//! - [`IntentModel`], a naive Bayes classifier over word stems and word pairs, trained when
+//!   first used (a few milliseconds);
+//! - nearest neighbours among the examples' sentence embeddings ([`nearest_intent`]), computed
+//!   by the conversation engine with the local model.
+//!
+//! Either one escalates only when it is confident; the thresholds were chosen with `make eval`
+//! on its tuning set (README).
 
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +108,10 @@ const RULES: &[(EscalationReason, &[&str])] = &[
             "umano",
             "persona vera",
             "parlare con qualcuno|persona|operatore",
+            // Dutch
+            "medewerker*",
+            "echt persoon|mens",
+            "spreken|praten met iemand|persoon|medewerker",
         ],
     ),
     (
@@ -106,7 +121,8 @@ const RULES: &[(EscalationReason, &[&str])] = &[
             "money back",
             "refund me",
             "want|need|demand|get|give|request|like|issue refund*",
-            "reimburse*",
+            "reimburse me|us",
+            "want|need|demand|request|like|expect reimburse*",
             "charge back",
             "chargeback",
             // Spanish
@@ -117,22 +133,30 @@ const RULES: &[(EscalationReason, &[&str])] = &[
             "mi dinero",
             // German
             "geld zuruck*",
-            "erstatt*",
-            "ruckerstatt*",
+            "will|mochte|verlange|fordere|bitte|wollen|hatte erstatt*|ruckerstatt*",
+            "erstatten sie",
             "will|mochte|verlange geld",
             // French
-            "rembourse*",
+            "veux|voudrais|exige|demande|souhaite|dois|voulons rembours*",
+            "remboursez moi|nous",
             "mon argent",
             "argent rendu",
             // Portuguese
             "meu dinheiro",
             "quero|preciso reembols*",
-            "estorn*",
+            "quero|preciso|exijo|peco|queremos estorn*",
+            "estornem*",
             "devolvam*",
             // Italian
-            "rimbors*",
+            "voglio|vorrei|chiedo|esigo|pretendo|vogliamo rimbors*",
+            "rimborsatemi",
+            "rimborsami",
             "soldi indietro",
             "miei soldi",
+            // Dutch
+            "geld terug",
+            "terugbetal*",
+            "restitutie",
         ],
     ),
     (
@@ -180,6 +204,11 @@ const RULES: &[(EscalationReason, &[&str])] = &[
             "inaccettabile",
             "vergogn*",
             "truffa",
+            // Dutch
+            "klacht*",
+            "onacceptabel",
+            "schandalig",
+            "belachelijk",
         ],
     ),
     (
@@ -215,6 +244,10 @@ const RULES: &[(EscalationReason, &[&str])] = &[
             // Italian
             "account bloccato|hackerato|sospeso",
             "non riesco accedere|entrare",
+            // Dutch
+            "account geblokkeerd|gehackt|gesloten",
+            "kan niet inloggen|aanmelden",
+            "niet meer inloggen|aanmelden",
         ],
     ),
 ];
@@ -223,6 +256,126 @@ const RULES: &[(EscalationReason, &[&str])] = &[
 pub fn classify(message: &str) -> Option<EscalationReason> {
     let words = normalise(message);
     RULES.iter().find(|(_, rules)| rules.iter().any(|rule| matches_rule(rule, &words))).map(|(reason, _)| *reason)
+}
+
+/// The training examples: `label<TAB>lang<TAB>text`.
+const INTENT_EXAMPLES: &str = include_str!("../../data/intents.tsv");
+
+/// A labelled example message; `None` is "no escalation".
+pub fn intent_examples() -> Vec<(Option<EscalationReason>, &'static str)> {
+    INTENT_EXAMPLES
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.splitn(3, '\t');
+            let label = fields.next()?;
+            let _lang = fields.next()?;
+            let text = fields.next()?.trim();
+            let reason = match label {
+                "none" => None,
+                other => Some(EscalationReason::parse(other)?),
+            };
+            Some((reason, text))
+        })
+        .collect()
+}
+
+/// Classes of [`IntentModel`], `None` (no escalation) first.
+const CLASSES: [Option<EscalationReason>; 5] = [
+    None,
+    Some(EscalationReason::Refund),
+    Some(EscalationReason::Complaint),
+    Some(EscalationReason::Account),
+    Some(EscalationReason::Requested),
+];
+
+/// Multinomial naive Bayes over word stems (five letters, accents folded) and pairs of
+/// neighbouring stems, with add-½ smoothing.
+#[derive(Debug)]
+pub struct IntentModel {
+    log_prior: [f32; 5],
+    /// Per feature, its log-likelihood in each class.
+    features: std::collections::HashMap<String, [f32; 5]>,
+}
+
+fn intent_features(text: &str) -> Vec<String> {
+    let stems: Vec<String> = normalise(text).into_iter().map(|w| w.chars().take(5).collect()).collect();
+    let mut out = stems.clone();
+    out.extend(stems.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+    out
+}
+
+impl IntentModel {
+    /// Trains on `(label, text)` examples.
+    pub fn train(examples: &[(Option<EscalationReason>, &str)]) -> Self {
+        const ALPHA: f32 = 0.5;
+        let class_of = |label: &Option<EscalationReason>| CLASSES.iter().position(|c| c == label).unwrap_or(0);
+        let mut docs = [0f32; 5];
+        let mut counts: std::collections::HashMap<String, [f32; 5]> = std::collections::HashMap::new();
+        let mut totals = [0f32; 5];
+        for (label, text) in examples {
+            let c = class_of(label);
+            docs[c] += 1.0;
+            for f in intent_features(text) {
+                counts.entry(f).or_default()[c] += 1.0;
+                totals[c] += 1.0;
+            }
+        }
+        let vocabulary = counts.len() as f32;
+        let n: f32 = docs.iter().sum();
+        let log_prior = docs.map(|d| ((d + 1.0) / (n + 5.0)).ln());
+        let denominators: [f32; 5] = std::array::from_fn(|c| totals[c] + ALPHA * vocabulary);
+        let features = counts
+            .into_iter()
+            .map(|(f, k)| (f, std::array::from_fn(|c| ((k[c] + ALPHA) / denominators[c]).ln())))
+            .collect();
+        Self { log_prior, features }
+    }
+
+    /// The model trained on the shipped examples.
+    pub fn shipped() -> &'static Self {
+        static MODEL: std::sync::LazyLock<IntentModel> =
+            std::sync::LazyLock::new(|| IntentModel::train(&intent_examples()));
+        &MODEL
+    }
+
+    /// The most probable class and its posterior probability. Features seen in no example
+    /// say nothing and are skipped.
+    pub fn predict(&self, text: &str) -> (Option<EscalationReason>, f32) {
+        let mut score = self.log_prior;
+        let mut known = 0;
+        for f in intent_features(text) {
+            if let Some(ll) = self.features.get(&f) {
+                known += 1;
+                for c in 0..5 {
+                    score[c] += ll[c];
+                }
+            }
+        }
+        if known == 0 {
+            return (None, 1.0);
+        }
+        let max = score.iter().copied().fold(f32::MIN, f32::max);
+        let exp: Vec<f32> = score.iter().map(|s| (s - max).exp()).collect();
+        let sum: f32 = exp.iter().sum();
+        let (best, p) =
+            exp.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, e)| (i, e / sum)).unwrap_or((0, 1.0));
+        (CLASSES[best], p)
+    }
+}
+
+/// Nearest-neighbour vote among labelled examples: `neighbours` are `(label, similarity)` of the
+/// examples most similar to the message, best first. An escalation label wins when the nearest
+/// example carries it with at least `min_similarity` and the labels of the examples within
+/// 0.05 of it agree.
+pub fn nearest_intent(neighbours: &[(Option<EscalationReason>, f32)], min_similarity: f32) -> Option<EscalationReason> {
+    let &(label, best) = neighbours.first()?;
+    let label = label?;
+    if best < min_similarity {
+        return None;
+    }
+    let close: Vec<&(Option<EscalationReason>, f32)> = neighbours.iter().filter(|(_, s)| *s >= best - 0.05).collect();
+    let agreeing = close.iter().filter(|(l, _)| l.is_some()).count();
+    (agreeing * 3 >= close.len() * 2).then_some(label)
 }
 
 /// Lower-case, accents folded, apostrophes dropped ("can't" → "cant"), punctuation as spaces.
@@ -403,11 +556,50 @@ mod tests {
     #[case("¿Cuánto tarda el envío?", None)]
     #[case("Wie lange dauert die Lieferung?", None)]
     #[case("Combien coûte la livraison express ?", None)]
+    #[case("Combien de temps faut-il pour être remboursé après un retour ?", None)]
+    #[case("Wann wird der Betrag erstattet?", None)]
+    #[case("Quanto tempo ci vuole per il rimborso?", None)]
+    #[case("Ik wil mijn geld terug", Some(Refund))]
+    #[case("Ik kan niet inloggen op mijn account", Some(Account))]
+    #[case("Kan ik met een medewerker praten?", Some(Requested))]
     fn escalates_what_needs_a_person_and_nothing_else(
         #[case] message: &str,
         #[case] expected: Option<EscalationReason>,
     ) {
         assert_eq!(classify(message), expected, "{message}");
+    }
+
+    #[test]
+    fn the_shipped_examples_parse_and_cover_every_class() {
+        let examples = intent_examples();
+        assert!(examples.len() >= 500, "{}", examples.len());
+        for class in CLASSES {
+            assert!(examples.iter().filter(|(l, _)| *l == class).count() >= 50, "{class:?}");
+        }
+    }
+
+    #[test]
+    fn the_learned_model_reads_wordings_no_rule_was_written_for() {
+        let model = IntentModel::train(&[
+            (Some(Refund), "please reverse the charge on my card"),
+            (Some(Refund), "I want the payment returned"),
+            (Some(Complaint), "I am fed up with your service"),
+            (None, "how long does a refund take"),
+            (None, "what payment methods do you take"),
+        ]);
+        assert_eq!(model.predict("reverse the payment please").0, Some(Refund));
+        assert_eq!(model.predict("fed up with this").0, Some(Complaint));
+        assert_eq!(model.predict("how long does delivery take").0, None);
+        assert_eq!(model.predict("zzz qqq"), (None, 1.0), "nothing known says nothing");
+    }
+
+    #[test]
+    fn neighbours_escalate_only_when_close_and_agreeing() {
+        assert_eq!(nearest_intent(&[(Some(Refund), 0.8), (Some(Refund), 0.78)], 0.7), Some(Refund));
+        assert_eq!(nearest_intent(&[(Some(Refund), 0.6)], 0.7), None, "not close enough");
+        assert_eq!(nearest_intent(&[(None, 0.9), (Some(Refund), 0.88)], 0.7), None, "nearest says no");
+        assert_eq!(nearest_intent(&[(Some(Refund), 0.8), (None, 0.79), (None, 0.78)], 0.7), None, "disagreement");
+        assert_eq!(nearest_intent(&[], 0.7), None);
     }
 
     #[test]
