@@ -42,6 +42,8 @@ pub struct Services {
     pub embedder: SharedEmbedder,
     /// The chat model, when an OpenAI-compatible server is configured; `None` → extractive answers.
     pub chat: Option<Arc<llm::ChatModel>>,
+    /// The extractive answerer's confidence operating point.
+    pub answer_policy: conversation::answer::AnswerPolicy,
     /// How alerts are delivered (mail transport, links, webhook policy, retries).
     pub alerts: Arc<alerts::AlertSettings>,
     /// Wakes the ingestion worker when a document needs embedding.
@@ -68,6 +70,7 @@ impl Services {
             db,
             embedder,
             chat: None,
+            answer_policy: conversation::answer::AnswerPolicy::default(),
             alerts: Arc::new(alerts::AlertSettings::default()),
             ingest_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),

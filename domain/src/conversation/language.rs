@@ -155,6 +155,29 @@ pub fn detect(text: &str, previous: Option<Language>) -> Language {
     trigram.or(words.map(|(lang, _)| lang)).or(previous).unwrap_or(Language::En)
 }
 
+/// The language of a longer text when it is clear: several function words of one language, or
+/// whatlang's trigrams calling themselves reliable. `None` when the text does not say.
+pub fn detect_clearly(text: &str) -> Option<Language> {
+    if let Some((lang, hits)) = by_function_words(text)
+        && hits >= 3
+    {
+        return Some(lang);
+    }
+    let detector =
+        Detector::with_allowlist(vec![Lang::Eng, Lang::Spa, Lang::Deu, Lang::Fra, Lang::Por, Lang::Ita, Lang::Nld]);
+    let info = detector.detect(text).filter(|info| info.is_reliable() && text.chars().count() >= 40)?;
+    Some(match info.lang() {
+        Lang::Eng => Language::En,
+        Lang::Spa => Language::Es,
+        Lang::Deu => Language::De,
+        Lang::Fra => Language::Fr,
+        Lang::Por => Language::Pt,
+        Lang::Ita => Language::It,
+        Lang::Nld => Language::Nl,
+        _ => return None,
+    })
+}
+
 /// A phrase Iterochat says to visitors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phrase {
@@ -166,6 +189,10 @@ pub enum Phrase {
     DontKnow,
     /// AI-only mode, a request that needs a person.
     CannotHandle,
+    /// Opens the answer to a yes/no question whose quote says yes.
+    Yes,
+    /// Opens the answer to a yes/no question whose quote says no.
+    No,
 }
 
 /// The phrase in `lang`.
@@ -207,6 +234,81 @@ pub fn phrase(p: Phrase, lang: Language) -> &'static str {
         (CannotHandle, Nl) => {
             "Sorry, daar kan ik hier niet mee helpen, en deze chat heeft geen menselijke ondersteuning."
         }
+        (Yes, En) => "Yes.",
+        (Yes, Es) => "Sí.",
+        (Yes, De) => "Ja.",
+        (Yes, Fr) => "Oui.",
+        (Yes, Pt) => "Sim.",
+        (Yes, It) => "Sì.",
+        (Yes, Nl) => "Ja.",
+        (No, En) => "No.",
+        (No, Es) => "No.",
+        (No, De) => "Nein.",
+        (No, Fr) => "Non.",
+        (No, Pt) => "Não.",
+        (No, It) => "No.",
+        (No, Nl) => "Nee.",
+    }
+}
+
+/// "(This is quoted from our help centre in {source}.)" in the visitor's language, for a quote
+/// written in another language than the visitor's.
+pub fn source_note(visitor: Language, source: Language) -> String {
+    use Language::*;
+    // The source language's name, in the visitor's language.
+    let name = match (visitor, source) {
+        (En, l) => l.english_name(),
+        (Es, En) => "inglés",
+        (Es, Es) => "español",
+        (Es, De) => "alemán",
+        (Es, Fr) => "francés",
+        (Es, Pt) => "portugués",
+        (Es, It) => "italiano",
+        (Es, Nl) => "neerlandés",
+        (De, En) => "Englisch",
+        (De, Es) => "Spanisch",
+        (De, De) => "Deutsch",
+        (De, Fr) => "Französisch",
+        (De, Pt) => "Portugiesisch",
+        (De, It) => "Italienisch",
+        (De, Nl) => "Niederländisch",
+        (Fr, En) => "anglais",
+        (Fr, Es) => "espagnol",
+        (Fr, De) => "allemand",
+        (Fr, Fr) => "français",
+        (Fr, Pt) => "portugais",
+        (Fr, It) => "italien",
+        (Fr, Nl) => "néerlandais",
+        (Pt, En) => "inglês",
+        (Pt, Es) => "espanhol",
+        (Pt, De) => "alemão",
+        (Pt, Fr) => "francês",
+        (Pt, Pt) => "português",
+        (Pt, It) => "italiano",
+        (Pt, Nl) => "neerlandês",
+        (It, En) => "inglese",
+        (It, Es) => "spagnolo",
+        (It, De) => "tedesco",
+        (It, Fr) => "francese",
+        (It, Pt) => "portoghese",
+        (It, It) => "italiano",
+        (It, Nl) => "olandese",
+        (Nl, En) => "het Engels",
+        (Nl, Es) => "het Spaans",
+        (Nl, De) => "het Duits",
+        (Nl, Fr) => "het Frans",
+        (Nl, Pt) => "het Portugees",
+        (Nl, It) => "het Italiaans",
+        (Nl, Nl) => "het Nederlands",
+    };
+    match visitor {
+        En => format!("(Quoted from our help centre, which is in {name}.)"),
+        Es => format!("(Cita de nuestro centro de ayuda, que está en {name}.)"),
+        De => format!("(Zitat aus unserem Hilfe-Center, das auf {name} ist.)"),
+        Fr => format!("(Extrait de notre centre d'aide, rédigé en {name}.)"),
+        Pt => format!("(Citação da nossa central de ajuda, que está em {name}.)"),
+        It => format!("(Citazione dal nostro centro assistenza, che è in {name}.)"),
+        Nl => format!("(Geciteerd uit ons helpcentrum, dat in {name} is geschreven.)"),
     }
 }
 

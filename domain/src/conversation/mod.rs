@@ -4,11 +4,16 @@
 //! 1. store the message; if a person has the conversation (escalated or claimed), the AI says
 //!    **nothing** — enforced here, not in any UI;
 //! 2. detect the language; every AI and system message is in it;
-//! 3. decide escalation *before* answering (refund, complaint, account, asking for a person);
-//! 4. retrieve; if the best passage's score is under the embedder's threshold, escalate with
-//!    `low_confidence`;
-//! 5. compose an answer from the passages (extractive; see [`answer`]) with citations;
-//! 6. check it with the grounding guard; an unsupported answer is never sent.
+//! 3. decide escalation *before* answering, on the new message alone (rules, then the learned
+//!    intent model and nearest labelled examples; see [`escalation`]);
+//! 4. read the question ([`understanding`]): a follow-up ("And to Spain?") is resolved against
+//!    the previous questions; its content words, named things and yes/no form are noted;
+//! 5. retrieve, and decide whether a unit of the passages answers it ([`answer::choose`]): every
+//!    named thing must be mentioned, and meaning plus shared words must clear the operating
+//!    point; if not, escalate with `low_confidence`;
+//! 6. compose the answer (extractive: the one or two units that answer, with "Yes"/"No" when the
+//!    quote says so; or the chat model's, from the same passages and the recent turns);
+//! 7. check it with the grounding guard; an unsupported answer is never sent.
 //!
 //! In AI-only mode (an organisation setting) the AI never hands off: it says it cannot help or
 //! does not know instead. A resolved conversation is closed: the visitor's next message opens a
@@ -19,6 +24,7 @@ pub mod contacts;
 pub mod escalation;
 pub mod language;
 pub mod prompt;
+pub mod understanding;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -28,9 +34,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use self::answer::Unanswerable;
 use self::escalation::EscalationReason;
 use self::language::{Language, Phrase, detect, phrase};
 use self::prompt::ModelAnswer;
+use self::understanding::Ellipsis;
 use crate::entities::{conversation, message, organization, visitor};
 use crate::knowledge::retrieval::Passage;
 use crate::llm::{ChatModel, LlmError};
@@ -40,7 +48,7 @@ use crate::{DomainError, DomainResult, Services, tokens};
 /// Longest visitor message.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// Passages the answer pipeline reads.
-const PASSAGES: usize = 5;
+const PASSAGES: usize = 8;
 
 /// A document an AI answer is based on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,39 +269,69 @@ impl Services {
 
         let lang = detect(text, conv.language.as_deref().and_then(Language::from_code));
         set_language(&self.db, conv.id, lang).await?;
-        if let Some(reason) = escalation::classify(text) {
+        // Embedded once: the intent check, retrieval and unit selection all compare against it.
+        let message_vector = self.embed_query(text).await?;
+        if let Some(reason) = self.escalation_reason(text, &message_vector, lang).await? {
             return self.hand_off(&org, &conv, visitor, reason, lang).await;
         }
-        // Embedded once: retrieval and sentence selection both compare against it.
-        let question = self.embed_query(text).await?;
-        let passages = self.retrieve_with_vector(org.id, text, &question, PASSAGES).await?;
-        let confident = passages.first().is_some_and(|p| p.score >= self.embedder.relevance_threshold());
-        if !confident {
+        // A message that tries to instruct the AI gets no answer from it.
+        if prompt::looks_like_instruction(text) {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
-        let known_sentences = answer::stored_sentence_vectors(&passages);
-        // Instructions planted in documents never reach an answerer.
-        let passages: Vec<Passage> = passages
-            .into_iter()
-            .map(|mut p| {
-                p.text = prompt::strip_instructions(&p.text);
-                p
-            })
-            .collect();
-        let composed = match &self.chat {
-            Some(chat) => match self.model_answer(chat, &org, &conv, stored.id, text, lang, &passages).await? {
-                Ok(composed) => composed,
-                Err(e) => {
-                    tracing::warn!(conversation_id = %conv.id, error = %e, "chat model failed; answering extractively");
-                    self.extractive_answer(&question, &passages, &known_sentences, lang).await?
+        // Read alone, or with the previous questions when it only makes sense after them.
+        let exempt = [org.name.clone(), org.settings.company_name.clone()];
+        let resolved = match understanding::ellipsis(text) {
+            Ellipsis::Standalone => None,
+            kind => self
+                .previous_question(&conv, stored.id, lang, &exempt)
+                .await?
+                .map(|previous| (kind, understanding::resolve(text, &previous, lang, &exempt))),
+        };
+        let mut found = match &resolved {
+            Some((kind @ (Ellipsis::Continues | Ellipsis::Points), question)) => {
+                let reading = Reading::FollowUp {
+                    own: text,
+                    own_vector: &message_vector,
+                    carries_names: *kind == Ellipsis::Points,
+                };
+                self.find_answer(org.id, question, reading, lang, &exempt).await?
+            }
+            _ => self.find_answer(org.id, text, Reading::Alone(message_vector.clone()), lang, &exempt).await?,
+        };
+        if let (Err(_), Some((Ellipsis::Maybe, question))) = (&found.choice, &resolved) {
+            let reading = Reading::FollowUp { own: text, own_vector: &message_vector, carries_names: true };
+            let again = self.find_answer(org.id, question, reading, lang, &exempt).await?;
+            if again.choice.is_ok() {
+                found = again;
+            }
+        }
+        let Found { question: asked, passages, choice } = found;
+        let composed = match (&self.chat, choice) {
+            (_, Err(Unanswerable::UnknownName | Unanswerable::Nothing)) => None,
+            (Some(chat), choice) => {
+                // The model reads the passages when the extractive decision found an answer, or
+                // when retrieval alone is confident; it may still decline.
+                let retrieval_confident =
+                    passages.first().is_some_and(|p| p.score >= self.embedder.relevance_threshold());
+                if choice.is_ok() || retrieval_confident {
+                    match self.model_answer(chat, &org, &conv, stored.id, &asked, lang, &passages).await? {
+                        Ok(composed) => composed,
+                        Err(e) => {
+                            tracing::warn!(conversation_id = %conv.id, error = %e, "chat model failed; answering extractively");
+                            choice.ok().map(|c| extractive_reply(&c, &passages, lang))
+                        }
+                    }
+                } else {
+                    None
                 }
-            },
-            None => self.extractive_answer(&question, &passages, &known_sentences, lang).await?,
+            }
+            (None, Ok(choice)) => Some(extractive_reply(&choice, &passages, lang)),
+            (None, Err(_)) => None,
         };
         let Some(composed) = composed else {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         };
-        let unsupported: Vec<String> = answer::unsupported_claims(&composed.claims, text, &passages)
+        let unsupported: Vec<String> = answer::unsupported_claims(&composed.claims, &asked, &passages)
             .into_iter()
             .chain(answer::polarity_mismatches(&composed.claims, &passages))
             .collect();
@@ -446,40 +484,156 @@ impl Services {
         .await?)
     }
 
-    /// The passages' sentences that best answer the question, verbatim, with citations.
-    async fn extractive_answer(
+    /// The passages for `question` and what the extractive answerer would quote from them.
+    async fn find_answer(
         &self,
-        question: &[f32],
-        passages: &[Passage],
-        stored: &std::collections::HashMap<String, Vec<f32>>,
+        org_id: Uuid,
+        question: &str,
+        reading: Reading<'_>,
         lang: Language,
-    ) -> DomainResult<Option<Composed>> {
-        let candidates = answer::candidate_sentences(passages);
-        if candidates.is_empty() {
-            return Ok(None);
-        }
-        // Sentences embedded at ingestion are looked up; only the others are embedded now.
+        exempt: &[String],
+    ) -> DomainResult<Found> {
+        let (vector, own, own_vector) = match reading {
+            Reading::Alone(v) => (v, None, None),
+            Reading::FollowUp { own, own_vector, carries_names } => {
+                (self.embed_query(question).await?, Some((own, carries_names)), Some(own_vector))
+            }
+        };
+        let passages = self.retrieve_with_vector(org_id, question, &vector, PASSAGES).await?;
+        let stored = answer::stored_sentence_vectors(&passages);
+        // Instructions planted in documents never reach an answerer.
+        let passages: Vec<Passage> = passages
+            .into_iter()
+            .map(|mut p| {
+                p.text = prompt::strip_instructions(&p.text);
+                p
+            })
+            .collect();
+        let candidates = answer::candidates(&passages);
+        // Units embedded at ingestion are looked up; only the others are embedded now.
         let missing: Vec<String> =
-            candidates.iter().filter(|(_, s)| !stored.contains_key(s)).map(|(_, s)| s.clone()).collect();
+            candidates.iter().filter(|c| !stored.contains_key(&c.text)).map(|c| c.with_subject.clone()).collect();
         let mut fresh = if missing.is_empty() {
             Vec::new()
         } else {
             self.embedder.embed(&missing).await.map_err(|e| DomainError::Internal(e.to_string()))?
         }
         .into_iter();
-        let vectors: Vec<Vec<f32>> = candidates
+        // A follow-up is as close to a unit as either of its readings: "And a filling?" alone is
+        // closer to the filling's price than the question it continues.
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let similarities: Vec<f32> = candidates
             .iter()
-            .map(|(_, s)| stored.get(s).cloned().or_else(|| fresh.next()).unwrap_or_default())
+            .map(|c| stored.get(&c.text).cloned().or_else(|| fresh.next()).unwrap_or_default())
+            .map(|v| dot(&v, &vector).max(own_vector.map_or(f32::MIN, |o| dot(&v, o))))
             .collect();
-        let similarities: Vec<f32> = vectors.iter().map(|v| v.iter().zip(question).map(|(a, b)| a * b).sum()).collect();
-        let quoted = answer::pick_sentences(&candidates, &similarities);
-        let Some(first) = quoted.first() else { return Ok(None) };
-        let source = candidates.iter().find(|(_, s)| s == first).map(|(i, _)| &passages[*i]);
-        let citations: Vec<Citation> = source.map(|p| vec![Citation::of(p)]).unwrap_or_default();
-        let claims = quoted.join(" ");
-        // The guard reads the quote itself, not Iterochat's fixed intro around it.
-        let text = format!("{}\n\n{claims}", phrase(Phrase::AnswerIntro, lang));
-        Ok(Some(Composed { text, claims, citations }))
+        // A follow-up must mention its own named things; one that points back ("How much does
+        // it weigh?") those of the question before it too.
+        let names = match own {
+            Some((own, false)) => understanding::named_things(own, lang, exempt),
+            _ => understanding::named_things(question, lang, exempt),
+        };
+        let own_days = own.map_or(0, |(own, _)| understanding::days(own));
+        let asked = answer::Question {
+            stems: understanding::content_stems(question),
+            names,
+            yes_no: understanding::is_yes_no(own.map_or(question, |(own, _)| own), lang),
+            focus: own.map(|(own, _)| understanding::content_stems(own)).unwrap_or_default(),
+            days: if own_days != 0 { own_days } else { understanding::days(question) },
+        };
+        let choice = answer::choose(&asked, &candidates, &similarities, &passages, self.answer_policy);
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let best = similarities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1));
+            tracing::debug!(
+                question,
+                names = ?asked.names,
+                best_by_similarity = ?best.map(|(i, s)| (&candidates[i].with_subject, *s)),
+                ?choice,
+                "answer decision"
+            );
+        }
+        Ok(Found { question: question.to_owned(), passages, choice })
+    }
+
+    /// Why this message must go to a person, if it must: the rules, then the learned intent
+    /// model, then (for English, with the local embedding model) the nearest labelled examples.
+    async fn escalation_reason(
+        &self,
+        text: &str,
+        vector: &[f32],
+        lang: Language,
+    ) -> DomainResult<Option<EscalationReason>> {
+        if let Some(reason) = escalation::classify(text) {
+            tracing::debug!(text, ?reason, "escalation: rule");
+            return Ok(Some(reason));
+        }
+        let (label, p) = escalation::IntentModel::shipped().predict(text);
+        if label.is_some() && p >= self.answer_policy.intent_probability {
+            tracing::debug!(text, ?label, p, "escalation: intent model");
+            return Ok(label);
+        }
+        // The local model's similarities mean something in English only.
+        if lang != Language::En {
+            return Ok(None);
+        }
+        let Some(index) = self.intent_index().await? else { return Ok(None) };
+        let mut neighbours: Vec<(Option<EscalationReason>, f32)> =
+            index.iter().map(|(label, v)| (*label, v.iter().zip(vector).map(|(a, b)| a * b).sum())).collect();
+        neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
+        neighbours.truncate(5);
+        let nearest = escalation::nearest_intent(&neighbours, self.answer_policy.intent_similarity);
+        if nearest.is_some() {
+            tracing::debug!(text, ?nearest, ?neighbours, "escalation: nearest examples");
+        }
+        Ok(nearest)
+    }
+
+    /// The labelled examples' embeddings, made once per process with the local model (whose
+    /// similarities the threshold was chosen for); `None` with any other embedder.
+    pub async fn intent_index(&self) -> DomainResult<Option<&'static [(Option<EscalationReason>, Vec<f32>)]>> {
+        static INDEX: tokio::sync::OnceCell<Vec<(Option<EscalationReason>, Vec<f32>)>> =
+            tokio::sync::OnceCell::const_new();
+        if self.embedder.model_id() != crate::embeddings::LOCAL_MODEL_ID {
+            return Ok(None);
+        }
+        let index = INDEX
+            .get_or_try_init(|| async {
+                let examples = escalation::intent_examples();
+                let texts: Vec<String> = examples.iter().map(|(_, t)| (*t).to_owned()).collect();
+                let vectors = self.embedder.embed(&texts).await.map_err(|e| DomainError::Internal(e.to_string()))?;
+                Ok::<_, DomainError>(examples.into_iter().map(|(l, _)| l).zip(vectors).collect())
+            })
+            .await?;
+        Ok(Some(index.as_slice()))
+    }
+
+    /// The visitor's previous questions in this conversation, read together: each follow-up
+    /// resolved against the one before ("How long to Norway?" → "And Spain?" → "And Italy?").
+    async fn previous_question(
+        &self,
+        conv: &conversation::Model,
+        current: Uuid,
+        lang: Language,
+        exempt: &[String],
+    ) -> DomainResult<Option<String>> {
+        let recent = message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conv.id))
+            .filter(message::Column::Role.eq("visitor"))
+            .filter(message::Column::Id.ne(current))
+            .order_by_desc(message::Column::CreatedAt)
+            .limit(3)
+            .all(&self.db)
+            .await?;
+        let mut resolved: Option<String> = None;
+        for m in recent.iter().rev() {
+            resolved = Some(match (&resolved, understanding::ellipsis(&m.text)) {
+                (Some(before), Ellipsis::Continues | Ellipsis::Points | Ellipsis::Maybe) => {
+                    understanding::resolve(&m.text, before, lang, exempt)
+                }
+                _ => m.text.clone(),
+            });
+        }
+        Ok(resolved)
     }
 
     /// The chat model's answer from the passages: `Ok(None)` when it has none (or its reply is
@@ -634,6 +788,45 @@ fn confirmation(settings: &OrgSettings, lang: Language) -> String {
     } else {
         settings.confirmation_message.clone()
     }
+}
+
+/// How a question is read: alone (with its embedding, already made), or as the resolved form
+/// of a follow-up whose own words are given, and which keeps the earlier question's named
+/// things when it points back at them.
+#[derive(Clone, Debug)]
+enum Reading<'a> {
+    Alone(Vec<f32>),
+    FollowUp { own: &'a str, own_vector: &'a [f32], carries_names: bool },
+}
+
+/// What retrieval and the extractive decision found for one reading of the question.
+struct Found {
+    /// The question as it was read (the visitor's words, or resolved against earlier ones).
+    question: String,
+    passages: Vec<Passage>,
+    choice: Result<answer::Choice, Unanswerable>,
+}
+
+/// The extractive reply: a yes or no when the quote says so plainly, the fixed intro in the
+/// visitor's language, the quote, and a note when the quote is in another language.
+fn extractive_reply(choice: &answer::Choice, passages: &[Passage], lang: Language) -> Composed {
+    let claims = choice.quoted.join("\n");
+    let mut text = match choice.verdict {
+        Some(true) => format!("{} {}", phrase(Phrase::Yes, lang), phrase(Phrase::AnswerIntro, lang)),
+        Some(false) => format!("{} {}", phrase(Phrase::No, lang), phrase(Phrase::AnswerIntro, lang)),
+        None => phrase(Phrase::AnswerIntro, lang).to_owned(),
+    };
+    text.push_str("\n\n");
+    text.push_str(&claims);
+    // The knowledge base's language, read from the whole passage (a quoted table row alone is
+    // too short to tell), and only when the passage says it clearly.
+    let source_passage = &passages[choice.passage];
+    let source = language::detect_clearly(&format!("{}\n{}", source_passage.title, source_passage.text));
+    if let Some(source) = source.filter(|s| *s != lang) {
+        text.push_str("\n\n");
+        text.push_str(&language::source_note(lang, source));
+    }
+    Composed { text, claims, citations: vec![Citation::of(&passages[choice.passage])] }
 }
 
 /// An answer ready to send: `text` as the visitor sees it, `claims` what the guard checks.

@@ -16,7 +16,7 @@ use tokenizers::{
 use super::{Embedder, EmbeddingError};
 
 /// Identifier stored with every chunk embedded by [`LocalEmbedder`].
-const MODEL_ID: &str = "local:all-MiniLM-L6-v2";
+pub const MODEL_ID: &str = "local:all-MiniLM-L6-v2";
 /// Longest input, in tokens (special tokens included); longer texts are truncated.
 const MAX_TOKENS: usize = 256;
 /// Texts per forward pass; bounds peak memory for long inputs.

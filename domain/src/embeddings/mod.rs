@@ -9,7 +9,7 @@ mod openai;
 
 use std::sync::Arc;
 
-pub use local::LocalEmbedder;
+pub use local::{LocalEmbedder, MODEL_ID as LOCAL_MODEL_ID};
 pub use openai::OpenAiEmbedder;
 
 /// Why embedding failed.
