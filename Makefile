@@ -4,7 +4,7 @@ TOOLS := $(CURDIR)/.tools
 export PATH := $(TOOLS)/bin:$(TOOLS)/node/node_modules/.bin:$(PATH)
 export CARGO_TERM_COLOR ?= always
 
-.PHONY: setup build run test lint unit e2e bench clean
+.PHONY: setup build run test lint unit e2e bench eval clean
 
 ## setup: install what is missing (idempotent; seconds when nothing is)
 setup:
@@ -38,6 +38,10 @@ e2e: setup
 bench: setup
 	cargo bench -p server --bench knowledge
 	cargo bench -p server --bench live
+
+## eval: the answer-quality report over server/eval (tuning and test sets; EVAL_ARGS=--sweep for the curve)
+eval: setup
+	cargo bench -p server --bench eval -- $(EVAL_ARGS)
 
 clean:
 	cargo clean
