@@ -1,6 +1,7 @@
 //! Integration tests: the real server on real Postgres + pgvector, one fresh database per test.
 
 mod alerts;
+mod answers;
 mod auth;
 mod chat_model;
 mod conversation;

@@ -1,0 +1,192 @@
+//! Answer quality through the widget API, on a small shop whose facts sit in tables, product
+//! records and lists: a follow-up is read with the question before it, a product that does not
+//! exist is never answered with another product's facts, a yes/no question gets its yes only
+//! when the quote says so, and escalation still comes before answering.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Account, TestApp, document_ready};
+
+const SHOP: &[(&str, &str)] = &[
+    (
+        "Delivery",
+        "# Delivery\n\nWe ship from our warehouse in Hamburg.\n\n## Delivery times\n\n| Country | Standard | Cost |\n\
+         |---|---|---|\n| Germany | 2 working days | 4.90 euros |\n| Norway | 6 to 8 working days | 14.90 euros |\n\
+         | Spain | 4 to 5 working days | 7.90 euros |\n| France | 3 to 4 working days | 6.90 euros |",
+    ),
+    (
+        "Payment",
+        "# Payment\n\nWe accept Visa, Mastercard, Apple Pay and PayPal. Invoices are sent by email after dispatch.\n\n\
+         ## Instalments\nOrders above 300 euros can be paid in three instalments.",
+    ),
+    (
+        "Headlamps",
+        "# Headlamps\n\n## Lumen 400\nPrice: 39 euros\nWeight: 86 g\nBattery: 12 hours on low, 3 hours on high\n\n\
+         ## Lumen 800\nPrice: 69 euros\nWeight: 112 g\nBattery: 20 hours on low, 5 hours on high",
+    ),
+    (
+        "Tents",
+        "# Tents\n\nAll our tents are tested in storms before they go on sale.\n\n\
+         - Summit 2: 2 persons, 2.1 kg, 249 euros\n- Summit 3: 3 persons, 2.9 kg, 329 euros\n\
+         - Ridgeback 4: 4 persons, 4.4 kg, 399 euros",
+    ),
+    (
+        "Returns",
+        "# Returns\n\nYou can return unused items within 30 days of delivery. Refunds reach your account within 5 \
+         working days after the return arrives.",
+    ),
+];
+
+async fn shop(app: &TestApp, email: &str) -> (Account, String) {
+    let owner = app.signup(email).await;
+    let mut ids = Vec::new();
+    for (title, content) in SHOP {
+        let (status, doc) = app
+            .post(
+                &format!("/api/v1/orgs/{}/documents", owner.org_id),
+                Some(&owner.token),
+                json!({"title": title, "content": content}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{doc}");
+        ids.push(doc["id"].as_str().expect("id").to_owned());
+    }
+    for id in ids {
+        document_ready(app, &owner, &id).await;
+    }
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    (owner, org["widget_key"].as_str().expect("widget key").to_owned())
+}
+
+async fn session(app: &TestApp, widget_key: &str) -> String {
+    let (status, body) = app.post("/api/v1/widget/session", None, json!({"widget_key": widget_key})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["visitor_token"].as_str().expect("token").to_owned()
+}
+
+async fn say(app: &TestApp, token: &str, text: &str) -> Value {
+    let (status, body) = app.post("/api/v1/widget/messages", Some(token), json!({"text": text})).await;
+    assert_eq!(status, StatusCode::OK, "{text}: {body}");
+    body
+}
+
+fn reply_text(turn: &Value) -> &str {
+    turn["reply"]["text"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn follow_ups_are_answered_with_the_question_before_them() {
+    let app = TestApp::spawn().await;
+    let (_, key) = shop(&app, "owner@example.com").await;
+
+    let token = session(&app, &key).await;
+    let first = say(&app, &token, "How long does delivery to Norway take?").await;
+    assert_eq!(first["status"], "ai", "{first}");
+    assert!(reply_text(&first).contains("6 to 8 working days"), "{first}");
+    let next = say(&app, &token, "And to Spain?").await;
+    assert_eq!(next["status"], "ai", "an elliptical follow-up is answered: {next}");
+    assert!(reply_text(&next).contains("4 to 5 working days"), "{next}");
+    assert!(!reply_text(&next).contains("6 to 8"), "the new place replaces the old one: {next}");
+
+    let token = session(&app, &key).await;
+    say(&app, &token, "Tell me about the Lumen 800 headlamp").await;
+    let weight = say(&app, &token, "How much does it weigh?").await;
+    assert_eq!(weight["status"], "ai", "{weight}");
+    assert!(reply_text(&weight).contains("112 g"), "the product discussed, not another: {weight}");
+    assert!(!reply_text(&weight).contains("86 g"), "{weight}");
+}
+
+#[tokio::test]
+async fn a_product_that_does_not_exist_is_never_answered_with_another_products_facts() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = shop(&app, "owner@example.com").await;
+
+    let token = session(&app, &key).await;
+    let real = say(&app, &token, "What is the battery life of the Lumen 400?").await;
+    assert_eq!(real["status"], "ai", "{real}");
+    assert!(reply_text(&real).contains("12 hours on low"), "{real}");
+    assert!(reply_text(&real).contains("Lumen 400"), "a record line is quoted with its subject: {real}");
+
+    let token = session(&app, &key).await;
+    let invented = say(&app, &token, "What is the battery life of the Lumen 600?").await;
+    assert_eq!(invented["status"], "escalated", "{invented}");
+    assert_eq!(invented["reply"]["role"], "system");
+
+    // In AI-only mode the same question gets "I don't know", not a neighbour's figures.
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", owner.org_id),
+            Some(&owner.token),
+            Some(json!({"ai_only_mode": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = session(&app, &key).await;
+    let invented = say(&app, &token, "How heavy is the Summit 5 tent?").await;
+    assert_eq!(invented["status"], "ai");
+    let text = reply_text(&invented);
+    assert!(text.starts_with("Sorry, I don't know"), "{text}");
+    assert!(!text.contains("kg"), "{text}");
+}
+
+#[tokio::test]
+async fn short_questions_are_answered_with_the_line_that_answers_them() {
+    let app = TestApp::spawn().await;
+    let (_, key) = shop(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+
+    let pay = say(&app, &token, "Do you take Apple Pay?").await;
+    assert_eq!(pay["status"], "ai", "a short question against a longer passage is answered: {pay}");
+    let text = reply_text(&pay);
+    assert!(text.starts_with("Yes."), "the quote says so: {text}");
+    assert!(text.contains("We accept Visa, Mastercard, Apple Pay and PayPal."), "{text}");
+    assert!(!text.contains("Invoices"), "only the sentence that answers: {text}");
+
+    let tent = say(&app, &token, "How much is the Summit 3?").await;
+    assert!(reply_text(&tent).contains("Summit 3: 3 persons, 2.9 kg, 329 euros"), "that item's line: {tent}");
+    assert!(!reply_text(&tent).contains("249"), "{tent}");
+}
+
+#[tokio::test]
+async fn escalation_still_comes_first_and_informational_questions_stay_with_the_ai() {
+    let app = TestApp::spawn().await;
+    let (_, key) = shop(&app, "owner@example.com").await;
+
+    let token = session(&app, &key).await;
+    let info = say(&app, &token, "How long do refunds take?").await;
+    assert_eq!(info["status"], "ai", "{info}");
+    assert!(reply_text(&info).contains("5 working days"), "{info}");
+
+    for (message, reason) in [
+        ("You charged me twice for the same tent, put the money back on my card", "refund"),
+        ("I want my money back for the Summit 2", "refund"),
+        ("Your courier lost my parcel again and nobody cares, this is a joke", "complaint"),
+        ("Someone changed the email on my account and now I can't get in", "account"),
+        ("Kann ich bitte mit einem Menschen sprechen?", "requested"),
+    ] {
+        let token = session(&app, &key).await;
+        let turn = say(&app, &token, message).await;
+        assert_eq!(turn["status"], "escalated", "{message}: {turn}");
+        assert!(!reply_text(&turn).contains("euros"), "never answered with prices: {turn}");
+        let (_, messages) = app.get("/api/v1/widget/messages", Some(&token)).await;
+        assert_eq!(messages["status"], "escalated");
+        let id = turn["conversation_id"].as_str().expect("id");
+        let row = sea_orm::ConnectionTrait::query_one_raw(
+            &app.services.db,
+            sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT escalation_reason FROM conversations WHERE id = $1::uuid",
+                [id.into()],
+            ),
+        )
+        .await
+        .expect("query")
+        .expect("row");
+        assert_eq!(row.try_get::<String>("", "escalation_reason").expect("reason"), reason, "{message}");
+        // And the AI stays silent afterwards.
+        let after = say(&app, &token, "How long does delivery to Spain take?").await;
+        assert!(after["reply"].is_null(), "{after}");
+    }
+}
