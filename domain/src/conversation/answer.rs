@@ -270,9 +270,13 @@ pub fn choose(
             quoted.push(quote(&candidates[next]));
         }
     }
+    // A yes or a no needs the quoted unit itself to be about the question: all its named things
+    // and most of its words ("Do you take Apple Pay?" ← "We accept … Apple Pay …").
     let verdict = if question.yes_no && mentions_all(&first.with_subject, &question.names) {
-        let own = coverage(&question.stems, &weights, &unit_stems[best], &[]);
-        (own >= 0.6).then(|| !negated(&first.text))
+        let plain = vec![1.0; question.stems.len()];
+        let own = coverage(&question.stems, &plain, &unit_stems[best], &[]);
+        let needed = if question.names.is_empty() { 0.75 } else { 0.5 };
+        (own >= needed).then(|| !negated(&first.text))
     } else {
         None
     };
@@ -575,6 +579,7 @@ mod tests {
             choose(&q, &cands, sims, &p, AnswerPolicy::default())
         };
         assert_eq!(ask("Do you accept Apple Pay?", &[0.7, 0.2]).expect("answerable").verdict, Some(true));
+        assert_eq!(ask("Do you take Apple Pay?", &[0.7, 0.2]).expect("answerable").verdict, Some(true));
         assert_eq!(ask("Do you ship to Canada?", &[0.2, 0.7]).expect("answerable").verdict, Some(false));
         // The quote is about payments but not about cheques: no bare "yes".
         let cheques = ask("Do you take cheques by post?", &[0.7, 0.2]);

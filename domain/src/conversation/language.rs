@@ -138,20 +138,7 @@ pub fn detect(text: &str, previous: Option<Language>) -> Language {
     {
         return lang;
     }
-    let detector =
-        Detector::with_allowlist(vec![Lang::Eng, Lang::Spa, Lang::Deu, Lang::Fra, Lang::Por, Lang::Ita, Lang::Nld]);
-    let trigram = detector.detect(text).filter(|info| info.is_reliable()).and_then(|info| {
-        Some(match info.lang() {
-            Lang::Eng => Language::En,
-            Lang::Spa => Language::Es,
-            Lang::Deu => Language::De,
-            Lang::Fra => Language::Fr,
-            Lang::Por => Language::Pt,
-            Lang::Ita => Language::It,
-            Lang::Nld => Language::Nl,
-            _ => return None,
-        })
-    });
+    let trigram = detector().detect(text).filter(|info| info.is_reliable()).and_then(|info| from_whatlang(info.lang()));
     trigram.or(words.map(|(lang, _)| lang)).or(previous).unwrap_or(Language::En)
 }
 
@@ -163,10 +150,17 @@ pub fn detect_clearly(text: &str) -> Option<Language> {
     {
         return Some(lang);
     }
-    let detector =
-        Detector::with_allowlist(vec![Lang::Eng, Lang::Spa, Lang::Deu, Lang::Fra, Lang::Por, Lang::Ita, Lang::Nld]);
-    let info = detector.detect(text).filter(|info| info.is_reliable() && text.chars().count() >= 40)?;
-    Some(match info.lang() {
+    let info = detector().detect(text).filter(|info| info.is_reliable() && text.chars().count() >= 40)?;
+    from_whatlang(info.lang())
+}
+
+/// whatlang limited to the languages we speak.
+fn detector() -> Detector {
+    Detector::with_allowlist(vec![Lang::Eng, Lang::Spa, Lang::Deu, Lang::Fra, Lang::Por, Lang::Ita, Lang::Nld])
+}
+
+fn from_whatlang(lang: Lang) -> Option<Language> {
+    Some(match lang {
         Lang::Eng => Language::En,
         Lang::Spa => Language::Es,
         Lang::Deu => Language::De,

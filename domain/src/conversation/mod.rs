@@ -274,8 +274,11 @@ impl Services {
         if let Some(reason) = self.escalation_reason(text, &message_vector, lang).await? {
             return self.hand_off(&org, &conv, visitor, reason, lang).await;
         }
-        // A message that tries to instruct the AI gets no answer from it.
-        if prompt::looks_like_instruction(text) {
+        // Sentences that try to instruct the AI are not read; a message made only of them gets no
+        // answer at all.
+        let cleaned = prompt::strip_instructions(text);
+        let text = cleaned.trim();
+        if text.is_empty() {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
         // Read alone, or with the previous questions when it only makes sense after them.

@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Account, TestApp, document_ready};
+use crate::helpers::{Account, TestApp, organisation_with, visitor_says, visitor_session};
 
 const SHOP: &[(&str, &str)] = &[
     (
@@ -39,36 +39,15 @@ const SHOP: &[(&str, &str)] = &[
 ];
 
 async fn shop(app: &TestApp, email: &str) -> (Account, String) {
-    let owner = app.signup(email).await;
-    let mut ids = Vec::new();
-    for (title, content) in SHOP {
-        let (status, doc) = app
-            .post(
-                &format!("/api/v1/orgs/{}/documents", owner.org_id),
-                Some(&owner.token),
-                json!({"title": title, "content": content}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{doc}");
-        ids.push(doc["id"].as_str().expect("id").to_owned());
-    }
-    for id in ids {
-        document_ready(app, &owner, &id).await;
-    }
-    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
-    (owner, org["widget_key"].as_str().expect("widget key").to_owned())
+    organisation_with(app, email, SHOP).await
 }
 
 async fn session(app: &TestApp, widget_key: &str) -> String {
-    let (status, body) = app.post("/api/v1/widget/session", None, json!({"widget_key": widget_key})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["visitor_token"].as_str().expect("token").to_owned()
+    visitor_session(app, widget_key).await
 }
 
 async fn say(app: &TestApp, token: &str, text: &str) -> Value {
-    let (status, body) = app.post("/api/v1/widget/messages", Some(token), json!({"text": text})).await;
-    assert_eq!(status, StatusCode::OK, "{text}: {body}");
-    body
+    visitor_says(app, token, text).await
 }
 
 fn reply_text(turn: &Value) -> &str {

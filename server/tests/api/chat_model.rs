@@ -111,33 +111,12 @@ fn number_of(req: &Value, title: &str) -> Option<usize> {
 
 /// Signs up, ingests `documents` and returns the owner and the widget key.
 async fn organisation(app: &TestApp, email: &str, documents: &[(&str, &str)]) -> (Account, String) {
-    let owner = app.signup(email).await;
-    let mut ids = Vec::new();
-    for (title, content) in documents {
-        let (status, doc) = app
-            .post(
-                &format!("/api/v1/orgs/{}/documents", owner.org_id),
-                Some(&owner.token),
-                json!({"title": title, "content": content}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{doc}");
-        ids.push(doc["id"].as_str().expect("id").to_owned());
-    }
-    for id in ids {
-        crate::helpers::document_ready(app, &owner, &id).await;
-    }
-    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
-    (owner, org["widget_key"].as_str().expect("widget key").to_owned())
+    crate::helpers::organisation_with(app, email, documents).await
 }
 
 async fn say(app: &TestApp, widget_key: &str, text: &str) -> Value {
-    let (status, session) = app.post("/api/v1/widget/session", None, json!({"widget_key": widget_key})).await;
-    assert_eq!(status, StatusCode::OK, "{session}");
-    let token = session["visitor_token"].as_str().expect("token");
-    let (status, turn) = app.post("/api/v1/widget/messages", Some(token), json!({"text": text})).await;
-    assert_eq!(status, StatusCode::OK, "{text}: {turn}");
-    turn
+    let token = crate::helpers::visitor_session(app, widget_key).await;
+    crate::helpers::visitor_says(app, &token, text).await
 }
 
 /// Every message the visitors of the app were shown.

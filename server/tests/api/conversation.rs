@@ -11,23 +11,7 @@ use crate::helpers::{Account, TestApp};
 
 /// An organisation with the help-centre corpus ingested, and its widget key.
 async fn help_centre(app: &TestApp, email: &str) -> (Account, String) {
-    let owner = app.signup(email).await;
-    let mut ids = Vec::new();
-    for (title, content) in DOCUMENTS {
-        let (_, doc) = app
-            .post(
-                &format!("/api/v1/orgs/{}/documents", owner.org_id),
-                Some(&owner.token),
-                json!({"title": title, "content": content}),
-            )
-            .await;
-        ids.push(doc["id"].as_str().expect("id").to_owned());
-    }
-    for id in ids {
-        wait_ready(app, &owner, &id).await;
-    }
-    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
-    (owner, org["widget_key"].as_str().expect("widget key").to_owned())
+    crate::helpers::organisation_with(app, email, DOCUMENTS).await
 }
 
 async fn wait_ready(app: &TestApp, owner: &Account, id: &str) {
@@ -35,15 +19,11 @@ async fn wait_ready(app: &TestApp, owner: &Account, id: &str) {
 }
 
 async fn session(app: &TestApp, widget_key: &str) -> String {
-    let (status, body) = app.post("/api/v1/widget/session", None, json!({"widget_key": widget_key})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["visitor_token"].as_str().expect("token").to_owned()
+    crate::helpers::visitor_session(app, widget_key).await
 }
 
 async fn say(app: &TestApp, token: &str, text: &str) -> Value {
-    let (status, body) = app.post("/api/v1/widget/messages", Some(token), json!({"text": text})).await;
-    assert_eq!(status, StatusCode::OK, "{text}: {body}");
-    body
+    crate::helpers::visitor_says(app, token, text).await
 }
 
 async fn conversation_row(app: &TestApp, id: &str) -> Value {

@@ -192,6 +192,43 @@ pub async fn document_ready(app: &TestApp, who: &Account, id: &str) -> Value {
     }
 }
 
+/// Signs up, ingests `documents` (waiting until each is ready) and returns the owner and the
+/// organisation's widget key.
+pub async fn organisation_with(app: &TestApp, email: &str, documents: &[(&str, &str)]) -> (Account, String) {
+    let owner = app.signup(email).await;
+    let mut ids = Vec::new();
+    for (title, content) in documents {
+        let (status, doc) = app
+            .post(
+                &format!("/api/v1/orgs/{}/documents", owner.org_id),
+                Some(&owner.token),
+                serde_json::json!({"title": title, "content": content}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{doc}");
+        ids.push(doc["id"].as_str().expect("id").to_owned());
+    }
+    for id in ids {
+        document_ready(app, &owner, &id).await;
+    }
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    (owner, org["widget_key"].as_str().expect("widget key").to_owned())
+}
+
+/// A new widget visitor of `widget_key`: their visitor token.
+pub async fn visitor_session(app: &TestApp, widget_key: &str) -> String {
+    let (status, body) = app.post("/api/v1/widget/session", None, serde_json::json!({"widget_key": widget_key})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["visitor_token"].as_str().expect("token").to_owned()
+}
+
+/// One visitor message through the widget API; the turn's body (asserted 200).
+pub async fn visitor_says(app: &TestApp, token: &str, text: &str) -> Value {
+    let (status, body) = app.post("/api/v1/widget/messages", Some(token), serde_json::json!({"text": text})).await;
+    assert_eq!(status, StatusCode::OK, "{text}: {body}");
+    body
+}
+
 /// The running application and a client for it.
 pub struct TestApp {
     pub address: String,
