@@ -38,6 +38,14 @@ async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyho
     };
     let seed = settings.seed_demo;
     let app = Application::build(settings.clone(), &url).await?;
+    // The escalation classifier's labelled examples are embedded once per process; doing it now,
+    // in the background, keeps those few seconds off the first visitor's turn.
+    let warm = app.services().clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.intent_index().await {
+            tracing::warn!(error = %e, "could not embed the escalation examples; they are retried on first use");
+        }
+    });
     let base = settings.public_url(std::net::SocketAddr::from((settings.addr.ip(), app.port())));
     if seed {
         let demo = app.services().seed_demo().await.context("seeding the demo organisation")?;

@@ -119,14 +119,6 @@ impl Application {
         let mut outbox = AbortOnDrop(tokio::spawn(self.services.clone().run_outbox(async move {
             let _ = outbox_stop.wait_for(|stop| *stop).await;
         })));
-        // The escalation classifier's labelled examples are embedded once per process; doing it
-        // now keeps those few seconds of work off the first visitor's turn.
-        let warm = self.services.clone();
-        let _intents = AbortOnDrop(tokio::spawn(async move {
-            if let Err(e) = warm.intent_index().await {
-                tracing::warn!(error = %e, "could not embed the escalation examples; they are retried on first use");
-            }
-        }));
         let served =
             axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .with_graceful_shutdown(async move {
