@@ -109,16 +109,21 @@ async fn a_refund_request_escalates_with_a_summary_and_then_the_ai_stays_silent(
     let sentences = domain::knowledge::chunking::sentences(summary).len();
     assert!((2..=4).contains(&sentences), "{summary}");
 
-    let mut saw_escalation = false;
-    while let Ok(event) = events.try_recv() {
-        saw_escalation |= matches!(
-            event,
-            domain::conversation::ConversationEvent::Escalated {
-                reason: domain::conversation::escalation::EscalationReason::Refund,
-                ..
+    // Events may travel through Postgres NOTIFY: wait for it rather than peek.
+    let saw_escalation = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match events.recv().await {
+                Ok(domain::conversation::ConversationEvent::Escalated {
+                    reason: domain::conversation::escalation::EscalationReason::Refund,
+                    ..
+                }) => return true,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return false,
             }
-        );
-    }
+        }
+    })
+    .await
+    .unwrap_or(false);
     assert!(saw_escalation, "a domain event announces the escalation");
 
     // From now on the AI says nothing, whatever the visitor asks.
