@@ -179,26 +179,26 @@ pub fn choose(
     if candidates.is_empty() {
         return Err(Unanswerable::Nothing);
     }
-    let section_of = |c: &Candidate| {
-        let p = &passages[c.passage];
-        content_stems(&format!("{} {}", p.title, p.heading))
-    };
+    // Stems and name matches are computed once per passage and per unit.
+    let section_stems: Vec<Vec<String>> =
+        passages.iter().map(|p| content_stems(&format!("{} {}", p.title, p.heading))).collect();
     let unit_stems: Vec<Vec<String>> = candidates.iter().map(|c| content_stems(&c.with_subject)).collect();
     let weights = rarity(&question.stems, &unit_stems);
-    let names_in_unit = |i: usize| {
-        let c = &candidates[i];
-        mentions_all(&format!("{} {}", c.with_subject, passages[c.passage].heading), &question.names)
-    };
+    let names_in_unit: Vec<bool> = candidates
+        .iter()
+        .map(|c| mentions_all(&format!("{} {}", c.with_subject, passages[c.passage].heading), &question.names))
+        .collect();
+    let has_focus: Vec<bool> =
+        unit_stems.iter().map(|stems| question.focus.iter().any(|f| stems.iter().any(|s| stems_match(s, f)))).collect();
     let scored: Vec<(usize, f32, f32)> = candidates
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let lex = coverage(&question.stems, &weights, &unit_stems[i], &section_of(c));
+            let lex = coverage(&question.stems, &weights, &unit_stems[i], &section_stems[c.passage]);
             // Mentioning the question's named things, or a follow-up's own words ("filling" of
             // "And a filling?"), is evidence meaning alone underrates.
-            let named = !question.names.is_empty() && names_in_unit(i);
-            let focused = question.focus.iter().any(|f| unit_stems[i].iter().any(|s| stems_match(s, f)));
-            let bonus = if named || focused { policy.name_bonus } else { 0.0 };
+            let named = !question.names.is_empty() && names_in_unit[i];
+            let bonus = if named || has_focus[i] { policy.name_bonus } else { 0.0 };
             (i, similarities[i], similarities[i] + policy.lexical_weight * lex + bonus)
         })
         .collect();
@@ -206,7 +206,7 @@ pub fn choose(
     let eligible: Vec<&(usize, f32, f32)> = if question.names.is_empty() {
         scored.iter().collect()
     } else {
-        let in_unit: Vec<&(usize, f32, f32)> = scored.iter().filter(|(i, _, _)| names_in_unit(*i)).collect();
+        let in_unit: Vec<&(usize, f32, f32)> = scored.iter().filter(|(i, _, _)| names_in_unit[*i]).collect();
         if in_unit.is_empty() {
             scored
                 .iter()
@@ -220,14 +220,7 @@ pub fn choose(
         }
     };
     // A follow-up's own words decide between the units the earlier question also matches.
-    let focused: Vec<&(usize, f32, f32)> = eligible
-        .iter()
-        .copied()
-        .filter(|(i, _, _)| {
-            let stems = content_stems(&candidates[*i].with_subject);
-            question.focus.iter().any(|f| stems.iter().any(|s| stems_match(s, f)))
-        })
-        .collect();
+    let focused: Vec<&(usize, f32, f32)> = eligible.iter().copied().filter(|(i, _, _)| has_focus[*i]).collect();
     let eligible = if focused.is_empty() { eligible } else { focused };
     // "On Fridays": the row for Friday (or "Monday to Friday"), not Sunday's.
     let eligible = if question.days == 0 {
