@@ -151,25 +151,28 @@ fn folded_words(text: &str) -> Vec<String> {
 }
 
 /// The stem of a folded word: a plural or English verb ending dropped, then at most five
-/// letters ("deliveries", "delivered" → "deliv"; "shipping" → "ship"). Numbers stay whole.
+/// letters ("deliveries", "delivered" → "deliv"; "shipping" → "ship"; "dogs" → "dog"). An
+/// ending is only dropped when three letters remain ("bring" stays whole). Numbers stay whole.
 fn stem(word: &str) -> String {
     if word.chars().any(|c| c.is_ascii_digit()) {
         return word.to_owned();
     }
     let mut w = word.to_owned();
-    if w.chars().count() > 4 {
-        if let Some(base) = w.strip_suffix("ies") {
-            w = format!("{base}y");
-        } else if let Some(base) = w.strip_suffix("ing").or_else(|| w.strip_suffix("ed")) {
-            w = base.to_owned();
-            // "shipp" → "ship"
-            let chars: Vec<char> = w.chars().collect();
-            if chars.len() >= 2 && chars[chars.len() - 1] == chars[chars.len() - 2] {
-                w.pop();
-            }
-        } else if w.ends_with('s') && !w.ends_with("ss") {
+    let long_enough = |base: &str| base.chars().count() >= 3;
+    let n = w.chars().count();
+    if let Some(base) = w.strip_suffix("ies").filter(|_| n > 4) {
+        w = format!("{base}y");
+    } else if let Some(base) =
+        w.strip_suffix("ing").or_else(|| w.strip_suffix("ed")).filter(|b| n > 4 && long_enough(b))
+    {
+        w = base.to_owned();
+        // "shipp" → "ship"
+        let chars: Vec<char> = w.chars().collect();
+        if chars.len() >= 2 && chars[chars.len() - 1] == chars[chars.len() - 2] {
             w.pop();
         }
+    } else if n >= 4 && w.ends_with('s') && !w.ends_with("ss") {
+        w.pop();
     }
     w.chars().take(5).collect()
 }
@@ -552,9 +555,20 @@ mod tests {
 
     #[test]
     fn stems_meet_across_word_forms() {
-        for (a, b) in [("takes", "take"), ("shipping", "ship"), ("delivered", "delivery"), ("weighs", "weight")] {
+        for (a, b) in [
+            ("takes", "take"),
+            ("shipping", "ship"),
+            ("delivered", "delivery"),
+            ("weighs", "weight"),
+            ("dogs", "dog"),
+            ("bags", "bag"),
+            ("pets", "pet"),
+        ] {
             assert!(stems_match(&stem(a), &stem(b)), "{a} ~ {b}: {} {}", stem(a), stem(b));
         }
+        // An ending is dropped only when a word remains.
+        assert_eq!(stem("bring"), "bring");
+        assert!(!stems_match(&stem("bring"), &stem("brand")));
         assert!(!stems_match(&stem("pay"), &stem("payment")), "three letters must match whole");
         assert!(!stems_match(&stem("card"), &stem("care")));
     }
