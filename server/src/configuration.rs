@@ -5,7 +5,7 @@
 //! variable to fix.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use secrecy::SecretString;
@@ -26,8 +26,11 @@ pub struct Settings {
     /// The relocatable Postgres 18 + pgvector install that `make` puts in `.tools/postgres`
     /// (`ITEROCHAT_POSTGRES_DIR`); only used without `DATABASE_URL`.
     pub postgres_dir: PathBuf,
-    /// Folder with all-MiniLM-L6-v2 weights (`ITEROCHAT_MODEL_DIR`).
-    pub model_dir: PathBuf,
+    /// The in-process embedding model (`ITEROCHAT_LOCAL_MODEL`: `all-MiniLM-L6-v2`, the
+    /// default, or `multilingual-e5-small`).
+    pub local_model: domain::embeddings::LocalModel,
+    /// Folder with that model's files (`ITEROCHAT_MODEL_DIR`); unset → `.tools/models/<name>`.
+    pub model_dir: Option<PathBuf>,
     /// Key for an OpenAI-compatible server (`OPENAI_API_KEY`); unset → local AI.
     pub openai_api_key: Option<SecretString>,
     /// Base URL of that server (`OPENAI_BASE_URL`).
@@ -80,7 +83,8 @@ impl Default for Settings {
             data_dir: PathBuf::from("./.data"),
             database_url: None,
             postgres_dir: PathBuf::from("./.tools/postgres"),
-            model_dir: PathBuf::from("./.tools/models/all-MiniLM-L6-v2"),
+            local_model: domain::embeddings::LocalModel::default(),
+            model_dir: None,
             openai_api_key: None,
             openai_base_url: None,
             chat_model: None,
@@ -143,8 +147,14 @@ impl Settings {
         if let Some(v) = get("ITEROCHAT_POSTGRES_DIR") {
             self.postgres_dir = v.into();
         }
+        if let Some(v) = get("ITEROCHAT_LOCAL_MODEL") {
+            self.local_model = domain::embeddings::LocalModel::from_name(&v).ok_or_else(|| {
+                let names: Vec<&str> = domain::embeddings::LocalModel::ALL.iter().map(|m| m.name()).collect();
+                anyhow::anyhow!("ITEROCHAT_LOCAL_MODEL={v:?} must be one of {}", names.join(", "))
+            })?;
+        }
         if let Some(v) = get("ITEROCHAT_MODEL_DIR") {
-            self.model_dir = v.into();
+            self.model_dir = Some(v.into());
         }
         if let Some(v) = get("OPENAI_API_KEY") {
             self.openai_api_key = Some(v.into());
@@ -272,7 +282,9 @@ impl Settings {
     /// Which embedding provider to use: an OpenAI-compatible server when `OPENAI_API_KEY` or
     /// `OPENAI_BASE_URL` is set (unless `ITEROCHAT_EMBEDDINGS=local`), else the local model.
     pub fn embedding_config(&self) -> domain::embeddings::EmbeddingConfig {
-        let local = domain::embeddings::EmbeddingConfig::Local { model_dir: self.model_dir.clone() };
+        let model_dir =
+            self.model_dir.clone().unwrap_or_else(|| Path::new("./.tools/models").join(self.local_model.name()));
+        let local = domain::embeddings::EmbeddingConfig::Local { model: self.local_model, model_dir };
         let Some((base_url, api_key)) = self.openai_server() else { return local };
         if self.embeddings.as_deref() == Some("local") {
             return local;

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use super::language::detect;
 use super::understanding::{content_stems, days, mentions_all, stems_match};
 use crate::knowledge::chunking::{sentences, with_subjects};
 use crate::knowledge::retrieval::Passage;
@@ -32,18 +33,31 @@ pub struct AnswerPolicy {
     pub intent_probability: f32,
     /// Similarity from which the nearest labelled example alone escalates.
     pub intent_similarity: f32,
+    /// Word coverage credited to a unit of a passage in another language than the question,
+    /// whose words cannot match it; 0 for an English-only model, whose similarities across
+    /// languages mean nothing.
+    pub foreign_coverage: f32,
+}
+
+impl AnswerPolicy {
+    /// The operating point for an embedding model's similarity scale.
+    pub fn calibrated(c: crate::embeddings::Calibration) -> Self {
+        Self {
+            min_score: c.min_score,
+            min_similarity: c.min_similarity,
+            lexical_weight: c.lexical_weight,
+            name_bonus: 0.1,
+            intent_probability: 0.9,
+            intent_similarity: c.intent_similarity,
+            foreign_coverage: c.foreign_coverage,
+        }
+    }
 }
 
 impl Default for AnswerPolicy {
+    /// all-MiniLM-L6-v2's operating point.
     fn default() -> Self {
-        Self {
-            min_score: 0.6,
-            min_similarity: 0.3,
-            lexical_weight: 0.4,
-            name_bonus: 0.1,
-            intent_probability: 0.9,
-            intent_similarity: 0.72,
-        }
+        Self::calibrated(crate::embeddings::Calibration::ALL_MINILM_L6_V2)
     }
 }
 
@@ -102,6 +116,8 @@ pub struct Question {
     pub focus: Vec<String>,
     /// Days of the week asked about ([`days`]); units that cover them are preferred.
     pub days: u8,
+    /// The visitor's language; a passage in another one cannot share the question's words.
+    pub language: Option<super::language::Language>,
 }
 
 /// Why nothing is quoted.
@@ -190,11 +206,21 @@ pub fn choose(
         .collect();
     let has_focus: Vec<bool> =
         unit_stems.iter().map(|stems| question.focus.iter().any(|f| stems.iter().any(|s| stems_match(s, f)))).collect();
+    let foreign: Vec<bool> = passages
+        .iter()
+        .map(|p| {
+            policy.foreign_coverage > 0.0
+                && question.language.is_some_and(|l| detect(&format!("{}. {}", p.title, p.text), None) != l)
+        })
+        .collect();
     let scored: Vec<(usize, f32, f32)> = candidates
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let lex = coverage(&question.stems, &weights, &unit_stems[i], &section_stems[c.passage]);
+            let mut lex = coverage(&question.stems, &weights, &unit_stems[i], &section_stems[c.passage]);
+            if foreign[c.passage] {
+                lex = lex.max(policy.foreign_coverage);
+            }
             // Mentioning the question's named things, or a follow-up's own words ("filling" of
             // "And a filling?"), is evidence meaning alone underrates.
             let named = !question.names.is_empty() && names_in_unit[i];
@@ -524,6 +550,33 @@ mod tests {
             choose(&unrelated, &cands, &[0.3, 0.2, 0.1], &p, AnswerPolicy::default()),
             Err(Unanswerable::LowConfidence)
         );
+    }
+
+    #[test]
+    fn a_passage_in_another_language_is_judged_on_meaning_only_by_a_multilingual_model() {
+        use crate::conversation::language::Language;
+        use crate::embeddings::Calibration;
+        let p =
+            [passage("We accept Visa, Mastercard, Apple Pay and PayPal. Invoices are sent by email after dispatch.")];
+        let cands = candidates(&p);
+        let q = Question {
+            stems: content_stems("¿Qué formas de pago aceptan?"),
+            language: Some(Language::Es),
+            ..Question::default()
+        };
+        let sims = [0.87, 0.82];
+        // The multilingual model's similarity carries the decision; no Spanish word can match.
+        let multilingual = AnswerPolicy::calibrated(Calibration::MULTILINGUAL_E5_SMALL);
+        let choice = choose(&q, &cands, &sims, &p, multilingual).expect("answered across languages");
+        assert_eq!(choice.quoted, vec!["We accept Visa, Mastercard, Apple Pay and PayPal."]);
+        // The same similarity from an unrelated unit is not enough.
+        assert_eq!(choose(&q, &cands, &[0.82, 0.81], &p, multilingual), Err(Unanswerable::LowConfidence));
+        // In the passage's own language the words must do their part.
+        let english = Question { language: Some(Language::En), ..q.clone() };
+        assert_eq!(choose(&english, &cands, &sims, &p, multilingual), Err(Unanswerable::LowConfidence));
+        // An English-only model's similarities across languages mean nothing: no credit.
+        let english_only = AnswerPolicy::calibrated(Calibration::ALL_MINILM_L6_V2);
+        assert_eq!(choose(&q, &cands, &[0.55, 0.5], &p, english_only), Err(Unanswerable::LowConfidence));
     }
 
     #[test]

@@ -315,7 +315,7 @@ impl Services {
                 // The model reads the passages when the extractive decision found an answer, or
                 // when retrieval alone is confident; it may still decline.
                 let retrieval_confident =
-                    passages.first().is_some_and(|p| p.score >= self.embedder.relevance_threshold());
+                    passages.first().is_some_and(|p| p.score >= self.embedder.calibration().relevance);
                 if choice.is_ok() || retrieval_confident {
                     match self.model_answer(chat, &org, &conv, stored.id, &asked, lang, &passages).await? {
                         Ok(composed) => composed,
@@ -543,6 +543,7 @@ impl Services {
             yes_no: understanding::is_yes_no(own.map_or(question, |(own, _)| own), lang),
             focus: own.map(|(own, _)| understanding::content_stems(own)).unwrap_or_default(),
             days: if own_days != 0 { own_days } else { understanding::days(question) },
+            language: Some(lang),
         };
         let choice = answer::choose(&asked, &candidates, &similarities, &passages, self.answer_policy);
         if tracing::enabled!(tracing::Level::DEBUG) {
@@ -575,8 +576,8 @@ impl Services {
             tracing::debug!(text, ?label, p, "escalation: intent model");
             return Ok(label);
         }
-        // The local model's similarities mean something in English only.
-        if lang != Language::En {
+        // An English-only model's similarities mean something in English only.
+        if lang != Language::En && !self.embedder.calibration().multilingual {
             return Ok(None);
         }
         let Some(index) = self.intent_index().await? else { return Ok(None) };
@@ -585,21 +586,22 @@ impl Services {
         neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
         neighbours.truncate(5);
         let nearest = escalation::nearest_intent(&neighbours, self.answer_policy.intent_similarity);
-        if nearest.is_some() {
-            tracing::debug!(text, ?nearest, ?neighbours, "escalation: nearest examples");
-        }
+        tracing::debug!(text, ?nearest, ?neighbours, "escalation: nearest examples");
         Ok(nearest)
     }
 
-    /// The labelled examples' embeddings, made once per process with the local model (whose
+    /// The labelled examples' embeddings, made once per process and local model (whose
     /// similarities the threshold was chosen for); `None` with any other embedder.
     pub async fn intent_index(&self) -> DomainResult<Option<&'static [(Option<EscalationReason>, Vec<f32>)]>> {
-        static INDEX: tokio::sync::OnceCell<Vec<(Option<EscalationReason>, Vec<f32>)>> =
-            tokio::sync::OnceCell::const_new();
-        if self.embedder.model_id() != crate::embeddings::LOCAL_MODEL_ID {
-            return Ok(None);
-        }
-        let index = INDEX
+        type Index = tokio::sync::OnceCell<Vec<(Option<EscalationReason>, Vec<f32>)>>;
+        static ENGLISH: Index = tokio::sync::OnceCell::const_new();
+        static MULTILINGUAL: Index = tokio::sync::OnceCell::const_new();
+        let index = match self.embedder.model_id() {
+            crate::embeddings::LOCAL_MODEL_ID => &ENGLISH,
+            crate::embeddings::MULTILINGUAL_MODEL_ID => &MULTILINGUAL,
+            _ => return Ok(None),
+        };
+        let index = index
             .get_or_try_init(|| async {
                 let examples = escalation::intent_examples();
                 let texts: Vec<String> = examples.iter().map(|(_, t)| (*t).to_owned()).collect();

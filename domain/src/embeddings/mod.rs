@@ -4,11 +4,13 @@
 //! Every chunk records the [`Embedder::model_id`] that made its vector, so switching provider
 //! re-embeds the knowledge base; the vector length always comes from the provider itself.
 
+mod e5;
 mod local;
 mod openai;
 
 use std::sync::Arc;
 
+pub use e5::{E5Embedder, MODEL_ID as MULTILINGUAL_MODEL_ID};
 pub use local::{LocalEmbedder, MODEL_ID as LOCAL_MODEL_ID};
 pub use openai::OpenAiEmbedder;
 
@@ -33,22 +35,101 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
     /// One L2-normalised vector per input text, in order.
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbeddingError>;
 
-    /// Cosine similarity from which a passage counts as answering a question. Calibrated per
-    /// model (score distributions differ); the default suits all-MiniLM-L6-v2, measured on the
-    /// test corpus (answering passages ≥ 0.45, unrelated questions ≤ 0.25).
-    fn relevance_threshold(&self) -> f32 {
-        0.35
+    /// Where this model's similarities mean "answers" and "same intent". Score distributions
+    /// differ per model, so each local model carries its own, chosen with `make eval`; a
+    /// server's model gets all-MiniLM-L6-v2's.
+    fn calibration(&self) -> Calibration {
+        Calibration::ALL_MINILM_L6_V2
     }
+}
+
+/// Similarity thresholds of one embedding model (cosines of unit vectors).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration {
+    /// A retrieved passage from which the chat model is asked even without an extractive answer.
+    pub relevance: f32,
+    /// Least sentence similarity of a quoted unit.
+    pub min_similarity: f32,
+    /// Weight of the question's word coverage next to the similarity.
+    pub lexical_weight: f32,
+    /// Least `similarity + lexical_weight × coverage (+ bonus)` of a quoted unit.
+    pub min_score: f32,
+    /// Similarity to a labelled escalation example from which that example's intent counts.
+    pub intent_similarity: f32,
+    /// Whether similarities hold across languages (a question and its translation are close).
+    pub multilingual: bool,
+    /// Word coverage credited to a passage in another language than the question (0 unless
+    /// multilingual).
+    pub foreign_coverage: f32,
+}
+
+impl Calibration {
+    /// all-MiniLM-L6-v2 (answering passages ≥ 0.45, unrelated questions ≤ 0.25).
+    pub const ALL_MINILM_L6_V2: Self = Self {
+        relevance: 0.35,
+        min_similarity: 0.3,
+        lexical_weight: 0.4,
+        min_score: 0.6,
+        intent_similarity: 0.72,
+        multilingual: false,
+        foreign_coverage: 0.0,
+    };
+    /// multilingual-e5-small: nearly every pair of texts scores 0.7 or more, so the scale is
+    /// compressed (answering sentences 0.85–0.92, near misses 0.8–0.88) and word coverage weighs
+    /// less. Intent examples: unrelated questions reach 0.89 against an escalation example.
+    pub const MULTILINGUAL_E5_SMALL: Self = Self {
+        relevance: 0.85,
+        min_similarity: 0.75,
+        lexical_weight: 0.1,
+        min_score: 0.9,
+        intent_similarity: 0.92,
+        multilingual: true,
+        foreign_coverage: 0.5,
+    };
 }
 
 /// A shared embedder, as services hold it.
 pub type SharedEmbedder = Arc<dyn Embedder>;
 
+/// The models that run in-process, with no server.
+///
+/// all-MiniLM-L6-v2 stays the default: on `make eval` it picks the answering sentence of an
+/// English knowledge base more often (English is the product's first language); the multilingual
+/// model answers questions in other languages that the English-only model cannot (README,
+/// "Answer quality").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub enum LocalModel {
+    /// all-MiniLM-L6-v2 (English only, 6 layers): the default.
+    #[default]
+    #[serde(rename = "all-MiniLM-L6-v2")]
+    AllMiniLmL6V2,
+    /// multilingual-e5-small (about 100 languages, 12 layers; twice the CPU per text).
+    #[serde(rename = "multilingual-e5-small")]
+    MultilingualE5Small,
+}
+
+impl LocalModel {
+    pub const ALL: [Self; 2] = [Self::AllMiniLmL6V2, Self::MultilingualE5Small];
+
+    /// The name used in settings (`ITEROCHAT_LOCAL_MODEL`) and as its folder under `.tools/models`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::MultilingualE5Small => "multilingual-e5-small",
+            Self::AllMiniLmL6V2 => "all-MiniLM-L6-v2",
+        }
+    }
+
+    /// The model called `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
 /// Which provider to use, from the server's settings.
 #[derive(Clone, Debug)]
 pub enum EmbeddingConfig {
-    /// In-process all-MiniLM-L6-v2 from this folder.
-    Local { model_dir: std::path::PathBuf },
+    /// An in-process model whose files are in this folder.
+    Local { model: LocalModel, model_dir: std::path::PathBuf },
     /// An OpenAI-compatible server.
     OpenAi { base_url: String, api_key: String, model: String },
 }
@@ -56,12 +137,16 @@ pub enum EmbeddingConfig {
 /// Builds the configured embedder; for `openai` one probe request learns the vector length.
 pub async fn from_config(config: &EmbeddingConfig) -> Result<SharedEmbedder, EmbeddingError> {
     match config {
-        EmbeddingConfig::Local { model_dir } => {
-            let dir = model_dir.clone();
-            let embedder = tokio::task::spawn_blocking(move || LocalEmbedder::load(&dir))
-                .await
-                .map_err(|e| EmbeddingError::Load(e.to_string()))??;
-            Ok(Arc::new(embedder))
+        EmbeddingConfig::Local { model, model_dir } => {
+            let (model, dir) = (*model, model_dir.clone());
+            tokio::task::spawn_blocking(move || -> Result<SharedEmbedder, EmbeddingError> {
+                Ok(match model {
+                    LocalModel::MultilingualE5Small => Arc::new(E5Embedder::load(&dir)?),
+                    LocalModel::AllMiniLmL6V2 => Arc::new(LocalEmbedder::load(&dir)?),
+                })
+            })
+            .await
+            .map_err(|e| EmbeddingError::Load(e.to_string()))?
         }
         EmbeddingConfig::OpenAi { base_url, api_key, model } => {
             Ok(Arc::new(OpenAiEmbedder::connect(base_url, api_key, model).await?))

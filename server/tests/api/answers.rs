@@ -169,3 +169,33 @@ async fn escalation_still_comes_first_and_informational_questions_stay_with_the_
         assert!(after["reply"].is_null(), "{after}");
     }
 }
+
+/// With `ITEROCHAT_LOCAL_MODEL=multilingual-e5-small` (built exactly as production builds it), a
+/// visitor writing Spanish or German is answered from the English articles: the fact quoted, the
+/// introduction in the visitor's language, and a note that the source is in English. Refunds
+/// still go to a person, in any language.
+#[tokio::test]
+async fn the_multilingual_model_answers_other_languages_from_english_articles() {
+    let mut settings = TestApp::settings();
+    settings.local_model = domain::embeddings::LocalModel::MultilingualE5Small;
+    settings.model_dir = Some(crate::helpers::models_dir().join(settings.local_model.name()));
+    let app = TestApp::spawn_with_settings(std::sync::Arc::new(crate::helpers::TestDb::create().await), settings).await;
+    assert_eq!(app.services.embedder.model_id(), "local:multilingual-e5-small");
+    let (_, key) = shop(&app, "owner@example.com").await;
+
+    let token = session(&app, &key).await;
+    let payment = say(&app, &token, "¿Qué formas de pago aceptan?").await;
+    assert_eq!(payment["status"], "ai", "{payment}");
+    let text = reply_text(&payment);
+    assert!(text.contains("Visa, Mastercard"), "{payment}");
+    assert!(text.contains("inglés"), "the Spanish reply says the source is English: {payment}");
+
+    let token = session(&app, &key).await;
+    let weight = say(&app, &token, "Wie viel wiegt die Stirnlampe Lumen 800?").await;
+    assert_eq!(weight["status"], "ai", "{weight}");
+    assert!(reply_text(&weight).contains("112 g"), "{weight}");
+
+    let token = session(&app, &key).await;
+    let refund = say(&app, &token, "Quiero que me devuelvan el dinero de mi pedido.").await;
+    assert_eq!(refund["status"], "escalated", "{refund}");
+}

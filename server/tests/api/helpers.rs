@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use domain::embeddings::{EmbeddingConfig, SharedEmbedder};
+use domain::embeddings::{EmbeddingConfig, LocalModel, SharedEmbedder};
 
 use migrations::{Migrator, MigratorTrait};
 use reqwest::{Method, StatusCode};
@@ -39,11 +39,25 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The embedding model folder the setup step fills.
+/// The in-process embedding model tests run: the product's default unless
+/// `ITEROCHAT_LOCAL_MODEL` names another.
+pub fn local_model() -> LocalModel {
+    std::env::var("ITEROCHAT_LOCAL_MODEL")
+        .ok()
+        .map(|name| LocalModel::from_name(&name).expect("ITEROCHAT_LOCAL_MODEL names a local model"))
+        .unwrap_or_default()
+}
+
+/// The folder the setup step puts the local models in, one sub-folder per model.
+pub fn models_dir() -> PathBuf {
+    workspace_root().join(".tools/models")
+}
+
+/// That model's folder, as the setup step fills it.
 pub fn model_dir() -> PathBuf {
     std::env::var_os("ITEROCHAT_MODEL_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/models/all-MiniLM-L6-v2"))
+        .unwrap_or_else(|| models_dir().join(local_model().name()))
 }
 
 /// The Postgres install the embedded cluster runs from.
@@ -164,12 +178,12 @@ impl Drop for TestDb {
     }
 }
 
-/// The all-MiniLM-L6-v2 embedder, loaded once per test process.
+/// The local embedder, loaded once per test process.
 pub async fn local_embedder() -> SharedEmbedder {
     static EMBEDDER: tokio::sync::OnceCell<SharedEmbedder> = tokio::sync::OnceCell::const_new();
     EMBEDDER
         .get_or_init(|| async {
-            domain::embeddings::from_config(&EmbeddingConfig::Local { model_dir: model_dir() })
+            domain::embeddings::from_config(&EmbeddingConfig::Local { model: local_model(), model_dir: model_dir() })
                 .await
                 .expect("load the local model")
         })

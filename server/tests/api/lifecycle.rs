@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{model_dir, postgres_install};
+use crate::helpers::{local_model, model_dir, postgres_install};
 
 struct Server {
     child: Child,
@@ -25,6 +25,7 @@ fn command(data: &Path) -> Command {
         .env("ITEROCHAT_DATA_DIR", data)
         .env("ITEROCHAT_ADDR", "127.0.0.1:0")
         .env("ITEROCHAT_POSTGRES_DIR", postgres_install())
+        .env("ITEROCHAT_LOCAL_MODEL", local_model().name())
         .env("ITEROCHAT_MODEL_DIR", model_dir())
         .env("LEPTOS_OUTPUT_NAME", "iterochat")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
