@@ -57,6 +57,8 @@ e2e() {
   port=${E2E_PORT:-3137}
   log="$data/server.log"
   step "starting the server on 127.0.0.1:$port (data in $data)"
+  # Every browser of the suite is one client address: its per-address budgets are raised.
+  ITEROCHAT_RATE_AUTH_PER_IP=1000 ITEROCHAT_RATE_NEW_SESSIONS_PER_IP=1000 ITEROCHAT_RATE_PER_IP=10000 \
   ITEROCHAT_DATA_DIR="$data" ITEROCHAT_ADDR="127.0.0.1:$port" ITEROCHAT_DEMO_ADDR="127.0.0.1:$((port + 1))" LEPTOS_ENV=PROD LEPTOS_SITE_ROOT=target/site \
     LEPTOS_OUTPUT_NAME=iterochat ./target/release/iterochat >"$log" 2>&1 &
   pid=$!

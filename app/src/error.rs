@@ -18,6 +18,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
+    /// Too many attempts; the message says how long to wait.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// One form field is wrong; `field` lets the form show the message beside it.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -38,6 +41,7 @@ impl AppError {
             AppError::Forbidden(_) => S::FORBIDDEN,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => S::TOO_MANY_REQUESTS,
             AppError::Invalid { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::Internal => S::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => S::BAD_REQUEST,

@@ -21,6 +21,38 @@ pub struct ServerContext {
     pub services: domain::Services,
     /// Whether cookies get the `Secure` flag.
     pub secure_cookies: bool,
+    /// The client network's budget of password attempts (the server's rate limits).
+    pub auth_budget: Option<AuthBudget>,
+}
+
+/// Spends one password attempt of the requesting client's network: `Err(seconds to wait)` when
+/// its budget is empty.
+#[derive(Clone)]
+pub struct AuthBudget(pub std::sync::Arc<SpendAttempt>);
+
+/// `Err(seconds to wait)` when the requester's budget is empty.
+pub type SpendAttempt = dyn Fn(&http::request::Parts) -> Result<(), u64> + Send + Sync;
+
+impl std::fmt::Debug for AuthBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthBudget")
+    }
+}
+
+impl ServerContext {
+    /// Before a server fn checks or sets a password: the same per-network budget as the REST
+    /// sign-in, with the wait in the form's error.
+    pub async fn spend_auth_attempt(&self) -> Result<(), AppError> {
+        let Some(budget) = &self.auth_budget else { return Ok(()) };
+        let parts: http::request::Parts = leptos_axum::extract().await.map_err(|e| {
+            tracing::error!(error = %e, "request parts missing in a server fn");
+            AppError::Internal
+        })?;
+        (budget.0)(&parts).map_err(|seconds| {
+            reflect_status(http::StatusCode::TOO_MANY_REQUESTS);
+            AppError::TooManyRequests(format!("too many attempts from your network; try again in {seconds} seconds"))
+        })
+    }
 }
 
 /// The context, or an internal error if the router forgot to provide it.
@@ -129,6 +161,7 @@ impl AppError {
             DomainError::Forbidden(m) => AppError::Forbidden(m),
             DomainError::Conflict(m) => AppError::Conflict(m),
             DomainError::TooLarge(m) => AppError::TooLarge(m),
+            e @ DomainError::Throttled { .. } => AppError::TooManyRequests(e.to_string()),
             DomainError::Invalid { field, message } => AppError::Invalid { field: field.into(), message },
             DomainError::Internal(cause) => {
                 tracing::error!(%cause, "internal error in a server fn");

@@ -71,8 +71,15 @@ pub struct MembershipInfo {
     pub role: Role,
 }
 
+/// Password hashes computed at once, process-wide: each holds 19 MiB and a blocking thread for
+/// tens of milliseconds, so a flood of sign-ins queues here instead of exhausting memory or the
+/// blocking pool that embeddings also use.
+const CONCURRENT_HASHES: usize = 2;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes) off the executor.
 pub async fn hash_password(password: String) -> DomainResult<String> {
+    let _permit = HASHING.acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -86,6 +93,7 @@ pub async fn hash_password(password: String) -> DomainResult<String> {
 
 /// Verifies a password against a stored hash off the executor; a malformed hash is just "no".
 async fn verify_password(password: String, hash: String) -> DomainResult<bool> {
+    let _permit = HASHING.acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
@@ -93,6 +101,72 @@ async fn verify_password(password: String, hash: String) -> DomainResult<bool> {
     })
     .await
     .map_err(|e| DomainError::Internal(format!("verify task: {e}")))
+}
+
+/// Failed sign-ins per account (by email, known or not): after [`LoginFailures::FREE`] failures
+/// within [`LoginFailures::WINDOW`], each further attempt waits, twice as long after every
+/// failure (30 s, 1 min, 2 min… at most 15 min). A success clears the count. Another account
+/// is unaffected; the per-address budget is the web layer's.
+#[derive(Debug, Default)]
+pub struct LoginFailures {
+    accounts: std::sync::Mutex<std::collections::HashMap<[u8; 16], (u32, std::time::Instant)>>,
+}
+
+impl LoginFailures {
+    pub const FREE: u32 = 10;
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    /// Accounts remembered at most (fixed-size keys: about 4 MB).
+    const MAX_ACCOUNTS: usize = 100_000;
+
+    fn key(email: &str) -> [u8; 16] {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(email.as_bytes());
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&hash[..16]);
+        out
+    }
+
+    /// How long `count` failures make the next attempt wait, from the last failure.
+    fn wait(count: u32) -> std::time::Duration {
+        if count < Self::FREE {
+            return std::time::Duration::ZERO;
+        }
+        let doublings = (count - Self::FREE).min(10);
+        (std::time::Duration::from_secs(30) * 2u32.pow(doublings)).min(Self::MAX_WAIT)
+    }
+
+    /// `Throttled` while the account must wait.
+    pub fn check(&self, email: &str) -> DomainResult<()> {
+        let Ok(accounts) = self.accounts.lock() else { return Ok(()) };
+        let Some(&(count, last)) = accounts.get(&Self::key(email)) else { return Ok(()) };
+        if last.elapsed() >= Self::WINDOW {
+            return Ok(());
+        }
+        let wait = Self::wait(count).saturating_sub(last.elapsed());
+        if wait.is_zero() { Ok(()) } else { Err(DomainError::Throttled { retry_after_secs: wait.as_secs().max(1) }) }
+    }
+
+    pub fn failed(&self, email: &str) {
+        let Ok(mut accounts) = self.accounts.lock() else { return };
+        if accounts.len() >= Self::MAX_ACCOUNTS {
+            accounts.retain(|_, (_, last)| last.elapsed() < Self::WINDOW);
+        }
+        if accounts.len() >= Self::MAX_ACCOUNTS {
+            return;
+        }
+        let entry = accounts.entry(Self::key(email)).or_insert((0, std::time::Instant::now()));
+        if entry.1.elapsed() >= Self::WINDOW {
+            entry.0 = 0;
+        }
+        *entry = (entry.0 + 1, std::time::Instant::now());
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        if let Ok(mut accounts) = self.accounts.lock() {
+            accounts.remove(&Self::key(email));
+        }
+    }
 }
 
 /// A valid hash of a random password, verified against when the email is unknown so that
@@ -141,12 +215,15 @@ impl Services {
         if password.len() > validation::MAX_PASSWORD_LEN {
             return Err(BAD);
         }
+        self.login_failures.check(&email)?;
         let found = find_user_by_email(&self.db, &email).await?;
         let hash = found.as_ref().map_or(DUMMY_HASH.to_owned(), |u| u.password_hash.clone());
         let matches = verify_password(password.to_owned(), hash).await?;
         let Some(user) = found.filter(|_| matches) else {
+            self.login_failures.failed(&email);
             return Err(BAD);
         };
+        self.login_failures.succeeded(&email);
         let token = insert_session(&self.db, user.id).await?;
         Ok(NewSession { token, user: user.into() })
     }
@@ -222,6 +299,25 @@ pub(crate) async fn insert_session(db: &impl ConnectionTrait, user_id: Uuid) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_waits_longer_after_each_failure_beyond_the_free_ones() {
+        let failures = LoginFailures::default();
+        for _ in 0..LoginFailures::FREE - 1 {
+            failures.failed("a@example.com");
+        }
+        assert!(failures.check("a@example.com").is_ok(), "nine failures cost nothing");
+        failures.failed("a@example.com");
+        let Err(DomainError::Throttled { retry_after_secs }) = failures.check("a@example.com") else {
+            panic!("the tenth failure makes the next attempt wait");
+        };
+        assert!((29..=30).contains(&retry_after_secs), "{retry_after_secs}");
+        assert!(failures.check("b@example.com").is_ok(), "another account is unaffected");
+        assert_eq!(LoginFailures::wait(11), std::time::Duration::from_secs(60));
+        assert_eq!(LoginFailures::wait(40), std::time::Duration::from_secs(15 * 60));
+        failures.succeeded("a@example.com");
+        assert!(failures.check("a@example.com").is_ok());
+    }
 
     #[tokio::test]
     async fn password_hashes_verify_only_the_right_password() {

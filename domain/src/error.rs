@@ -23,6 +23,9 @@ pub enum DomainError {
     /// The input is over a size limit; the message says which.
     #[error("{0}")]
     TooLarge(String),
+    /// Too many attempts (failed sign-ins for one account); try again after this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    Throttled { retry_after_secs: u64 },
     /// A fault on our side; never shown to clients verbatim.
     #[error("internal error: {0}")]
     Internal(String),

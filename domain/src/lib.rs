@@ -46,6 +46,8 @@ pub struct Services {
     pub answer_policy: conversation::answer::AnswerPolicy,
     /// How alerts are delivered (mail transport, links, webhook policy, retries).
     pub alerts: Arc<alerts::AlertSettings>,
+    /// Failed sign-ins per account.
+    pub login_failures: Arc<accounts::LoginFailures>,
     /// Wakes the ingestion worker when a document needs embedding.
     ingest_wakeup: Arc<tokio::sync::Notify>,
     /// Wakes the outbox worker when a delivery is queued.
@@ -72,6 +74,7 @@ impl Services {
             embedder,
             chat: None,
             answer_policy,
+            login_failures: Arc::default(),
             alerts: Arc::new(alerts::AlertSettings::default()),
             ingest_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),

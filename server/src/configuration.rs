@@ -74,6 +74,9 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`ITEROCHAT_TRUSTED_PROXIES`,
     /// addresses or CIDR ranges); empty → the connection's address, and the header is ignored.
     pub trusted_proxies: TrustedProxies,
+    /// Every public budget (`ITEROCHAT_RATE_*`, requests per minute; see [`crate::rate_limit`]).
+    #[serde(skip)]
+    pub rate_limits: crate::rate_limit::RateLimitSettings,
 }
 
 impl Default for Settings {
@@ -105,6 +108,7 @@ impl Default for Settings {
             outbox_retry_seconds: 30.0,
             outbox_max_attempts: 10,
             trusted_proxies: TrustedProxies::default(),
+            rate_limits: crate::rate_limit::RateLimitSettings::default(),
         }
     }
 }
@@ -232,6 +236,34 @@ impl Settings {
         if let Some(v) = get("ITEROCHAT_TRUSTED_PROXIES") {
             self.trusted_proxies =
                 TrustedProxies::parse(&v).map_err(|e| anyhow::anyhow!("ITEROCHAT_TRUSTED_PROXIES: {e}"))?;
+        }
+        let rates = &mut self.rate_limits;
+        for (key, field) in [
+            ("ITEROCHAT_RATE_PER_IP", &mut rates.per_ip),
+            ("ITEROCHAT_RATE_NEW_SESSIONS_PER_IP", &mut rates.new_sessions_per_ip),
+            ("ITEROCHAT_RATE_SESSIONS_PER_VISITOR", &mut rates.sessions_per_visitor),
+            ("ITEROCHAT_RATE_PER_VISITOR", &mut rates.per_visitor),
+            ("ITEROCHAT_RATE_FEEDBACK_PER_IP", &mut rates.feedback_per_ip),
+            ("ITEROCHAT_RATE_FETCH_PER_IP", &mut rates.fetch_per_ip),
+            ("ITEROCHAT_RATE_FETCH_PER_PROJECT", &mut rates.fetch_per_project),
+            ("ITEROCHAT_RATE_AUTH_PER_IP", &mut rates.auth_per_ip),
+        ] {
+            if let Some(v) = get(key) {
+                *field = v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n: &u32| *n >= 1)
+                    .with_context(|| format!("{key}={v:?} is not a count of requests per minute (at least 1)"))?;
+            }
+        }
+        if let Some(v) = get("ITEROCHAT_RATE_MAX_KEYS") {
+            rates.max_keys = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &usize| *n >= 1000)
+                .with_context(|| format!("ITEROCHAT_RATE_MAX_KEYS={v:?} is not a count of at least 1000"))?;
         }
         if !["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()) {
             bail!("ITEROCHAT_SMTP_TLS={:?} must be starttls, tls or none", self.smtp_tls);

@@ -1,53 +1,225 @@
-//! A small fixed-window rate limiter for the public widget API, per visitor token and per IP.
+//! Every public budget, in one place: handlers ask [`Limits::check`] by [`Budget`] name.
+//!
+//! Each budget is a keyed GCRA limiter (`governor`): a steady rate per minute with a burst of the
+//! same size, so a client that was quiet may spend a minute's budget at once. Keys have a fixed
+//! size whatever a client sends ([`Key`]): an IPv4 address, an IPv6 /64 (one subscriber's
+//! network, which can hold billions of addresses), or the first 16 bytes of a SHA-256 of a token
+//! or id. Memory is bounded: idle keys are dropped, and a budget holding more than
+//! [`RateLimitSettings::max_keys`] keys drops them at most every few seconds; one whose flood of
+//! distinct keys survives that refuses new requests until it has drained.
+//!
 //! In-process: each server instance counts its own traffic.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Counts requests per key in one-minute windows.
-#[derive(Clone, Debug)]
-pub struct RateLimiter {
-    per_minute: u32,
-    windows: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use sha2::{Digest, Sha256};
+
+/// A limiter key of fixed size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    Ipv4([u8; 4]),
+    /// The first 64 bits of an IPv6 address.
+    Ipv6Network([u8; 8]),
+    /// A token, key or id, hashed.
+    Digest([u8; 16]),
+    /// The connection's address is unknown (not over TCP): one shared bucket.
+    Unknown,
 }
 
-impl RateLimiter {
-    /// Allows `per_minute` requests per key and minute.
-    pub fn new(per_minute: u32) -> Self {
-        Self { per_minute, windows: Arc::new(Mutex::new(HashMap::new())) }
+impl Key {
+    /// The client's address; IPv6 clients by their /64, IPv4-mapped IPv6 as IPv4.
+    pub fn ip(ip: Option<IpAddr>) -> Self {
+        match ip.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V4(v4)) => Self::Ipv4(v4.octets()),
+            Some(IpAddr::V6(v6)) => {
+                let mut net = [0u8; 8];
+                net.copy_from_slice(&v6.octets()[..8]);
+                Self::Ipv6Network(net)
+            }
+            None => Self::Unknown,
+        }
     }
 
-    /// Records a request for `key`; `false` when the key is over its budget.
-    pub fn allow(&self, key: &str) -> bool {
-        let now = Instant::now();
-        let Ok(mut windows) = self.windows.lock() else { return true };
-        if windows.len() > 100_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_minute
+    /// A secret or identifier of any length, as a fixed-size digest (`kind` keeps a visitor
+    /// token and a project id with the same text apart).
+    pub fn digest(kind: &str, value: &str) -> Self {
+        let hash = Sha256::new().chain_update(kind).chain_update([0]).chain_update(value).finalize();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&hash[..16]);
+        Self::Digest(out)
     }
 }
 
-/// The public widget API's budgets.
-#[derive(Clone, Debug)]
-pub struct WidgetLimits {
-    /// Requests per client IP and minute.
-    pub per_ip: RateLimiter,
-    /// Requests per visitor token (sessions: per widget key) and minute.
-    pub per_visitor: RateLimiter,
-    /// New feedback per client IP and minute (the feedback SDK; each may carry a console log).
-    pub feedback_per_ip: RateLimiter,
+/// The named budgets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// Every public request (widget API, feedback SDK) per client network.
+    ClientIp,
+    /// Widget sessions opened without a visitor token (a first page view), per client network.
+    NewSessionPerIp,
+    /// Widget sessions resumed with a visitor token, per token.
+    ReturningSession,
+    /// Widget API requests per visitor token.
+    Visitor,
+    /// New feedback per client network (each may carry a console log).
+    FeedbackPerIp,
+    /// `POST /fetchFeedbacks` per client network, whatever the key.
+    FetchPerIp,
+    /// `POST /fetchFeedbacks` per project, counted only once its secret key is verified.
+    FetchPerProject,
+    /// Sign-in, sign-up and invite-join attempts (REST and the dashboard's server fns) per
+    /// client network; each costs a password hash.
+    AuthPerIp,
 }
 
-impl Default for WidgetLimits {
+impl Budget {
+    const ALL: [Self; 8] = [
+        Self::ClientIp,
+        Self::NewSessionPerIp,
+        Self::ReturningSession,
+        Self::Visitor,
+        Self::FeedbackPerIp,
+        Self::FetchPerIp,
+        Self::FetchPerProject,
+        Self::AuthPerIp,
+    ];
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|b| *b == self).unwrap_or(0)
+    }
+}
+
+/// Requests per minute of each budget, and the bound on remembered keys (`Settings`; every value
+/// can be raised by an operator, see the README).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    pub per_ip: u32,
+    pub new_sessions_per_ip: u32,
+    pub sessions_per_visitor: u32,
+    pub per_visitor: u32,
+    pub feedback_per_ip: u32,
+    pub fetch_per_ip: u32,
+    pub fetch_per_project: u32,
+    pub auth_per_ip: u32,
+    /// Keys one budget remembers before it drops idle ones early.
+    pub max_keys: usize,
+}
+
+impl Default for RateLimitSettings {
     fn default() -> Self {
-        Self { per_ip: RateLimiter::new(600), per_visitor: RateLimiter::new(60), feedback_per_ip: RateLimiter::new(30) }
+        Self {
+            per_ip: 600,
+            new_sessions_per_ip: 60,
+            sessions_per_visitor: 60,
+            per_visitor: 60,
+            feedback_per_ip: 30,
+            fetch_per_ip: 60,
+            fetch_per_project: 60,
+            auth_per_ip: 20,
+            max_keys: 100_000,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    fn per_minute(&self, budget: Budget) -> u32 {
+        match budget {
+            Budget::ClientIp => self.per_ip,
+            Budget::NewSessionPerIp => self.new_sessions_per_ip,
+            Budget::ReturningSession => self.sessions_per_visitor,
+            Budget::Visitor => self.per_visitor,
+            Budget::FeedbackPerIp => self.feedback_per_ip,
+            Budget::FetchPerIp => self.fetch_per_ip,
+            Budget::FetchPerProject => self.fetch_per_project,
+            Budget::AuthPerIp => self.auth_per_ip,
+        }
+    }
+}
+
+/// A refused request: when the budget has room again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OverBudget {
+    pub retry_after: Duration,
+}
+
+/// How long a budget waits between two early sweeps of its keys.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
+struct Limiter {
+    limiter: DefaultKeyedRateLimiter<Key>,
+    /// Milliseconds since `Limits::started` of the last sweep.
+    last_sweep: AtomicU64,
+}
+
+/// The budgets of one server instance; cheap to clone.
+#[derive(Clone)]
+pub struct Limits {
+    limiters: Arc<[Limiter]>,
+    max_keys: usize,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limits").field("max_keys", &self.max_keys).finish_non_exhaustive()
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::new(&RateLimitSettings::default())
+    }
+}
+
+impl Limits {
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        let limiters = Budget::ALL
+            .iter()
+            .map(|b| {
+                let n = std::num::NonZeroU32::new(settings.per_minute(*b)).unwrap_or(std::num::NonZeroU32::MIN);
+                Limiter { limiter: DefaultKeyedRateLimiter::dashmap(Quota::per_minute(n)), last_sweep: AtomicU64::new(0) }
+            })
+            .collect();
+        Self { limiters, max_keys: settings.max_keys.max(1), started: Instant::now() }
+    }
+
+    /// Counts one request against `budget` for `key`.
+    pub fn check(&self, budget: Budget, key: Key) -> Result<(), OverBudget> {
+        let entry = &self.limiters[budget.index()];
+        if entry.limiter.len() >= self.max_keys {
+            self.sweep(entry);
+            if entry.limiter.len() >= self.max_keys {
+                return Err(OverBudget { retry_after: SWEEP_EVERY });
+            }
+        }
+        entry.limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            OverBudget { retry_after: wait.max(Duration::from_secs(1)) }
+        })
+    }
+
+    /// Keys `budget` currently remembers.
+    pub fn keys(&self, budget: Budget) -> usize {
+        self.limiters[budget.index()].limiter.len()
+    }
+
+    /// Drops keys whose budget is full again, at most every [`SWEEP_EVERY`].
+    fn sweep(&self, entry: &Limiter) {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = entry.last_sweep.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < SWEEP_EVERY.as_millis() as u64 && last != 0 {
+            return;
+        }
+        if entry.last_sweep.compare_exchange(last, now.max(1), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+            entry.limiter.retain_recent();
+            entry.limiter.shrink_to_fit();
+        }
     }
 }
 
@@ -55,11 +227,39 @@ impl Default for WidgetLimits {
 mod tests {
     use super::*;
 
+    fn ip(s: &str) -> Key {
+        Key::ip(Some(s.parse().expect("address")))
+    }
+
     #[test]
-    fn a_key_over_budget_is_refused_and_others_are_not() {
-        let limiter = RateLimiter::new(3);
-        assert!((0..3).all(|_| limiter.allow("a")));
-        assert!(!limiter.allow("a"));
-        assert!(limiter.allow("b"));
+    fn a_key_over_budget_is_refused_with_its_wait_and_others_are_not() {
+        let limits = Limits::new(&RateLimitSettings { per_ip: 3, ..RateLimitSettings::default() });
+        assert!((0..3).all(|_| limits.check(Budget::ClientIp, ip("192.0.2.1")).is_ok()));
+        let refused = limits.check(Budget::ClientIp, ip("192.0.2.1")).expect_err("over budget");
+        assert!(refused.retry_after >= Duration::from_secs(1) && refused.retry_after <= Duration::from_secs(20));
+        assert!(limits.check(Budget::ClientIp, ip("192.0.2.2")).is_ok());
+        // Budgets are separate.
+        assert!(limits.check(Budget::FetchPerIp, ip("192.0.2.1")).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_network_shares_one_budget() {
+        assert_eq!(ip("2001:db8:1:2::1"), ip("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_ne!(ip("2001:db8:1:2::1"), ip("2001:db8:1:3::1"));
+        assert_eq!(ip("::ffff:192.0.2.1"), ip("192.0.2.1"));
+    }
+
+    #[test]
+    fn keys_have_a_fixed_size_and_the_key_count_is_bounded() {
+        let huge = "k".repeat(300 << 10);
+        assert_eq!(Key::digest("visitor", &huge), Key::digest("visitor", &huge));
+        assert_ne!(Key::digest("visitor", "a"), Key::digest("project", "a"));
+        assert_eq!(std::mem::size_of::<Key>(), 17);
+
+        let limits = Limits::new(&RateLimitSettings { max_keys: 50, ..RateLimitSettings::default() });
+        for i in 0..500 {
+            let _ = limits.check(Budget::Visitor, Key::digest("visitor", &format!("token-{i}")));
+        }
+        assert!(limits.keys(Budget::Visitor) <= 50, "{} keys remembered", limits.keys(Budget::Visitor));
     }
 }

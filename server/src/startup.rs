@@ -88,8 +88,8 @@ impl Application {
         let state = AppState {
             leptos_options,
             services: services.clone(),
+            limits: crate::rate_limit::Limits::new(&settings.rate_limits),
             settings: Arc::new(settings),
-            limits: crate::rate_limit::WidgetLimits::default(),
         };
         Ok(Self { listener, router: router(state), services, events })
     }
@@ -144,8 +144,19 @@ impl Drop for AbortOnDrop {
 /// The full router: health, REST API, Leptos pages and server fns, static files.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let context =
-        app::ssr::ServerContext { services: state.services.clone(), secure_cookies: state.settings.secure_cookies };
+    let budget_state = state.clone();
+    let auth_budget = app::ssr::AuthBudget(Arc::new(move |parts: &axum::http::request::Parts| {
+        let ip = crate::client_ip::ClientIp::of(parts, &budget_state);
+        budget_state
+            .limits
+            .check(crate::rate_limit::Budget::AuthPerIp, crate::rate_limit::Key::ip(ip.0))
+            .map_err(|over| over.retry_after.as_secs().max(1))
+    }));
+    let context = app::ssr::ServerContext {
+        services: state.services.clone(),
+        secure_cookies: state.settings.secure_cookies,
+        auth_budget: Some(auth_budget),
+    };
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))

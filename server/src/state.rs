@@ -17,5 +17,5 @@ pub struct AppState {
     /// The settings the server booted with.
     pub settings: Arc<Settings>,
     /// Budgets of the public widget API.
-    pub limits: crate::rate_limit::WidgetLimits,
+    pub limits: crate::rate_limit::Limits,
 }

@@ -115,6 +115,11 @@ pub struct Feedback {
     pub created_at: DateTime<Utc>,
 }
 
+/// Proof that a `/fetchFeedbacks` caller holds a project's secret key
+/// ([`crate::Services::authenticate_fetch`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchGrant(Uuid);
+
 /// What `POST /fetchFeedbacks` returns of one feedback.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedbackEntry {
@@ -529,17 +534,9 @@ impl Services {
         })
     }
 
-    /// `POST /fetchFeedbacks`: the project's feedback (newest `limit`, oldest first), for the
-    /// holder of its secret key. A wrong key, or the key of another project, is `Unauthorized`
-    /// with the same message either way.
-    pub async fn fetch_feedbacks(
-        &self,
-        secret_key: &str,
-        project_id: &str,
-        filter: &FeedbackFilter,
-        limit: Option<u64>,
-        before: Option<&str>,
-    ) -> DomainResult<Vec<FeedbackEntry>> {
+    /// `POST /fetchFeedbacks`, first step: checks the project's secret key. A wrong key, or the
+    /// key of another project, is `Unauthorized` with the same message either way.
+    pub async fn authenticate_fetch(&self, secret_key: &str, project_id: &str) -> DomainResult<FetchGrant> {
         const DENIED: &str = "invalid secret key for this project";
         let row = self
             .db
@@ -554,7 +551,19 @@ impl Services {
         if !constant_time_eq(stored.as_bytes(), tokens::hash_token(secret_key.trim()).as_bytes()) {
             return Err(DomainError::Unauthorized(DENIED));
         }
-        let id: Uuid = row.try_get("", "id")?;
+        Ok(FetchGrant(row.try_get("", "id")?))
+    }
+
+    /// `POST /fetchFeedbacks`: the feedback of the project `grant` opens (newest `limit`, oldest
+    /// first).
+    pub async fn fetch_feedbacks(
+        &self,
+        grant: &FetchGrant,
+        filter: &FeedbackFilter,
+        limit: Option<u64>,
+        before: Option<&str>,
+    ) -> DomainResult<Vec<FeedbackEntry>> {
+        let id = grant.0;
         let limit = limit.unwrap_or(FETCH_DEFAULT_LIMIT).clamp(1, FETCH_MAX_LIMIT);
         // Paging backwards: only feedback older than `before` (a feedback id of this project).
         let (conditions, values) = filter_sql(filter, 3);

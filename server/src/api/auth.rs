@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use super::error::ApiResult;
 use super::extract::{Auth, Json};
+use crate::client_ip::ClientIp;
+use crate::rate_limit::{Budget, Key};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -19,7 +21,17 @@ pub struct SignupBody {
     organization_name: String,
 }
 
-pub async fn signup(State(state): State<AppState>, Json(body): Json<SignupBody>) -> ApiResult<impl IntoResponse> {
+/// Every sign-up and sign-in spends the client network's budget of password attempts.
+fn spend_auth_attempt(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
+    Ok(state.limits.check(Budget::AuthPerIp, Key::ip(ip.0))?)
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<SignupBody>,
+) -> ApiResult<impl IntoResponse> {
+    spend_auth_attempt(&state, &ip)?;
     let outcome = state
         .services
         .signup(SignupInput {
@@ -38,7 +50,12 @@ pub struct LoginBody {
     password: String,
 }
 
-pub async fn login(State(state): State<AppState>, Json(body): Json<LoginBody>) -> ApiResult<axum::Json<LoginResponse>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<LoginBody>,
+) -> ApiResult<axum::Json<LoginResponse>> {
+    spend_auth_attempt(&state, &ip)?;
     let session = state.services.login(&body.email, &body.password).await?;
     Ok(axum::Json(session.into()))
 }

@@ -15,8 +15,14 @@ pub enum ApiError {
     BadRequest(String),
     /// Body over the configured limit.
     TooLarge(String),
-    /// Over a rate limit; retry after a minute.
-    RateLimited,
+    /// Over a rate limit; the budget has room again after this long.
+    RateLimited(std::time::Duration),
+}
+
+impl From<crate::rate_limit::OverBudget> for ApiError {
+    fn from(over: crate::rate_limit::OverBudget) -> Self {
+        ApiError::RateLimited(over.retry_after)
+    }
 }
 
 /// Result alias for handlers.
@@ -44,15 +50,18 @@ impl ApiError {
         match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
-            ApiError::RateLimited => {
-                (StatusCode::TOO_MANY_REQUESTS, "too many requests; slow down and try again in a minute".into(), None)
-            }
+            ApiError::RateLimited(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests; try again in {} seconds", wait.as_secs().max(1)),
+                None,
+            ),
             ApiError::Domain(e) => match e {
                 DomainError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what} not found"), None),
                 DomainError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.to_owned(), None),
                 DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, m, None),
                 DomainError::Conflict(m) => (StatusCode::CONFLICT, m, None),
                 DomainError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
+                e @ DomainError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, e.to_string(), None),
                 DomainError::Invalid { field, message } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}"), Some(field))
                 }
@@ -67,15 +76,19 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let retry = matches!(self, ApiError::RateLimited);
+        let retry = match &self {
+            ApiError::RateLimited(wait) => Some(wait.as_secs().max(1)),
+            ApiError::Domain(DomainError::Throttled { retry_after_secs }) => Some(*retry_after_secs),
+            _ => None,
+        };
         let (status, message, field) = self.parts();
         let body = match field {
             Some(field) => json!({ "error": message, "field": field }),
             None => json!({ "error": message }),
         };
         let mut response = (status, Json(body)).into_response();
-        if retry {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
+        if let Some(seconds) = retry {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
         }
         response
     }

@@ -21,8 +21,8 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Json, Path};
-use super::widget::limit;
 use crate::client_ip::ClientIp;
+use crate::rate_limit::{Budget, Key};
 use crate::state::AppState;
 
 /// The body limit of `POST /sdk/v1/feedback`: large enough that a runaway console log (10 MB)
@@ -121,7 +121,7 @@ pub struct LangQuery {
 
 /// Refuses a request over the client IP's budget for the public SDK endpoints.
 fn ip_budget(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
-    if state.limits.per_ip.allow(&ip.key()) { Ok(()) } else { Err(ApiError::RateLimited) }
+    Ok(state.limits.check(Budget::ClientIp, Key::ip(ip.0))?)
 }
 
 /// `GET /sdk/v1/projects/{project_id}`: what `IteratoService.init` needs (404 for an unknown
@@ -164,10 +164,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let ip = ClientIp::of(parts, &state).key();
-        if !state.limits.per_ip.allow(&ip) || !state.limits.feedback_per_ip.allow(&ip) {
-            return Err(ApiError::RateLimited);
-        }
+        let ip = Key::ip(ClientIp::of(parts, &state).0);
+        state.limits.check(Budget::ClientIp, ip)?;
+        state.limits.check(Budget::FeedbackPerIp, ip)?;
         Ok(Self)
     }
 }
@@ -403,7 +402,8 @@ pub async fn sdk_answer(
     if !is_feedback_id(&feedback_id) {
         return Err(DomainError::Unauthorized("invalid feedback id or token").into());
     }
-    limit(&state, ip, &format!("feedback:{feedback_id}"))?;
+    state.limits.check(Budget::ClientIp, Key::ip(ip.0))?;
+    state.limits.check(Budget::Visitor, Key::digest("feedback", &feedback_id))?;
     let token = bearer(&headers).ok_or(DomainError::Unauthorized(
         "send Authorization: Bearer <token> (the token the feedback was created with)",
     ))?;
@@ -426,6 +426,7 @@ pub async fn fetch_feedbacks(
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<BTreeMap<String, Value>>> {
     ip_budget(&state, &ip)?;
+    state.limits.check(Budget::FetchPerIp, Key::ip(ip.0))?;
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -453,10 +454,10 @@ pub async fn fetch_feedbacks(
     if !is_project_id(&project_id) {
         return Err(DomainError::Unauthorized("invalid secret key for this project").into());
     }
-    // Per project, after the shape check, so nobody can grow the limiter with made-up ids.
-    if !state.limits.per_visitor.allow(&format!("fetch:{project_id}")) {
-        return Err(ApiError::RateLimited);
-    }
-    let feedbacks = state.services.fetch_feedbacks(&key, &project_id, &filter, limit, before.as_deref()).await?;
+    // The key first: only its holder spends the project's budget, so requests with a wrong key
+    // (counted per client network) cannot lock the real integration out.
+    let grant = state.services.authenticate_fetch(&key, &project_id).await?;
+    state.limits.check(Budget::FetchPerProject, Key::digest("project", &project_id))?;
+    let feedbacks = state.services.fetch_feedbacks(&grant, &filter, limit, before.as_deref()).await?;
     Ok(axum::Json(feedbacks.into_iter().map(|f| (f.id.clone(), f.to_json())).collect()))
 }

@@ -1,5 +1,5 @@
 //! The public widget API (CONTRACTS.md): open CORS, visitors identified by their token,
-//! rate-limited per token and per IP.
+//! rate-limited per token and per client network ([`crate::rate_limit`]).
 
 use app::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
 use axum::extract::{FromRef, FromRequestParts, Query, State};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path};
 use crate::client_ip::ClientIp;
+use crate::rate_limit::{Budget, Key};
 use crate::state::AppState;
 
 /// The visitor behind `Authorization: Bearer <visitor_token>`, within their rate limits.
@@ -28,17 +29,10 @@ where
         let state = AppState::from_ref(state);
         let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
-        limit(&state, ClientIp::of(parts, &state), &format!("visitor:{token}"))?;
+        state.limits.check(Budget::ClientIp, Key::ip(ClientIp::of(parts, &state).0))?;
+        state.limits.check(Budget::Visitor, Key::digest("visitor", &token))?;
         Ok(Self(state.services.authenticate_visitor(&token).await?))
     }
-}
-
-/// `RateLimited` when the IP or `key` is over its budget.
-pub(super) fn limit(state: &AppState, ip: ClientIp, key: &str) -> ApiResult<()> {
-    if !state.limits.per_ip.allow(&ip.key()) || !state.limits.per_visitor.allow(key) {
-        return Err(ApiError::RateLimited);
-    }
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -53,7 +47,13 @@ pub async fn session(
     ip: ClientIp,
     Json(body): Json<SessionBody>,
 ) -> ApiResult<axum::Json<WidgetSessionDto>> {
-    limit(&state, ip, &format!("session:{}", body.widget_key))?;
+    // Per client network, and a returning visitor by their token; never per site, so a busy
+    // site's visitors (or anyone holding its public key) cannot use up each other's sessions.
+    state.limits.check(Budget::ClientIp, Key::ip(ip.0))?;
+    match body.visitor_token.as_deref() {
+        Some(token) => state.limits.check(Budget::ReturningSession, Key::digest("visitor", token))?,
+        None => state.limits.check(Budget::NewSessionPerIp, Key::ip(ip.0))?,
+    }
     let session = state.services.widget_session(&body.widget_key, body.visitor_token.as_deref()).await?;
     Ok(axum::Json(session.into()))
 }
@@ -153,7 +153,8 @@ pub async fn stream(
     use domain::conversation::ConversationEvent;
     use futures_util::StreamExt as _;
 
-    limit(&state, ip, &format!("visitor:{}", query.token))?;
+    state.limits.check(Budget::ClientIp, Key::ip(ip.0))?;
+    state.limits.check(Budget::Visitor, Key::digest("visitor", &query.token))?;
     let visitor = state.services.authenticate_visitor(&query.token).await?;
     let services = state.services.clone();
     let events = tokio_stream::wrappers::BroadcastStream::new(services.subscribe()).filter_map(move |event| {

@@ -338,7 +338,7 @@ async fn a_visitor_over_the_rate_limit_gets_429_with_retry_after() {
     let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
     let token = session(&app, org["widget_key"].as_str().expect("key")).await;
     let mut statuses = Vec::new();
-    for _ in 0..61 {
+    for _ in 0..65 {
         let resp = app
             .client
             .get(format!("{}/api/v1/widget/messages", app.address))
@@ -349,7 +349,8 @@ async fn a_visitor_over_the_rate_limit_gets_429_with_retry_after() {
         statuses.push((resp.status(), resp.headers().get("retry-after").is_some()));
     }
     assert!(statuses[..60].iter().all(|(s, _)| *s == StatusCode::OK), "the first 60 in a minute pass");
-    assert_eq!(statuses[60], (StatusCode::TOO_MANY_REQUESTS, true));
+    // 60 a minute, refilled one a second: of the next few, at least one is refused.
+    assert!(statuses[60..].contains(&(StatusCode::TOO_MANY_REQUESTS, true)), "{statuses:?}");
 }
 
 #[tokio::test]

@@ -360,12 +360,14 @@ async fn new_feedback_is_rate_limited_per_ip() {
     let owner = app.signup("iterato-rate@example.com").await;
     let (project_id, _) = project_with_event(&app, &owner).await;
     let body = json!({"project_id": project_id, "event_id": "checkout-success", "reaction": "positive"});
+    // 30 a minute, refilled one every 2 seconds: a few extra requests are refused whatever
+    // the machine's speed.
     let mut statuses = Vec::new();
-    for _ in 0..31 {
+    for _ in 0..34 {
         statuses.push(submit(&app, body.clone()).await.0);
     }
     assert!(statuses[..30].iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
-    assert_eq!(statuses[30], StatusCode::TOO_MANY_REQUESTS);
+    assert!(statuses[30..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     // A client-sent X-Forwarded-For buys no fresh budget when no proxy is trusted.
     assert_eq!(submit_forwarded(&app, "198.51.100.4", &body).await, StatusCode::TOO_MANY_REQUESTS);
 }
@@ -380,11 +382,11 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget_and_add
     let body = json!({"project_id": project_id, "event_id": "checkout-success", "reaction": "positive"});
     // A forged left-most entry is skipped: the proxy's own right-most entry names the client.
     let mut statuses = Vec::new();
-    for _ in 0..31 {
+    for _ in 0..34 {
         statuses.push(submit_forwarded(&app, "6.6.6.6, 203.0.113.7", &body).await);
     }
     assert!(statuses[..30].iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
-    assert_eq!(statuses[30], StatusCode::TOO_MANY_REQUESTS);
+    assert!(statuses[30..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     assert_eq!(submit_forwarded(&app, "198.51.100.4", &body).await, StatusCode::CREATED, "another visitor");
 
     let (status, page) = app

@@ -14,6 +14,7 @@ mod isolation;
 mod knowledge;
 mod knowledge_providers;
 mod lifecycle;
+mod limits;
 mod live;
 mod orgs;
 mod team;

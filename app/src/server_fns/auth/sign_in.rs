@@ -7,6 +7,7 @@ use crate::error::AppError;
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use ssr::*;
     let ctx = context()?;
+    ctx.spend_auth_attempt().await?;
     let session = ctx.services.login(&email, &password).await?;
     set_cookie(session_cookie::set(session_cookie::SESSION, &session.token, ctx.secure_cookies));
     leptos_axum::redirect(&safe_next(next));

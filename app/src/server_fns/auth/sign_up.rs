@@ -7,6 +7,7 @@ use crate::error::AppError;
 pub async fn sign_up(name: String, email: String, password: String, organization_name: String) -> Result<(), AppError> {
     use ssr::*;
     let ctx = context()?;
+    ctx.spend_auth_attempt().await?;
     let outcome =
         ctx.services.signup(domain::accounts::SignupInput { email, password, name, organization_name }).await?;
     set_cookie(session_cookie::set(session_cookie::SESSION, &outcome.token, ctx.secure_cookies));

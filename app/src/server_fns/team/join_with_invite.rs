@@ -7,6 +7,7 @@ use crate::error::AppError;
 pub async fn join_with_invite(token: String, name: String, password: String) -> Result<(), AppError> {
     use ssr::*;
     let ctx = context()?;
+    ctx.spend_auth_attempt().await?;
     let preview = ctx.services.invite_preview(&token).await?;
     let session = ctx.services.signup_with_invite(&token, &name, &password).await?;
     set_cookie(session_cookie::set(session_cookie::SESSION, &session.token, ctx.secure_cookies));

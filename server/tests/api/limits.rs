@@ -1,0 +1,212 @@
+//! The public surface under traffic and abuse: budgets per client network and per visitor, never
+//! per site; IPv6 clients by their /64; `/fetchFeedbacks` spends a project's budget only for the
+//! holder of its key.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+/// An app behind a trusted proxy on 127.0.0.1, so each test picks its clients' addresses.
+async fn behind_proxy() -> TestApp {
+    let mut settings = TestApp::settings();
+    settings.trusted_proxies = server::client_ip::TrustedProxies::parse("127.0.0.1").expect("valid");
+    TestApp::spawn_configured(settings).await
+}
+
+async fn widget_key(app: &TestApp) -> String {
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    org["widget_key"].as_str().expect("widget key").to_owned()
+}
+
+/// `POST /api/v1/widget/session` from `client`: status, body and `Retry-After`.
+async fn open_session(app: &TestApp, client: &str, body: &Value) -> (StatusCode, Value, Option<String>) {
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/widget/session", app.address))
+        .header("X-Forwarded-For", client)
+        .json(body)
+        .send()
+        .await
+        .expect("session request");
+    let status = resp.status();
+    let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (status, resp.json().await.unwrap_or(Value::Null), retry)
+}
+
+#[tokio::test]
+async fn a_busy_site_opens_sessions_for_every_visitor_while_one_network_is_limited() {
+    let app = behind_proxy().await;
+    let key = widget_key(&app).await;
+    let first = json!({"widget_key": key});
+
+    // 150 first page views from 150 visitors in one minute: more than the old per-site limit.
+    for i in 0..150 {
+        let client = format!("198.51.{}.{}", i / 200, i % 200 + 1);
+        let (status, body, _) = open_session(&app, &client, &first).await;
+        assert_eq!(status, StatusCode::OK, "visitor {i} from {client}: {body}");
+    }
+
+    // One network opening session after session is stopped, with the wait in seconds.
+    let mut refused = None;
+    let mut token = None;
+    for n in 0..80 {
+        let (status, body, retry) = open_session(&app, "203.0.113.9", &first).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((n, body, retry));
+            break;
+        }
+        token = body["visitor_token"].as_str().map(str::to_owned);
+    }
+    let (n, body, retry) = refused.expect("one address is limited");
+    assert!(n >= 60, "the first 60 pass, refused at {n}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("try again in")), "{body}");
+    let seconds: u64 = retry.expect("Retry-After").parse().expect("seconds");
+    assert!((1..=60).contains(&seconds), "{seconds}");
+
+    // A returning visitor on that network is counted by their token, not by the address.
+    let back = json!({"widget_key": key, "visitor_token": token.expect("a token")});
+    let (status, body, _) = open_session(&app, "203.0.113.9", &back).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Other visitors of the site are unaffected.
+    let (status, _, _) = open_session(&app, "192.0.2.77", &first).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_ipv6_network_shares_one_budget() {
+    let app = behind_proxy().await;
+    let key = widget_key(&app).await;
+    let first = json!({"widget_key": key});
+    // A new address of the same /64 for every request buys nothing.
+    let mut limited_at = None;
+    for i in 0..80u32 {
+        let client = format!("2001:db8:aa:bb:{:x}:{:x}::1", i, i * 7 + 1);
+        let (status, _, _) = open_session(&app, &client, &first).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited_at = Some(i);
+            break;
+        }
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert!(limited_at.is_some_and(|n| n >= 60), "limited at {limited_at:?}");
+    let (status, _, _) = open_session(&app, "2001:db8:aa:bc::1", &first).await;
+    assert_eq!(status, StatusCode::OK, "the next /64 has its own budget");
+}
+
+#[tokio::test]
+async fn requests_with_a_wrong_key_never_lock_the_real_integration_out() {
+    let app = behind_proxy().await;
+    let owner = app.signup("owner@example.com").await;
+    let (status, created) = app
+        .post(&format!("/api/v1/orgs/{}/feedback-projects", owner.org_id), Some(&owner.token), json!({"name": "Shop"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let project_id = created["project_id"].as_str().expect("project_id").to_owned();
+    let secret = created["secret_key"].as_str().expect("secret_key").to_owned();
+
+    let fetch = |client: String, key: String| {
+        let app = &app;
+        let project_id = project_id.clone();
+        async move {
+            app.client
+                .post(format!("{}/fetchFeedbacks", app.address))
+                .header("X-Forwarded-For", client)
+                .bearer_auth(key)
+                .json(&json!({"project_id": project_id}))
+                .send()
+                .await
+                .expect("fetch")
+                .status()
+        }
+    };
+    // 150 guesses from many addresses: each is refused as unauthorised, none spends the budget.
+    for i in 0..150 {
+        let status = fetch(format!("198.51.100.{}", i % 250 + 1), format!("sk_wrong_{i}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(fetch("192.0.2.10".into(), secret.clone()).await, StatusCode::OK, "the real key still works");
+
+    // One address guessing is limited on its own budget.
+    let mut statuses = Vec::new();
+    for i in 0..80 {
+        statuses.push(fetch("203.0.113.50".into(), format!("sk_wrong_{i}")).await);
+    }
+    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert_eq!(fetch("192.0.2.10".into(), secret).await, StatusCode::OK);
+}
+
+/// `POST /api/v1/auth/login` from `client`: status and `Retry-After`.
+async fn login(app: &TestApp, client: &str, email: &str, password: &str) -> (StatusCode, Option<String>) {
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("X-Forwarded-For", client)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login request");
+    let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (resp.status(), retry)
+}
+
+#[tokio::test]
+async fn password_guessing_is_throttled_per_account_and_per_network() {
+    let app = behind_proxy().await;
+    let victim = app.signup("victim@example.com").await;
+    let other = app.signup("other@example.com").await;
+    let password = "correct horse battery"; // what TestApp::signup uses
+    let (status, _) = login(&app, "192.0.2.1", &victim.email, password).await;
+    assert_eq!(status, StatusCode::OK, "the helper's password signs in");
+
+    // Ten wrong guesses from ten addresses; the eleventh attempt waits, even with the right
+    // password, and says how long.
+    for i in 0..10 {
+        let (status, _) = login(&app, &format!("198.51.100.{}", i + 1), &victim.email, "wrong guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, retry) = login(&app, "198.51.100.77", &victim.email, password).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let seconds: u64 = retry.expect("Retry-After").parse().expect("seconds");
+    assert!((1..=30).contains(&seconds), "{seconds}");
+    // Another account signs in meanwhile.
+    let (status, _) = login(&app, "198.51.100.78", &other.email, password).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // One network trying many accounts is stopped by its own budget.
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(login(&app, "203.0.113.200", &format!("nobody{i}@example.com"), "guess").await.0);
+    }
+    assert!(statuses[..20].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert!(statuses[20..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn the_dashboards_sign_in_form_spends_the_same_budget() {
+    use leptos::server_fn::ServerFn;
+    let app = behind_proxy().await;
+    let path = <app::server_fns::auth::SignIn as ServerFn>::PATH;
+    let mut last = None;
+    for i in 0..25 {
+        let resp = app
+            .client
+            .post(format!("{}{path}", app.address))
+            .header("X-Forwarded-For", "203.0.113.201")
+            .form(&[("email", format!("nobody{i}@example.com")), ("password", "guess".to_owned())])
+            .send()
+            .await
+            .expect("sign-in form");
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            last = Some((i, body));
+            break;
+        }
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    let (i, body) = last.expect("the form is throttled too");
+    assert!(i >= 20, "refused at {i}");
+    assert!(body.contains("try again in"), "the form shows the wait: {body}");
+}
