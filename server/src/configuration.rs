@@ -77,6 +77,10 @@ pub struct Settings {
     /// Every public budget (`ITEROCHAT_RATE_*`, requests per minute; see [`crate::rate_limit`]).
     #[serde(skip)]
     pub rate_limits: crate::rate_limit::RateLimitSettings,
+    /// Caps on live connections (`ITEROCHAT_STREAMS_PER_VISITOR`, `ITEROCHAT_STREAMS_PER_IP`,
+    /// `ITEROCHAT_SOCKETS_PER_USER`, `ITEROCHAT_MAX_CONNECTIONS`).
+    #[serde(skip)]
+    pub connections: crate::rate_limit::ConnectionSettings,
 }
 
 impl Default for Settings {
@@ -109,6 +113,7 @@ impl Default for Settings {
             outbox_max_attempts: 10,
             trusted_proxies: TrustedProxies::default(),
             rate_limits: crate::rate_limit::RateLimitSettings::default(),
+            connections: crate::rate_limit::ConnectionSettings::default(),
         }
     }
 }
@@ -256,6 +261,29 @@ impl Settings {
                     .filter(|n: &u32| *n >= 1)
                     .with_context(|| format!("{key}={v:?} is not a count of requests per minute (at least 1)"))?;
             }
+        }
+        let caps = &mut self.connections;
+        for (key, field) in [
+            ("ITEROCHAT_STREAMS_PER_VISITOR", &mut caps.streams_per_visitor),
+            ("ITEROCHAT_STREAMS_PER_IP", &mut caps.streams_per_ip),
+            ("ITEROCHAT_SOCKETS_PER_USER", &mut caps.sockets_per_user),
+        ] {
+            if let Some(v) = get(key) {
+                *field = v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n: &u32| *n >= 1)
+                    .with_context(|| format!("{key}={v:?} is not a count of at least 1"))?;
+            }
+        }
+        if let Some(v) = get("ITEROCHAT_MAX_CONNECTIONS") {
+            caps.max_connections = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &usize| *n >= 1)
+                .with_context(|| format!("ITEROCHAT_MAX_CONNECTIONS={v:?} is not a count of at least 1"))?;
         }
         if let Some(v) = get("ITEROCHAT_RATE_MAX_KEYS") {
             rates.max_keys = v

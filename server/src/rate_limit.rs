@@ -183,7 +183,10 @@ impl Limits {
             .iter()
             .map(|b| {
                 let n = std::num::NonZeroU32::new(settings.per_minute(*b)).unwrap_or(std::num::NonZeroU32::MIN);
-                Limiter { limiter: DefaultKeyedRateLimiter::dashmap(Quota::per_minute(n)), last_sweep: AtomicU64::new(0) }
+                Limiter {
+                    limiter: DefaultKeyedRateLimiter::dashmap(Quota::per_minute(n)),
+                    last_sweep: AtomicU64::new(0),
+                }
             })
             .collect();
         Self { limiters, max_keys: settings.max_keys.max(1), started: Instant::now() }
@@ -223,6 +226,104 @@ impl Limits {
     }
 }
 
+/// Caps on live connections held open at once (SSE streams, dashboard WebSockets).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct ConnectionSettings {
+    /// Widget streams per visitor token (tabs of one visitor).
+    pub streams_per_visitor: u32,
+    /// Widget streams per client network.
+    pub streams_per_ip: u32,
+    /// Dashboard sockets per signed-in person.
+    pub sockets_per_user: u32,
+    /// Live connections of every kind in this process; beyond it, 503 with `Retry-After`.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self { streams_per_visitor: 5, streams_per_ip: 200, sockets_per_user: 20, max_connections: 20_000 }
+    }
+}
+
+/// Why a live connection was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// This visitor, network or person holds its share: 429.
+    OverShare,
+    /// The server holds as many as it will: 503.
+    Full,
+}
+
+/// Live connections held, by owner and in all; a [`Held`] gives its place back when dropped.
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    inner: Arc<ConnectionCounts>,
+}
+
+#[derive(Debug, Default)]
+struct ConnectionCounts {
+    /// Only owners with a connection open: bounded by `max_connections`.
+    by_owner: std::sync::Mutex<std::collections::HashMap<Key, u32>>,
+    total: std::sync::atomic::AtomicUsize,
+    settings: ConnectionSettings,
+}
+
+/// One open connection's place; dropping it (the stream or socket ends) frees it.
+#[derive(Debug)]
+pub struct Held {
+    inner: Arc<ConnectionCounts>,
+    owners: Vec<Key>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.inner.total.fetch_sub(1, Ordering::AcqRel);
+        if let Ok(mut by_owner) = self.inner.by_owner.lock() {
+            for owner in &self.owners {
+                if let Some(n) = by_owner.get_mut(owner) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        by_owner.remove(owner);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Connections {
+    pub fn new(settings: ConnectionSettings) -> Self {
+        Self { inner: Arc::new(ConnectionCounts { settings, ..ConnectionCounts::default() }) }
+    }
+
+    pub fn settings(&self) -> &ConnectionSettings {
+        &self.inner.settings
+    }
+
+    /// Takes a place for a connection owned by each of `owners` (with that owner's cap).
+    pub fn open(&self, owners: &[(Key, u32)]) -> Result<Held, Refused> {
+        let inner = &self.inner;
+        let mut by_owner = inner.by_owner.lock().map_err(|_| Refused::Full)?;
+        if inner.total.load(Ordering::Acquire) >= inner.settings.max_connections {
+            return Err(Refused::Full);
+        }
+        if owners.iter().any(|(key, cap)| by_owner.get(key).copied().unwrap_or(0) >= *cap) {
+            return Err(Refused::OverShare);
+        }
+        for (key, _) in owners {
+            *by_owner.entry(*key).or_insert(0) += 1;
+        }
+        inner.total.fetch_add(1, Ordering::AcqRel);
+        Ok(Held { inner: Arc::clone(inner), owners: owners.iter().map(|(k, _)| *k).collect() })
+    }
+
+    /// Connections open now.
+    pub fn open_now(&self) -> usize {
+        self.inner.total.load(Ordering::Acquire)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +341,20 @@ mod tests {
         assert!(limits.check(Budget::ClientIp, ip("192.0.2.2")).is_ok());
         // Budgets are separate.
         assert!(limits.check(Budget::FetchPerIp, ip("192.0.2.1")).is_ok());
+    }
+
+    #[test]
+    fn connections_are_capped_per_owner_and_in_all_and_given_back_when_closed() {
+        let c = Connections::new(ConnectionSettings { max_connections: 3, ..ConnectionSettings::default() });
+        let (a, b) = (Key::digest("visitor", "a"), Key::digest("visitor", "b"));
+        let first = c.open(&[(a, 2)]).expect("first");
+        let _second = c.open(&[(a, 2)]).expect("second");
+        assert_eq!(c.open(&[(a, 2)]).err(), Some(Refused::OverShare));
+        let _third = c.open(&[(b, 2)]).expect("another owner");
+        assert_eq!(c.open(&[(Key::digest("visitor", "c"), 2)]).err(), Some(Refused::Full));
+        drop(first);
+        assert_eq!(c.open_now(), 2);
+        assert!(c.open(&[(a, 2)]).is_ok(), "a closed stream frees its place");
     }
 
     #[test]

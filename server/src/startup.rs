@@ -89,6 +89,7 @@ impl Application {
             leptos_options,
             services: services.clone(),
             limits: crate::rate_limit::Limits::new(&settings.rate_limits),
+            connections: crate::rate_limit::Connections::new(settings.connections.clone()),
             settings: Arc::new(settings),
         };
         Ok(Self { listener, router: router(state), services, events })

@@ -16,6 +16,8 @@ pub struct AppState {
     pub services: domain::Services,
     /// The settings the server booted with.
     pub settings: Arc<Settings>,
-    /// Budgets of the public widget API.
+    /// Every public budget (requests per minute).
     pub limits: crate::rate_limit::Limits,
+    /// Live connections held open (SSE streams, dashboard sockets).
+    pub connections: crate::rate_limit::Connections,
 }

@@ -655,7 +655,7 @@ impl Services {
         passages: &[Passage],
     ) -> DomainResult<Result<Option<Composed>, LlmError>> {
         let history: Vec<Message> =
-            conversation_messages(&self.db, conv.id, None).await?.into_iter().filter(|m| m.id != current).collect();
+            recent_messages(&self.db, conv.id).await?.into_iter().filter(|m| m.id != current).collect();
         let canary = format!("ref-{}", &tokens::random_token()[..12]);
         let company = widget_config(org).company_name;
         let messages = prompt::answer_prompt(&company, lang, passages, &history, question, &canary);
@@ -713,7 +713,7 @@ impl Services {
             self.announce_ai_reply(conv, &reply).await;
             return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
         }
-        let history = conversation_messages(&self.db, conv.id, None).await?;
+        let history = recent_messages(&self.db, conv.id).await?;
         let summary = self.summary_for(visitor, reason, &history).await;
         let now = Utc::now();
         // The status change, the confirmation and every alert commit together or not at all.
@@ -911,6 +911,26 @@ async fn latest_conversation(db: &impl ConnectionTrait, visitor_id: Uuid) -> Dom
         .limit(1)
         .one(db)
         .await?)
+}
+
+/// Messages a turn reads (the chat model's context, the hand-off summary): the latest ones only,
+/// so a turn costs the same in a conversation of 10 messages or 10,000.
+const HISTORY_WINDOW: u64 = 40;
+
+/// The latest [`HISTORY_WINDOW`] messages of a conversation, oldest first.
+async fn recent_messages(db: &impl ConnectionTrait, conversation_id: Uuid) -> DomainResult<Vec<Message>> {
+    let mut latest: Vec<Message> = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .order_by_desc(message::Column::CreatedAt)
+        .order_by_desc(message::Column::Id)
+        .limit(HISTORY_WINDOW)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    latest.reverse();
+    Ok(latest)
 }
 
 async fn conversation_messages(

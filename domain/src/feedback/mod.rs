@@ -32,6 +32,10 @@ const MAX_PAGE: u64 = 1_000_000;
 /// Feedback returned by one `fetchFeedbacks` call unless `limit` says otherwise, and the most.
 pub const FETCH_DEFAULT_LIMIT: u64 = 1000;
 pub const FETCH_MAX_LIMIT: u64 = 10_000;
+/// Most bytes of feedback (user info and summary, plus a fixed allowance per entry) one
+/// `/fetchFeedbacks` response carries: the newest entries up to it (always at least one); older
+/// ones are fetched with `before`.
+pub const FETCH_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 /// 👍 or 👎.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -569,12 +573,18 @@ impl Services {
         let (conditions, values) = filter_sql(filter, 3);
         let mut all: Vec<Value> = vec![id.into(), before.unwrap_or("").into()];
         all.extend(values);
+        // Newest first, with the running size, so the response stops at FETCH_MAX_BYTES.
         let sql = format!(
-            "SELECT * FROM (SELECT f.id, e.event_key, f.reaction, f.user_info, f.conversation_summary, f.created_at \
+            "SELECT * FROM (SELECT f.id, e.event_key, f.reaction, f.user_info, f.conversation_summary, f.created_at, \
+             row_number() OVER newest_first AS n, \
+             sum(octet_length(f.user_info::text) + coalesce(octet_length(f.conversation_summary), 0) + 256) \
+             OVER newest_first AS bytes \
              FROM feedbacks f JOIN feedback_events e ON e.id = f.event_id \
              WHERE f.project_id = $1{conditions} AND ($2 = '' OR (f.created_at, f.id) < \
              (SELECT created_at, id FROM feedbacks WHERE id = $2 AND project_id = $1)) \
-             ORDER BY f.created_at DESC, f.id DESC LIMIT {limit}) newest ORDER BY created_at, id"
+             WINDOW newest_first AS (ORDER BY f.created_at DESC, f.id DESC ROWS UNBOUNDED PRECEDING) \
+             ORDER BY f.created_at DESC, f.id DESC LIMIT {limit}) newest \
+             WHERE n = 1 OR bytes <= {FETCH_MAX_BYTES} ORDER BY created_at, id"
         );
         let rows = self.db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, all)).await?;
         let entry = |r: &QueryResult| -> Result<FeedbackEntry, sea_orm::DbErr> {

@@ -17,11 +17,22 @@ pub enum ApiError {
     TooLarge(String),
     /// Over a rate limit; the budget has room again after this long.
     RateLimited(std::time::Duration),
+    /// The server holds as many live connections as it will; retry after this long.
+    Busy(std::time::Duration),
 }
 
 impl From<crate::rate_limit::OverBudget> for ApiError {
     fn from(over: crate::rate_limit::OverBudget) -> Self {
         ApiError::RateLimited(over.retry_after)
+    }
+}
+
+impl From<crate::rate_limit::Refused> for ApiError {
+    fn from(refused: crate::rate_limit::Refused) -> Self {
+        match refused {
+            crate::rate_limit::Refused::OverShare => ApiError::RateLimited(std::time::Duration::from_secs(30)),
+            crate::rate_limit::Refused::Full => ApiError::Busy(std::time::Duration::from_secs(30)),
+        }
     }
 }
 
@@ -50,6 +61,11 @@ impl ApiError {
         match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, None),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
+            ApiError::Busy(wait) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the server is at capacity; try again in {} seconds", wait.as_secs().max(1)),
+                None,
+            ),
             ApiError::RateLimited(wait) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("too many requests; try again in {} seconds", wait.as_secs().max(1)),
@@ -77,7 +93,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry = match &self {
-            ApiError::RateLimited(wait) => Some(wait.as_secs().max(1)),
+            ApiError::RateLimited(wait) | ApiError::Busy(wait) => Some(wait.as_secs().max(1)),
             ApiError::Domain(DomainError::Throttled { retry_after_secs }) => Some(*retry_after_secs),
             _ => None,
         };

@@ -40,8 +40,15 @@ pub async fn live(
     let actor = state.services.authenticate(&token).await?;
     // Members only: anyone else gets the same 404 as for any other organisation route.
     state.services.organization_for_member(actor.user.id, org_id).await?;
+    let held = state.connections.open(&[(
+        crate::rate_limit::Key::digest("user", &actor.user.id.to_string()),
+        state.connections.settings().sockets_per_user,
+    )])?;
     let events = state.services.subscribe();
-    Ok(upgrade.on_upgrade(move |socket| push(socket, events, org_id)))
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        push(socket, events, org_id).await;
+        drop(held);
+    }))
 }
 
 async fn push(mut socket: WebSocket, mut events: tokio::sync::broadcast::Receiver<ConversationEvent>, org_id: Uuid) {

@@ -156,10 +156,18 @@ pub async fn stream(
     state.limits.check(Budget::ClientIp, Key::ip(ip.0))?;
     state.limits.check(Budget::Visitor, Key::digest("visitor", &query.token))?;
     let visitor = state.services.authenticate_visitor(&query.token).await?;
+    // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
+    // in all are capped.
+    let caps = state.connections.settings();
+    let held = state.connections.open(&[
+        (Key::digest("visitor", &query.token), caps.streams_per_visitor),
+        (Key::ip(ip.0), caps.streams_per_ip),
+    ])?;
     let services = state.services.clone();
     let events = tokio_stream::wrappers::BroadcastStream::new(services.subscribe()).filter_map(move |event| {
         let services = services.clone();
         let visitor = visitor.clone();
+        let _ = &held; // dropped with the stream
         async move {
             let event = event.ok().filter(|e| e.visitor_id() == Some(visitor.id))?;
             let sse = match event {

@@ -210,3 +210,117 @@ async fn the_dashboards_sign_in_form_spends_the_same_budget() {
     assert!(i >= 20, "refused at {i}");
     assert!(body.contains("try again in"), "the form shows the wait: {body}");
 }
+
+#[tokio::test]
+async fn live_streams_are_capped_per_visitor_and_the_server_answers_503_when_full() {
+    let mut settings = TestApp::settings();
+    settings.connections.max_connections = 7;
+    let app = TestApp::spawn_configured(settings).await;
+    let key = widget_key(&app).await;
+    let visitor = crate::helpers::visitor_session(&app, &key).await;
+    let other = crate::helpers::visitor_session(&app, &key).await;
+    let open = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(format!("{}/api/v1/widget/stream?token={token}", app.address))
+                .send()
+                .await
+                .expect("stream request")
+        }
+    };
+    // Five tabs of one visitor stream; a sixth is refused, another visitor is not.
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        let resp = open(visitor.clone()).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        held.push(resp);
+    }
+    let sixth = open(visitor.clone()).await;
+    assert_eq!(sixth.status(), StatusCode::TOO_MANY_REQUESTS);
+    for _ in 0..2 {
+        let resp = open(other.clone()).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        held.push(resp);
+    }
+    // Seven open in all: the eighth gets 503 with a wait, not a dropped server.
+    let full = open(other.clone()).await;
+    assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(full.headers().get("retry-after").is_some());
+    // A closed stream gives its place back.
+    drop(held.pop());
+    let mut reopened = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        reopened = open(other.clone()).await.status();
+        if reopened == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(reopened, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn one_fetch_feedbacks_response_is_capped_in_bytes_and_the_rest_pages_back() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let (status, created) = app
+        .post(&format!("/api/v1/orgs/{}/feedback-projects", owner.org_id), Some(&owner.token), json!({"name": "Shop"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let project_id = created["project_id"].as_str().expect("project_id").to_owned();
+    let secret = created["secret_key"].as_str().expect("secret_key").to_owned();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/orgs/{}/feedback-projects/{project_id}/events", owner.org_id),
+            Some(&owner.token),
+            json!({"event_id": "checkout", "name": "Checkout", "question": "How was it?"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // 500 feedbacks of 45 KB user info each (22 MB), written directly: the SDK's per-address
+    // budget would take minutes.
+    app.services
+        .db
+        .execute_unprepared(&format!(
+            "INSERT INTO feedbacks (id, project_id, organization_id, event_id, reaction, user_info, token_hash, created_at) \
+             SELECT lpad(i::text, 13, '0') || 'aaaaaaaaaaa', p.id, p.organization_id, e.id, 'positive', \
+             jsonb_build_object('note', repeat('x', 45000)), 'x', now() - (500 - i) * interval '1 second' \
+             FROM generate_series(1, 500) i, feedback_projects p JOIN feedback_events e ON e.project_id = p.id \
+             WHERE p.public_id = '{project_id}'"
+        ))
+        .await
+        .expect("insert feedback");
+
+    let fetch = |before: Option<String>| {
+        let app = &app;
+        let (project_id, secret) = (project_id.clone(), secret.clone());
+        async move {
+            let mut body = json!({"project_id": project_id, "limit": 10000});
+            if let Some(before) = before {
+                body["before"] = json!(before);
+            }
+            let resp = app
+                .client
+                .post(format!("{}/fetchFeedbacks", app.address))
+                .bearer_auth(secret)
+                .json(&body)
+                .send()
+                .await
+                .expect("fetch");
+            assert_eq!(resp.status(), StatusCode::OK);
+            let bytes = resp.bytes().await.expect("body");
+            let page: serde_json::Map<String, Value> = serde_json::from_slice(&bytes).expect("json");
+            (bytes.len(), page.keys().cloned().collect::<Vec<_>>())
+        }
+    };
+    let (size, first) = fetch(None).await;
+    assert!(size <= 17 * 1024 * 1024, "{size} bytes");
+    assert!(first.len() < 500 && first.len() > 300, "{} entries", first.len());
+    assert_eq!(first.last().map(String::as_str), Some("0000000000500aaaaaaaaaaa"), "the newest come first");
+    // Paging back from the oldest one returned gets the rest.
+    let (_, rest) = fetch(first.first().cloned()).await;
+    assert_eq!(first.len() + rest.len(), 500);
+    assert_eq!(rest.first().map(String::as_str), Some("0000000000001aaaaaaaaaaa"));
+}
