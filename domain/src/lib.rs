@@ -46,6 +46,8 @@ pub struct Services {
     pub answer_policy: conversation::answer::AnswerPolicy,
     /// How alerts are delivered (mail transport, links, webhook policy, retries).
     pub alerts: Arc<alerts::AlertSettings>,
+    /// How much knowledge one organisation may store.
+    pub knowledge_quota: knowledge::KnowledgeQuota,
     /// Failed sign-ins per account.
     pub login_failures: Arc<accounts::LoginFailures>,
     /// Wakes the ingestion worker when a document needs embedding.
@@ -75,6 +77,7 @@ impl Services {
             chat: None,
             answer_policy,
             login_failures: Arc::default(),
+            knowledge_quota: knowledge::KnowledgeQuota::default(),
             alerts: Arc::new(alerts::AlertSettings::default()),
             ingest_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),

@@ -81,6 +81,9 @@ pub struct Settings {
     /// `ITEROCHAT_SOCKETS_PER_USER`, `ITEROCHAT_MAX_CONNECTIONS`).
     #[serde(skip)]
     pub connections: crate::rate_limit::ConnectionSettings,
+    /// Knowledge one organisation may store (`ITEROCHAT_KB_MAX_DOCUMENTS`, `ITEROCHAT_KB_MAX_MB`).
+    #[serde(skip)]
+    pub knowledge_quota: domain::knowledge::KnowledgeQuota,
 }
 
 impl Default for Settings {
@@ -114,6 +117,7 @@ impl Default for Settings {
             trusted_proxies: TrustedProxies::default(),
             rate_limits: crate::rate_limit::RateLimitSettings::default(),
             connections: crate::rate_limit::ConnectionSettings::default(),
+            knowledge_quota: domain::knowledge::KnowledgeQuota::default(),
         }
     }
 }
@@ -284,6 +288,23 @@ impl Settings {
                 .ok()
                 .filter(|n: &usize| *n >= 1)
                 .with_context(|| format!("ITEROCHAT_MAX_CONNECTIONS={v:?} is not a count of at least 1"))?;
+        }
+        if let Some(v) = get("ITEROCHAT_KB_MAX_DOCUMENTS") {
+            self.knowledge_quota.max_documents = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &u64| *n >= 1)
+                .with_context(|| format!("ITEROCHAT_KB_MAX_DOCUMENTS={v:?} is not a count of at least 1"))?;
+        }
+        if let Some(v) = get("ITEROCHAT_KB_MAX_MB") {
+            let mb: u64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &u64| *n >= 1)
+                .with_context(|| format!("ITEROCHAT_KB_MAX_MB={v:?} is not a size in MB of at least 1"))?;
+            self.knowledge_quota.max_bytes = mb * 1024 * 1024;
         }
         if let Some(v) = get("ITEROCHAT_RATE_MAX_KEYS") {
             rates.max_keys = v

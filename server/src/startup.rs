@@ -77,7 +77,8 @@ impl Application {
             }
             None => tracing::info!(mailer = ?alerts.mailer, "alert mails go through SMTP"),
         }
-        let services = domain::Services::new(db, embedder).with_chat_model(chat).with_alerts(alerts);
+        let mut services = domain::Services::new(db, embedder).with_chat_model(chat).with_alerts(alerts);
+        services.knowledge_quota = settings.knowledge_quota;
         // Listening before serving: no event published by a request can be missed.
         let events =
             services.listen_for_events().await.context("listening for live events (LISTEN iterochat_events)")?;

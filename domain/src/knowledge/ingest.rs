@@ -25,6 +25,8 @@ use crate::{DomainError, DomainResult, Services};
 const BATCH: usize = 16;
 /// How often the worker looks for work when nobody wakes it.
 const POLL: Duration = Duration::from_secs(5);
+/// Documents embedded at once, each of a different organisation.
+const CONCURRENT_DOCUMENTS: usize = 3;
 
 impl Services {
     /// Wakes the ingestion worker (after a document was created or edited).
@@ -43,18 +45,82 @@ impl Services {
             }
             Err(e) => tracing::error!(error = %e, "could not look for stale embeddings"),
         }
+        // Organisations take turns: each has at most one document in work, and a new one starts
+        // as soon as a slot is free, so one organisation's large upload never holds up another's
+        // small document.
+        let mut running: tokio::task::JoinSet<(Uuid, bool)> = tokio::task::JoinSet::new();
+        let mut busy: std::collections::HashMap<tokio::task::Id, Uuid> = std::collections::HashMap::new();
+        // Documents another worker holds: left alone until the next poll.
+        let mut deferred: Vec<Uuid> = Vec::new();
         loop {
-            match self.ingest_pending().await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "ingestion round failed"),
+            let free = CONCURRENT_DOCUMENTS.saturating_sub(running.len());
+            if free > 0 {
+                let orgs: Vec<Uuid> = busy.values().copied().collect();
+                match self.next_per_organisation(&orgs, &deferred, free).await {
+                    Ok(docs) => {
+                        for doc in docs {
+                            let services = self.clone();
+                            let task = running.spawn(async move {
+                                match services.ingest_one(doc.id).await {
+                                    Ok(finished) => (doc.id, finished),
+                                    Err(e) => {
+                                        tracing::error!(document_id = %doc.id, error = %e, "ingestion failed");
+                                        (doc.id, false)
+                                    }
+                                }
+                            });
+                            busy.insert(task.id(), doc.organization_id);
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "could not look for documents to ingest"),
+                }
             }
             tokio::select! {
-                () = &mut shutdown => return,
+                () = &mut shutdown => {
+                    running.abort_all();
+                    return;
+                }
+                Some(done) = running.join_next_with_id(), if !running.is_empty() => {
+                    let id = match &done {
+                        Ok((id, _)) => *id,
+                        Err(e) => e.id(),
+                    };
+                    busy.remove(&id);
+                    if let Ok((_, (doc, false))) = done {
+                        deferred.push(doc);
+                    }
+                }
                 () = self.ingest_wakeup.notified() => {}
-                () = tokio::time::sleep(POLL) => {}
+                () = tokio::time::sleep(POLL) => deferred.clear(),
             }
         }
+    }
+
+    /// The oldest waiting document of up to `n` organisations other than `busy`, oldest first,
+    /// `deferred` documents aside.
+    async fn next_per_organisation(
+        &self,
+        busy: &[Uuid],
+        deferred: &[Uuid],
+        n: usize,
+    ) -> DomainResult<Vec<document::Model>> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!(
+                    "SELECT id FROM (SELECT DISTINCT ON (organization_id) id, updated_at FROM documents \
+                     WHERE status = 'processing' AND deleted_at IS NULL AND NOT (organization_id = ANY($1)) \
+                     AND NOT (id = ANY($2)) \
+                     ORDER BY organization_id, updated_at) firsts ORDER BY updated_at LIMIT {n}"
+                ),
+                [busy.to_vec().into(), deferred.to_vec().into()],
+            ))
+            .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect::<Result<_, _>>()?;
+        let mut docs = document::Entity::find().filter(document::Column::Id.is_in(ids)).all(&self.db).await?;
+        docs.sort_by_key(|d| d.updated_at);
+        Ok(docs)
     }
 
     /// Processes every document waiting for ingestion once; returns how many it finished

@@ -11,7 +11,10 @@ pub mod ingest;
 pub mod retrieval;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set, Statement,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::accounts::Actor;
@@ -64,7 +67,56 @@ impl Document {
     }
 }
 
+/// How much knowledge one organisation may store (server settings; the README lists them). Each
+/// document costs embedding time for everyone on the server, so the bound keeps one tenant's
+/// upload from becoming everyone's queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnowledgeQuota {
+    pub max_documents: u64,
+    pub max_bytes: u64,
+}
+
+impl Default for KnowledgeQuota {
+    fn default() -> Self {
+        Self { max_documents: 2_000, max_bytes: 100 * 1024 * 1024 }
+    }
+}
+
 impl Services {
+    /// `TooLarge` when the organisation's documents (without `replacing`, with `new_bytes` more)
+    /// would exceed its quota.
+    async fn check_quota(&self, org_id: Uuid, replacing: Option<Uuid>, new_bytes: usize) -> DomainResult<()> {
+        #[derive(FromQueryResult)]
+        struct Usage {
+            documents: i64,
+            bytes: i64,
+        }
+        let usage = Usage::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT count(*) AS documents, coalesce(sum(octet_length(content)), 0)::bigint AS bytes FROM documents \
+             WHERE organization_id = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR id <> $2)",
+            [org_id.into(), replacing.into()],
+        ))
+        .one(&self.db)
+        .await?
+        .unwrap_or(Usage { documents: 0, bytes: 0 });
+        let quota = self.knowledge_quota;
+        if usage.documents as u64 + 1 > quota.max_documents {
+            return Err(DomainError::TooLarge(format!(
+                "the knowledge base holds its maximum of {} documents; delete some first",
+                quota.max_documents
+            )));
+        }
+        if usage.bytes as u64 + new_bytes as u64 > quota.max_bytes {
+            return Err(DomainError::TooLarge(format!(
+                "the knowledge base would exceed its {} MB; it holds {:.1} MB",
+                quota.max_bytes / (1024 * 1024),
+                usage.bytes as f64 / (1024.0 * 1024.0)
+            )));
+        }
+        Ok(())
+    }
+
     /// Stores a new document as `processing` and wakes the ingestion worker.
     pub async fn create_document(&self, actor: &Actor, org_id: Uuid, input: DocumentInput) -> DomainResult<Document> {
         self.require_admin(actor, org_id, "manage the knowledge base").await?;
@@ -75,6 +127,7 @@ impl Services {
     /// Inserts a validated document as `processing` and wakes the ingestion worker (no
     /// permission check: callers decide who may).
     pub(crate) async fn insert_document(&self, org_id: Uuid, input: DocumentInput) -> DomainResult<document::Model> {
+        self.check_quota(org_id, None, input.content.len()).await?;
         let now = Utc::now();
         let doc = document::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -127,6 +180,7 @@ impl Services {
         self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let input = validate(input)?;
         let current = find_document(&self.db, org_id, id).await?;
+        self.check_quota(org_id, Some(current.id), input.content.len()).await?;
         let version = current.version + 1;
         let mut active: document::ActiveModel = current.into();
         active.title = Set(input.title);

@@ -324,3 +324,67 @@ async fn one_fetch_feedbacks_response_is_capped_in_bytes_and_the_rest_pages_back
     assert_eq!(first.len() + rest.len(), 500);
     assert_eq!(rest.first().map(String::as_str), Some("0000000000001aaaaaaaaaaa"));
 }
+
+#[tokio::test]
+async fn an_organisation_over_its_knowledge_quota_gets_a_clear_413_and_keeps_what_it_has() {
+    let mut settings = TestApp::settings();
+    settings.knowledge_quota = domain::knowledge::KnowledgeQuota { max_documents: 2, max_bytes: 10_000 };
+    let app = TestApp::spawn_configured(settings).await;
+    let owner = app.signup("owner@example.com").await;
+    let path = format!("/api/v1/orgs/{}/documents", owner.org_id);
+    let doc = |title: &str, size: usize| json!({"title": title, "content": "Opening hours. ".repeat(size / 15)});
+    let (status, first) = app.post(&path, Some(&owner.token), doc("One", 6_000)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    // Over the bytes.
+    let (status, body) = app.post(&path, Some(&owner.token), doc("Two", 6_000)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("MB")), "{body}");
+    // An edit is measured without the document it replaces.
+    let id = first["id"].as_str().expect("id");
+    let (status, body) =
+        app.call(reqwest::Method::PUT, &format!("{path}/{id}"), Some(&owner.token), Some(doc("One", 9_000))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Over the count.
+    let (status, _) = app.post(&path, Some(&owner.token), doc("Two", 300)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = app.post(&path, Some(&owner.token), doc("Three", 100)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("2 documents")), "{body}");
+    let (_, list) = app.get(&path, Some(&owner.token)).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "nothing stored was lost: {list}");
+    // Another organisation has its own quota.
+    let other = app.signup("other@example.com").await;
+    let (status, _) =
+        app.post(&format!("/api/v1/orgs/{}/documents", other.org_id), Some(&other.token), doc("Own", 6_000)).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_small_document_is_ready_while_another_organisations_large_upload_is_still_processing() {
+    let app = TestApp::spawn().await;
+    let big = app.signup("big@example.com").await;
+    let small = app.signup("small@example.com").await;
+    let sentence = "Our warehouse ships orders every working day and packs each parcel with care. ";
+    let (status, large) = app
+        .post(
+            &format!("/api/v1/orgs/{}/documents", big.org_id),
+            Some(&big.token),
+            json!({"title": "Everything", "content": sentence.repeat(5_000)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{large}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, doc) = app
+        .post(
+            &format!("/api/v1/orgs/{}/documents", small.org_id),
+            Some(&small.token),
+            json!({"title": "Hours", "content": "We are open from 9 to 17 on weekdays."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{doc}");
+    crate::helpers::document_ready(&app, &small, doc["id"].as_str().expect("id")).await;
+    let (_, large_now) = app
+        .get(&format!("/api/v1/orgs/{}/documents/{}", big.org_id, large["id"].as_str().expect("id")), Some(&big.token))
+        .await;
+    assert_eq!(large_now["status"], "processing", "the large upload is still in work: {large_now}");
+}
