@@ -38,6 +38,7 @@ e2e: setup
 bench: setup
 	cargo bench -p server --bench knowledge
 	cargo bench -p server --bench live
+	cargo bench -p server --bench load
 
 ## eval: the answer-quality report over server/eval (tuning and test sets; EVAL_ARGS=--sweep for the curve)
 eval: setup
