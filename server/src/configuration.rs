@@ -256,64 +256,18 @@ impl Settings {
             ("ITEROCHAT_RATE_FETCH_PER_IP", &mut rates.fetch_per_ip),
             ("ITEROCHAT_RATE_FETCH_PER_PROJECT", &mut rates.fetch_per_project),
             ("ITEROCHAT_RATE_AUTH_PER_IP", &mut rates.auth_per_ip),
+            ("ITEROCHAT_STREAMS_PER_VISITOR", &mut self.connections.streams_per_visitor),
+            ("ITEROCHAT_STREAMS_PER_IP", &mut self.connections.streams_per_ip),
+            ("ITEROCHAT_SOCKETS_PER_USER", &mut self.connections.sockets_per_user),
         ] {
-            if let Some(v) = get(key) {
-                *field = v
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n: &u32| *n >= 1)
-                    .with_context(|| format!("{key}={v:?} is not a count of requests per minute (at least 1)"))?;
-            }
+            set_count(&get, key, 1, field)?;
         }
-        let caps = &mut self.connections;
-        for (key, field) in [
-            ("ITEROCHAT_STREAMS_PER_VISITOR", &mut caps.streams_per_visitor),
-            ("ITEROCHAT_STREAMS_PER_IP", &mut caps.streams_per_ip),
-            ("ITEROCHAT_SOCKETS_PER_USER", &mut caps.sockets_per_user),
-        ] {
-            if let Some(v) = get(key) {
-                *field = v
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n: &u32| *n >= 1)
-                    .with_context(|| format!("{key}={v:?} is not a count of at least 1"))?;
-            }
-        }
-        if let Some(v) = get("ITEROCHAT_MAX_CONNECTIONS") {
-            caps.max_connections = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n: &usize| *n >= 1)
-                .with_context(|| format!("ITEROCHAT_MAX_CONNECTIONS={v:?} is not a count of at least 1"))?;
-        }
-        if let Some(v) = get("ITEROCHAT_KB_MAX_DOCUMENTS") {
-            self.knowledge_quota.max_documents = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n: &u64| *n >= 1)
-                .with_context(|| format!("ITEROCHAT_KB_MAX_DOCUMENTS={v:?} is not a count of at least 1"))?;
-        }
-        if let Some(v) = get("ITEROCHAT_KB_MAX_MB") {
-            let mb: u64 = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n: &u64| *n >= 1)
-                .with_context(|| format!("ITEROCHAT_KB_MAX_MB={v:?} is not a size in MB of at least 1"))?;
-            self.knowledge_quota.max_bytes = mb * 1024 * 1024;
-        }
-        if let Some(v) = get("ITEROCHAT_RATE_MAX_KEYS") {
-            rates.max_keys = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n: &usize| *n >= 1000)
-                .with_context(|| format!("ITEROCHAT_RATE_MAX_KEYS={v:?} is not a count of at least 1000"))?;
-        }
+        set_count(&get, "ITEROCHAT_MAX_CONNECTIONS", 1, &mut self.connections.max_connections)?;
+        set_count(&get, "ITEROCHAT_RATE_MAX_KEYS", 1000, &mut rates.max_keys)?;
+        set_count(&get, "ITEROCHAT_KB_MAX_DOCUMENTS", 1, &mut self.knowledge_quota.max_documents)?;
+        let mut mb = self.knowledge_quota.max_bytes / (1024 * 1024);
+        set_count(&get, "ITEROCHAT_KB_MAX_MB", 1, &mut mb)?;
+        self.knowledge_quota.max_bytes = mb * 1024 * 1024;
         if !["starttls", "tls", "none"].contains(&self.smtp_tls.as_str()) {
             bail!("ITEROCHAT_SMTP_TLS={:?} must be starttls, tls or none", self.smtp_tls);
         }
@@ -405,6 +359,22 @@ impl Settings {
     }
 }
 
+/// Sets `field` from the variable `key` when it is set: a whole number of at least `min`.
+fn set_count<T>(get: &impl Fn(&str) -> Option<String>, key: &str, min: T, field: &mut T) -> anyhow::Result<()>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    if let Some(v) = get(key) {
+        *field = v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n: &T| *n >= min)
+            .with_context(|| format!("{key}={v:?} is not a whole number of at least {min}"))?;
+    }
+    Ok(())
+}
+
 fn parse_bool(key: &str, value: &str) -> anyhow::Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
@@ -445,6 +415,26 @@ mod tests {
             .with_env(env(&[("ITEROCHAT_TRUSTED_PROXIES", "10.0.0.0/8,proxy")]))
             .expect_err("invalid");
         assert!(err.to_string().contains("ITEROCHAT_TRUSTED_PROXIES") && err.to_string().contains("proxy"), "{err}");
+    }
+
+    #[test]
+    fn limits_and_the_local_model_come_from_the_environment() {
+        let s = Settings::default()
+            .with_env(env(&[
+                ("ITEROCHAT_RATE_NEW_SESSIONS_PER_IP", "500"),
+                ("ITEROCHAT_KB_MAX_MB", "20"),
+                ("ITEROCHAT_LOCAL_MODEL", "multilingual-e5-small"),
+            ]))
+            .expect("ok");
+        assert_eq!(s.rate_limits.new_sessions_per_ip, 500);
+        assert_eq!(s.knowledge_quota.max_bytes, 20 * 1024 * 1024);
+        assert_eq!(s.local_model, domain::embeddings::LocalModel::MultilingualE5Small);
+        for (key, value) in
+            [("ITEROCHAT_RATE_PER_IP", "0"), ("ITEROCHAT_RATE_MAX_KEYS", "10"), ("ITEROCHAT_LOCAL_MODEL", "gpt")]
+        {
+            let err = Settings::default().with_env(env(&[(key, value)])).expect_err("refused");
+            assert!(err.to_string().contains(key), "{err}");
+        }
     }
 
     #[test]

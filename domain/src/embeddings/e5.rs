@@ -475,12 +475,7 @@ impl Model {
         let extended = ((mask.ones_like()? - &mask)? * f64::from(f32::MIN))?.unsqueeze(1)?.unsqueeze(1)?;
         let hidden = self.encoder.forward(&x, &extended)?;
 
-        let mask = mask.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let counts = mask.sum(1)?.maximum(1e-9f32)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.maximum(1e-12f32)?;
-        mean.broadcast_div(&norms)?.to_vec2::<f32>()
+        super::mean_pool_normalised(&hidden, &mask)
     }
 }
 

@@ -200,15 +200,7 @@ fn embed_chunk(
         // (batch, seq_len, hidden)
         let hidden = model.forward(&input_ids, &token_type_ids, Some(&attention_mask))?;
 
-        // Mean pooling: sum(hidden * mask) / sum(mask), ignoring padding tokens.
-        let mask = attention_mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (batch, seq_len, 1)
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?; // (batch, hidden)
-        let counts = mask.sum(1)?.maximum(1e-9f32)?; // (batch, 1)
-        let mean = summed.broadcast_div(&counts)?;
-
-        // L2 normalisation so cosine similarity is a dot product.
-        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.maximum(1e-12f32)?; // (batch, 1)
-        mean.broadcast_div(&norms)?.to_vec2::<f32>()
+        super::mean_pool_normalised(&hidden, &attention_mask)
     });
     let rows = rows.map_err(|e| infer_err(&e))?;
 

@@ -154,6 +154,20 @@ pub async fn from_config(config: &EmbeddingConfig) -> Result<SharedEmbedder, Emb
     }
 }
 
+/// Mean pooling over the real tokens (`mask`: 1 for a token, 0 for padding) of an encoder's
+/// `(batch, seq, hidden)` output, L2-normalised so that cosine similarity is a dot product.
+pub(crate) fn mean_pool_normalised(
+    hidden: &candle_core::Tensor,
+    mask: &candle_core::Tensor,
+) -> candle_core::Result<Vec<Vec<f32>>> {
+    let mask = mask.to_dtype(candle_core::DType::F32)?.unsqueeze(2)?; // (batch, seq, 1)
+    let summed = hidden.broadcast_mul(&mask)?.sum(1)?; // (batch, hidden)
+    let counts = mask.sum(1)?.maximum(1e-9f32)?; // (batch, 1)
+    let mean = summed.broadcast_div(&counts)?;
+    let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.maximum(1e-12f32)?; // (batch, 1)
+    mean.broadcast_div(&norms)?.to_vec2::<f32>()
+}
+
 /// Packs unit vectors compactly: per vector a little-endian `u16` length, an `f32` scale and
 /// one `i8` per component (a quarter of the `f32` size; cosine error about 0.005).
 pub fn quantize(vectors: &[Vec<f32>]) -> Vec<u8> {

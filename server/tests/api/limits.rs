@@ -20,6 +20,16 @@ async fn widget_key(app: &TestApp) -> String {
     org["widget_key"].as_str().expect("widget key").to_owned()
 }
 
+/// A feedback project of `owner`'s organisation: its id and secret key.
+async fn feedback_project(app: &TestApp, owner: &crate::helpers::Account) -> (String, String) {
+    let (status, created) = app
+        .post(&format!("/api/v1/orgs/{}/feedback-projects", owner.org_id), Some(&owner.token), json!({"name": "Shop"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let field = |name: &str| created[name].as_str().expect(name).to_owned();
+    (field("project_id"), field("secret_key"))
+}
+
 /// `POST /api/v1/widget/session` from `client`: status, body and `Retry-After`.
 async fn open_session(app: &TestApp, client: &str, body: &Value) -> (StatusCode, Value, Option<String>) {
     let resp = app
@@ -99,12 +109,7 @@ async fn an_ipv6_network_shares_one_budget() {
 async fn requests_with_a_wrong_key_never_lock_the_real_integration_out() {
     let app = behind_proxy().await;
     let owner = app.signup("owner@example.com").await;
-    let (status, created) = app
-        .post(&format!("/api/v1/orgs/{}/feedback-projects", owner.org_id), Some(&owner.token), json!({"name": "Shop"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let project_id = created["project_id"].as_str().expect("project_id").to_owned();
-    let secret = created["secret_key"].as_str().expect("secret_key").to_owned();
+    let (project_id, secret) = feedback_project(&app, &owner).await;
 
     let fetch = |client: String, key: String| {
         let app = &app;
@@ -265,12 +270,7 @@ async fn one_fetch_feedbacks_response_is_capped_in_bytes_and_the_rest_pages_back
     use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
     let owner = app.signup("owner@example.com").await;
-    let (status, created) = app
-        .post(&format!("/api/v1/orgs/{}/feedback-projects", owner.org_id), Some(&owner.token), json!({"name": "Shop"}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let project_id = created["project_id"].as_str().expect("project_id").to_owned();
-    let secret = created["secret_key"].as_str().expect("secret_key").to_owned();
+    let (project_id, secret) = feedback_project(&app, &owner).await;
     let (status, _) = app
         .post(
             &format!("/api/v1/orgs/{}/feedback-projects/{project_id}/events", owner.org_id),
