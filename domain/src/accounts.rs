@@ -71,15 +71,20 @@ pub struct MembershipInfo {
     pub role: Role,
 }
 
-/// Password hashes computed at once, process-wide: each holds 19 MiB and a blocking thread for
-/// tens of milliseconds, so a flood of sign-ins queues here instead of exhausting memory or the
-/// blocking pool that embeddings also use.
-const CONCURRENT_HASHES: usize = 2;
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+/// Password hashes computed at once, process-wide: each holds 19 MiB and a core for tens of
+/// milliseconds, so a flood of sign-ins queues here instead of exhausting memory or starving
+/// visitors' answers of CPU: half the cores, at least one.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    HASHING.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new((cores / 2).max(1))
+    })
+}
 
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes) off the executor.
 pub async fn hash_password(password: String) -> DomainResult<String> {
-    let _permit = HASHING.acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
+    let _permit = hashing().acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -93,7 +98,7 @@ pub async fn hash_password(password: String) -> DomainResult<String> {
 
 /// Verifies a password against a stored hash off the executor; a malformed hash is just "no".
 async fn verify_password(password: String, hash: String) -> DomainResult<bool> {
-    let _permit = HASHING.acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
+    let _permit = hashing().acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())

@@ -12,6 +12,10 @@ test("sign up lands on the dashboard; an invited agent cannot reach the team pag
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole("heading", { name: "Olivia's Shop" })).toBeVisible();
   await expect(page.locator(".widget-key")).toHaveText(/^wk_/);
+  // The snippet is pasteable as shown: this server's own address, the organisation's key.
+  const key = await page.locator(".widget-key").innerText();
+  const origin = new URL(page.url()).origin;
+  await expect(page.locator("pre.snippet")).toHaveText(`<script src="${origin}/widget.js" data-widget-key="${key}" async></script>`);
 
   const team = new TeamPage(page);
   await team.goto();

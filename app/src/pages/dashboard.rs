@@ -4,8 +4,9 @@ use leptos_router::components::Redirect;
 
 use crate::components::{FormError, Nav, action_error, data_epoch, refresh_on_success};
 use crate::dto::SessionDto;
+use crate::error::AppError;
 use crate::server_fns::auth::get_session;
-use crate::server_fns::orgs::{CreateOrganization, get_organization};
+use crate::server_fns::orgs::{CreateOrganization, get_organization, widget_snippet};
 
 /// `/dashboard`: the selected organisation at a glance, its widget snippet, and a form to
 /// create another organisation.
@@ -34,7 +35,11 @@ fn Overview(session: SessionDto) -> impl IntoView {
         move || current.as_ref().map(|m| m.organization.id),
         |id| async move {
             match id {
-                Some(id) => get_organization(id).await.map(Some),
+                Some(id) => {
+                    let org = get_organization(id).await?;
+                    let snippet = widget_snippet(id).await?;
+                    Ok::<_, AppError>(Some((org, snippet)))
+                }
                 None => Ok(None),
             }
         },
@@ -47,16 +52,13 @@ fn Overview(session: SessionDto) -> impl IntoView {
                     let role = role.clone();
                     Suspend::new(async move {
                         match org.await {
-                            Ok(Some(o)) => view! {
+                            Ok(Some((o, snippet))) => view! {
                                 <section class="card">
                                     <h1>{o.name.clone()}</h1>
                                     <p class="muted">"Your role: " <strong class="role">{role}</strong></p>
                                     <h2>"Put the chat on your site"</h2>
                                     <p>"Paste this before " <code>"</body>"</code> ":"</p>
-                                    <pre class="snippet"><code>{format!(
-                                        "<script src=\"{{server}}/widget.js\" data-widget-key=\"{}\" async></script>",
-                                        o.widget_key
-                                    )}</code></pre>
+                                    <pre class="snippet"><code>{snippet}</code></pre>
                                     <p class="muted">"Widget key: " <code class="widget-key">{o.widget_key.clone()}</code></p>
                                 </section>
                             }.into_any(),
