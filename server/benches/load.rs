@@ -4,13 +4,14 @@
 //!    load balancer), 100 at a time, each opening a session, giving contact details and asking 3
 //!    questions of a small knowledge base with the local model: messages/s, latency p50/p95/p99,
 //!    non-2xx responses by status, and whether every accepted message is stored exactly once.
-//! 2. **Idle streams:** widget SSE streams held open at once: memory per stream and `/healthz`
+//! 2. **Idle streams:** widget SSE streams held open at once against the server binary in a
+//!    process of its own (on the same database): the server's memory per stream, and `/healthz`
 //!    p99 meanwhile.
 //! 3. **Login flood:** 2,000 concurrent wrong-password sign-ins from distinct addresses: peak
 //!    memory and visitor-message p95 during the flood against idle.
 //!
-//! Clients and server share one process and the machine's cores, so memory figures include the
-//! clients' side of each connection (an upper bound for the server's).
+//! Apart from the idle streams, clients and server share one process and the machine's cores, so
+//! those memory figures include the clients' side of each connection.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -55,7 +56,12 @@ fn main() -> anyhow::Result<()> {
 
 /// Resident memory of this process, in KiB.
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_of("self")
+}
+
+/// Resident memory of process `pid` ("self" for this one), in KiB.
+fn rss_of(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_owned))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
@@ -113,7 +119,11 @@ async fn run(pg: &EmbeddedPostgres, data: &std::path::Path) -> anyhow::Result<()
     let client = reqwest::Client::builder().pool_max_idle_per_host(AT_ONCE).build()?;
 
     chat_load(&client, &base, &key, &services).await?;
-    idle_streams(&base, &key).await?;
+    let (mut separate, separate_base) = start_binary(&pg.url("bench_load"), data)?;
+    let streams = idle_streams(&separate_base, &key, separate.id()).await;
+    let _ = separate.kill();
+    let _ = separate.wait();
+    streams?;
     login_flood(&client, &base, &key).await?;
     Ok(())
 }
@@ -215,7 +225,32 @@ async fn chat_load(client: &reqwest::Client, base: &str, key: &str, services: &d
     Ok(())
 }
 
-async fn idle_streams(base: &str, key: &str) -> anyhow::Result<()> {
+/// The server binary on the same database, in a process of its own; returns it and its URL.
+fn start_binary(database_url: &str, data: &std::path::Path) -> anyhow::Result<(std::process::Child, String)> {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iterochat"))
+        .env("DATABASE_URL", database_url)
+        .env("ITEROCHAT_DATA_DIR", data.join("separate"))
+        .env("ITEROCHAT_ADDR", "127.0.0.1:0")
+        .env("ITEROCHAT_TRUSTED_PROXIES", "127.0.0.1")
+        .env("ITEROCHAT_MODEL_DIR", root().join(".tools/models").join(domain::embeddings::LocalModel::default().name()))
+        .env("LEPTOS_OUTPUT_NAME", "iterochat")
+        .env("RUST_LOG", "warn")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(url) = line.strip_prefix("Iterochat listening on ") {
+            return Ok((child, url.trim().to_owned()));
+        }
+    }
+    let _ = child.kill();
+    anyhow::bail!("the server binary did not start")
+}
+
+async fn idle_streams(base: &str, key: &str, server_pid: u32) -> anyhow::Result<()> {
     // Sessions first (from distinct addresses), then the streams.
     let client = reqwest::Client::new();
     let tokens: Vec<String> = futures_util::stream::iter(0..STREAMS)
@@ -237,7 +272,9 @@ async fn idle_streams(base: &str, key: &str) -> anyhow::Result<()> {
         .filter_map(|t| async move { t })
         .collect()
         .await;
-    let before = rss_kib();
+    let server = server_pid.to_string();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = rss_of(&server);
     // One connection per stream (a streaming response keeps its connection), from the
     // visitor's own address.
     let mut held = Vec::with_capacity(tokens.len());
@@ -258,7 +295,7 @@ async fn idle_streams(base: &str, key: &str) -> anyhow::Result<()> {
         held.extend(opened.into_iter().flatten());
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = rss_kib();
+    let after = rss_of(&server);
     let health = reqwest::Client::new();
     let mut probes = Vec::new();
     for _ in 0..200 {
@@ -270,7 +307,7 @@ async fn idle_streams(base: &str, key: &str) -> anyhow::Result<()> {
     probes.sort();
     println!("\n== Idle streams: {} widget streams held open (of {STREAMS} asked)", held.len());
     println!(
-        "memory {:.1} KiB per stream (process RSS {} → {} MiB, both ends of each connection); /healthz p50 {:.1} ms / p99 {:.1} ms",
+        "server memory {:.1} KiB per stream (server process RSS {} → {} MiB); /healthz p50 {:.1} ms / p99 {:.1} ms",
         after.saturating_sub(before) as f64 / held.len().max(1) as f64,
         before / 1024,
         after / 1024,
