@@ -119,9 +119,9 @@ impl ClientIp {
         Self(Some(trusted.client(peer, &forwarded)))
     }
 
-    /// The address as a limiter key (empty when the connection's address is unknown).
-    pub fn key(&self) -> String {
-        self.0.map(|ip| ip.to_string()).unwrap_or_default()
+    /// The address as a limiter key: IPv4, or the IPv6 /64.
+    pub fn key(&self) -> crate::rate_limit::Key {
+        crate::rate_limit::Key::ip(self.0)
     }
 }
 

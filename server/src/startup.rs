@@ -151,7 +151,7 @@ pub fn router(state: AppState) -> Router {
         let ip = crate::client_ip::ClientIp::of(parts, &budget_state);
         budget_state
             .limits
-            .check(crate::rate_limit::Budget::AuthPerIp, crate::rate_limit::Key::ip(ip.0))
+            .check(crate::rate_limit::Budget::AuthPerIp, ip.key())
             .map_err(|over| over.retry_after.as_secs().max(1))
     }));
     let context = app::ssr::ServerContext {

@@ -12,8 +12,8 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::prelude::PgVector;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,13 @@ const BATCH: usize = 16;
 const POLL: Duration = Duration::from_secs(5);
 /// Documents embedded at once, each of a different organisation.
 const CONCURRENT_DOCUMENTS: usize = 3;
+
+/// A document waiting for ingestion, and whose it is.
+#[derive(Debug, FromQueryResult)]
+struct Waiting {
+    id: Uuid,
+    organization_id: Uuid,
+}
 
 impl Services {
     /// Wakes the ingestion worker (after a document was created or edited).
@@ -97,30 +104,20 @@ impl Services {
     }
 
     /// The oldest waiting document of up to `n` organisations other than `busy`, oldest first,
-    /// `deferred` documents aside.
-    async fn next_per_organisation(
-        &self,
-        busy: &[Uuid],
-        deferred: &[Uuid],
-        n: usize,
-    ) -> DomainResult<Vec<document::Model>> {
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                format!(
-                    "SELECT id FROM (SELECT DISTINCT ON (organization_id) id, updated_at FROM documents \
-                     WHERE status = 'processing' AND deleted_at IS NULL AND NOT (organization_id = ANY($1)) \
-                     AND NOT (id = ANY($2)) \
-                     ORDER BY organization_id, updated_at) firsts ORDER BY updated_at LIMIT {n}"
-                ),
-                [busy.to_vec().into(), deferred.to_vec().into()],
-            ))
-            .await?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect::<Result<_, _>>()?;
-        let mut docs = document::Entity::find().filter(document::Column::Id.is_in(ids)).all(&self.db).await?;
-        docs.sort_by_key(|d| d.updated_at);
-        Ok(docs)
+    /// `deferred` documents aside (ids only: [`Self::ingest_one`] reads the document itself).
+    async fn next_per_organisation(&self, busy: &[Uuid], deferred: &[Uuid], n: usize) -> DomainResult<Vec<Waiting>> {
+        Ok(Waiting::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "SELECT id, organization_id FROM (SELECT DISTINCT ON (organization_id) id, organization_id, updated_at \
+                 FROM documents WHERE status = 'processing' AND deleted_at IS NULL \
+                 AND NOT (organization_id = ANY($1)) AND NOT (id = ANY($2)) \
+                 ORDER BY organization_id, updated_at) firsts ORDER BY updated_at LIMIT {n}"
+            ),
+            [busy.to_vec().into(), deferred.to_vec().into()],
+        ))
+        .all(&self.db)
+        .await?)
     }
 
     /// Processes every document waiting for ingestion once; returns how many it finished

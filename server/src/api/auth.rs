@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::error::ApiResult;
 use super::extract::{Auth, Json};
 use crate::client_ip::ClientIp;
-use crate::rate_limit::{Budget, Key};
+use crate::rate_limit::Budget;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -23,7 +23,7 @@ pub struct SignupBody {
 
 /// Every sign-up and sign-in spends the client network's budget of password attempts.
 fn spend_auth_attempt(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
-    Ok(state.limits.check(Budget::AuthPerIp, Key::ip(ip.0))?)
+    Ok(state.limits.check(Budget::AuthPerIp, ip.key())?)
 }
 
 pub async fn signup(

@@ -121,7 +121,7 @@ pub struct LangQuery {
 
 /// Refuses a request over the client IP's budget for the public SDK endpoints.
 fn ip_budget(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
-    Ok(state.limits.check(Budget::ClientIp, Key::ip(ip.0))?)
+    Ok(state.limits.check(Budget::ClientIp, ip.key())?)
 }
 
 /// `GET /sdk/v1/projects/{project_id}`: what `IteratoService.init` needs (404 for an unknown
@@ -164,7 +164,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let ip = Key::ip(ClientIp::of(parts, &state).0);
+        let ip = ClientIp::of(parts, &state).key();
         state.limits.check(Budget::ClientIp, ip)?;
         state.limits.check(Budget::FeedbackPerIp, ip)?;
         Ok(Self)
@@ -402,7 +402,7 @@ pub async fn sdk_answer(
     if !is_feedback_id(&feedback_id) {
         return Err(DomainError::Unauthorized("invalid feedback id or token").into());
     }
-    state.limits.check(Budget::ClientIp, Key::ip(ip.0))?;
+    ip_budget(&state, &ip)?;
     state.limits.check(Budget::Visitor, Key::digest("feedback", &feedback_id))?;
     let token = bearer(&headers).ok_or(DomainError::Unauthorized(
         "send Authorization: Bearer <token> (the token the feedback was created with)",
@@ -426,7 +426,7 @@ pub async fn fetch_feedbacks(
     body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<BTreeMap<String, Value>>> {
     ip_budget(&state, &ip)?;
-    state.limits.check(Budget::FetchPerIp, Key::ip(ip.0))?;
+    state.limits.check(Budget::FetchPerIp, ip.key())?;
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {

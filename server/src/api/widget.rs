@@ -29,7 +29,7 @@ where
         let state = AppState::from_ref(state);
         let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
-        state.limits.check(Budget::ClientIp, Key::ip(ClientIp::of(parts, &state).0))?;
+        state.limits.check(Budget::ClientIp, ClientIp::of(parts, &state).key())?;
         state.limits.check(Budget::Visitor, Key::digest("visitor", &token))?;
         Ok(Self(state.services.authenticate_visitor(&token).await?))
     }
@@ -49,10 +49,10 @@ pub async fn session(
 ) -> ApiResult<axum::Json<WidgetSessionDto>> {
     // Per client network, and a returning visitor by their token; never per site, so a busy
     // site's visitors (or anyone holding its public key) cannot use up each other's sessions.
-    state.limits.check(Budget::ClientIp, Key::ip(ip.0))?;
+    state.limits.check(Budget::ClientIp, ip.key())?;
     match body.visitor_token.as_deref() {
         Some(token) => state.limits.check(Budget::ReturningSession, Key::digest("visitor", token))?,
-        None => state.limits.check(Budget::NewSessionPerIp, Key::ip(ip.0))?,
+        None => state.limits.check(Budget::NewSessionPerIp, ip.key())?,
     }
     let session = state.services.widget_session(&body.widget_key, body.visitor_token.as_deref()).await?;
     Ok(axum::Json(session.into()))
@@ -153,16 +153,15 @@ pub async fn stream(
     use domain::conversation::ConversationEvent;
     use futures_util::StreamExt as _;
 
-    state.limits.check(Budget::ClientIp, Key::ip(ip.0))?;
+    state.limits.check(Budget::ClientIp, ip.key())?;
     state.limits.check(Budget::Visitor, Key::digest("visitor", &query.token))?;
     let visitor = state.services.authenticate_visitor(&query.token).await?;
     // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
     // in all are capped.
     let caps = state.connections.settings();
-    let held = state.connections.open(&[
-        (Key::digest("visitor", &query.token), caps.streams_per_visitor),
-        (Key::ip(ip.0), caps.streams_per_ip),
-    ])?;
+    let held = state
+        .connections
+        .open(&[(Key::digest("visitor", &query.token), caps.streams_per_visitor), (ip.key(), caps.streams_per_ip)])?;
     let services = state.services.clone();
     let events = tokio_stream::wrappers::BroadcastStream::new(services.subscribe()).filter_map(move |event| {
         let services = services.clone();
