@@ -27,6 +27,7 @@ pub struct Application {
     router: Router,
     services: domain::Services,
     events: domain::events::EventListener,
+    limits: crate::rate_limit::Limits,
 }
 
 impl Application {
@@ -93,7 +94,8 @@ impl Application {
             connections: crate::rate_limit::Connections::new(settings.connections.clone()),
             settings: Arc::new(settings),
         };
-        Ok(Self { listener, router: router(state), services, events })
+        let limits = state.limits.clone();
+        Ok(Self { listener, router: router(state), services, events, limits })
     }
 
     /// The bound port.
@@ -104,6 +106,11 @@ impl Application {
     /// The domain services (tests use them to arrange data).
     pub fn services(&self) -> &domain::Services {
         &self.services
+    }
+
+    /// The public budgets (tests read how many keys they remember).
+    pub fn limits(&self) -> &crate::rate_limit::Limits {
+        &self.limits
     }
 
     /// Serves (and runs the ingestion and outbox workers) until `shutdown` resolves, then finishes

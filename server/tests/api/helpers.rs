@@ -248,6 +248,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub services: domain::Services,
+    /// The server's public budgets.
+    pub limits: server::rate_limit::Limits,
     /// Shared with a restarted app on the same database; dropped last.
     pub db: Arc<TestDb>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -319,11 +321,12 @@ impl TestApp {
     fn serve(app: Application, db: Arc<TestDb>) -> Self {
         let address = format!("http://127.0.0.1:{}", app.port());
         let services = app.services().clone();
+        let limits = app.limits().clone();
         let server = tokio::spawn(async move {
             let _ = app.run_until_stopped(std::future::pending()).await;
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, client, services, db, server: Some(server) }
+        Self { address, client, services, limits, db, server: Some(server) }
     }
 
     /// Stops the server and its ingestion worker at once, as a crash would.

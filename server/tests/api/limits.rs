@@ -5,6 +5,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use server::rate_limit::Budget;
+
 use crate::helpers::TestApp;
 
 /// An app behind a trusted proxy on 127.0.0.1, so each test picks its clients' addresses.
@@ -140,6 +142,47 @@ async fn requests_with_a_wrong_key_never_lock_the_real_integration_out() {
     }
     assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     assert_eq!(fetch("192.0.2.10".into(), secret).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn oversized_tokens_and_keys_leave_the_limiters_size_bounded() {
+    let mut settings = TestApp::settings();
+    settings.rate_limits.max_keys = 50;
+    let app = TestApp::spawn_configured(settings).await;
+    let budgets = [Budget::ClientIp, Budget::Visitor, Budget::ReturningSession, Budget::NewSessionPerIp];
+
+    // 250 visitor tokens of 48 KB in the header, 250 sessions naming a 1 MB widget key and a
+    // 100 KB visitor token: each is refused, and no limiter remembers more than its bound.
+    for i in 0..250 {
+        let token = format!("{i}-{}", "t".repeat(48 << 10));
+        let resp = app
+            .client
+            .get(format!("{}/api/v1/widget/messages", app.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("messages request");
+        // Refused as unknown, or (once the bound is reached) told to come back later.
+        assert!(
+            matches!(resp.status(), StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS),
+            "bogus token {i}: {}",
+            resp.status()
+        );
+        let body =
+            json!({"widget_key": "w".repeat(1 << 20), "visitor_token": format!("{i}-{}", "v".repeat(100 << 10))});
+        let resp = app
+            .client
+            .post(format!("{}/api/v1/widget/session", app.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("session request");
+        assert!(resp.status().is_client_error(), "oversized session {i}: {}", resp.status());
+        for budget in budgets {
+            assert!(app.limits.keys(budget) <= 50, "{budget:?} remembers {} keys", app.limits.keys(budget));
+        }
+    }
+    assert!(app.limits.keys(Budget::Visitor) > 0, "the tokens were counted (digested) before validation");
 }
 
 /// `POST /api/v1/auth/login` from `client`: status and `Retry-After`.
