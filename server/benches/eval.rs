@@ -386,8 +386,15 @@ async fn curve(
 ) -> anyhow::Result<()> {
     println!("\n## Confidence curve (answerable = answered correctly, unknown = unknown/invented quoted anyway)");
     println!(
-        "{:>7} {:>8} {:>9} {:>18} {:>18} {:>18} {:>18}",
-        "min_sim", "lexical", "min_score", "tuning answerable", "tuning unknown", "test answerable", "test unknown"
+        "{:>6} {:>6} {:>8} {:>9} {:>18} {:>18} {:>18} {:>18}",
+        "kind",
+        "min_sim",
+        "lexical",
+        "min_score",
+        "tuning answerable",
+        "tuning unknown",
+        "test answerable",
+        "test unknown"
     );
     let relevant: Vec<(&'static str, Case)> = cases
         .iter()
@@ -398,13 +405,20 @@ async fn curve(
     // similarity rarely decides; the score does.)
     let at = services.answer_policy;
     let step = at.min_score / 30.0;
-    let grid = [0.5f32, 1.0, 2.0].into_iter().flat_map(move |lw| {
-        [-2.0f32, -1.0, 0.0, 1.0, 2.0]
-            .map(move |k| (at.min_similarity, at.lexical_weight * lw, at.min_score + k * step))
+    // Kind-of-fact bonus (off, calibrated), lexical weight and least score.
+    let grid = [0.0f32, at.kind_bonus].into_iter().flat_map(move |kind_bonus| {
+        [0.5f32, 1.0, 2.0].into_iter().flat_map(move |lw| {
+            [-2.0f32, -1.0, 0.0, 1.0, 2.0].map(move |k| AnswerPolicy {
+                kind_bonus,
+                lexical_weight: at.lexical_weight * lw,
+                min_score: at.min_score + k * step,
+                ..at
+            })
+        })
     });
-    for (min_similarity, lexical_weight, min_score) in grid {
+    for policy in grid {
         let mut s = services.clone();
-        s.answer_policy = AnswerPolicy { min_score, lexical_weight, min_similarity, ..services.answer_policy };
+        s.answer_policy = policy;
         let runs = run_cases(&s, keys, &relevant).await?;
         let cell = |set: &str, unknown: bool| {
             let of: Vec<&Run> = runs
@@ -419,7 +433,11 @@ async fn curve(
             format!("{n}/{}", of.len())
         };
         println!(
-            "{min_similarity:>7.2} {lexical_weight:>8.2} {min_score:>9.3} {:>18} {:>18} {:>18} {:>18}",
+            "{:>6.2} {:>6.2} {:>8.2} {:>9.3} {:>18} {:>18} {:>18} {:>18}",
+            policy.kind_bonus,
+            policy.min_similarity,
+            policy.lexical_weight,
+            policy.min_score,
             cell("tuning", false),
             cell("tuning", true),
             cell("test", false),

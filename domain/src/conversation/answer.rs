@@ -9,9 +9,10 @@
 
 use std::collections::HashMap;
 
+use super::expectation::{Expect, states};
 use super::language::detect;
 use super::understanding::{content_stems, days, mentions_all, stems_match};
-use crate::knowledge::chunking::{sentences, with_subjects};
+use crate::knowledge::chunking::{answer_units, sentences};
 use crate::knowledge::retrieval::Passage;
 
 /// Passages whose units compete for the answer.
@@ -29,6 +30,9 @@ pub struct AnswerPolicy {
     /// Added for a unit that mentions every named thing of the question (or a follow-up's own
     /// words).
     pub name_bonus: f32,
+    /// Added for a unit that states the kind of fact the question asks for (a duration for "How
+    /// long …?", a price for "How much …?").
+    pub kind_bonus: f32,
     /// Posterior from which the naive Bayes intent model alone escalates.
     pub intent_probability: f32,
     /// Similarity from which the nearest labelled example alone escalates.
@@ -47,6 +51,7 @@ impl AnswerPolicy {
             min_similarity: c.min_similarity,
             lexical_weight: c.lexical_weight,
             name_bonus: 0.1,
+            kind_bonus: 0.1,
             intent_probability: 0.9,
             intent_similarity: c.intent_similarity,
             foreign_coverage: c.foreign_coverage,
@@ -61,7 +66,8 @@ impl Default for AnswerPolicy {
     }
 }
 
-/// One unit (sentence, list item, table row, record line) a passage could be quoted with.
+/// One unit (sentence, list item, table row or one of its cells, record line) a passage could
+/// be quoted with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
     /// Index of its passage.
@@ -72,31 +78,31 @@ pub struct Candidate {
     pub text: String,
     /// The unit with its subject in front, as it was embedded ("Summit 2 — Price: 249 euros").
     pub with_subject: String,
+    /// For a cell of a wide table row, the row's `index`.
+    pub cell_of: Option<usize>,
 }
 
 /// The units of the best passages, in passage order.
 pub fn candidates(passages: &[Passage]) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (i, p) in passages.iter().enumerate().take(PASSAGES_READ) {
-        let units = sentences(&p.text);
-        let subjects = with_subjects(&p.title, &p.heading, &units);
-        for (index, (text, with_subject)) in units.into_iter().zip(subjects).enumerate() {
+        for (index, u) in answer_units(&p.title, &p.heading, &p.text).into_iter().enumerate() {
             // Even one word ("- PayPal") is a unit: its subject says what it is.
-            out.push(Candidate { passage: i, index, text, with_subject });
+            out.push(Candidate { passage: i, index, text: u.text, with_subject: u.with_subject, cell_of: u.cell_of });
         }
     }
     out
 }
 
-/// The sentence embeddings stored with the passages at ingestion, by unit text. Passages
-/// without them (or whose text no longer splits the same way) contribute nothing.
+/// The unit embeddings stored with the passages at ingestion, by unit text. Passages without
+/// them (or whose text no longer splits the same way) contribute nothing.
 pub fn stored_sentence_vectors(passages: &[Passage]) -> HashMap<String, Vec<f32>> {
     let mut out = HashMap::new();
     for p in passages {
         let Some(vectors) = p.sentence_vectors.as_deref().and_then(crate::embeddings::dequantize) else { continue };
-        let texts = sentences(&p.text);
-        if texts.len() == vectors.len() {
-            out.extend(texts.into_iter().zip(vectors));
+        let units = answer_units(&p.title, &p.heading, &p.text);
+        if units.len() == vectors.len() {
+            out.extend(units.into_iter().map(|u| u.text).zip(vectors));
         }
     }
     out
@@ -118,6 +124,8 @@ pub struct Question {
     pub days: u8,
     /// The visitor's language; a passage in another one cannot share the question's words.
     pub language: Option<super::language::Language>,
+    /// The kind of fact asked for ("How long …?" → a duration); units stating one are preferred.
+    pub expects: Option<Expect>,
 }
 
 /// Why nothing is quoted.
@@ -224,7 +232,10 @@ pub fn choose(
             // Mentioning the question's named things, or a follow-up's own words ("filling" of
             // "And a filling?"), is evidence meaning alone underrates.
             let named = !question.names.is_empty() && names_in_unit[i];
-            let bonus = if named || has_focus[i] { policy.name_bonus } else { 0.0 };
+            let mut bonus = if named || has_focus[i] { policy.name_bonus } else { 0.0 };
+            if question.expects.is_some_and(|e| states(&c.text, e)) {
+                bonus += policy.kind_bonus;
+            }
             (i, similarities[i], similarities[i] + policy.lexical_weight * lex + bonus)
         })
         .collect();
@@ -276,10 +287,16 @@ pub fn choose(
     let mut quoted = vec![quote(first)];
     // A second unit only when it is the next one of the same passage, nearly as close, and adds
     // words of the question the first one lacks (or the first one is too short to stand alone).
-    if let Some(&(next, next_similarity, _)) = scored
+    // (A cell stands alone; after a row comes the next unit that is not one of its cells.)
+    let next_unit = scored
         .iter()
-        .find(|(i, _, _)| candidates[*i].passage == first.passage && candidates[*i].index == first.index + 1)
-    {
+        .filter(|(i, _, _)| {
+            let c = &candidates[*i];
+            c.passage == first.passage && c.index > first.index && c.cell_of.is_none()
+        })
+        .min_by_key(|(i, _, _)| candidates[*i].index)
+        .filter(|_| first.cell_of.is_none());
+    if let Some(&(next, next_similarity, _)) = next_unit {
         let (first_stems, next_stems) = (&unit_stems[best], &unit_stems[next]);
         let has = |stems: &[String], q: &String| stems.iter().any(|s| stems_match(s, q));
         let adds = question.stems.iter().any(|q| has(next_stems, q) && !has(first_stems, q));
@@ -528,7 +545,7 @@ mod tests {
     }
 
     fn candidate(passage: usize, index: usize, text: &str) -> Candidate {
-        Candidate { passage, index, text: text.into(), with_subject: text.into() }
+        Candidate { passage, index, text: text.into(), with_subject: text.into(), cell_of: None }
     }
 
     #[test]
@@ -564,7 +581,7 @@ mod tests {
             language: Some(Language::Es),
             ..Question::default()
         };
-        let sims = [0.87, 0.82];
+        let sims = [0.89, 0.84];
         // The multilingual model's similarity carries the decision; no Spanish word can match.
         let multilingual = AnswerPolicy::calibrated(Calibration::MULTILINGUAL_E5_SMALL);
         let choice = choose(&q, &cands, &sims, &p, multilingual).expect("answered across languages");
@@ -590,6 +607,48 @@ mod tests {
         };
         let got = choose(&q, &cands, &[0.7, 0.6], &p, AnswerPolicy::default()).expect("answerable");
         assert_eq!(got.quoted, vec!["The train station is a 12-minute walk away."]);
+    }
+
+    #[test]
+    fn a_question_about_one_column_of_a_wide_row_quotes_that_cell() {
+        let mut p = passage(
+            "Team · Price: $9 · Projects: 50 projects · Storage: 100 GB\nStarter · Price: free · Projects: 3 projects · Storage: 1 GB",
+        );
+        p.heading = "Plan comparison".into();
+        let p = [p];
+        let cands = candidates(&p);
+        assert_eq!(cands.len(), 8, "two rows and their three cells each");
+        let text = "What's the storage limit on Team?";
+        let q = Question {
+            stems: content_stems(text),
+            names: super::super::understanding::named_things(text, super::super::Language::En, &[]),
+            ..Question::default()
+        };
+        // The one column's cell is closest in meaning (the other columns do not dilute it); it is
+        // quoted alone, with its row's key and the section.
+        let sims: Vec<f32> =
+            cands.iter().map(|c| if c.text == "Team · Storage: 100 GB" { 0.55 } else { 0.45 }).collect();
+        let got = choose(&q, &cands, &sims, &p, AnswerPolicy::default()).expect("answerable");
+        assert_eq!(got.quoted, vec!["Plan comparison — Team · Storage: 100 GB"]);
+    }
+
+    #[test]
+    fn the_unit_stating_the_kind_of_fact_asked_for_is_preferred() {
+        let p = [passage(
+            "When the trial ends without an upgrade, the workspace moves to the Starter plan.\nEvery new workspace gets a 14-day free trial, with no card required.",
+        )];
+        let cands = candidates(&p);
+        let text = "How long is the trial?";
+        let q = Question {
+            stems: content_stems(text),
+            expects: crate::conversation::expectation::expected(text),
+            ..Question::default()
+        };
+        let got = choose(&q, &cands, &[0.5, 0.45], &p, AnswerPolicy::default()).expect("answerable");
+        assert_eq!(got.quoted[0], "Every new workspace gets a 14-day free trial, with no card required.");
+        let without = Question { expects: None, ..q };
+        let got = choose(&without, &cands, &[0.5, 0.45], &p, AnswerPolicy::default()).expect("answerable");
+        assert_ne!(got.quoted[0], "Every new workspace gets a 14-day free trial, with no card required.");
     }
 
     #[test]

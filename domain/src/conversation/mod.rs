@@ -22,6 +22,7 @@
 pub mod answer;
 pub mod contacts;
 pub mod escalation;
+pub mod expectation;
 pub mod language;
 pub mod prompt;
 pub mod understanding;
@@ -290,7 +291,7 @@ impl Services {
                 .await?
                 .map(|previous| (kind, understanding::resolve(text, &previous, lang, &exempt))),
         };
-        let mut found = match &resolved {
+        let found = match &resolved {
             Some((kind @ (Ellipsis::Continues | Ellipsis::Points), question)) => {
                 let reading = Reading::FollowUp {
                     own: text,
@@ -299,15 +300,32 @@ impl Services {
                 };
                 self.find_answer(org.id, question, reading, lang, &exempt).await?
             }
+            Some((Ellipsis::Maybe, question)) => {
+                // A short message may stand alone ("Opening hours?") or continue ("How long does
+                // the battery last?" after the Lumen 400). It is read with the question before
+                // it first when that named a thing and it names none, or when it says almost
+                // nothing alone ("Until what time?"); the other reading is the fallback.
+                let alone = Reading::Alone(message_vector.clone());
+                let together = Reading::FollowUp { own: text, own_vector: &message_vector, carries_names: true };
+                let previous_names = understanding::named_things(question, lang, &exempt);
+                let own_names = understanding::named_things(text, lang, &exempt);
+                let together_first = (!previous_names.is_empty() && own_names.is_empty())
+                    || understanding::content_stems(text).len() <= 1;
+                let (first, second) = if together_first {
+                    ((question.as_str(), together), (text, alone))
+                } else {
+                    ((text, alone), (question.as_str(), together))
+                };
+                let found = self.find_answer(org.id, first.0, first.1, lang, &exempt).await?;
+                if found.choice.is_ok() {
+                    found
+                } else {
+                    let again = self.find_answer(org.id, second.0, second.1, lang, &exempt).await?;
+                    if again.choice.is_ok() { again } else { found }
+                }
+            }
             _ => self.find_answer(org.id, text, Reading::Alone(message_vector.clone()), lang, &exempt).await?,
         };
-        if let (Err(_), Some((Ellipsis::Maybe, question))) = (&found.choice, &resolved) {
-            let reading = Reading::FollowUp { own: text, own_vector: &message_vector, carries_names: true };
-            let again = self.find_answer(org.id, question, reading, lang, &exempt).await?;
-            if again.choice.is_ok() {
-                found = again;
-            }
-        }
         let Found { question: asked, passages, choice } = found;
         let composed = match (&self.chat, choice) {
             (_, Err(Unanswerable::UnknownName | Unanswerable::Nothing)) => None,
@@ -543,6 +561,8 @@ impl Services {
             yes_no: understanding::is_yes_no(own.map_or(question, |(own, _)| own), lang),
             focus: own.map(|(own, _)| understanding::content_stems(own)).unwrap_or_default(),
             days: if own_days != 0 { own_days } else { understanding::days(question) },
+            // "And to Spain?" asks for what the question before it asked for.
+            expects: own.and_then(|(own, _)| expectation::expected(own)).or_else(|| expectation::expected(question)),
             language: Some(lang),
         };
         let choice = answer::choose(&asked, &candidates, &similarities, &passages, self.answer_policy);

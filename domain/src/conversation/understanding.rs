@@ -21,7 +21,7 @@ const STOPWORDS: &[&str] = &[
     "where", "why", "how", "much", "many", "long", "get", "got", "any", "some", "so", "too", "also", "just", "please",
     "thanks", "thank", "hi", "hello", "hey", "tell", "know", "need", "want", "like", "would", "one", "ones", "not",
     "no", "yes", "than", "then", "very", "there", "s", "t", "im", "ive", "id", "dont", "doesnt", "cant", "way",
-    "about", "again", "else", "still", "ok", "okay", // Spanish
+    "about", "again", "else", "still", "ok", "okay", "until", "till", // Spanish
     "el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "al", "y", "o", "en", "con", "por", "para",
     "que", "como", "cual", "cuales", "cuanto", "cuanta", "cuantos", "cuantas", "cuando", "donde", "quien", "es", "son",
     "esta", "estan", "ser", "estar", "hay", "tiene", "tienen", "tengo", "mi", "mis", "tu", "tus", "su", "sus", "se",
@@ -322,7 +322,21 @@ const WEEKEND: &[&str] = &["weekend", "weekends", "wochenende", "wochenenden"];
 const WEEKEND_PHRASES: &[&str] = &["fin de semana", "fines de semana", "week end", "fim de semana", "fine settimana"];
 const WEEKDAY: &[&str] =
     &["weekday", "weekdays", "werktag", "werktags", "werktagen", "wochentags", "werkdag", "werkdagen", "doordeweeks"];
-const WEEKDAY_PHRASES: &[&str] = &["entre semana", "en semaine", "dias uteis", "dias laborables", "giorni feriali"];
+const WEEKDAY_PHRASES: &[&str] = &[
+    "entre semana",
+    "en semaine",
+    "dias uteis",
+    "dias laborables",
+    "giorni feriali",
+    "during the week",
+    "in the week",
+    "unter der woche",
+    "durante la semana",
+    "pendant la semaine",
+    "durante a semana",
+    "durante la settimana",
+    "door de week",
+];
 
 fn day_of(word: &str, abbreviations: bool) -> Option<usize> {
     let w = word.strip_suffix('s').filter(|_| word.len() > 4).unwrap_or(word);
@@ -627,6 +641,7 @@ mod tests {
     #[case("We open at 9 am.", 0)]
     #[case("The sun is out", 0)]
     #[case("Do Saturday deliveries happen?", 0b010_0000)]
+    #[case("And during the week?", 0b001_1111)]
     fn days_named_in_ranges_and_words(#[case] text: &str, #[case] expected: u8) {
         assert_eq!(days(text), expected, "{text}: {:07b}", days(text));
     }

@@ -18,8 +18,9 @@ pub struct Model {
     /// The [`crate::embeddings::Embedder::model_id`] that made `embedding`.
     pub model: String,
     pub embedding: PgVector,
-    /// The text's sentences' embeddings, int8-quantised ([`crate::embeddings::quantize`]), in
-    /// [`crate::knowledge::chunking::sentences`] order; `None` → embedded on demand.
+    /// The text's answer units' embeddings (sentences, lines and wide rows' cells), int8-quantised
+    /// ([`crate::embeddings::quantize`]), in [`crate::knowledge::chunking::answer_units`] order;
+    /// `None` → embedded on demand.
     pub sentence_vectors: Option<Vec<u8>>,
 }
 

@@ -19,7 +19,7 @@
 
 /// Bumped whenever chunking (or what is embedded per sentence) changes meaning: documents
 /// indexed by an older version are re-indexed by the ingestion worker.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Tunables for [`chunk`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -321,6 +321,48 @@ pub fn with_subjects(title: &str, heading: &str, units: &[String]) -> Vec<String
         .collect()
 }
 
+/// One unit an answer can quote, as [`answer_units`] gives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnswerUnit {
+    /// As written in the passage (for a cell: the row's key and that cell).
+    pub text: String,
+    /// With its subject in front, as embedded ("Plan comparison — Team · Storage: 100 GB").
+    pub with_subject: String,
+    /// For a cell of a wide table row: the position of its row among the units.
+    pub cell_of: Option<usize>,
+}
+
+/// The units of a passage an answer can quote: its [`sentences`], each followed, when it is a
+/// wide table row ("Team · Price: $9 · Projects: 50 · Storage: 100 GB"), by one unit per cell
+/// with the row's key ("Team · Storage: 100 GB"): a question about one column is answered by
+/// that cell, whose meaning the other columns do not dilute. Ingestion embeds exactly these.
+pub fn answer_units(title: &str, heading: &str, text: &str) -> Vec<AnswerUnit> {
+    let units = sentences(text);
+    let subjects = with_subjects(title, heading, &units);
+    let mut out = Vec::with_capacity(units.len());
+    for (unit, with_subject) in units.into_iter().zip(subjects) {
+        let row = out.len();
+        let prefix = with_subject.strip_suffix(unit.as_str()).unwrap_or("").to_owned();
+        let cells = row_cells(&unit);
+        out.push(AnswerUnit { text: unit, with_subject, cell_of: None });
+        for cell in cells {
+            out.push(AnswerUnit { with_subject: format!("{prefix}{cell}"), text: cell, cell_of: Some(row) });
+        }
+    }
+    out
+}
+
+/// The cells of a table row of three columns or more, each with the row's key; none for any
+/// other line.
+fn row_cells(line: &str) -> Vec<String> {
+    let parts: Vec<&str> = line.split(" · ").collect();
+    let labelled = parts.iter().skip(1).filter(|p| p.contains(':')).count();
+    if parts.len() < 3 || labelled < 2 {
+        return Vec::new();
+    }
+    parts[1..].iter().map(|cell| format!("{} · {cell}", parts[0])).collect()
+}
+
 /// Bold and italic markers removed from a line, its words kept.
 fn strip_emphasis_inline(t: &str) -> String {
     t.replace("**", "").replace("__", "")
@@ -485,6 +527,26 @@ mod tests {
                 "Labels are prepaid."
             ]
         );
+    }
+
+    #[test]
+    fn a_wide_rows_cells_are_units_of_their_own_with_the_rows_key() {
+        let text = "Team · Price: $9 · Storage: 100 GB\nStarter · Price: free\nPlans are billed monthly.";
+        let units = answer_units("Pricing", "Plan comparison", text);
+        let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Team · Price: $9 · Storage: 100 GB",
+                "Team · Price: $9",
+                "Team · Storage: 100 GB",
+                "Starter · Price: free",
+                "Plans are billed monthly."
+            ]
+        );
+        assert_eq!(units[2].with_subject, "Plan comparison — Team · Storage: 100 GB");
+        assert_eq!(units[2].cell_of, Some(0));
+        assert_eq!(units[3].cell_of, None);
     }
 
     #[test]

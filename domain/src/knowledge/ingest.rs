@@ -217,15 +217,19 @@ impl Services {
             if vectors.len() != batch.len() {
                 return Err(DomainError::Internal("the embedder returned the wrong number of vectors".into()));
             }
-            // Each sentence too, once, for the extractive answerer (see `answer::sentence_vectors`),
-            // with its subject in front ("Summit 2 — Price: 249 euros"): a record line alone
-            // says nothing about what it describes.
-            let sentences: Vec<Vec<String>> = batch.iter().map(|p| chunking::sentences(&p.text)).collect();
-            let flat: Vec<String> = batch
+            // Each answer unit too, once, for the extractive answerer (see
+            // `answer::stored_sentence_vectors`), with its subject in front ("Summit 2 — Price:
+            // 249 euros"): a record line alone says nothing about what it describes.
+            let sentences: Vec<Vec<String>> = batch
                 .iter()
-                .zip(&sentences)
-                .flat_map(|(p, s)| chunking::with_subjects(&doc.title, &p.heading, s))
+                .map(|p| {
+                    chunking::answer_units(&doc.title, &p.heading, &p.text)
+                        .into_iter()
+                        .map(|u| u.with_subject)
+                        .collect()
+                })
                 .collect();
+            let flat: Vec<String> = sentences.iter().flatten().cloned().collect();
             let mut sentence_vectors =
                 self.embedder.embed(&flat).await.map_err(|e| DomainError::Internal(e.to_string()))?.into_iter();
             for (i, (piece, vector)) in batch.iter().zip(vectors).enumerate() {
