@@ -81,7 +81,7 @@ impl Calibration {
         relevance: 0.85,
         min_similarity: 0.75,
         lexical_weight: 0.1,
-        min_score: 0.93,
+        min_score: 0.9,
         intent_similarity: 0.92,
         multilingual: true,
         foreign_coverage: 0.5,
