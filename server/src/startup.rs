@@ -156,10 +156,7 @@ pub fn router(state: AppState) -> Router {
     let budget_state = state.clone();
     let auth_budget = app::ssr::AuthBudget(Arc::new(move |parts: &axum::http::request::Parts| {
         let ip = crate::client_ip::ClientIp::of(parts, &budget_state);
-        budget_state
-            .limits
-            .check(crate::rate_limit::Budget::AuthPerIp, ip.key())
-            .map_err(|over| over.retry_after.as_secs().max(1))
+        budget_state.spend_auth_attempt(&ip).map_err(|over| over.retry_after.as_secs().max(1))
     }));
     let context = app::ssr::ServerContext {
         services: state.services.clone(),

@@ -21,3 +21,11 @@ pub struct AppState {
     /// Live connections held open (SSE streams, dashboard sockets).
     pub connections: crate::rate_limit::Connections,
 }
+
+impl AppState {
+    /// Spends one password attempt (sign-in, sign-up, invite-join; REST or server fn) of the
+    /// client network's budget.
+    pub fn spend_auth_attempt(&self, ip: &crate::client_ip::ClientIp) -> Result<(), crate::rate_limit::OverBudget> {
+        self.limits.check(crate::rate_limit::Budget::AuthPerIp, ip.key())
+    }
+}

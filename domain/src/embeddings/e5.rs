@@ -91,9 +91,6 @@ impl Embedder for E5Embedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
         let model = Arc::clone(&self.model);
         let texts = texts.to_vec();
         tokio::task::spawn_blocking(move || model.embed(&texts, QUERY))

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::error::ApiResult;
 use super::extract::{Auth, Json};
 use crate::client_ip::ClientIp;
-use crate::rate_limit::Budget;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -21,17 +20,12 @@ pub struct SignupBody {
     organization_name: String,
 }
 
-/// Every sign-up and sign-in spends the client network's budget of password attempts.
-fn spend_auth_attempt(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
-    Ok(state.limits.check(Budget::AuthPerIp, ip.key())?)
-}
-
 pub async fn signup(
     State(state): State<AppState>,
     ip: ClientIp,
     Json(body): Json<SignupBody>,
 ) -> ApiResult<impl IntoResponse> {
-    spend_auth_attempt(&state, &ip)?;
+    state.spend_auth_attempt(&ip)?;
     let outcome = state
         .services
         .signup(SignupInput {
@@ -55,7 +49,7 @@ pub async fn login(
     ip: ClientIp,
     Json(body): Json<LoginBody>,
 ) -> ApiResult<axum::Json<LoginResponse>> {
-    spend_auth_attempt(&state, &ip)?;
+    state.spend_auth_attempt(&ip)?;
     let session = state.services.login(&body.email, &body.password).await?;
     Ok(axum::Json(session.into()))
 }

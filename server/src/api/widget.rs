@@ -29,10 +29,15 @@ where
         let state = AppState::from_ref(state);
         let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
-        state.limits.check(Budget::ClientIp, ClientIp::of(parts, &state).key())?;
-        state.limits.check(Budget::Visitor, Key::digest("visitor", &token))?;
+        visitor_budgets(&state, &ClientIp::of(parts, &state), &token)?;
         Ok(Self(state.services.authenticate_visitor(&token).await?))
     }
+}
+
+/// Spends one request of the client network's budget and of the visitor token's.
+fn visitor_budgets(state: &AppState, ip: &ClientIp, token: &str) -> ApiResult<()> {
+    state.limits.check(Budget::ClientIp, ip.key())?;
+    Ok(state.limits.check(Budget::Visitor, Key::digest("visitor", token))?)
 }
 
 #[derive(Deserialize)]
@@ -153,8 +158,7 @@ pub async fn stream(
     use domain::conversation::ConversationEvent;
     use futures_util::StreamExt as _;
 
-    state.limits.check(Budget::ClientIp, ip.key())?;
-    state.limits.check(Budget::Visitor, Key::digest("visitor", &query.token))?;
+    visitor_budgets(&state, &ip, &query.token)?;
     let visitor = state.services.authenticate_visitor(&query.token).await?;
     // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
     // in all are capped.
