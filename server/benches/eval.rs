@@ -19,12 +19,13 @@
 //! thresholds (the curve in the README). With `OPENAI_API_KEY`/`OPENAI_BASE_URL` set, the
 //! chat model answers and a second report is printed for it.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use domain::Services;
-use domain::accounts::SignupInput;
 use domain::conversation::answer::AnswerPolicy;
 use domain::embeddings::{EmbeddingConfig, LocalModel, SharedEmbedder};
 use domain::knowledge::DocumentInput;
@@ -196,15 +197,7 @@ fn load_cases(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<(&'static st
 async fn load_kbs(services: &Services, dir: &Path, names: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut keys = BTreeMap::new();
     for name in names {
-        let signup = services
-            .signup(SignupInput {
-                email: format!("owner@{name}.test"),
-                password: "eval-password-123".into(),
-                name: "Eval Owner".into(),
-                organization_name: format!("Eval {name}"),
-            })
-            .await?;
-        let actor = services.authenticate(&signup.token).await?;
+        let (signup, actor) = support::owner(services, &format!("owner@{name}.test"), &format!("Eval {name}")).await?;
         let mut files: Vec<PathBuf> =
             std::fs::read_dir(dir.join(name))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
         files.sort();

@@ -11,6 +11,8 @@
 //!    embedding, guard, reply) with the real local model, the test corpus ingested for real and
 //!    100k synthetic passages of the same model beside it.
 
+mod support;
+
 #[path = "../tests/api/corpus.rs"]
 mod corpus;
 
@@ -321,15 +323,7 @@ async fn per_message(pg: &EmbeddedPostgres, local: &SharedEmbedder) -> anyhow::R
     let db = Database::connect(pg.url("bench_messages")).await?;
     Migrator::up(&db, None).await?;
     let services = domain::Services::new(db.clone(), local.clone());
-    let owner = services
-        .signup(domain::accounts::SignupInput {
-            email: "bench@example.com".into(),
-            password: "correct horse battery".into(),
-            name: "Bench".into(),
-            organization_name: "Brightbox".into(),
-        })
-        .await?;
-    let actor = services.authenticate(&owner.token).await?;
+    let (owner, actor) = support::owner(&services, "bench@example.com", "Brightbox").await?;
     let org = owner.organization.id;
     for (title, content) in corpus::DOCUMENTS {
         let input =

@@ -4,6 +4,8 @@
 //! asserted. The clock starts before the HTTP request, so figures include the request itself;
 //! clients and server share the same two cores.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,14 +58,7 @@ async fn run(pg: &EmbeddedPostgres, data: &std::path::Path) -> anyhow::Result<()
     let services = app.services().clone();
     tokio::spawn(async move { app.run_until_stopped(std::future::pending()).await });
 
-    let owner = services
-        .signup(domain::accounts::SignupInput {
-            email: "bench@example.com".into(),
-            password: "correct horse battery".into(),
-            name: "Bench".into(),
-            organization_name: "Bench".into(),
-        })
-        .await?;
+    let (owner, _) = support::owner(&services, "bench@example.com", "Bench").await?;
     let org = owner.organization.id;
 
     // The dashboards: each reports when it sees a visitor_message event.

@@ -13,6 +13,8 @@
 //! Apart from the idle streams, clients and server share one process and the machine's cores, so
 //! those memory figures include the clients' side of each connection.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -93,15 +95,7 @@ async fn run(pg: &EmbeddedPostgres, data: &std::path::Path) -> anyhow::Result<()
     let services = app.services().clone();
     tokio::spawn(async move { app.run_until_stopped(std::future::pending()).await });
 
-    let owner = services
-        .signup(domain::accounts::SignupInput {
-            email: "bench@example.com".into(),
-            password: "correct horse battery".into(),
-            name: "Bench".into(),
-            organization_name: "Bench Outfitters".into(),
-        })
-        .await?;
-    let actor = services.authenticate(&owner.token).await?;
+    let (owner, actor) = support::owner(&services, "bench@example.com", "Bench Outfitters").await?;
     for (title, content) in [
         (
             "Delivery",

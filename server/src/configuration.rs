@@ -203,10 +203,7 @@ impl Settings {
                     .with_context(|| format!("ITEROCHAT_DEMO_ADDR={v:?} is not an address like 127.0.0.1:3001"))?,
             );
         }
-        if let Some(v) = get("ITEROCHAT_MAX_BODY_BYTES") {
-            self.max_body_bytes =
-                v.parse().with_context(|| format!("ITEROCHAT_MAX_BODY_BYTES={v:?} is not a byte count"))?;
-        }
+        set_count(&get, "ITEROCHAT_MAX_BODY_BYTES", 0, &mut self.max_body_bytes)?;
         if let Some(v) = get("ITEROCHAT_SMTP_HOST") {
             self.smtp_host = Some(v);
         }
@@ -235,13 +232,7 @@ impl Settings {
                 .filter(|s: &f64| *s > 0.0 && s.is_finite())
                 .with_context(|| format!("ITEROCHAT_OUTBOX_RETRY_SECONDS={v:?} is not a positive number"))?;
         }
-        if let Some(v) = get("ITEROCHAT_OUTBOX_MAX_ATTEMPTS") {
-            self.outbox_max_attempts = v
-                .parse()
-                .ok()
-                .filter(|n: &i32| *n >= 1)
-                .with_context(|| format!("ITEROCHAT_OUTBOX_MAX_ATTEMPTS={v:?} is not a count of at least 1"))?;
-        }
+        set_count(&get, "ITEROCHAT_OUTBOX_MAX_ATTEMPTS", 1, &mut self.outbox_max_attempts)?;
         if let Some(v) = get("ITEROCHAT_TRUSTED_PROXIES") {
             self.trusted_proxies =
                 TrustedProxies::parse(&v).map_err(|e| anyhow::anyhow!("ITEROCHAT_TRUSTED_PROXIES: {e}"))?;
