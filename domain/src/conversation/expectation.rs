@@ -139,6 +139,19 @@ const COUNT: &[&str] =
 
 const PLACE: &[&str] = &["where", "donde", "wo", "wohin", "ou", "onde", "dove", "waar"];
 
+/// Words that only name the kind of fact asked for ("Until what time?", "And the price?"): a
+/// follow-up made of them says what it wants, not which unit has it.
+const KIND_WORDS: &[&str] = &[
+    "time", "times", "hour", "hours", "cost", "costs", "price", "prices", "fee", "fees", "tiempo", "hora", "horas",
+    "precio", "cuesta", "zeit", "uhr", "preis", "kostet", "kosten", "heure", "heures", "prix", "temps", "coute",
+    "preco", "custa", "ora", "orario", "prezzo", "costa", "tijd", "uur", "prijs", "kost",
+];
+
+/// Whether a folded word only names a kind of fact ([`KIND_WORDS`]).
+pub fn is_kind_word(word: &str) -> bool {
+    KIND_WORDS.contains(&word)
+}
+
 /// The kind of fact `question` asks for, if it asks for one of these.
 pub fn expected(question: &str) -> Option<Expect> {
     let words = normalise(question);

@@ -115,6 +115,10 @@ const FUNCTION_WORDS: &[(Language, &[&str])] = &[
 fn by_function_words(text: &str) -> Option<(Language, usize)> {
     let words: Vec<String> =
         text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    function_word_scores(&words)
+}
+
+fn function_word_scores(words: &[String]) -> Option<(Language, usize)> {
     let mut scores: Vec<(Language, usize)> = FUNCTION_WORDS
         .iter()
         .map(|(lang, list)| (*lang, words.iter().filter(|w| list.contains(&w.as_str())).count()))
@@ -142,15 +146,22 @@ pub fn detect(text: &str, previous: Option<Language>) -> Language {
     trigram.or(words.map(|(lang, _)| lang)).or(previous).unwrap_or(Language::En)
 }
 
-/// The language of a longer text when it is clear: several function words of one language, or
-/// whatlang's trigrams calling themselves reliable. `None` when the text does not say.
+/// The language of a longer text when it is clear, read from its prose only (table rows and
+/// record lines such as "Per day: €45" repeat a few words and tell little): three different
+/// function words of one language, or whatlang's trigrams calling themselves reliable on 40
+/// characters or more. `None` when the text does not say.
 pub fn detect_clearly(text: &str) -> Option<Language> {
-    if let Some((lang, hits)) = by_function_words(text)
+    let prose = text.lines().map(str::trim).filter(|l| l.ends_with(['.', '!', '?'])).collect::<Vec<_>>().join(" ");
+    let mut words: Vec<String> =
+        prose.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    words.sort();
+    words.dedup();
+    if let Some((lang, hits)) = function_word_scores(&words)
         && hits >= 3
     {
         return Some(lang);
     }
-    let info = detector().detect(text).filter(|info| info.is_reliable() && text.chars().count() >= 40)?;
+    let info = detector().detect(&prose).filter(|info| info.is_reliable() && prose.chars().count() >= 40)?;
     from_whatlang(info.lang())
 }
 
@@ -343,5 +354,18 @@ mod tests {
     fn short_messages_keep_the_conversation_language() {
         assert_eq!(detect("ok", Some(Language::De)), Language::De);
         assert_eq!(detect("ok", None), Language::En);
+    }
+
+    #[test]
+    fn a_passages_language_is_read_from_its_prose_not_its_table_rows() {
+        let table = "Rentals\nCity bike · Per hour: €6 · Per day: €22\nE-bike · Per hour: €12 · Per day: €45\nTandem · Per hour: €10 · Per day: €38";
+        assert_eq!(detect_clearly(table), None, "\"per\" repeated is not Italian");
+        let english =
+            format!("{table}\nHelmets and locks are included with every rental. You must be 16 or older to rent one.");
+        assert_eq!(detect_clearly(&english), Some(Language::En));
+        assert_eq!(
+            detect_clearly("Envíos\nLos pedidos a España llegan en tres días. No hacemos envíos los domingos."),
+            Some(Language::Es)
+        );
     }
 }

@@ -559,7 +559,7 @@ impl Services {
             stems: understanding::content_stems(question),
             names,
             yes_no: understanding::is_yes_no(own.map_or(question, |(own, _)| own), lang),
-            focus: own.map(|(own, _)| understanding::content_stems(own)).unwrap_or_default(),
+            focus: own.map(|(own, _)| understanding::focus_stems(own)).unwrap_or_default(),
             days: if own_days != 0 { own_days } else { understanding::days(question) },
             // "And to Spain?" asks for what the question before it asked for.
             expects: own.and_then(|(own, _)| expectation::expected(own)).or_else(|| expectation::expected(question)),

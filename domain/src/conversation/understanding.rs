@@ -186,8 +186,19 @@ pub fn stems_match(a: &str, b: &str) -> bool {
 
 /// The stems of a text's content words, in order, without repeats.
 pub fn content_stems(text: &str) -> Vec<String> {
+    stems_of(folded_words(&join_short_hyphenations(text)))
+}
+
+/// A follow-up's own content stems, without the words that only name the kind of fact asked for
+/// ("time" of "Until what time?"): the units that mention them are preferred.
+pub fn focus_stems(text: &str) -> Vec<String> {
+    let words = folded_words(&join_short_hyphenations(text));
+    stems_of(words.into_iter().filter(|w| !super::expectation::is_kind_word(w)).collect())
+}
+
+fn stems_of(words: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for w in folded_words(text) {
+    for w in words {
         let is_number = w.chars().all(|c| c.is_ascii_digit());
         if STOPWORDS.contains(&w.as_str()) || (w.chars().count() < 3 && !is_number) {
             continue;
@@ -198,6 +209,35 @@ pub fn content_stems(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Hyphenated words with a short part written as one word ("e-bike" → "ebike", "Wi-Fi" →
+/// "WiFi"), so the part that tells them apart is not dropped as too short; "check-in" (a stop
+/// word of two letters) and "3-5" stay apart.
+fn join_short_hyphenations(text: &str) -> std::borrow::Cow<'_, str> {
+    let joins = |token: &str| {
+        let parts: Vec<&str> = token.split(['-', '‑']).collect();
+        parts.len() > 1
+            && parts.iter().all(|p| !p.is_empty() && p.chars().all(char::is_alphabetic))
+            && parts.iter().any(|p| {
+                let n = p.chars().count();
+                n == 1 || (n == 2 && !STOPWORDS.contains(&p.to_lowercase().as_str()))
+            })
+    };
+    if !text.split_whitespace().any(|t| joins(t.trim_matches(|c: char| !c.is_alphanumeric()))) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|t| {
+            if joins(t.trim_matches(|c: char| !c.is_alphanumeric())) {
+                t.replace(['-', '‑'], "")
+            } else {
+                t.to_owned()
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(words.join(" "))
 }
 
 /// The named things a question is about: product and model names ("Summit 4", "Apple Pay"),
@@ -584,6 +624,12 @@ mod tests {
         assert_eq!(stem("bring"), "bring");
         assert!(!stems_match(&stem("bring"), &stem("brand")));
         assert!(!stems_match(&stem("pay"), &stem("payment")), "three letters must match whole");
+        // A short part of a hyphenated word is kept, joined: the e-bike is not any bike.
+        assert_eq!(content_stems("And the e-bike?"), vec!["ebike"]);
+        assert_eq!(content_stems("Is there Wi-Fi?"), vec!["wifi"]);
+        assert_eq!(content_stems("check-in after 3-5 days"), vec!["check", "after", "3", "5", "day"]);
+        assert_eq!(focus_stems("Until what time?"), Vec::<String>::new());
+        assert_eq!(focus_stems("And the price for kids?"), vec!["kid"]);
         assert!(!stems_match(&stem("card"), &stem("care")));
     }
 
