@@ -71,41 +71,98 @@ pub struct MembershipInfo {
     pub role: Role,
 }
 
-/// Password hashes computed at once, process-wide: each holds 19 MiB and a core for tens of
-/// milliseconds, so a flood of sign-ins queues here instead of exhausting memory or starving
-/// visitors' answers of CPU: half the cores, at least one.
-fn hashing() -> &'static tokio::sync::Semaphore {
-    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+/// Password hashes run on threads of their own, process-wide: half the cores (at least one),
+/// so at most that many 19 MiB hashes exist at once and a flood of sign-ins queues here instead
+/// of exhausting memory. The threads run at a lower CPU priority (nice [`HASHING_NICENESS`]): on
+/// an idle machine a hash takes as long as ever, but while the cores are contended, visitors'
+/// answers (embedding, retrieval) are served first, so a login flood cannot starve them.
+struct Hashing {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+/// Niceness of the hashing threads (0 = normal, 19 = lowest): at 5 they get about a quarter of
+/// a core that a normal thread also wants.
+const HASHING_NICENESS: i32 = 5;
+
+fn hashing() -> &'static Hashing {
+    static HASHING: std::sync::OnceLock<Hashing> = std::sync::OnceLock::new();
     HASHING.get_or_init(|| {
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        tokio::sync::Semaphore::new((cores / 2).max(1))
+        for n in 0..(cores / 2).max(1) {
+            let queue = std::sync::Arc::clone(&queue);
+            let spawned = std::thread::Builder::new().name(format!("hashing-{n}")).spawn(move || {
+                lower_priority(HASHING_NICENESS);
+                loop {
+                    // The lock is held only while waiting for the next job, not while hashing.
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    job();
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password-hashing thread");
+            }
+        }
+        Hashing { jobs }
     })
+}
+
+/// Runs `work` on a hashing thread and waits for its result.
+async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> DomainResult<T> {
+    let (reply, result) = tokio::sync::oneshot::channel();
+    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+        let _ = reply.send(work());
+    });
+    hashing()
+        .jobs
+        .send(job)
+        .map_err(|_| DomainError::Internal("no password-hashing thread is running".to_owned()))?;
+    result.await.map_err(|_| DomainError::Internal("password hashing stopped".to_owned()))
+}
+
+/// Lowers the calling thread's CPU priority (Linux: niceness is per thread). Where that is not
+/// possible, hashing runs at normal priority.
+fn lower_priority(niceness: i32) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority only read their arguments; the thread id is our own.
+        let result = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, niceness)
+        };
+        if result != 0 {
+            tracing::debug!(error = %std::io::Error::last_os_error(), "hashing thread keeps its priority");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = niceness;
 }
 
 /// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes) off the executor.
 pub async fn hash_password(password: String) -> DomainResult<String> {
-    let _permit = hashing().acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| DomainError::Internal(format!("hashing password: {e}")))
     })
-    .await
-    .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?
+    .await?
 }
 
 /// Verifies a password against a stored hash off the executor; a malformed hash is just "no".
 async fn verify_password(password: String, hash: String) -> DomainResult<bool> {
-    let _permit = hashing().acquire().await.map_err(|e| DomainError::Internal(format!("hashing queue: {e}")))?;
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
-    .map_err(|e| DomainError::Internal(format!("verify task: {e}")))
 }
 
 /// Failed sign-ins per account (by email, known or not): after [`LoginFailures::FREE`] failures
@@ -304,6 +361,23 @@ pub(crate) async fn insert_session(db: &impl ConnectionTrait, user_id: Uuid) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn passwords_are_hashed_on_threads_that_yield_to_visitor_work() {
+        // SAFETY: reads the calling thread's own niceness.
+        let niceness = || unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::getpriority(libc::PRIO_PROCESS, tid)
+        };
+        let before = niceness();
+        // At least HASHING_NICENESS (more if the whole process already runs niced).
+        assert!(on_hashing_thread(niceness).await.unwrap() >= HASHING_NICENESS);
+        assert_eq!(niceness(), before, "the caller's own priority is untouched");
+        let hash = hash_password("correct horse".to_owned()).await.unwrap();
+        assert!(verify_password("correct horse".to_owned(), hash.clone()).await.unwrap());
+        assert!(!verify_password("wrong horse".to_owned(), hash).await.unwrap());
+    }
 
     #[test]
     fn an_account_waits_longer_after_each_failure_beyond_the_free_ones() {

@@ -20,6 +20,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{LayerNorm, Module, VarBuilder};
 use candle_transformers::models::bert::{BertEncoder, Config, HiddenAct};
 
+use super::batching::{Coalescer, SHORT_REQUEST};
 use super::{Embedder, EmbeddingError};
 
 /// Identifier stored with every chunk embedded by [`E5Embedder`].
@@ -43,6 +44,8 @@ const QUERY: &str = "query: ";
 /// [`super::LocalEmbedder`].
 pub struct E5Embedder {
     model: Arc<Model>,
+    /// Short requests (a visitor's question) share forward passes ([`super::batching`]).
+    coalescer: Coalescer,
 }
 
 impl fmt::Debug for E5Embedder {
@@ -63,7 +66,12 @@ impl E5Embedder {
         let bytes = std::fs::read(&path).map_err(|e| EmbeddingError::Load(format!("{}: {e}", path.display())))?;
         let model = Model::parse(&bytes).map_err(|e| EmbeddingError::Load(format!("{}: {e}", path.display())))?;
         tracing::debug!(model_dir = %model_dir.display(), layers = model.layers, "loaded multilingual embedding model");
-        Ok(Self { model: Arc::new(model) })
+        let model = Arc::new(model);
+        let coalescer = {
+            let model = Arc::clone(&model);
+            Coalescer::start("e5", move |texts| model.embed(texts, QUERY))?
+        };
+        Ok(Self { model, coalescer })
     }
 
     /// Embeds `texts` on the calling thread (CPU-bound: call from a blocking context).
@@ -90,6 +98,9 @@ impl Embedder for E5Embedder {
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbeddingError> {
         if texts.is_empty() {
             return Ok(Vec::new());
+        }
+        if texts.len() <= SHORT_REQUEST {
+            return self.coalescer.embed(texts.to_vec()).await;
         }
         let model = Arc::clone(&self.model);
         let texts = texts.to_vec();

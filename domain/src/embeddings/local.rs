@@ -13,6 +13,7 @@ use tokenizers::{
     TruncationStrategy,
 };
 
+use super::batching::{Coalescer, SHORT_REQUEST};
 use super::{Embedder, EmbeddingError};
 
 /// Identifier stored with every chunk embedded by [`LocalEmbedder`].
@@ -33,6 +34,8 @@ pub struct LocalEmbedder {
     device: Device,
     dims: usize,
     model_id: String,
+    /// Short requests (a visitor's question) share forward passes ([`super::batching`]).
+    coalescer: Coalescer,
 }
 
 impl fmt::Debug for LocalEmbedder {
@@ -103,10 +106,17 @@ impl LocalEmbedder {
             dims = config.hidden_size,
             "loaded local embedding model"
         );
+        let (model, tokenizer) = (Arc::new(model), Arc::new(tokenizer));
+        let coalescer = {
+            let (model, tokenizer, device, dims) =
+                (Arc::clone(&model), Arc::clone(&tokenizer), device.clone(), config.hidden_size);
+            Coalescer::start("minilm", move |texts| embed_texts(&model, &tokenizer, &device, dims, texts))?
+        };
         Ok(Self {
-            model: Arc::new(model),
-            tokenizer: Arc::new(tokenizer),
+            model,
+            tokenizer,
             device,
+            coalescer,
             dims: config.hidden_size,
             model_id: MODEL_ID.to_owned(),
         })
@@ -132,6 +142,9 @@ impl Embedder for LocalEmbedder {
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbeddingError> {
         if texts.is_empty() {
             return Ok(Vec::new());
+        }
+        if texts.len() <= SHORT_REQUEST {
+            return self.coalescer.embed(texts.to_vec()).await;
         }
         let model = Arc::clone(&self.model);
         let tokenizer = Arc::clone(&self.tokenizer);

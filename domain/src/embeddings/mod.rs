@@ -4,6 +4,7 @@
 //! Every chunk records the [`Embedder::model_id`] that made its vector, so switching provider
 //! re-embeds the knowledge base; the vector length always comes from the provider itself.
 
+mod batching;
 mod e5;
 mod local;
 mod openai;
