@@ -118,10 +118,7 @@ async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 
     let job: Box<dyn FnOnce() + Send> = Box::new(move || {
         let _ = reply.send(work());
     });
-    hashing()
-        .jobs
-        .send(job)
-        .map_err(|_| DomainError::Internal("no password-hashing thread is running".to_owned()))?;
+    hashing().jobs.send(job).map_err(|_| DomainError::Internal("no password-hashing thread is running".to_owned()))?;
     result.await.map_err(|_| DomainError::Internal("password hashing stopped".to_owned()))
 }
 

@@ -297,6 +297,7 @@ impl Services {
                     own: text,
                     own_vector: &message_vector,
                     carries_names: *kind == Ellipsis::Points,
+                    must_relate: false,
                 };
                 self.find_answer(org.id, question, reading, lang, &exempt).await?
             }
@@ -306,11 +307,17 @@ impl Services {
                 // it first when that named a thing and it names none, or when it says almost
                 // nothing alone ("Until what time?"); the other reading is the fallback.
                 let alone = Reading::Alone(message_vector.clone());
-                let together = Reading::FollowUp { own: text, own_vector: &message_vector, carries_names: true };
+                // Saying something of its own, it must also be about what it would quote.
+                let says_something = understanding::content_stems(text).len() >= 2;
+                let together = Reading::FollowUp {
+                    own: text,
+                    own_vector: &message_vector,
+                    carries_names: true,
+                    must_relate: says_something,
+                };
                 let previous_names = understanding::named_things(question, lang, &exempt);
                 let own_names = understanding::named_things(text, lang, &exempt);
-                let together_first = (!previous_names.is_empty() && own_names.is_empty())
-                    || understanding::content_stems(text).len() <= 1;
+                let together_first = (!previous_names.is_empty() && own_names.is_empty()) || !says_something;
                 let (first, second) = if together_first {
                     ((question.as_str(), together), (text, alone))
                 } else {
@@ -514,10 +521,10 @@ impl Services {
         lang: Language,
         exempt: &[String],
     ) -> DomainResult<Found> {
-        let (vector, own, own_vector) = match reading {
-            Reading::Alone(v) => (v, None, None),
-            Reading::FollowUp { own, own_vector, carries_names } => {
-                (self.embed_query(question).await?, Some((own, carries_names)), Some(own_vector))
+        let (vector, own, own_vector, must_relate) = match reading {
+            Reading::Alone(v) => (v, None, None, false),
+            Reading::FollowUp { own, own_vector, carries_names, must_relate } => {
+                (self.embed_query(question).await?, Some((own, carries_names)), Some(own_vector), must_relate)
             }
         };
         let passages = self.retrieve_with_vector(org_id, question, &vector, PASSAGES).await?;
@@ -543,10 +550,18 @@ impl Services {
         // A follow-up is as close to a unit as either of its readings: "And a filling?" alone is
         // closer to the filling's price than the question it continues.
         let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
-        let similarities: Vec<f32> = candidates
+        let unit_vectors: Vec<Vec<f32>> = candidates
             .iter()
             .map(|c| stored.get(&c.text).cloned().or_else(|| fresh.next()).unwrap_or_default())
-            .map(|v| dot(&v, &vector).max(own_vector.map_or(f32::MIN, |o| dot(&v, o))))
+            .collect();
+        // A message read with the question before it only on a guess ("Is it possible to pay by
+        // card?" after a question about a headlamp) may only quote a unit that its own words are
+        // about too, or the earlier question's words alone would pick the headlamp's brightness.
+        let unrelated =
+            |v: &[f32]| must_relate && own_vector.is_some_and(|o| dot(v, o) < self.answer_policy.min_similarity);
+        let similarities: Vec<f32> = unit_vectors
+            .iter()
+            .map(|v| if unrelated(v) { -1.0 } else { dot(v, &vector).max(own_vector.map_or(f32::MIN, |o| dot(v, o))) })
             .collect();
         // A follow-up must mention its own named things; one that points back ("How much does
         // it weigh?") those of the question before it too.
@@ -561,8 +576,13 @@ impl Services {
             yes_no: understanding::is_yes_no(own.map_or(question, |(own, _)| own), lang),
             focus: own.map(|(own, _)| understanding::focus_stems(own)).unwrap_or_default(),
             days: if own_days != 0 { own_days } else { understanding::days(question) },
-            // "And to Spain?" asks for what the question before it asked for.
-            expects: own.and_then(|(own, _)| expectation::expected(own)).or_else(|| expectation::expected(question)),
+            // "And to Spain?" asks for what the question before it asked for; a follow-up that
+            // asks its own question ("How old must I be to ride it?" after a price) does not.
+            expects: match own {
+                Some((own, false)) => expectation::expected(own).or_else(|| expectation::expected(question)),
+                Some((own, true)) => expectation::expected(own),
+                None => expectation::expected(question),
+            },
             language: Some(lang),
         };
         let choice = answer::choose(&asked, &candidates, &similarities, &passages, self.answer_policy);
@@ -821,7 +841,14 @@ fn confirmation(settings: &OrgSettings, lang: Language) -> String {
 #[derive(Clone, Debug)]
 enum Reading<'a> {
     Alone(Vec<f32>),
-    FollowUp { own: &'a str, own_vector: &'a [f32], carries_names: bool },
+    /// `must_relate`: read together only on a guess, so the quoted unit must be close to the
+    /// message's own words too.
+    FollowUp {
+        own: &'a str,
+        own_vector: &'a [f32],
+        carries_names: bool,
+        must_relate: bool,
+    },
 }
 
 /// What retrieval and the extractive decision found for one reading of the question.

@@ -111,6 +111,7 @@ const CONTINUATIONS: &[&str] = &[
     "also",
     "what about",
     "how about",
+    "what if",
     "same for",
     "y",
     "y si",
@@ -519,8 +520,8 @@ pub enum Ellipsis {
     Continues,
     /// It points back at the thing discussed: "How much does it weigh?".
     Points,
-    /// Short enough to be a follow-up; read alone first, with the previous question if alone
-    /// it finds nothing.
+    /// Short enough to be a follow-up, or says "it"/"this" without naming what: read both alone
+    /// and with the previous question (which first, the caller decides).
     Maybe,
     /// A question of its own.
     Standalone,
@@ -529,20 +530,24 @@ pub enum Ellipsis {
 /// Reads whether `message` continues the previous question.
 pub fn ellipsis(message: &str) -> Ellipsis {
     let words = folded_words(message);
-    if words.is_empty() || words.len() > 9 {
+    if words.is_empty() || words.len() > 12 {
         return Ellipsis::Standalone;
     }
     let joined = words.join(" ");
-    let continues = CONTINUATIONS.iter().any(|c| joined == *c || joined.starts_with(&format!("{c} ")));
+    let continues =
+        words.len() <= 9 && CONTINUATIONS.iter().any(|c| joined == *c || joined.starts_with(&format!("{c} ")));
     // "How much does it weigh?" points back; "What does it cost to ship to Spain?" says enough
     // to stand alone.
     let points =
         words.len() <= 7 && words.iter().any(|w| POINTERS.contains(&w.as_str())) && content_stems(message).len() <= 2;
+    // "Can I use it in heavy rain?" says more, but "it" may still be the thing asked about
+    // before: worth a reading with that question (which the caller checks for relevance).
+    let refers = words.iter().any(|w| POINTERS.contains(&w.as_str()));
     if continues {
         Ellipsis::Continues
     } else if points {
         Ellipsis::Points
-    } else if content_stems(message).len() <= 2 && words.len() <= 6 {
+    } else if (content_stems(message).len() <= 2 && words.len() <= 6) || refers {
         Ellipsis::Maybe
     } else {
         Ellipsis::Standalone
@@ -713,7 +718,12 @@ mod tests {
     #[case("What about Saturdays?", Ellipsis::Continues)]
     #[case("Express?", Ellipsis::Maybe)]
     #[case("Do you take Apple Pay?", Ellipsis::Standalone)]
-    #[case("What does it cost to ship to Spain?", Ellipsis::Standalone)]
+    // Says enough to stand alone, and is read alone first since it names its own place.
+    #[case("What does it cost to ship to Spain?", Ellipsis::Maybe)]
+    #[case("Can I use it in heavy rain?", Ellipsis::Maybe)]
+    #[case("Is it fine to use it when it is raining?", Ellipsis::Maybe)]
+    #[case("What if there are six of us?", Ellipsis::Continues)]
+    #[case("Which payment methods do you accept for online orders?", Ellipsis::Standalone)]
     #[case("How long does delivery to Norway take?", Ellipsis::Standalone)]
     fn follow_ups_are_recognised(#[case] q: &str, #[case] expected: Ellipsis) {
         assert_eq!(ellipsis(q), expected, "{q}");

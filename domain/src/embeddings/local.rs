@@ -112,14 +112,7 @@ impl LocalEmbedder {
                 (Arc::clone(&model), Arc::clone(&tokenizer), device.clone(), config.hidden_size);
             Coalescer::start("minilm", move |texts| embed_texts(&model, &tokenizer, &device, dims, texts))?
         };
-        Ok(Self {
-            model,
-            tokenizer,
-            device,
-            coalescer,
-            dims: config.hidden_size,
-            model_id: MODEL_ID.to_owned(),
-        })
+        Ok(Self { model, tokenizer, device, coalescer, dims: config.hidden_size, model_id: MODEL_ID.to_owned() })
     }
 
     /// Embeds `texts` on the calling thread (CPU-bound: call from a blocking context).

@@ -23,7 +23,7 @@ const SHOP: &[(&str, &str)] = &[
     (
         "Headlamps",
         "# Headlamps\n\n## Lumen 400\nPrice: 39 euros\nWeight: 86 g\nBattery: 12 hours on low, 3 hours on high\n\n\
-         ## Lumen 800\nPrice: 69 euros\nWeight: 112 g\nBattery: 20 hours on low, 5 hours on high",
+         ## Lumen 800\nPrice: 69 euros\nWeight: 112 g\nBattery: 20 hours on low, 5 hours on high\nWaterproofing: IPX7, can be submerged to 1 metre",
     ),
     (
         "Tents",
@@ -74,6 +74,18 @@ async fn follow_ups_are_answered_with_the_question_before_them() {
     assert_eq!(weight["status"], "ai", "{weight}");
     assert!(reply_text(&weight).contains("112 g"), "the product discussed, not another: {weight}");
     assert!(!reply_text(&weight).contains("86 g"), "{weight}");
+
+    // "it" may be the headlamp or nothing at all: the reading with the question before it is
+    // tried, but only a line the message itself is about is quoted.
+    let token = session(&app, &key).await;
+    say(&app, &token, "Tell me about the Lumen 800 headlamp").await;
+    let rain = say(&app, &token, "Is it fine to use it when it is raining?").await;
+    assert_eq!(rain["status"], "ai", "{rain}");
+    assert!(reply_text(&rain).contains("IPX7"), "{rain}");
+    let pay = say(&app, &token, "Can I pay for it with PayPal?").await;
+    assert_eq!(pay["status"], "ai", "{pay}");
+    assert!(reply_text(&pay).contains("PayPal"), "the payment methods, not a headlamp line: {pay}");
+    assert!(!reply_text(&pay).contains("Lumen"), "{pay}");
 }
 
 #[tokio::test]
