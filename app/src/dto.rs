@@ -287,6 +287,26 @@ pub struct NotificationsDto {
     pub notify_escalations: bool,
 }
 
+/// The settings page (owners and admins): the widget, the AI and human support.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsPageDto {
+    pub organization: OrgRefDto,
+    pub company_name: String,
+    pub primary_color: String,
+    pub position: String,
+    pub greeting: String,
+    pub require_contact: bool,
+    pub proactive_message: String,
+    pub proactive_trigger: String,
+    pub proactive_after: u32,
+    pub ai_only_mode: bool,
+    pub contact_route: String,
+    pub show_escalation_cta: bool,
+    pub positive_feedback_label: String,
+    pub request_help_label: String,
+    pub confirmation_message: String,
+}
+
 /// The alerts page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertsPageDto {

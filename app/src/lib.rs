@@ -21,7 +21,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::pages::{
     AcceptInvitePage, AlertsPage, ConversationPage, DashboardPage, DocumentEditorPage, FeedbackPage,
-    FeedbackProjectPage, HomePage, InboxPage, KnowledgePage, LoginPage, NotFound, SignupPage, TeamPage,
+    FeedbackProjectPage, HomePage, InboxPage, KnowledgePage, LoginPage, NotFound, SettingsPage, SignupPage, TeamPage,
 };
 
 /// The HTML document around [`App`]; the server renders it for every page.
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/team") view=TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/alerts") view=AlertsPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/settings") view=SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/conversations") view=InboxPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/conversations/:id") view=ConversationPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/feedback") view=FeedbackPage ssr=SsrMode::Async />

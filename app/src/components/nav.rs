@@ -49,6 +49,7 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
                 {can_manage_team.then(|| view! { <a href="/dashboard/team">"Team"</a> })}
                 <a href="/dashboard/alerts">"Alerts"</a>
                 <a href="/dashboard/feedback">"Feedback"</a>
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/settings">"Settings"</a> })}
             </nav>
             <span class="spacer"></span>
             <span class="muted who">{session.user.name.clone()}</span>

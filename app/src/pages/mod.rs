@@ -9,6 +9,7 @@ mod home;
 mod inbox;
 mod knowledge;
 mod not_found;
+mod settings;
 mod team;
 
 pub use accept_invite::*;
@@ -20,4 +21,5 @@ pub use home::*;
 pub use inbox::*;
 pub use knowledge::*;
 pub use not_found::*;
+pub use settings::*;
 pub use team::*;

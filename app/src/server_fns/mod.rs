@@ -7,4 +7,5 @@ pub mod feedback;
 pub mod inbox;
 pub mod knowledge;
 pub mod orgs;
+pub mod settings;
 pub mod team;

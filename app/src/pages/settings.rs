@@ -1,0 +1,195 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::components::{SignedIn, action_error, data_epoch, refresh_on_success};
+use crate::dto::{SessionDto, SettingsPageDto};
+use crate::error::AppError;
+use crate::server_fns::settings::{SaveAiSettings, SaveSupportSettings, SaveWidgetSettings, get_settings};
+
+/// `/dashboard/settings`: the widget's look and greeting, the AI's mode, and how visitors reach a
+/// person, for owners and admins (agents get a 403 page). Each card saves on its own; a wrong
+/// value shows beside its form and nothing stored changes. Works without JavaScript.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! { <SignedIn next="/dashboard/settings".to_owned() inner=|s| view! { <Settings session=s /> }.into_any() /> }
+}
+
+#[component]
+fn Settings(session: SessionDto) -> impl IntoView {
+    let org_id = session.current.as_ref().map(|m| m.organization.id);
+    let page = Resource::new_blocking(
+        move || (org_id, data_epoch()),
+        |(org_id, _)| async move {
+            match org_id {
+                Some(id) => get_settings(id).await,
+                None => Err(AppError::NotFound("organization not found".into())),
+            }
+        },
+    );
+    view! {
+        <main class="page">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <SettingsView page /> }.into_any(),
+                        Err(e) => {
+                            crate::components::set_response_status(e.status_code());
+                            view! {
+                                <section class="card">
+                                    <h1>"Settings"</h1>
+                                    <p class="form-error" role="alert">{e.to_string()}</p>
+                                </section>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+/// The label a form field has on this page, for an error about it.
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "company_name" => "Company name",
+        "primary_color" => "Colour",
+        "position" => "Position",
+        "greeting" => "Greeting",
+        "proactive_message" => "Nudge message",
+        "proactive_trigger" => "Nudge trigger",
+        "proactive_after" => "Nudge after",
+        "contact_route" => "Contact route",
+        "positive_feedback_label" => "Positive button label",
+        "request_help_label" => "Talk-to-a-person button label",
+        "confirmation_message" => "Confirmation message",
+        _ => "Value",
+    }
+}
+
+/// A save's error, naming the field it is about ("Colour: must be a #rrggbb colour").
+#[component]
+fn SaveError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let text = match e.field() {
+                Some(field) => format!("{}: {e}", field_label(field)),
+                None => e.to_string(),
+            };
+            view! { <p class="form-error" role="alert">{text}</p> }
+        })
+    }
+}
+
+/// "Saved." after a successful save, until the next one.
+fn saved<I>(action: ServerAction<I>) -> impl IntoView
+where
+    I: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    move || matches!(action.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Saved."</p> })
+}
+
+#[component]
+fn SettingsView(page: SettingsPageDto) -> impl IntoView {
+    let widget = ServerAction::<SaveWidgetSettings>::new();
+    let ai = ServerAction::<SaveAiSettings>::new();
+    let support = ServerAction::<SaveSupportSettings>::new();
+    refresh_on_success(widget);
+    refresh_on_success(ai);
+    refresh_on_success(support);
+    let org_id = page.organization.id.to_string();
+    let (org2, org3) = (org_id.clone(), org_id.clone());
+    let position = page.position.clone();
+    let trigger = page.proactive_trigger.clone();
+    view! {
+        <section class="card settings" id="widget">
+            <h1>"Settings for " {page.organization.name.clone()}</h1>
+            <h2>"Widget"</h2>
+            <p class="muted">"How the chat looks and greets visitors on your site. Changes reach the live widget on its next page load."</p>
+            <ActionForm action=widget>
+                <input type="hidden" name="org_id" value=org_id />
+                <label>"Company name"
+                    <input name="company_name" value=page.company_name.clone() placeholder=page.organization.name.clone() maxlength="100" />
+                </label>
+                <label>"Colour"
+                    <input type="color" name="primary_color" value=page.primary_color.clone() />
+                </label>
+                <label>"Position"
+                    <select name="position">
+                        <option value="bottom-right" selected=position == "bottom-right">"Bottom right"</option>
+                        <option value="bottom-left" selected=position == "bottom-left">"Bottom left"</option>
+                    </select>
+                </label>
+                <label>"Greeting"
+                    <textarea name="greeting" rows="2" maxlength="500">{page.greeting.clone()}</textarea>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="require_contact" checked=page.require_contact />
+                    " Ask for name and email before the first message (pre-chat form)"
+                </label>
+                <fieldset>
+                    <legend>"Proactive nudge"</legend>
+                    <p class="muted">"A short message beside the launcher, at most once a day per visitor. Leave it empty for none."</p>
+                    <label>"Nudge message"
+                        <input name="proactive_message" value=page.proactive_message.clone() maxlength="200" placeholder="Need help choosing?" />
+                    </label>
+                    <label>"Nudge trigger"
+                        <select name="proactive_trigger">
+                            <option value="delay" selected=trigger == "delay">"After some seconds on the page"</option>
+                            <option value="scroll" selected=trigger == "scroll">"After scrolling a share of the page"</option>
+                            <option value="idle" selected=trigger == "idle">"After some seconds without activity"</option>
+                        </select>
+                    </label>
+                    <label>"Nudge after (seconds, or percent scrolled)"
+                        <input type="number" name="proactive_after" min="0" max="3600" value=page.proactive_after.to_string() />
+                    </label>
+                </fieldset>
+                <SaveError error=action_error(widget) />
+                {saved(widget)}
+                <button type="submit">"Save widget settings"</button>
+            </ActionForm>
+        </section>
+        <section class="card settings" id="ai">
+            <h2>"AI"</h2>
+            <ActionForm action=ai>
+                <input type="hidden" name="org_id" value=org2 />
+                <label class="check">
+                    <input type="checkbox" name="ai_only_mode" checked=page.ai_only_mode />
+                    " AI-only mode: the AI never hands a conversation to a person"
+                </label>
+                <p class="muted">
+                    "Without it, refunds, complaints, account problems, requests for a person and questions the "
+                    "knowledge base does not answer go to your inbox, and the AI stops speaking there."
+                </p>
+                <label>"Contact route (offered in AI-only mode when the AI cannot help)"
+                    <input name="contact_route" value=page.contact_route.clone() maxlength="200" placeholder="support@example.com or +44 20 7946 0000" />
+                </label>
+                <SaveError error=action_error(ai) />
+                {saved(ai)}
+                <button type="submit">"Save AI settings"</button>
+            </ActionForm>
+        </section>
+        <section class="card settings" id="human-support">
+            <h2>"Human support"</h2>
+            <ActionForm action=support>
+                <input type="hidden" name="org_id" value=org3 />
+                <label class="check">
+                    <input type="checkbox" name="show_escalation_cta" checked=page.show_escalation_cta />
+                    " Show two buttons after each AI answer: it helped, or talk to a person"
+                </label>
+                <label>"Positive button label"
+                    <input name="positive_feedback_label" value=page.positive_feedback_label.clone() maxlength="80" required />
+                </label>
+                <label>"Talk-to-a-person button label"
+                    <input name="request_help_label" value=page.request_help_label.clone() maxlength="80" required />
+                </label>
+                <label>"Confirmation message (shown when a person takes over)"
+                    <textarea name="confirmation_message" rows="2" maxlength="500" required>{page.confirmation_message.clone()}</textarea>
+                </label>
+                <p class="muted">"Who is told about a hand-off is set under " <a href="/dashboard/alerts">"Alerts"</a> "."</p>
+                <SaveError error=action_error(support) />
+                {saved(support)}
+                <button type="submit">"Save human support settings"</button>
+            </ActionForm>
+        </section>
+    }
+}

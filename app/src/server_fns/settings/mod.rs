@@ -1,0 +1,131 @@
+//! Settings: how the widget looks and greets, how the AI behaves, and how visitors reach a
+//! person. Owners and admins only; every save is a partial update through
+//! `Services::update_settings`, whose validation errors come back as form errors and leave the
+//! stored settings untouched.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::dto::SettingsPageDto;
+use crate::error::AppError;
+
+/// The settings page of `org_id`; agents get 403.
+#[server]
+pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    let (org, role) = ctx.services.organization_for_member(actor.user.id, org_id).await?;
+    if !role.can_manage_knowledge() {
+        return Err(AppError::Forbidden("only owners and admins can change settings".into()));
+    }
+    let s = org.settings;
+    Ok(SettingsPageDto {
+        organization: OrgRefDto { id: org.id, name: org.name },
+        company_name: s.company_name,
+        primary_color: s.primary_color,
+        position: s.position,
+        greeting: s.greeting,
+        require_contact: s.require_contact,
+        proactive_message: s.proactive_message,
+        proactive_trigger: s.proactive_trigger,
+        proactive_after: s.proactive_after,
+        ai_only_mode: s.ai_only_mode,
+        contact_route: s.contact_route,
+        show_escalation_cta: s.show_escalation_cta,
+        positive_feedback_label: s.positive_feedback_label,
+        request_help_label: s.request_help_label,
+        confirmation_message: s.confirmation_message,
+    })
+}
+
+/// A checkbox of a plain HTML form: present ("on") when ticked, absent otherwise.
+#[cfg(feature = "ssr")]
+fn ticked(field: &Option<String>) -> bool {
+    field.as_deref().is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+/// Settings → Widget.
+#[server]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_widget_settings(
+    org_id: Uuid,
+    company_name: String,
+    primary_color: String,
+    position: String,
+    greeting: String,
+    require_contact: Option<String>,
+    proactive_message: String,
+    proactive_trigger: String,
+    proactive_after: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    let proactive_after = proactive_after.trim().parse::<u32>().map_err(|_| AppError::Invalid {
+        field: "proactive_after".into(),
+        message: "the nudge's timing must be a whole number (seconds, or percent scrolled)".into(),
+    })?;
+    let patch = OrgSettingsPatch {
+        company_name: Some(company_name),
+        primary_color: Some(primary_color.trim().to_owned()),
+        position: Some(position),
+        greeting: Some(greeting),
+        require_contact: Some(ticked(&require_contact)),
+        proactive_message: Some(proactive_message),
+        proactive_trigger: Some(proactive_trigger),
+        proactive_after: Some(proactive_after),
+        ..Default::default()
+    };
+    ctx.services.update_settings(actor.user.id, org_id, patch).await?;
+    Ok(())
+}
+
+/// Settings → AI.
+#[server]
+pub async fn save_ai_settings(
+    org_id: Uuid,
+    ai_only_mode: Option<String>,
+    contact_route: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    let patch = OrgSettingsPatch {
+        ai_only_mode: Some(ticked(&ai_only_mode)),
+        contact_route: Some(contact_route),
+        ..Default::default()
+    };
+    ctx.services.update_settings(actor.user.id, org_id, patch).await?;
+    Ok(())
+}
+
+/// Settings → Human support.
+#[server]
+pub async fn save_support_settings(
+    org_id: Uuid,
+    show_escalation_cta: Option<String>,
+    positive_feedback_label: String,
+    request_help_label: String,
+    confirmation_message: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    let patch = OrgSettingsPatch {
+        show_escalation_cta: Some(ticked(&show_escalation_cta)),
+        positive_feedback_label: Some(positive_feedback_label),
+        request_help_label: Some(request_help_label),
+        confirmation_message: Some(confirmation_message),
+        ..Default::default()
+    };
+    ctx.services.update_settings(actor.user.id, org_id, patch).await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::dto::OrgRefDto;
+    pub use crate::ssr::{context, require_actor};
+    pub use domain::organizations::OrgSettingsPatch;
+}

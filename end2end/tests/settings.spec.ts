@@ -1,0 +1,74 @@
+import { expect, test } from "@playwright/test";
+
+import { pageErrors, settled, signIn, signUpOwner } from "./fixtures/pages";
+
+/** The widget's configuration as a visitor's session gets it. */
+async function widgetConfig(page: import("@playwright/test").Page, widgetKey: string) {
+  const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
+  expect(session.status()).toBe(200);
+  return (await session.json()).config;
+}
+
+test("an owner configures the widget, the AI and human support from Settings; a wrong value changes nothing @nojs", async ({ page, javaScriptEnabled }) => {
+  const errors = pageErrors(page);
+  const { email, widgetKey } = await signUpOwner(page, "settings", "Ada's Lamps");
+  await signIn(page, email, javaScriptEnabled);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "Settings for Ada's Lamps" })).toBeVisible();
+  const before = await widgetConfig(page, widgetKey);
+
+  // A value the domain refuses shows beside its form, naming the field; nothing is stored.
+  await settled(page, javaScriptEnabled);
+  const widget = page.locator("#widget");
+  await widget.getByLabel("Nudge trigger").selectOption("scroll");
+  await widget.getByLabel("Nudge after (seconds, or percent scrolled)").fill("250");
+  await widget.getByLabel("Greeting").fill("Hello from the lamp shop!");
+  await widget.getByRole("button", { name: "Save widget settings" }).click();
+  await expect(page.getByRole("alert")).toContainText("Nudge after: is a percentage of the page");
+  expect(await widgetConfig(page, widgetKey)).toEqual(before);
+
+  // Saved values reach the widget's next session.
+  await page.goto("/dashboard/settings");
+  await settled(page, javaScriptEnabled);
+  await widget.getByLabel("Colour").fill("#0f766e");
+  await widget.getByLabel("Position").selectOption("bottom-left");
+  await widget.getByLabel("Greeting").fill("Hello from the lamp shop!");
+  await widget.getByLabel("Nudge message").fill("Need a lamp for camping?");
+  await widget.getByRole("button", { name: "Save widget settings" }).click();
+  await expect(widget.getByLabel("Greeting")).toHaveValue("Hello from the lamp shop!");
+  const config = await widgetConfig(page, widgetKey);
+  expect(config.primary_color).toBe("#0f766e");
+  expect(config.position).toBe("bottom-left");
+  expect(config.greeting).toBe("Hello from the lamp shop!");
+  expect(config.proactive_message).toBe("Need a lamp for camping?");
+
+  await settled(page, javaScriptEnabled);
+  const support = page.locator("#human-support");
+  await support.getByLabel("Talk-to-a-person button label").fill("Ask a lamp expert");
+  await support.getByLabel("Show two buttons after each AI answer").uncheck();
+  await support.getByRole("button", { name: "Save human support settings" }).click();
+  await expect(support.getByLabel("Talk-to-a-person button label")).toHaveValue("Ask a lamp expert");
+  await expect(support.getByLabel("Show two buttons after each AI answer")).not.toBeChecked();
+  const after = await widgetConfig(page, widgetKey);
+  expect(after.request_help_label).toBe("Ask a lamp expert");
+  expect(after.show_escalation_cta).toBe(false);
+
+  // AI-only mode: a request for a person stays with the AI, which offers the contact route.
+  await settled(page, javaScriptEnabled);
+  const ai = page.locator("#ai");
+  const aiOnly = ai.getByRole("checkbox", { name: /AI-only mode/ });
+  await aiOnly.check();
+  await ai.getByLabel(/Contact route/).fill("help@adaslamps.example");
+  await ai.getByRole("button", { name: "Save AI settings" }).click();
+  await expect(aiOnly).toBeChecked();
+  const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
+  const token = (await session.json()).visitor_token;
+  const turn = await page.request.post("/api/v1/widget/messages", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { text: "Can I talk to a real person please?" },
+  });
+  const body = await turn.json();
+  expect(body.status).toBe("ai");
+  expect(body.reply.text).toContain("help@adaslamps.example");
+  expect(errors).toEqual([]);
+});
