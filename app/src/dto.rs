@@ -299,6 +299,8 @@ pub struct SettingsPageDto {
     pub proactive_message: String,
     pub proactive_trigger: String,
     pub proactive_after: u32,
+    /// Sites the widget works on (origins); empty = any.
+    pub allowed_origins: Vec<String>,
     pub ai_only_mode: bool,
     pub contact_route: String,
     pub show_escalation_cta: bool,

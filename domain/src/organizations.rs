@@ -13,6 +13,8 @@ use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
 
 /// Most escalation-alert recipients an organisation may list (the owner is always added on top).
 pub const MAX_ESCALATION_RECIPIENTS: usize = 10;
+/// Most sites an organisation may allow its widget on.
+pub const MAX_ALLOWED_ORIGINS: usize = 20;
 
 /// Widget, escalation and AI behaviour of one organisation. Missing keys take these defaults,
 /// so settings saved by an older version keep working.
@@ -52,6 +54,8 @@ pub struct OrgSettings {
     pub proactive_trigger: String,
     /// Seconds (delay, idle) or percent (scroll).
     pub proactive_after: u32,
+    /// The sites (origins, `https://shop.example`) where the widget key works; empty = any.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for OrgSettings {
@@ -72,6 +76,7 @@ impl Default for OrgSettings {
             proactive_message: String::new(),
             proactive_trigger: "delay".into(),
             proactive_after: 30,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -95,6 +100,7 @@ pub struct OrgSettingsPatch {
     pub proactive_message: Option<String>,
     pub proactive_trigger: Option<String>,
     pub proactive_after: Option<u32>,
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// An organisation as its members see it.
@@ -108,12 +114,18 @@ pub struct Organization {
 
 impl From<organization::Model> for Organization {
     fn from(m: organization::Model) -> Self {
-        let settings = serde_json::from_value(m.settings).unwrap_or_else(|e| {
-            tracing::warn!(organization_id = %m.id, error = %e, "unreadable settings; using defaults");
-            OrgSettings::default()
-        });
+        let settings = settings_of(&m);
         Self { id: m.id, name: m.name, widget_key: m.widget_key, settings }
     }
+}
+
+/// An organisation row's settings; unreadable ones (never written by this version) are the
+/// defaults, with a warning.
+pub(crate) fn settings_of(m: &organization::Model) -> OrgSettings {
+    OrgSettings::deserialize(&m.settings).unwrap_or_else(|e| {
+        tracing::warn!(organization_id = %m.id, error = %e, "unreadable settings; using defaults");
+        OrgSettings::default()
+    })
 }
 
 impl Services {
@@ -282,6 +294,9 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
     if let Some(v) = p.primary_color {
         s.primary_color = color(&v)?;
     }
+    if let Some(list) = p.allowed_origins {
+        s.allowed_origins = origins(&list)?;
+    }
     if let Some(v) = p.position {
         let v = v.trim().to_ascii_lowercase();
         if v != "bottom-right" && v != "bottom-left" {
@@ -310,6 +325,49 @@ pub fn recipients(list: &[String]) -> DomainResult<Vec<String>> {
     Ok(out)
 }
 
+/// Normalises the sites a widget may run on to origins (`https://shop.example`,
+/// `http://localhost:8080`): a scheme of http or https and a host, no path; deduplicated, at most
+/// [`MAX_ALLOWED_ORIGINS`]. A bare host ("shop.example") means its https origin.
+pub fn origins(list: &[String]) -> DomainResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in list.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        let with_scheme = if raw.contains("://") { raw.to_owned() } else { format!("https://{raw}") };
+        let refuse = || {
+            DomainError::invalid(
+                "allowed_origins",
+                format!("{raw} is not a site address like https://shop.example (scheme and host, no path)"),
+            )
+        };
+        let url = url::Url::parse(&with_scheme).map_err(|_| refuse())?;
+        let plain = url.path() == "/" && url.query().is_none() && url.fragment().is_none() && url.username().is_empty();
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || !plain {
+            return Err(refuse());
+        }
+        let origin = url.origin().ascii_serialization();
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    if out.len() > MAX_ALLOWED_ORIGINS {
+        return Err(DomainError::invalid("allowed_origins", format!("at most {MAX_ALLOWED_ORIGINS} sites")));
+    }
+    Ok(out)
+}
+
+impl OrgSettings {
+    /// Whether a browser request from `origin` (its `Origin` header) may use this widget. Without
+    /// an `Origin` header (not a browser page, which could send any header anyway) it may.
+    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
+        match origin {
+            Some(origin) if !self.allowed_origins.is_empty() => {
+                let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+                self.allowed_origins.iter().any(|o| *o == origin)
+            }
+            _ => true,
+        }
+    }
+}
+
 /// Accepts `#rgb` or `#rrggbb` (any case) and stores `#rrggbb` lower-case.
 fn color(raw: &str) -> DomainResult<String> {
     let v = raw.trim().to_ascii_lowercase();
@@ -324,6 +382,37 @@ fn color(raw: &str) -> DomainResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowed_sites_are_stored_as_origins_and_anything_else_is_refused() {
+        let list = origins(&[
+            "https://Shop.Example/".into(),
+            "shop.example".into(),
+            "http://localhost:8080".into(),
+            " ".into(),
+        ])
+        .expect("valid");
+        assert_eq!(list, vec!["https://shop.example".to_owned(), "http://localhost:8080".to_owned()]);
+        for bad in ["ftp://shop.example", "https://shop.example/path", "https://", "javascript:alert(1)"] {
+            let err = origins(&[bad.into()]).expect_err(bad);
+            assert!(matches!(err, DomainError::Invalid { field: "allowed_origins", .. }), "{bad}: {err:?}");
+        }
+        let many: Vec<String> = (0..=MAX_ALLOWED_ORIGINS).map(|i| format!("https://s{i}.example")).collect();
+        assert!(origins(&many).is_err());
+    }
+
+    #[test]
+    fn a_widget_runs_on_its_allowed_sites_or_anywhere_when_none_are_listed() {
+        let mut s = OrgSettings::default();
+        assert!(s.allows_origin(Some("https://anyone.example")));
+        s.allowed_origins = vec!["https://shop.example".into()];
+        assert!(s.allows_origin(Some("https://shop.example")));
+        assert!(s.allows_origin(Some("HTTPS://SHOP.EXAMPLE")));
+        assert!(!s.allows_origin(Some("https://evil.example")));
+        assert!(!s.allows_origin(Some("https://shop.example.evil.example")));
+        assert!(!s.allows_origin(Some("null")));
+        assert!(s.allows_origin(None), "no Origin header: not a browser page");
+    }
 
     #[test]
     fn recipients_are_deduplicated_case_insensitively() {

@@ -34,6 +34,7 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   await widget.getByLabel("Position").selectOption("bottom-left");
   await widget.getByLabel("Greeting").fill("Hello from the lamp shop!");
   await widget.getByLabel("Nudge message").fill("Need a lamp for camping?");
+  await widget.getByLabel(/Allowed sites/).fill("https://shop.example\nlamps.example");
   await widget.getByRole("button", { name: "Save widget settings" }).click();
   await expect(widget.getByLabel("Greeting")).toHaveValue("Hello from the lamp shop!");
   const config = await widgetConfig(page, widgetKey);
@@ -41,6 +42,18 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   expect(config.position).toBe("bottom-left");
   expect(config.greeting).toBe("Hello from the lamp shop!");
   expect(config.proactive_message).toBe("Need a lamp for camping?");
+  await page.goto("/dashboard/settings");
+  await expect(widget.getByLabel(/Allowed sites/)).toHaveValue("https://shop.example\nhttps://lamps.example");
+  const elsewhere = await page.request.post("/api/v1/widget/session", {
+    headers: { Origin: "https://copycat.example" },
+    data: { widget_key: widgetKey },
+  });
+  expect(elsewhere.status()).toBe(403);
+  const onTheShop = await page.request.post("/api/v1/widget/session", {
+    headers: { Origin: "https://lamps.example" },
+    data: { widget_key: widgetKey },
+  });
+  expect(onTheShop.status()).toBe(200);
 
   await settled(page, javaScriptEnabled);
   const support = page.locator("#human-support");

@@ -58,6 +58,7 @@ fn field_label(field: &str) -> &'static str {
         "proactive_message" => "Nudge message",
         "proactive_trigger" => "Nudge trigger",
         "proactive_after" => "Nudge after",
+        "allowed_origins" => "Allowed sites",
         "contact_route" => "Contact route",
         "positive_feedback_label" => "Positive button label",
         "request_help_label" => "Talk-to-a-person button label",
@@ -143,6 +144,10 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                         <input type="number" name="proactive_after" min="0" max="3600" value=page.proactive_after.to_string() />
                     </label>
                 </fieldset>
+                <label>"Allowed sites (one per line; empty = any site)"
+                    <textarea name="allowed_origins" rows="3" placeholder="https://shop.example">{page.allowed_origins.join("\n")}</textarea>
+                </label>
+                <p class="muted">"On any other site the widget refuses to open a chat, so a copied snippet cannot use your key."</p>
                 <SaveError error=action_error(widget) />
                 {saved(widget)}
                 <button type="submit">"Save widget settings"</button>

@@ -147,12 +147,24 @@ pub use crate::events::ConversationEvent;
 impl Services {
     /// Opens (or resumes) the widget for `widget_key`: the visitor token (new if missing or not
     /// this organisation's), the widget's config and the open conversation's messages.
-    pub async fn widget_session(&self, widget_key: &str, visitor_token: Option<&str>) -> DomainResult<WidgetSession> {
+    ///
+    /// `origin` is the page's `Origin` header: a site the organisation did not allow gets
+    /// `Forbidden`, and no visitor is made.
+    pub async fn widget_session(
+        &self,
+        widget_key: &str,
+        visitor_token: Option<&str>,
+        origin: Option<&str>,
+    ) -> DomainResult<WidgetSession> {
         let org = organization::Entity::find()
             .filter(organization::Column::WidgetKey.eq(widget_key.trim()))
             .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound("widget"))?;
+        let settings = crate::organizations::settings_of(&org);
+        if !settings.allows_origin(origin) {
+            return Err(not_allowed_here(origin));
+        }
         let existing = match visitor_token {
             Some(token) => {
                 self.find_visitor(token).await?.filter(|v| v.organization_id == org.id).map(|v| (v, token.to_owned()))
@@ -192,6 +204,21 @@ impl Services {
     }
 
     /// The visitor behind a widget token; unknown tokens are `Unauthorized`.
+    /// Refuses a browser page on a site `org_id` did not allow its widget on (see
+    /// [`crate::organizations::OrgSettings::allows_origin`]); without an `Origin` nothing is read.
+    pub async fn check_widget_origin(&self, org_id: Uuid, origin: Option<&str>) -> DomainResult<()> {
+        if origin.is_none() {
+            return Ok(());
+        }
+        let org =
+            organization::Entity::find_by_id(org_id).one(&self.db).await?.ok_or(DomainError::NotFound("widget"))?;
+        if crate::organizations::settings_of(&org).allows_origin(origin) {
+            Ok(())
+        } else {
+            Err(not_allowed_here(origin))
+        }
+    }
+
     pub async fn authenticate_visitor(&self, token: &str) -> DomainResult<Visitor> {
         let v = self
             .find_visitor(token)
@@ -1098,6 +1125,14 @@ async fn set_language(db: &impl ConnectionTrait, conversation_id: Uuid, lang: La
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The refusal of a widget request from a site the organisation did not allow.
+fn not_allowed_here(origin: Option<&str>) -> DomainError {
+    DomainError::forbidden(format!(
+        "this widget is not enabled on {}; its owner can add the site under Settings → Widget → Allowed sites",
+        origin.unwrap_or("this site")
+    ))
 }
 
 #[cfg(test)]

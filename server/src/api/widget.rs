@@ -30,8 +30,15 @@ where
         let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
         visitor_budgets(&state, &ClientIp::of(parts, &state), &token)?;
-        Ok(Self(state.services.authenticate_visitor(&token).await?))
+        let visitor = state.services.authenticate_visitor(&token).await?;
+        state.services.check_widget_origin(visitor.organization_id, origin(&parts.headers)).await?;
+        Ok(Self(visitor))
     }
+}
+
+/// The page's `Origin` header, which the organisation's allowed sites are checked against.
+fn origin(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok())
 }
 
 /// Spends one request of the client network's budget and of the visitor token's.
@@ -50,6 +57,7 @@ pub struct SessionBody {
 pub async fn session(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: axum::http::HeaderMap,
     Json(body): Json<SessionBody>,
 ) -> ApiResult<axum::Json<WidgetSessionDto>> {
     // Per client network, and a returning visitor by their token; never per site, so a busy
@@ -59,7 +67,8 @@ pub async fn session(
         Some(token) => state.limits.check(Budget::ReturningSession, Key::digest("visitor", token))?,
         None => state.limits.check(Budget::NewSessionPerIp, ip.key())?,
     }
-    let session = state.services.widget_session(&body.widget_key, body.visitor_token.as_deref()).await?;
+    let session =
+        state.services.widget_session(&body.widget_key, body.visitor_token.as_deref(), origin(&headers)).await?;
     Ok(axum::Json(session.into()))
 }
 
@@ -148,6 +157,7 @@ pub struct StreamQuery {
 pub async fn stream(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: axum::http::HeaderMap,
     Query(query): Query<StreamQuery>,
 ) -> ApiResult<
     axum::response::sse::Sse<
@@ -160,6 +170,7 @@ pub async fn stream(
 
     visitor_budgets(&state, &ip, &query.token)?;
     let visitor = state.services.authenticate_visitor(&query.token).await?;
+    state.services.check_widget_origin(visitor.organization_id, origin(&headers)).await?;
     // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
     // in all are capped.
     let caps = state.connections.settings();

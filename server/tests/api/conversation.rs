@@ -332,6 +332,86 @@ async fn the_widget_api_answers_cors_preflights_from_any_site() {
 }
 
 #[tokio::test]
+async fn a_widget_limited_to_its_sites_refuses_pages_on_other_sites() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    let key = org["widget_key"].as_str().expect("widget key").to_owned();
+    let session_from = |origin: Option<&'static str>| {
+        let mut req = app.client.post(format!("{}/api/v1/widget/session", app.address));
+        if let Some(origin) = origin {
+            req = req.header("Origin", origin);
+        }
+        req.json(&json!({"widget_key": key})).send()
+    };
+    // No list: any site, as before.
+    let open = session_from(Some("https://anyone.example")).await.expect("session");
+    assert_eq!(open.status(), StatusCode::OK);
+    let token = open.json::<Value>().await.expect("json")["visitor_token"].as_str().expect("token").to_owned();
+
+    // A site address that is not one is refused and nothing is stored.
+    let settings = format!("/api/v1/orgs/{}/settings", owner.org_id);
+    let (status, body) = app
+        .call(Method::PATCH, &settings, Some(&owner.token), Some(json!({"allowed_origins": ["ftp://shop.example"]})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(session_from(Some("https://anyone.example")).await.expect("session").status().is_success());
+
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &settings,
+            Some(&owner.token),
+            Some(json!({"allowed_origins": ["https://Shop.Example/", "localhost:8080"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["settings"]["allowed_origins"], json!(["https://shop.example", "https://localhost:8080"]));
+
+    assert_eq!(session_from(Some("https://shop.example")).await.expect("session").status(), StatusCode::OK);
+    let refused = session_from(Some("https://copycat.example")).await.expect("session");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let error = refused.json::<Value>().await.expect("json")["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("https://copycat.example") && error.contains("Allowed sites"), "{error}");
+    assert_eq!(session_from(None).await.expect("session").status(), StatusCode::OK, "no Origin: not a browser page");
+
+    // A token made elsewhere does not work from another site either: messages, history, stream.
+    let send = |origin: &'static str| {
+        app.client
+            .post(format!("{}/api/v1/widget/messages", app.address))
+            .header("Origin", origin)
+            .bearer_auth(&token)
+            .json(&json!({"text": "Hello?"}))
+            .send()
+    };
+    assert_eq!(send("https://copycat.example").await.expect("send").status(), StatusCode::FORBIDDEN);
+    assert_eq!(send("https://shop.example").await.expect("send").status(), StatusCode::OK);
+    let history = app
+        .client
+        .get(format!("{}/api/v1/widget/messages", app.address))
+        .header("Origin", "https://copycat.example")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("history");
+    assert_eq!(history.status(), StatusCode::FORBIDDEN);
+    let stream = app
+        .client
+        .get(format!("{}/api/v1/widget/stream?token={token}", app.address))
+        .header("Origin", "https://copycat.example")
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), StatusCode::FORBIDDEN);
+
+    // Emptying the list opens the widget to any site again.
+    let (status, _) =
+        app.call(Method::PATCH, &settings, Some(&owner.token), Some(json!({"allowed_origins": []}))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(session_from(Some("https://copycat.example")).await.expect("session").status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_visitor_over_the_rate_limit_gets_429_with_retry_after() {
     let app = TestApp::spawn().await;
     let owner = app.signup("owner@example.com").await;

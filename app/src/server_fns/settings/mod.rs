@@ -30,6 +30,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         proactive_message: s.proactive_message,
         proactive_trigger: s.proactive_trigger,
         proactive_after: s.proactive_after,
+        allowed_origins: s.allowed_origins,
         ai_only_mode: s.ai_only_mode,
         contact_route: s.contact_route,
         show_escalation_cta: s.show_escalation_cta,
@@ -58,6 +59,7 @@ pub async fn save_widget_settings(
     proactive_message: String,
     proactive_trigger: String,
     proactive_after: String,
+    allowed_origins: String,
 ) -> Result<(), AppError> {
     use ssr::*;
     let ctx = context()?;
@@ -75,6 +77,9 @@ pub async fn save_widget_settings(
         proactive_message: Some(proactive_message),
         proactive_trigger: Some(proactive_trigger),
         proactive_after: Some(proactive_after),
+        allowed_origins: Some(
+            allowed_origins.split_whitespace().flat_map(|s| s.split(',')).map(str::to_owned).collect(),
+        ),
         ..Default::default()
     };
     ctx.services.update_settings(actor.user.id, org_id, patch).await?;
