@@ -291,6 +291,7 @@ pub struct NotificationsDto {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SettingsPageDto {
     pub organization: OrgRefDto,
+    pub widget_key: String,
     pub company_name: String,
     pub primary_color: String,
     pub position: String,

@@ -14,7 +14,7 @@ use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
 /// Most escalation-alert recipients an organisation may list (the owner is always added on top).
 pub const MAX_ESCALATION_RECIPIENTS: usize = 10;
 /// Most sites an organisation may allow its widget on.
-pub const MAX_ALLOWED_ORIGINS: usize = 20;
+pub const MAX_ALLOWED_ORIGINS: usize = 50;
 
 /// Widget, escalation and AI behaviour of one organisation. Missing keys take these defaults,
 /// so settings saved by an older version keep working.
@@ -170,6 +170,19 @@ impl Services {
 }
 
 impl Services {
+    /// Gives `org_id`'s widget a new key (owners and admins). The old key stops working at once:
+    /// pages still carrying it get 404 until their snippet is updated; visitors' conversations
+    /// are kept.
+    pub async fn rotate_widget_key(&self, actor: &crate::accounts::Actor, org_id: Uuid) -> DomainResult<String> {
+        self.require_admin(actor, org_id, "rotate the widget key").await?;
+        let key = tokens::public_key("wk");
+        organization::ActiveModel { id: Set(org_id), widget_key: Set(key.clone()), ..Default::default() }
+            .update(&self.db)
+            .await?;
+        tracing::info!(organization_id = %org_id, user_id = %actor.user.id, "widget key rotated");
+        Ok(key)
+    }
+
     /// Passes owners and admins of `org_id`; agents get `Forbidden` ("only owners and admins can
     /// {what}"), non-members `NotFound`.
     pub(crate) async fn require_admin(

@@ -83,5 +83,17 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   const body = await turn.json();
   expect(body.status).toBe("ai");
   expect(body.reply.text).toContain("help@adaslamps.example");
+  // A new widget key needs its confirming tick; the old key then stops at once.
+  await page.goto("/dashboard/settings");
+  await settled(page, javaScriptEnabled);
+  const keyCard = page.locator("#widget-key");
+  await expect(keyCard.locator(".widget-key")).toHaveText(widgetKey);
+  await keyCard.getByLabel("I understand that the old snippet stops working").check();
+  await keyCard.getByRole("button", { name: "Rotate widget key" }).click();
+  await expect(keyCard.locator(".widget-key")).not.toHaveText(widgetKey);
+  const newKey = await keyCard.locator(".widget-key").textContent();
+  expect(newKey).toMatch(/^wk_/);
+  const old = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
+  expect(old.status()).toBe(404);
   expect(errors).toEqual([]);
 });

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use crate::components::{SignedIn, action_error, data_epoch, refresh_on_success};
 use crate::dto::{SessionDto, SettingsPageDto};
 use crate::error::AppError;
-use crate::server_fns::settings::{SaveAiSettings, SaveSupportSettings, SaveWidgetSettings, get_settings};
+use crate::server_fns::settings::{
+    RotateWidgetKey, SaveAiSettings, SaveSupportSettings, SaveWidgetSettings, get_settings,
+};
 
 /// `/dashboard/settings`: the widget's look and greeting, the AI's mode, and how visitors reach a
 /// person, for owners and admins (agents get a 403 page). Each card saves on its own; a wrong
@@ -63,6 +65,7 @@ fn field_label(field: &str) -> &'static str {
         "positive_feedback_label" => "Positive button label",
         "request_help_label" => "Talk-to-a-person button label",
         "confirmation_message" => "Confirmation message",
+        "confirm" => "Confirm",
         _ => "Value",
     }
 }
@@ -94,11 +97,13 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
     let widget = ServerAction::<SaveWidgetSettings>::new();
     let ai = ServerAction::<SaveAiSettings>::new();
     let support = ServerAction::<SaveSupportSettings>::new();
+    let rotate = ServerAction::<RotateWidgetKey>::new();
+    refresh_on_success(rotate);
     refresh_on_success(widget);
     refresh_on_success(ai);
     refresh_on_success(support);
     let org_id = page.organization.id.to_string();
-    let (org2, org3) = (org_id.clone(), org_id.clone());
+    let (org2, org3, org4) = (org_id.clone(), org_id.clone(), org_id.clone());
     let position = page.position.clone();
     let trigger = page.proactive_trigger.clone();
     view! {
@@ -151,6 +156,23 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 <SaveError error=action_error(widget) />
                 {saved(widget)}
                 <button type="submit">"Save widget settings"</button>
+            </ActionForm>
+        </section>
+        <section class="card settings" id="widget-key">
+            <h2>"Widget key"</h2>
+            <p>"Your snippet carries the key " <code class="widget-key">{page.widget_key.clone()}</code> "."</p>
+            <p class="muted">
+                "A new key stops the current one at once: every page that still has the old snippet shows no chat "
+                "until you paste the new one (the overview shows it). Conversations are kept."
+            </p>
+            <ActionForm action=rotate>
+                <input type="hidden" name="org_id" value=org4 />
+                <label class="check">
+                    <input type="checkbox" name="confirm" required />
+                    " I understand that the old snippet stops working"
+                </label>
+                <SaveError error=action_error(rotate) />
+                <button type="submit" class="danger">"Rotate widget key"</button>
             </ActionForm>
         </section>
         <section class="card settings" id="ai">

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org_id}", get(orgs::show))
         .route("/orgs/{org_id}/settings", patch(orgs::update_settings))
+        .route("/orgs/{org_id}/widget-key/rotate", post(orgs::rotate_widget_key))
         .route("/orgs/{org_id}/invites", post(team::invite).get(team::pending_invites))
         .route("/orgs/{org_id}/invites/{invite_id}", axum::routing::delete(team::revoke_invite))
         .route("/invites/{token}", get(team::preview_invite))

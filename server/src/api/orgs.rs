@@ -44,3 +44,13 @@ pub async fn update_settings(
     let org = state.services.update_settings(actor.user.id, org_id, patch).await?;
     Ok(axum::Json(org.into()))
 }
+
+/// `POST /orgs/{id}/widget-key/rotate` → 200 `{widget_key}`; the old key gets 404 at once.
+pub async fn rotate_widget_key(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(org_id): Path<Uuid>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let widget_key = state.services.rotate_widget_key(&actor, org_id).await?;
+    Ok(axum::Json(serde_json::json!({ "widget_key": widget_key })))
+}

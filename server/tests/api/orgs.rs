@@ -95,3 +95,36 @@ async fn malformed_ids_are_400_and_unknown_ids_404() {
     let (status, body) = app.get(&format!("/api/v1/orgs/{}", uuid::Uuid::new_v4()), Some(&ann.token)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
+
+#[tokio::test]
+async fn rotating_the_widget_key_stops_the_old_one_at_once_and_only_admins_of_that_org_may() {
+    let app = TestApp::spawn().await;
+    let ann = app.signup("ann@example.com").await;
+    let agent = app.add_member(&ann, &ann.org_id, "agent@example.com", "agent").await;
+    let other = app.signup("other@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", ann.org_id), Some(&ann.token)).await;
+    let old_key = org["widget_key"].as_str().expect("key").to_owned();
+    let (status, visitor) = app.post("/api/v1/widget/session", None, json!({"widget_key": old_key})).await;
+    assert_eq!(status, StatusCode::OK, "{visitor}");
+    let path = format!("/api/v1/orgs/{}/widget-key/rotate", ann.org_id);
+
+    let (status, body) = app.post(&path, Some(&agent.token), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "agents cannot rotate: {body}");
+    let (status, body) = app.post(&path, Some(&other.token), json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another organisation's owner does not even see it: {body}");
+    let (_, unchanged) = app.get(&format!("/api/v1/orgs/{}", ann.org_id), Some(&ann.token)).await;
+    assert_eq!(unchanged["widget_key"], old_key.as_str());
+
+    let (status, rotated) = app.post(&path, Some(&ann.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new_key = rotated["widget_key"].as_str().expect("new key");
+    assert!(new_key.starts_with("wk_") && new_key != old_key, "{rotated}");
+    let (status, _) = app.post("/api/v1/widget/session", None, json!({"widget_key": old_key})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the old key stops at once");
+    let (status, _) = app.post("/api/v1/widget/session", None, json!({"widget_key": new_key})).await;
+    assert_eq!(status, StatusCode::OK);
+    // A visitor who came through the old key keeps their conversation token.
+    let token = visitor["visitor_token"].as_str().expect("token");
+    let (status, _) = app.get("/api/v1/widget/messages", Some(token)).await;
+    assert_eq!(status, StatusCode::OK);
+}

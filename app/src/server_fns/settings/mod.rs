@@ -22,6 +22,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
     let s = org.settings;
     Ok(SettingsPageDto {
         organization: OrgRefDto { id: org.id, name: org.name },
+        widget_key: org.widget_key,
         company_name: s.company_name,
         primary_color: s.primary_color,
         position: s.position,
@@ -125,6 +126,22 @@ pub async fn save_support_settings(
         ..Default::default()
     };
     ctx.services.update_settings(actor.user.id, org_id, patch).await?;
+    Ok(())
+}
+
+/// Gives the widget a new key once the owner confirmed that the old snippet stops working.
+#[server]
+pub async fn rotate_widget_key(org_id: Uuid, confirm: Option<String>) -> Result<(), AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    if !ticked(&confirm) {
+        return Err(AppError::Invalid {
+            field: "confirm".into(),
+            message: "tick the box to confirm that the old snippet stops working".into(),
+        });
+    }
+    ctx.services.rotate_widget_key(&actor, org_id).await?;
     Ok(())
 }
 
