@@ -304,6 +304,7 @@ pub struct SettingsPageDto {
     pub allowed_origins: Vec<String>,
     pub ai_only_mode: bool,
     pub contact_route: String,
+    pub ai_instructions: String,
     pub show_escalation_cta: bool,
     pub positive_feedback_label: String,
     pub request_help_label: String,

@@ -13,6 +13,8 @@ use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
 
 /// Most escalation-alert recipients an organisation may list (the owner is always added on top).
 pub const MAX_ESCALATION_RECIPIENTS: usize = 10;
+/// Longest AI instructions, in characters.
+pub const MAX_AI_INSTRUCTIONS: usize = 2_000;
 /// Most sites an organisation may allow its widget on.
 pub const MAX_ALLOWED_ORIGINS: usize = 50;
 
@@ -56,6 +58,9 @@ pub struct OrgSettings {
     pub proactive_after: u32,
     /// The sites (origins, `https://shop.example`) where the widget key works; empty = any.
     pub allowed_origins: Vec<String>,
+    /// The organisation's own instructions for the chat model (persona, tone, extra rules), at
+    /// most [`MAX_AI_INSTRUCTIONS`] characters; given below the grounding rules, never above.
+    pub ai_instructions: String,
 }
 
 impl Default for OrgSettings {
@@ -77,6 +82,7 @@ impl Default for OrgSettings {
             proactive_trigger: "delay".into(),
             proactive_after: 30,
             allowed_origins: Vec::new(),
+            ai_instructions: String::new(),
         }
     }
 }
@@ -101,6 +107,7 @@ pub struct OrgSettingsPatch {
     pub proactive_trigger: Option<String>,
     pub proactive_after: Option<u32>,
     pub allowed_origins: Option<Vec<String>>,
+    pub ai_instructions: Option<String>,
 }
 
 /// An organisation as its members see it.
@@ -309,6 +316,19 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
     }
     if let Some(list) = p.allowed_origins {
         s.allowed_origins = origins(&list)?;
+    }
+    if let Some(v) = p.ai_instructions {
+        let v = v.trim().replace("\r\n", "\n");
+        if v.chars().count() > MAX_AI_INSTRUCTIONS {
+            return Err(DomainError::invalid(
+                "ai_instructions",
+                format!("must be at most {MAX_AI_INSTRUCTIONS} characters"),
+            ));
+        }
+        if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(DomainError::invalid("ai_instructions", "must not contain control characters"));
+        }
+        s.ai_instructions = v;
     }
     if let Some(v) = p.position {
         let v = v.trim().to_ascii_lowercase();

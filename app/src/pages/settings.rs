@@ -62,6 +62,7 @@ fn field_label(field: &str) -> &'static str {
         "proactive_after" => "Nudge after",
         "allowed_origins" => "Allowed sites",
         "contact_route" => "Contact route",
+        "ai_instructions" => "AI instructions",
         "positive_feedback_label" => "Positive button label",
         "request_help_label" => "Talk-to-a-person button label",
         "confirmation_message" => "Confirmation message",
@@ -190,6 +191,13 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 <label>"Contact route (offered in AI-only mode when the AI cannot help)"
                     <input name="contact_route" value=page.contact_route.clone() maxlength="200" placeholder="support@example.com or +44 20 7946 0000" />
                 </label>
+                <label>"AI instructions (persona, tone, extra rules; up to 2,000 characters)"
+                    <textarea name="ai_instructions" rows="4" maxlength="2000" placeholder="Call yourself Lumi. Be warm and brief. Never promise delivery dates.">{page.ai_instructions.clone()}</textarea>
+                </label>
+                <p class="muted">
+                    "Used when a chat model is configured (OPENAI_BASE_URL). They come after Iterochat's own rules, which "
+                    "always win: answers stay grounded in your knowledge base and cite it."
+                </p>
                 <SaveError error=action_error(ai) />
                 {saved(ai)}
                 <button type="submit">"Save AI settings"</button>

@@ -725,7 +725,8 @@ impl Services {
             recent_messages(&self.db, conv.id).await?.into_iter().filter(|m| m.id != current).collect();
         let canary = format!("ref-{}", &tokens::random_token()[..12]);
         let company = widget_config(org).company_name;
-        let messages = prompt::answer_prompt(&company, lang, passages, &history, question, &canary);
+        let messages =
+            prompt::answer_prompt(&company, &org.settings.ai_instructions, lang, passages, &history, question, &canary);
         let reply = match chat.complete(&messages, 400).await {
             Ok(reply) => reply,
             Err(e) => return Ok(Err(e)),

@@ -34,6 +34,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         allowed_origins: s.allowed_origins,
         ai_only_mode: s.ai_only_mode,
         contact_route: s.contact_route,
+        ai_instructions: s.ai_instructions,
         show_escalation_cta: s.show_escalation_cta,
         positive_feedback_label: s.positive_feedback_label,
         request_help_label: s.request_help_label,
@@ -93,6 +94,7 @@ pub async fn save_ai_settings(
     org_id: Uuid,
     ai_only_mode: Option<String>,
     contact_route: String,
+    ai_instructions: String,
 ) -> Result<(), AppError> {
     use ssr::*;
     let ctx = context()?;
@@ -100,6 +102,7 @@ pub async fn save_ai_settings(
     let patch = OrgSettingsPatch {
         ai_only_mode: Some(ticked(&ai_only_mode)),
         contact_route: Some(contact_route),
+        ai_instructions: Some(ai_instructions),
         ..Default::default()
     };
     ctx.services.update_settings(actor.user.id, org_id, patch).await?;
