@@ -369,11 +369,11 @@ mod tests {
         };
         let before = niceness();
         // At least HASHING_NICENESS (more if the whole process already runs niced).
-        assert!(on_hashing_thread(niceness).await.unwrap() >= HASHING_NICENESS);
+        assert!(on_hashing_thread(niceness).await.expect("a hashing thread runs") >= HASHING_NICENESS);
         assert_eq!(niceness(), before, "the caller's own priority is untouched");
-        let hash = hash_password("correct horse".to_owned()).await.unwrap();
-        assert!(verify_password("correct horse".to_owned(), hash.clone()).await.unwrap());
-        assert!(!verify_password("wrong horse".to_owned(), hash).await.unwrap());
+        let hash = hash_password("correct horse".to_owned()).await.expect("hashed");
+        assert!(verify_password("correct horse".to_owned(), hash.clone()).await.expect("verified"));
+        assert!(!verify_password("wrong horse".to_owned(), hash).await.expect("verified"));
     }
 
     #[test]

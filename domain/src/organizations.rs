@@ -394,7 +394,7 @@ impl OrgSettings {
         match origin {
             Some(origin) if !self.allowed_origins.is_empty() => {
                 let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-                self.allowed_origins.iter().any(|o| *o == origin)
+                self.allowed_origins.contains(&origin)
             }
             _ => true,
         }

@@ -37,15 +37,7 @@ fn Alerts(session: SessionDto) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! { <AlertsView page /> }.into_any(),
-                        Err(e) => {
-                            crate::components::set_response_status(e.status_code());
-                            view! {
-                                <section class="card">
-                                    <h1>"Alerts"</h1>
-                                    <p class="form-error" role="alert">{e.to_string()}</p>
-                                </section>
-                            }.into_any()
-                        }
+                        Err(e) => crate::components::error_card("Alerts", &e),
                     }
                 })}
             </Suspense>

@@ -34,15 +34,7 @@ fn Settings(session: SessionDto) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! { <SettingsView page /> }.into_any(),
-                        Err(e) => {
-                            crate::components::set_response_status(e.status_code());
-                            view! {
-                                <section class="card">
-                                    <h1>"Settings"</h1>
-                                    <p class="form-error" role="alert">{e.to_string()}</p>
-                                </section>
-                            }.into_any()
-                        }
+                        Err(e) => crate::components::error_card("Settings", &e),
                     }
                 })}
             </Suspense>

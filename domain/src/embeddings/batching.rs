@@ -101,7 +101,7 @@ mod tests {
     /// A stand-in forward pass that records each pass's size and "embeds" a text as its length.
     fn counting(passes: Arc<Mutex<Vec<usize>>>) -> impl Fn(&[String]) -> Result<Vec<Vec<f32>>, EmbeddingError> {
         move |texts: &[String]| {
-            passes.lock().unwrap().push(texts.len());
+            passes.lock().expect("lock").push(texts.len());
             std::thread::sleep(std::time::Duration::from_millis(20));
             Ok(texts.iter().map(|t| vec![t.len() as f32]).collect())
         }
@@ -110,20 +110,20 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_requests_share_passes_and_each_gets_its_own_vectors() {
         let passes = Arc::new(Mutex::new(Vec::new()));
-        let coalescer = Arc::new(Coalescer::start("test", counting(Arc::clone(&passes))).unwrap());
+        let coalescer = Arc::new(Coalescer::start("test", counting(Arc::clone(&passes))).expect("worker"));
         let mut tasks = Vec::new();
         for i in 0..20usize {
             let c = Arc::clone(&coalescer);
             tasks.push(tokio::spawn(async move {
                 let texts = vec!["x".repeat(i + 1), "y".repeat(100 + i)];
-                (i, c.embed(texts).await.unwrap())
+                (i, c.embed(texts).await.expect("vectors"))
             }));
         }
         for task in tasks {
-            let (i, vectors) = task.await.unwrap();
+            let (i, vectors) = task.await.expect("task");
             assert_eq!(vectors, vec![vec![(i + 1) as f32], vec![(100 + i) as f32]], "request {i}");
         }
-        let passes = passes.lock().unwrap().clone();
+        let passes = passes.lock().expect("lock").clone();
         assert_eq!(passes.iter().sum::<usize>(), 40, "every text embedded exactly once");
         assert!(passes.len() < 20, "requests waiting together share a pass: {passes:?}");
         assert!(passes.iter().all(|&n| n <= MOST_TEXTS_PER_PASS), "{passes:?}");
@@ -131,9 +131,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_pass_fails_every_request_in_it() {
-        let coalescer =
-            Coalescer::start("test", |_: &[String]| Err(EmbeddingError::Inference("no model".to_owned()))).unwrap();
-        let err = coalescer.embed(vec!["hello".to_owned()]).await.unwrap_err();
+        let coalescer = Coalescer::start("test", |_: &[String]| Err(EmbeddingError::Inference("no model".to_owned())))
+            .expect("worker");
+        let err = coalescer.embed(vec!["hello".to_owned()]).await.expect_err("the pass fails");
         assert!(err.to_string().contains("no model"), "{err}");
     }
 }
