@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTr
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::conversation::escalation::EscalationReason;
 use crate::entities::{membership, organization};
 use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
 
@@ -61,6 +62,11 @@ pub struct OrgSettings {
     /// The organisation's own instructions for the chat model (persona, tone, extra rules), at
     /// most [`MAX_AI_INSTRUCTIONS`] characters; given below the grounding rules, never above.
     pub ai_instructions: String,
+    /// Why a conversation may go to a person on its own (all by default). A reason that is off
+    /// leaves the message with the AI: a refund question is answered from the knowledge base,
+    /// and without `low_confidence` the AI says it does not know (with the contact route)
+    /// instead of handing off. The visitor's own "talk to a person" button always hands off.
+    pub escalation_reasons: Vec<EscalationReason>,
 }
 
 impl Default for OrgSettings {
@@ -83,6 +89,7 @@ impl Default for OrgSettings {
             proactive_after: 30,
             allowed_origins: Vec::new(),
             ai_instructions: String::new(),
+            escalation_reasons: EscalationReason::ALL.to_vec(),
         }
     }
 }
@@ -108,6 +115,7 @@ pub struct OrgSettingsPatch {
     pub proactive_after: Option<u32>,
     pub allowed_origins: Option<Vec<String>>,
     pub ai_instructions: Option<String>,
+    pub escalation_reasons: Option<Vec<EscalationReason>>,
 }
 
 /// An organisation as its members see it.
@@ -317,6 +325,10 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
     if let Some(list) = p.allowed_origins {
         s.allowed_origins = origins(&list)?;
     }
+    if let Some(list) = p.escalation_reasons {
+        // In the order of `EscalationReason::ALL`, each once.
+        s.escalation_reasons = EscalationReason::ALL.into_iter().filter(|r| list.contains(r)).collect();
+    }
     if let Some(v) = p.ai_instructions {
         let v = v.trim().replace("\r\n", "\n");
         if v.chars().count() > MAX_AI_INSTRUCTIONS {
@@ -388,6 +400,11 @@ pub fn origins(list: &[String]) -> DomainResult<Vec<String>> {
 }
 
 impl OrgSettings {
+    /// Whether `reason` hands a conversation to a person on its own.
+    pub fn escalates(&self, reason: EscalationReason) -> bool {
+        self.escalation_reasons.contains(&reason)
+    }
+
     /// Whether a browser request from `origin` (its `Origin` header) may use this widget. Without
     /// an `Origin` header (not a browser page, which could send any header anyway) it may.
     pub fn allows_origin(&self, origin: Option<&str>) -> bool {

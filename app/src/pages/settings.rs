@@ -180,7 +180,30 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                     "Without it, refunds, complaints, account problems, requests for a person and questions the "
                     "knowledge base does not answer go to your inbox, and the AI stops speaking there."
                 </p>
-                <label>"Contact route (offered in AI-only mode when the AI cannot help)"
+                <fieldset>
+                    <legend>"Hand a conversation to a person when…"</legend>
+                    {[
+                        ("refund", "the visitor wants money back"),
+                        ("complaint", "the visitor complains"),
+                        ("account", "the visitor cannot get into their account or fears it was taken over"),
+                        ("requested", "the visitor asks for a person in a message"),
+                        ("low_confidence", "the knowledge base does not answer the question"),
+                    ].into_iter().map(|(reason, words)| {
+                        let on = page.escalation_reasons.iter().any(|r| r == reason);
+                        view! {
+                            <label class="check">
+                                <input type="checkbox" name=format!("reason_{reason}") checked=on />
+                                " " {words}
+                            </label>
+                        }
+                    }).collect_view()}
+                    <p class="muted">
+                        "Off: a refund or complaint is answered from the knowledge base like any question, and an "
+                        "unanswered one gets \"I don't know\" with your contact route. The visitor's own "
+                        "\"talk to a person\" button always reaches your inbox."
+                    </p>
+                </fieldset>
+                <label>"Contact route (offered when the AI cannot help and no person takes over)"
                     <input name="contact_route" value=page.contact_route.clone() maxlength="200" placeholder="support@example.com or +44 20 7946 0000" />
                 </label>
                 <label>"AI instructions (persona, tone, extra rules; up to 2,000 characters)"

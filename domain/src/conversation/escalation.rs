@@ -34,6 +34,8 @@ pub enum EscalationReason {
 }
 
 impl EscalationReason {
+    pub const ALL: [Self; 5] = [Self::Refund, Self::Complaint, Self::Account, Self::Requested, Self::LowConfidence];
+
     /// Wire and database name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -300,7 +300,10 @@ impl Services {
         // Embedded once: the intent check, retrieval and unit selection all compare against it.
         let message_vector = self.embed_query(text).await?;
         if let Some(reason) = self.escalation_reason(text, &message_vector, lang).await? {
-            return self.hand_off(&org, &conv, visitor, reason, lang).await;
+            if org.settings.escalates(reason) {
+                return self.hand_off(&org, &conv, visitor, reason, lang).await;
+            }
+            tracing::debug!(?reason, "this escalation reason is off for the organisation; the AI answers");
         }
         // Sentences that try to instruct the AI are not read; a message made only of them gets no
         // answer at all.
@@ -771,7 +774,10 @@ impl Services {
         reason: EscalationReason,
         lang: Language,
     ) -> DomainResult<TurnOutcome> {
-        if org.settings.ai_only_mode {
+        // In AI-only mode nothing is handed off; without the low-confidence reason, an unanswered
+        // question is not either (the visitor's own request for a person still is).
+        let unanswered_stays = reason == EscalationReason::LowConfidence && !org.settings.escalates(reason);
+        if org.settings.ai_only_mode || unanswered_stays {
             let p = if reason == EscalationReason::LowConfidence { Phrase::DontKnow } else { Phrase::CannotHandle };
             let mut text = phrase(p, lang).to_owned();
             if !org.settings.contact_route.is_empty() {

@@ -583,3 +583,48 @@ async fn a_message_resent_with_the_same_client_id_is_stored_once() {
     let (status, _) = app.post("/api/v1/widget/messages", Some(&other), body).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn an_escalation_reason_that_is_off_leaves_the_message_with_the_ai() {
+    use crate::helpers::{visitor_says, visitor_session};
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    let refund = "I want my money back for the jacket I returned last week.";
+    let unknown = "Do you sponsor the local chess club?";
+
+    // By default both hand off.
+    let token = visitor_session(&app, &key).await;
+    assert_eq!(visitor_says(&app, &token, refund).await["status"], "escalated");
+    let token = visitor_session(&app, &key).await;
+    assert_eq!(visitor_says(&app, &token, unknown).await["status"], "escalated");
+
+    let settings = format!("/api/v1/orgs/{}/settings", owner.org_id);
+    let (status, body) =
+        app.call(Method::PATCH, &settings, Some(&owner.token), Some(json!({"escalation_reasons": ["nonsense"]}))).await;
+    assert!(status.is_client_error(), "an unknown reason is refused: {status} {body}");
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &settings,
+            Some(&owner.token),
+            Some(json!({"escalation_reasons": ["requested", "complaint", "requested"], "contact_route": "help@shop.example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["settings"]["escalation_reasons"], json!(["complaint", "requested"]));
+
+    // Refund off: the AI keeps the conversation (answering from the knowledge base or saying it
+    // does not know); low confidence off: "I don't know" with the contact route, no hand-off.
+    let token = visitor_session(&app, &key).await;
+    let turn = visitor_says(&app, &token, refund).await;
+    assert_eq!(turn["status"], "ai", "{turn}");
+    let token = visitor_session(&app, &key).await;
+    let turn = visitor_says(&app, &token, unknown).await;
+    assert_eq!(turn["status"], "ai", "{turn}");
+    let text = turn["reply"]["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("Sorry, I don't know") && text.contains("help@shop.example"), "{text}");
+    // The visitor's own button still reaches a person.
+    let (status, turn) = app.call(Method::POST, "/api/v1/widget/escalate", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    assert_eq!(turn["status"], "escalated", "{turn}");
+}

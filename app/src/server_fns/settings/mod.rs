@@ -39,6 +39,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         ai_only_mode: s.ai_only_mode,
         contact_route: s.contact_route,
         ai_instructions: s.ai_instructions,
+        escalation_reasons: s.escalation_reasons.iter().map(|r| r.as_str().to_owned()).collect(),
         show_escalation_cta: s.show_escalation_cta,
         positive_feedback_label: s.positive_feedback_label,
         request_help_label: s.request_help_label,
@@ -98,6 +99,11 @@ pub async fn save_ai_settings(
     ai_only_mode: Option<String>,
     contact_route: String,
     ai_instructions: String,
+    reason_refund: Option<String>,
+    reason_complaint: Option<String>,
+    reason_account: Option<String>,
+    reason_requested: Option<String>,
+    reason_low_confidence: Option<String>,
 ) -> Result<(), AppError> {
     use ssr::*;
     let ctx = context()?;
@@ -106,6 +112,19 @@ pub async fn save_ai_settings(
         ai_only_mode: Some(ticked(&ai_only_mode)),
         contact_route: Some(contact_route),
         ai_instructions: Some(ai_instructions),
+        escalation_reasons: Some(
+            [
+                (EscalationReason::Refund, &reason_refund),
+                (EscalationReason::Complaint, &reason_complaint),
+                (EscalationReason::Account, &reason_account),
+                (EscalationReason::Requested, &reason_requested),
+                (EscalationReason::LowConfidence, &reason_low_confidence),
+            ]
+            .into_iter()
+            .filter(|(_, on)| ticked(on))
+            .map(|(reason, _)| reason)
+            .collect(),
+        ),
         ..Default::default()
     };
     ctx.services.update_settings(actor.user.id, org_id, patch).await?;
@@ -155,5 +174,6 @@ pub async fn rotate_widget_key(org_id: Uuid, confirm: Option<String>) -> Result<
 mod ssr {
     pub use crate::dto::OrgRefDto;
     pub use crate::ssr::{context, require_actor};
+    pub use domain::conversation::escalation::EscalationReason;
     pub use domain::organizations::OrgSettingsPatch;
 }
