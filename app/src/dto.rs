@@ -307,6 +307,8 @@ pub struct SettingsPageDto {
     pub ai_instructions: String,
     /// Wire names of the reasons that hand off on their own (`refund`, `complaint`, …).
     pub escalation_reasons: Vec<String>,
+    /// `answer_more`, `balanced` or `escalate_more`.
+    pub confidence: String,
     pub show_escalation_cta: bool,
     pub positive_feedback_label: String,
     pub request_help_label: String,

@@ -67,6 +67,35 @@ pub struct OrgSettings {
     /// and without `low_confidence` the AI says it does not know (with the contact route)
     /// instead of handing off. The visitor's own "talk to a person" button always hands off.
     pub escalation_reasons: Vec<EscalationReason>,
+    /// When the AI answers on its own: the calibrated balance, or a little more or less often.
+    pub confidence: Confidence,
+}
+
+/// An organisation's choice between answering more and escalating more (the least score of a
+/// quoted unit moves by a step of the README's curve).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Answer somewhat less certain matches too; more answers, a few more wrong ones.
+    AnswerMore,
+    /// The operating point chosen with `make eval`.
+    #[default]
+    Balanced,
+    /// Answer only clear matches; more questions go to a person.
+    EscalateMore,
+}
+
+impl Confidence {
+    pub const ALL: [Self; 3] = [Self::AnswerMore, Self::Balanced, Self::EscalateMore];
+
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AnswerMore => "answer_more",
+            Self::Balanced => "balanced",
+            Self::EscalateMore => "escalate_more",
+        }
+    }
 }
 
 impl Default for OrgSettings {
@@ -90,6 +119,7 @@ impl Default for OrgSettings {
             allowed_origins: Vec::new(),
             ai_instructions: String::new(),
             escalation_reasons: EscalationReason::ALL.to_vec(),
+            confidence: Confidence::Balanced,
         }
     }
 }
@@ -116,6 +146,7 @@ pub struct OrgSettingsPatch {
     pub allowed_origins: Option<Vec<String>>,
     pub ai_instructions: Option<String>,
     pub escalation_reasons: Option<Vec<EscalationReason>>,
+    pub confidence: Option<Confidence>,
 }
 
 /// An organisation as its members see it.
@@ -324,6 +355,9 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
     }
     if let Some(list) = p.allowed_origins {
         s.allowed_origins = origins(&list)?;
+    }
+    if let Some(v) = p.confidence {
+        s.confidence = v;
     }
     if let Some(list) = p.escalation_reasons {
         // In the order of `EscalationReason::ALL`, each once.

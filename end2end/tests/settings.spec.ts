@@ -73,11 +73,13 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   await aiOnly.check();
   await ai.getByLabel(/Contact route/).fill("help@adaslamps.example");
   await ai.getByLabel("the visitor wants money back").uncheck();
+  await ai.getByLabel("When the AI answers").selectOption("escalate_more");
   await ai.getByRole("button", { name: "Save AI settings" }).click();
   await expect(aiOnly).toBeChecked();
   await page.goto("/dashboard/settings");
   await expect(ai.getByLabel("the visitor wants money back")).not.toBeChecked();
   await expect(ai.getByLabel("the visitor complains")).toBeChecked();
+  await expect(ai.getByLabel("When the AI answers")).toHaveValue("escalate_more");
   const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
   const token = (await session.json()).visitor_token;
   const turn = await page.request.post("/api/v1/widget/messages", {

@@ -55,6 +55,7 @@ fn field_label(field: &str) -> &'static str {
         "allowed_origins" => "Allowed sites",
         "contact_route" => "Contact route",
         "ai_instructions" => "AI instructions",
+        "confidence" => "When the AI answers",
         "positive_feedback_label" => "Positive button label",
         "request_help_label" => "Talk-to-a-person button label",
         "confirmation_message" => "Confirmation message",
@@ -99,6 +100,7 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
     let (org2, org3, org4) = (org_id.clone(), org_id.clone(), org_id.clone());
     let position = page.position.clone();
     let trigger = page.proactive_trigger.clone();
+    let confidence = page.confidence.clone();
     view! {
         <section class="card settings" id="widget">
             <h1>"Settings for " {page.organization.name.clone()}</h1>
@@ -179,6 +181,17 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 <p class="muted">
                     "Without it, refunds, complaints, account problems, requests for a person and questions the "
                     "knowledge base does not answer go to your inbox, and the AI stops speaking there."
+                </p>
+                <label>"When the AI answers"
+                    <select name="confidence">
+                        <option value="answer_more" selected=confidence == "answer_more">"Answer more: less certain matches too"</option>
+                        <option value="balanced" selected=confidence == "balanced">"Balanced (recommended)"</option>
+                        <option value="escalate_more" selected=confidence == "escalate_more">"Escalate more: only clear matches"</option>
+                    </select>
+                </label>
+                <p class="muted">
+                    "How sure the AI must be that a passage of your knowledge base answers before it quotes it; "
+                    "below that, the question goes to a person (or gets \"I don't know\")."
                 </p>
                 <fieldset>
                     <legend>"Hand a conversation to a person when…"</legend>

@@ -59,6 +59,24 @@ impl AnswerPolicy {
     }
 }
 
+impl AnswerPolicy {
+    /// This operating point moved by an organisation's choice: answer a little more often, or
+    /// escalate a little more often, than the calibrated balance.
+    pub fn with_confidence(self, confidence: crate::organizations::Confidence) -> Self {
+        use crate::organizations::Confidence;
+        let shift = match confidence {
+            Confidence::AnswerMore => -CONFIDENCE_STEP,
+            Confidence::Balanced => 0.0,
+            Confidence::EscalateMore => CONFIDENCE_STEP,
+        };
+        Self { min_score: self.min_score + shift, ..self }
+    }
+}
+
+/// How far an organisation's confidence choice moves the least score of a quoted unit: on the
+/// README's curve, about the distance between neighbouring operating points.
+const CONFIDENCE_STEP: f32 = 0.04;
+
 impl Default for AnswerPolicy {
     /// all-MiniLM-L6-v2's operating point.
     fn default() -> Self {
@@ -594,6 +612,24 @@ mod tests {
         // An English-only model's similarities across languages mean nothing: no credit.
         let english_only = AnswerPolicy::calibrated(Calibration::ALL_MINILM_L6_V2);
         assert_eq!(choose(&q, &cands, &[0.55, 0.5], &p, english_only), Err(Unanswerable::LowConfidence));
+    }
+
+    #[test]
+    fn an_organisations_confidence_moves_where_a_match_is_answered() {
+        use crate::organizations::Confidence;
+        let p = [passage("Gift cards never expire.")];
+        let cands = candidates(&p);
+        // A match no word of the question shares: its similarity alone decides.
+        let q = Question { stems: content_stems("Is there a time limit on vouchers?"), ..Question::default() };
+        let balanced = AnswerPolicy::default();
+        let borderline = [balanced.min_score + 0.01];
+        assert!(choose(&q, &cands, &borderline, &p, balanced).is_ok());
+        let strict = balanced.with_confidence(Confidence::EscalateMore);
+        assert_eq!(choose(&q, &cands, &borderline, &p, strict), Err(Unanswerable::LowConfidence));
+        let lenient = balanced.with_confidence(Confidence::AnswerMore);
+        let below = [balanced.min_score - 0.01];
+        assert_eq!(choose(&q, &cands, &below, &p, balanced), Err(Unanswerable::LowConfidence));
+        assert!(choose(&q, &cands, &below, &p, lenient).is_ok());
     }
 
     #[test]

@@ -329,7 +329,7 @@ impl Services {
                     carries_names: *kind == Ellipsis::Points,
                     must_relate: false,
                 };
-                self.find_answer(org.id, question, reading, lang, &exempt).await?
+                self.find_answer(&org, question, reading, lang, &exempt).await?
             }
             Some((Ellipsis::Maybe, question)) => {
                 // A short message may stand alone ("Opening hours?") or continue ("How long does
@@ -353,15 +353,15 @@ impl Services {
                 } else {
                     ((text, alone), (question.as_str(), together))
                 };
-                let found = self.find_answer(org.id, first.0, first.1, lang, &exempt).await?;
+                let found = self.find_answer(&org, first.0, first.1, lang, &exempt).await?;
                 if found.choice.is_ok() {
                     found
                 } else {
-                    let again = self.find_answer(org.id, second.0, second.1, lang, &exempt).await?;
+                    let again = self.find_answer(&org, second.0, second.1, lang, &exempt).await?;
                     if again.choice.is_ok() { again } else { found }
                 }
             }
-            _ => self.find_answer(org.id, text, Reading::Alone(message_vector.clone()), lang, &exempt).await?,
+            _ => self.find_answer(&org, text, Reading::Alone(message_vector.clone()), lang, &exempt).await?,
         };
         let Found { question: asked, passages, choice } = found;
         let composed = match (&self.chat, choice) {
@@ -545,7 +545,7 @@ impl Services {
     /// The passages for `question` and what the extractive answerer would quote from them.
     async fn find_answer(
         &self,
-        org_id: Uuid,
+        org: &Organization,
         question: &str,
         reading: Reading<'_>,
         lang: Language,
@@ -557,7 +557,7 @@ impl Services {
                 (self.embed_query(question).await?, Some((own, carries_names)), Some(own_vector), must_relate)
             }
         };
-        let passages = self.retrieve_with_vector(org_id, question, &vector, PASSAGES).await?;
+        let passages = self.retrieve_with_vector(org.id, question, &vector, PASSAGES).await?;
         let stored = answer::stored_sentence_vectors(&passages);
         // Instructions planted in documents never reach an answerer.
         let passages: Vec<Passage> = passages
@@ -615,7 +615,8 @@ impl Services {
             },
             language: Some(lang),
         };
-        let choice = answer::choose(&asked, &candidates, &similarities, &passages, self.answer_policy);
+        let policy = self.answer_policy.with_confidence(org.settings.confidence);
+        let choice = answer::choose(&asked, &candidates, &similarities, &passages, policy);
         if tracing::enabled!(tracing::Level::DEBUG) {
             let best = similarities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1));
             tracing::debug!(

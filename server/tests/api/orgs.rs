@@ -128,3 +128,23 @@ async fn rotating_the_widget_key_stops_the_old_one_at_once_and_only_admins_of_th
     let (status, _) = app.get("/api/v1/widget/messages", Some(token)).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_confidence_choice_is_one_of_three_and_a_wrong_one_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let ann = app.signup("ann@example.com").await;
+    let path = format!("/api/v1/orgs/{}/settings", ann.org_id);
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", ann.org_id), Some(&ann.token)).await;
+    assert_eq!(org["settings"]["confidence"], "balanced");
+    let (status, body) =
+        app.call(Method::PATCH, &path, Some(&ann.token), Some(json!({"confidence": "escalate_more"}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["settings"]["confidence"], "escalate_more");
+    let (status, body) = app
+        .call(Method::PATCH, &path, Some(&ann.token), Some(json!({"confidence": "reckless", "greeting": "Hi!"})))
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", ann.org_id), Some(&ann.token)).await;
+    assert_eq!(org["settings"]["confidence"], "escalate_more");
+    assert_ne!(org["settings"]["greeting"], "Hi!", "nothing of a refused patch is stored");
+}

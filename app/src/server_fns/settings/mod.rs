@@ -40,6 +40,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         contact_route: s.contact_route,
         ai_instructions: s.ai_instructions,
         escalation_reasons: s.escalation_reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+        confidence: s.confidence.as_str().to_owned(),
         show_escalation_cta: s.show_escalation_cta,
         positive_feedback_label: s.positive_feedback_label,
         request_help_label: s.request_help_label,
@@ -104,14 +105,21 @@ pub async fn save_ai_settings(
     reason_account: Option<String>,
     reason_requested: Option<String>,
     reason_low_confidence: Option<String>,
+    confidence: String,
 ) -> Result<(), AppError> {
     use ssr::*;
     let ctx = context()?;
     let actor = require_actor().await?;
+    let confidence =
+        Confidence::ALL.into_iter().find(|c| c.as_str() == confidence.trim()).ok_or_else(|| AppError::Invalid {
+            field: "confidence".into(),
+            message: "choose answer more, balanced or escalate more".into(),
+        })?;
     let patch = OrgSettingsPatch {
         ai_only_mode: Some(ticked(&ai_only_mode)),
         contact_route: Some(contact_route),
         ai_instructions: Some(ai_instructions),
+        confidence: Some(confidence),
         escalation_reasons: Some(
             [
                 (EscalationReason::Refund, &reason_refund),
@@ -175,5 +183,5 @@ mod ssr {
     pub use crate::dto::OrgRefDto;
     pub use crate::ssr::{context, require_actor};
     pub use domain::conversation::escalation::EscalationReason;
-    pub use domain::organizations::OrgSettingsPatch;
+    pub use domain::organizations::{Confidence, OrgSettingsPatch};
 }
