@@ -187,6 +187,13 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        // Brotli or gzip for whatever the client accepts: pages, JSON, the dashboard and widget
+        // bundles. Not event streams (tower-http's default predicate leaves them and bodies
+        // under 32 bytes alone). Quality 5: about gzip's speed with most of brotli's gain.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::compression::CompressionLevel::Precise(5)),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
