@@ -57,9 +57,7 @@ impl AnswerPolicy {
             foreign_coverage: c.foreign_coverage,
         }
     }
-}
 
-impl AnswerPolicy {
     /// This operating point moved by an organisation's choice: answer a little more often, or
     /// escalate a little more often, than the calibrated balance.
     pub fn with_confidence(self, confidence: crate::organizations::Confidence) -> Self {

@@ -161,8 +161,8 @@ impl Services {
             .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound("widget"))?;
-        let settings = crate::organizations::settings_of(&org);
-        if !settings.allows_origin(origin) {
+        let org: Organization = org.into();
+        if !org.settings.allows_origin(origin) {
             return Err(not_allowed_here(origin));
         }
         let existing = match visitor_token {
@@ -189,7 +189,6 @@ impl Services {
                 (v, token)
             }
         };
-        let org: Organization = org.into();
         let conversation = latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != "resolved");
         let messages = match &conversation {
             Some(c) => conversation_messages(&self.db, c.id, None).await?,
@@ -203,10 +202,17 @@ impl Services {
         })
     }
 
-    /// The visitor behind a widget token; unknown tokens are `Unauthorized`.
+    /// The visitor behind a widget token, asking from a page at `origin` (its `Origin` header):
+    /// unknown tokens are `Unauthorized`, a site the organisation did not allow is `Forbidden`.
+    pub async fn authenticate_widget_visitor(&self, token: &str, origin: Option<&str>) -> DomainResult<Visitor> {
+        let visitor = self.authenticate_visitor(token).await?;
+        self.check_widget_origin(visitor.organization_id, origin).await?;
+        Ok(visitor)
+    }
+
     /// Refuses a browser page on a site `org_id` did not allow its widget on (see
     /// [`crate::organizations::OrgSettings::allows_origin`]); without an `Origin` nothing is read.
-    pub async fn check_widget_origin(&self, org_id: Uuid, origin: Option<&str>) -> DomainResult<()> {
+    async fn check_widget_origin(&self, org_id: Uuid, origin: Option<&str>) -> DomainResult<()> {
         if origin.is_none() {
             return Ok(());
         }
@@ -219,6 +225,7 @@ impl Services {
         }
     }
 
+    /// The visitor behind a widget token; unknown tokens are `Unauthorized`.
     pub async fn authenticate_visitor(&self, token: &str) -> DomainResult<Visitor> {
         let v = self
             .find_visitor(token)

@@ -30,9 +30,7 @@ where
         let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
         visitor_budgets(&state, &ClientIp::of(parts, &state), &token)?;
-        let visitor = state.services.authenticate_visitor(&token).await?;
-        state.services.check_widget_origin(visitor.organization_id, origin(&parts.headers)).await?;
-        Ok(Self(visitor))
+        Ok(Self(state.services.authenticate_widget_visitor(&token, origin(&parts.headers)).await?))
     }
 }
 
@@ -169,8 +167,7 @@ pub async fn stream(
     use futures_util::StreamExt as _;
 
     visitor_budgets(&state, &ip, &query.token)?;
-    let visitor = state.services.authenticate_visitor(&query.token).await?;
-    state.services.check_widget_origin(visitor.organization_id, origin(&headers)).await?;
+    let visitor = state.services.authenticate_widget_visitor(&query.token, origin(&headers)).await?;
     // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
     // in all are capped.
     let caps = state.connections.settings();
