@@ -423,6 +423,8 @@ pub struct TranscriptEntryDto {
 pub struct ConversationViewDto {
     /// The signed-in agent.
     pub me: Uuid,
+    /// Whether they may delete or erase it (owners and admins).
+    pub can_delete: bool,
     pub conversation: ConversationSummaryDto,
     pub messages: Vec<TranscriptEntryDto>,
 }
@@ -529,4 +531,106 @@ pub struct FeedbackProjectPageDto {
     pub public_url: String,
     /// A new or rotated secret key, on the one page view after it was made.
     pub revealed_secret: Option<String>,
+}
+
+/// An export job on the Data & privacy page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportJobDto {
+    pub id: Uuid,
+    /// `running`, `ready` or `failed`.
+    pub status: String,
+    /// 0..1.
+    pub progress: f32,
+    /// Whose data, when it is one contact's export.
+    pub contact_id: Option<Uuid>,
+    pub bytes: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A deleted item waiting in the trash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashEntryDto {
+    /// `document`, `conversation`, `saved_reply` or `feedback_project`.
+    pub kind: String,
+    pub id: Uuid,
+    pub title: String,
+    pub deleted_at: DateTime<Utc>,
+    pub deleted_by: Option<String>,
+    pub purge_at: DateTime<Utc>,
+}
+
+/// A contact in the directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRowDto {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub conversation_count: i64,
+}
+
+/// A line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryDto {
+    pub action: String,
+    pub actor: Option<String>,
+    pub target: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The Data & privacy page (owners and admins; the audit log for owners only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyPageDto {
+    pub organization: OrgRefDto,
+    pub trash_days: u32,
+    pub retention_days: u32,
+    pub exports: Vec<ExportJobDto>,
+    pub trash: Vec<TrashEntryDto>,
+    /// The contact search the page shows (`q`), and its results.
+    pub contact_query: String,
+    pub contacts: Vec<ContactRowDto>,
+    /// `None` for admins (owners only).
+    pub audit: Option<Vec<AuditEntryDto>>,
+}
+
+/// One month on the Usage page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageMonthDto {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub conversations: i64,
+    pub visitor_messages: i64,
+    pub ai_answers: i64,
+    pub escalations: i64,
+    pub ai_resolved: i64,
+    pub helpful: i64,
+    pub not_helpful: i64,
+}
+
+/// The Usage page: months newest first, and the knowledge base's size now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UsagePageDto {
+    pub organization: OrgRefDto,
+    pub months: Vec<UsageMonthDto>,
+    pub documents: i64,
+    pub chunks: i64,
+}
+
+/// The install page: how to embed the widget, and the first-run checklist.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstallPageDto {
+    pub organization: OrgRefDto,
+    /// The server's public URL, no trailing slash.
+    pub server: String,
+    pub widget_key: String,
+    pub primary_color: String,
+    pub company_name: String,
+    pub position: String,
+    pub documents_ready: i64,
+    /// When and where a page on another site last opened the widget.
+    pub widget_seen_at: Option<DateTime<Utc>>,
+    pub widget_seen_origin: Option<String>,
+    pub conversations: i64,
+    pub teammates: i64,
 }

@@ -21,7 +21,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::pages::{
     AcceptInvitePage, AlertsPage, ConversationPage, DashboardPage, DocumentEditorPage, FeedbackPage,
-    FeedbackProjectPage, HomePage, InboxPage, KnowledgePage, LoginPage, NotFound, SettingsPage, SignupPage, TeamPage,
+    FeedbackProjectPage, HomePage, InboxPage, InstallPage, KnowledgePage, LoginPage, NotFound, PrivacyPage,
+    SettingsPage, SignupPage, TeamPage, UsagePage,
 };
 
 /// The HTML document around [`App`]; the server renders it for every page.
@@ -60,6 +61,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/team") view=TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/alerts") view=AlertsPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/settings") view=SettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/privacy") view=PrivacyPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/install") view=InstallPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard/usage") view=UsagePage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/conversations") view=InboxPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/conversations/:id") view=ConversationPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/feedback") view=FeedbackPage ssr=SsrMode::Async />

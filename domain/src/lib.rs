@@ -18,6 +18,7 @@ pub mod knowledge;
 pub mod llm;
 pub mod markdown;
 pub mod organizations;
+pub mod privacy;
 pub mod reveal;
 pub mod roles;
 pub mod team;
@@ -60,6 +61,8 @@ pub struct Services {
     events: tokio::sync::broadcast::Sender<events::ConversationEvent>,
     /// Whether events go through Postgres NOTIFY (a listener is running).
     fanout_via_postgres: Arc<std::sync::atomic::AtomicBool>,
+    /// Where export archives are written (`ITEROCHAT_DATA_DIR/exports` in the server).
+    exports_dir: Arc<std::path::PathBuf>,
 }
 
 impl Services {
@@ -84,7 +87,14 @@ impl Services {
             http,
             events,
             fanout_via_postgres: Arc::default(),
+            exports_dir: Arc::new(std::env::temp_dir().join("iterochat-exports")),
         }
+    }
+
+    /// Writes export archives under `dir`.
+    pub fn with_exports_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.exports_dir = Arc::new(dir);
+        self
     }
 
     /// Delivers alerts with these settings.

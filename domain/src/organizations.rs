@@ -18,6 +18,10 @@ pub const MAX_ESCALATION_RECIPIENTS: usize = 10;
 pub const MAX_AI_INSTRUCTIONS: usize = 2_000;
 /// Most sites an organisation may allow its widget on.
 pub const MAX_ALLOWED_ORIGINS: usize = 50;
+/// Longest a deleted item stays in the trash, in days.
+pub const MAX_TRASH_DAYS: u32 = 365;
+/// Longest automatic retention period, in days (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3_650;
 
 /// Widget, escalation and AI behaviour of one organisation. Missing keys take these defaults,
 /// so settings saved by an older version keep working.
@@ -69,6 +73,12 @@ pub struct OrgSettings {
     pub escalation_reasons: Vec<EscalationReason>,
     /// When the AI answers on its own: the calibrated balance, or a little more or less often.
     pub confidence: Confidence,
+    /// Days a deleted document, conversation, saved reply or feedback project stays in the
+    /// trash before it is purged (1 to [`MAX_TRASH_DAYS`]).
+    pub trash_days: u32,
+    /// Conversations with no activity for this many days are erased automatically; 0 = keep
+    /// them (at most [`MAX_RETENTION_DAYS`]).
+    pub retention_days: u32,
 }
 
 /// An organisation's choice between answering more and escalating more (the least score of a
@@ -120,6 +130,8 @@ impl Default for OrgSettings {
             ai_instructions: String::new(),
             escalation_reasons: EscalationReason::ALL.to_vec(),
             confidence: Confidence::Balanced,
+            trash_days: 30,
+            retention_days: 0,
         }
     }
 }
@@ -147,6 +159,8 @@ pub struct OrgSettingsPatch {
     pub ai_instructions: Option<String>,
     pub escalation_reasons: Option<Vec<EscalationReason>>,
     pub confidence: Option<Confidence>,
+    pub trash_days: Option<u32>,
+    pub retention_days: Option<u32>,
 }
 
 /// An organisation as its members see it.
@@ -206,11 +220,25 @@ impl Services {
         if !role.can_manage_knowledge() {
             return Err(DomainError::forbidden("only owners and admins can change settings"));
         }
+        let before = org.settings.clone();
         let settings = apply_patch(org.settings, patch)?;
+        let changed = changed_fields(&before, &settings);
         let json = serde_json::to_value(&settings).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let txn = self.db.begin().await?;
         let mut active = organization::ActiveModel { id: Set(org_id), ..Default::default() };
         active.settings = Set(json);
-        let updated = active.update(&self.db).await?;
+        let updated = active.update(&txn).await?;
+        if !changed.is_empty() {
+            crate::privacy::audit(
+                &txn,
+                org_id,
+                Some(user_id),
+                crate::privacy::AuditAction::SettingsUpdate,
+                &changed.join(", "),
+            )
+            .await?;
+        }
+        txn.commit().await?;
         Ok(updated.into())
     }
 }
@@ -222,9 +250,19 @@ impl Services {
     pub async fn rotate_widget_key(&self, actor: &crate::accounts::Actor, org_id: Uuid) -> DomainResult<String> {
         self.require_admin(actor, org_id, "rotate the widget key").await?;
         let key = tokens::public_key("wk");
+        let txn = self.db.begin().await?;
         organization::ActiveModel { id: Set(org_id), widget_key: Set(key.clone()), ..Default::default() }
-            .update(&self.db)
+            .update(&txn)
             .await?;
+        crate::privacy::audit(
+            &txn,
+            org_id,
+            Some(actor.user.id),
+            crate::privacy::AuditAction::WidgetKeyRotate,
+            "widget key",
+        )
+        .await?;
+        txn.commit().await?;
         tracing::info!(organization_id = %org_id, user_id = %actor.user.id, "widget key rotated");
         Ok(key)
     }
@@ -243,6 +281,68 @@ impl Services {
             Err(DomainError::forbidden(format!("only owners and admins can {what}")))
         }
     }
+}
+
+/// How far an organisation is with setting up (the install checklist).
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct SetupProgress {
+    /// Documents ready to answer from.
+    pub documents_ready: i64,
+    /// Conversations so far (a test question counts).
+    pub conversations: i64,
+    /// Other members, and invites not yet accepted.
+    pub teammates: i64,
+}
+
+impl Services {
+    /// The organisation and its setup progress (owners and admins).
+    pub async fn setup_progress(
+        &self,
+        actor: &crate::accounts::Actor,
+        org_id: Uuid,
+    ) -> DomainResult<(organization::Model, SetupProgress)> {
+        use sea_orm::{DbBackend, FromQueryResult, Statement};
+        self.require_admin(actor, org_id, "install the widget").await?;
+        let org = organization::Entity::find_by_id(org_id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("organization"))?;
+        let progress = SetupProgress::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT (SELECT count(*) FROM documents WHERE organization_id = $1 AND status = 'ready' \
+                       AND deleted_at IS NULL) AS documents_ready, \
+                    (SELECT count(*) FROM conversations WHERE organization_id = $1) AS conversations, \
+                    (SELECT count(*) FROM memberships WHERE organization_id = $1) - 1 \
+                      + (SELECT count(*) FROM invites WHERE organization_id = $1 AND accepted_at IS NULL \
+                           AND expires_at > now()) AS teammates",
+            [org_id.into()],
+        ))
+        .one(&self.db)
+        .await?
+        .unwrap_or(SetupProgress { documents_ready: 0, conversations: 0, teammates: 0 });
+        Ok((org, progress))
+    }
+}
+
+/// Notes that a page on `origin` opened the organisation's widget (at most once an hour, or
+/// when the site changes), for the install checklist.
+pub(crate) async fn note_widget_seen(db: &impl ConnectionTrait, org_id: Uuid, origin: &str) -> DomainResult<()> {
+    use sea_orm::sea_query::{Condition, Expr};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let origin: String = origin.trim().chars().take(200).collect();
+    organization::Entity::update_many()
+        .col_expr(organization::Column::WidgetSeenAt, Expr::value(Utc::now()))
+        .col_expr(organization::Column::WidgetSeenOrigin, Expr::value(origin.clone()))
+        .filter(organization::Column::Id.eq(org_id))
+        .filter(
+            Condition::any()
+                .add(organization::Column::WidgetSeenAt.is_null())
+                .add(organization::Column::WidgetSeenAt.lt(Utc::now() - chrono::Duration::hours(1)))
+                .add(organization::Column::WidgetSeenOrigin.ne(origin)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The caller's role in `org_id`; `NotFound("organization")` when not a member.
@@ -268,6 +368,7 @@ pub(crate) async fn insert_organization(
         widget_key: Set(tokens::public_key("wk")),
         settings: Set(settings),
         created_at: Set(now.into()),
+        ..Default::default()
     }
     .insert(db)
     .await?;
@@ -376,6 +477,21 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
         }
         s.ai_instructions = v;
     }
+    if let Some(v) = p.trash_days {
+        if !(1..=MAX_TRASH_DAYS).contains(&v) {
+            return Err(DomainError::invalid("trash_days", format!("must be 1 to {MAX_TRASH_DAYS} days")));
+        }
+        s.trash_days = v;
+    }
+    if let Some(v) = p.retention_days {
+        if v > MAX_RETENTION_DAYS {
+            return Err(DomainError::invalid(
+                "retention_days",
+                format!("must be at most {MAX_RETENTION_DAYS} days (0 keeps conversations)"),
+            ));
+        }
+        s.retention_days = v;
+    }
     if let Some(v) = p.position {
         let v = v.trim().to_ascii_lowercase();
         if v != "bottom-right" && v != "bottom-left" {
@@ -384,6 +500,16 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
         s.position = v;
     }
     Ok(s)
+}
+
+/// The settings keys whose values differ between `before` and `after`, for the audit log.
+fn changed_fields(before: &OrgSettings, after: &OrgSettings) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(b)), Ok(serde_json::Value::Object(a))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return Vec::new();
+    };
+    a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect()
 }
 
 /// Normalises alert recipients: valid addresses only, deduplicated case-insensitively, ≤ 10.

@@ -286,6 +286,11 @@ impl Services {
         active.role = Set(new_role.as_str().to_owned());
         let updated = active.update(&txn).await?;
         let person = user::Entity::find_by_id(target).one(&txn).await?.ok_or(DomainError::NotFound("member"))?;
+        if current_role != new_role {
+            let target = format!("{}: {current_role} → {new_role}", person.email);
+            crate::privacy::audit(&txn, org_id, Some(actor.user.id), crate::privacy::AuditAction::MemberRole, &target)
+                .await?;
+        }
         txn.commit().await?;
         Ok(Member {
             user_id: person.id,
@@ -308,6 +313,10 @@ impl Services {
             ensure_another_owner(&txn, org_id, "remove").await?;
         }
         membership::Entity::delete_by_id((org_id, target)).exec(&txn).await?;
+        let email = user::Entity::find_by_id(target).one(&txn).await?.map(|u| u.email).unwrap_or_default();
+        let what = format!("{email} ({current_role})");
+        crate::privacy::audit(&txn, org_id, Some(actor.user.id), crate::privacy::AuditAction::MemberRemove, &what)
+            .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -2,19 +2,22 @@ import { expect, test } from "@playwright/test";
 
 import { LoginPage, PASSWORD, SignupPage, TeamPage, pageErrors, settled, uniqueEmail } from "./fixtures/pages";
 
-test("sign up lands on the dashboard; an invited agent cannot reach the team page or its API", async ({ page, browser, javaScriptEnabled }) => {
+test("sign up lands on the install page with a pasteable snippet; an invited agent cannot reach the team page or its API", async ({ page, browser, javaScriptEnabled }) => {
   const errors = pageErrors(page);
   const ownerEmail = uniqueEmail("owner");
   const signup = new SignupPage(page);
   await signup.goto();
   await settled(page, javaScriptEnabled);
   await signup.signUp("Olivia Owner", ownerEmail, PASSWORD, "Olivia's Shop");
-  await expect(page).toHaveURL(/\/dashboard$/);
-  await expect(page.getByRole("heading", { name: "Olivia's Shop" })).toBeVisible();
+  await expect(page).toHaveURL(/\/dashboard\/install$/);
+  await expect(page.getByRole("heading", { name: "Install Iterochat on Olivia's Shop" })).toBeVisible();
+  await expect(page.getByText("0 of 4 done.")).toBeVisible();
   await expect(page.locator(".widget-key")).toHaveText(/^wk_/);
   // The snippet is pasteable as shown: this server's own address, the organisation's key.
   const key = await page.locator(".widget-key").innerText();
   const origin = new URL(page.url()).origin;
+  await expect(page.locator("#code-html")).toHaveValue(`<script src="${origin}/widget.js" data-widget-key="${key}" async></script>`);
+  await page.goto("/dashboard");
   await expect(page.locator("pre.snippet")).toHaveText(`<script src="${origin}/widget.js" data-widget-key="${key}" async></script>`);
 
   const team = new TeamPage(page);
@@ -65,7 +68,7 @@ test("signing out revokes the session; the dashboard then asks to sign in @nojs"
   const signup = new SignupPage(page);
   await signup.goto();
   await signup.signUp("Sam", email, PASSWORD, "Sam's Org");
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page).toHaveURL(/\/dashboard\/install$/);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login/);
   await page.goto("/dashboard");

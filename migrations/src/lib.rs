@@ -23,6 +23,7 @@ mod m20261121_130000_create_saved_replies_and_tags;
 mod m20261121_130100_add_message_client_id;
 mod m20261121_150000_create_feedback;
 mod m20261121_150100_create_revealed_secrets;
+mod m20261206_100000_create_privacy;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_130100_add_message_client_id::Migration),
             Box::new(m20261121_150000_create_feedback::Migration),
             Box::new(m20261121_150100_create_revealed_secrets::Migration),
+            Box::new(m20261206_100000_create_privacy::Migration),
         ]
     }
 }

@@ -80,6 +80,7 @@ impl Application {
         }
         let mut services = domain::Services::new(db, embedder).with_chat_model(chat).with_alerts(alerts);
         services.knowledge_quota = settings.knowledge_quota;
+        let services = services.with_exports_dir(settings.data_dir.join("exports"));
         // Listening before serving: no event published by a request can be missed.
         let events =
             services.listen_for_events().await.context("listening for live events (LISTEN iterochat_events)")?;
@@ -128,6 +129,7 @@ impl Application {
         let mut outbox = AbortOnDrop(tokio::spawn(self.services.clone().run_outbox(async move {
             let _ = outbox_stop.wait_for(|stop| *stop).await;
         })));
+        let _privacy = AbortOnDrop(self.services.spawn_privacy_worker());
         let served =
             axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .with_graceful_shutdown(async move {
@@ -167,6 +169,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/widget.js", get(crate::widget_assets::loader))
+        .route("/preview", get(crate::widget_assets::preview))
         .route("/widget/{file}", get(crate::widget_assets::asset))
         .nest("/api/v1", api::router())
         .nest("/sdk/v1", api::sdk_router())

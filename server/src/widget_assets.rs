@@ -134,6 +134,32 @@ pub fn demo_site(demo: DemoSite) -> axum::Router {
         .route("/feedback", axum::routing::get(feedback))
 }
 
+/// `GET /preview?key=…`: the install page's "Send a test message". A plain page of this server
+/// with the organisation's live widget, embedded exactly as the snippet does (same origin, so an
+/// allowed-sites list does not shut it out). An unknown or malformed key shows a widget that
+/// reports it, as a customer's page would.
+pub async fn preview(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let key = q.get("key").filter(|k| {
+        !k.is_empty() && k.len() <= 100 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    let Some(key) = key else {
+        return (axum::http::StatusCode::BAD_REQUEST, axum::response::Html("<!doctype html><p>Open this page from the dashboard's Install page: it needs <code>?key=</code> and your widget key.</p>".to_owned())).into_response();
+    };
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>Widget preview</title>\
+         <style>body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; \
+         color: #1c2330; line-height: 1.5; }} code {{ background: #f2f4f7; padding: 0 .25rem; border-radius: 4px; }}</style></head>\
+         <body><h1>Widget preview</h1><p>This page of your Iterochat server carries your live widget, embedded \
+         exactly as your snippet does. Open the chat in the corner and ask something your knowledge base answers; \
+         the conversation shows up in your inbox like any visitor's.</p>\
+         <script src=\"/widget.js\" data-widget-key=\"{key}\" async></script></body></html>"
+    );
+    axum::response::Html(page).into_response()
+}
+
 /// A customer's checkout page using the feedback SDK exactly as the Iterato guide shows it.
 fn feedback_page(server: &str, project: &str, manual: bool) -> String {
     let calls = if manual {

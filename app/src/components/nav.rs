@@ -44,12 +44,15 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
             </details>
             <nav aria-label="Sections">
                 <a href="/dashboard">"Overview"</a>
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/install">"Install"</a> })}
                 <a href="/dashboard/conversations">"Inbox"</a>
                 {can_manage_knowledge.then(|| view! { <a href="/dashboard/knowledge">"Knowledge base"</a> })}
                 {can_manage_team.then(|| view! { <a href="/dashboard/team">"Team"</a> })}
                 <a href="/dashboard/alerts">"Alerts"</a>
                 <a href="/dashboard/feedback">"Feedback"</a>
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/usage">"Usage"</a> })}
                 {can_manage_knowledge.then(|| view! { <a href="/dashboard/settings">"Settings"</a> })}
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/privacy">"Data & privacy"</a> })}
             </nav>
             <span class="spacer"></span>
             <span class="muted who">{session.user.name.clone()}</span>

@@ -247,6 +247,7 @@ fn ConversationView(
                 <a class="export" href=transcript>"Transcript CSV"</a>
             </div>
         </section>
+        {v.can_delete.then(|| view! { <DeleteConversation org_id id=c.id /> })}
         <section class="card tags">
             <h2>"Tags"</h2>
             {if c.tags.is_empty() {
@@ -453,4 +454,36 @@ fn urlencode(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Owners and admins: move the conversation to the trash, or erase it for good after typing the
+/// confirmation word.
+#[component]
+fn DeleteConversation(org_id: Uuid, id: Uuid) -> impl IntoView {
+    use crate::server_fns::privacy::{ERASE_CONFIRMATION, EraseConversation, TrashConversation};
+    let trash = ServerAction::<TrashConversation>::new();
+    let erase = ServerAction::<EraseConversation>::new();
+    view! {
+        <section class="card danger-zone">
+            <details>
+                <summary>"Delete or erase this conversation"</summary>
+                <ActionForm action=trash>
+                    <input type="hidden" name="org_id" value=org_id.to_string() />
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <p class="muted">"Deleting moves it to the trash (Data & privacy), where it can be restored until it is purged."</p>
+                    <FormError error=action_error(trash) />
+                    <button type="submit" class="secondary">"Move to trash"</button>
+                </ActionForm>
+                <ActionForm action=erase>
+                    <input type="hidden" name="org_id" value=org_id.to_string() />
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <label>{format!("Type \"{ERASE_CONFIRMATION}\" to erase it for good: messages, summary, tags and alerts, with no way back")}
+                        <input name="confirm" autocomplete="off" required />
+                    </label>
+                    <FormError error=action_error(erase) />
+                    <button type="submit" class="danger">"Erase for good"</button>
+                </ActionForm>
+            </details>
+        </section>
+    }
 }

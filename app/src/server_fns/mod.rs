@@ -7,5 +7,6 @@ pub mod feedback;
 pub mod inbox;
 pub mod knowledge;
 pub mod orgs;
+pub mod privacy;
 pub mod settings;
 pub mod team;

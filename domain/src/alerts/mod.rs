@@ -137,7 +137,16 @@ pub async fn enqueue_escalation(
     enqueue_event(db, settings, org.id, ESCALATED, data).await?;
     let mail = mail::escalation_mail(settings, alert);
     for recipient in escalation_recipients(db, org).await? {
-        insert(db, settings, org.id, "email", ESCALATED, None, &recipient, mail.clone()).await?;
+        let delivery = NewDelivery {
+            organization_id: org.id,
+            kind: "email",
+            event: ESCALATED,
+            webhook_id: None,
+            target: &recipient,
+            payload: mail.clone(),
+            conversation_id: Some(alert.conversation_id),
+        };
+        insert(db, settings, delivery).await?;
     }
     Ok(())
 }
@@ -154,40 +163,55 @@ pub async fn enqueue_event(
         .filter(sea_orm::ColumnTrait::eq(&crate::entities::webhook::Column::OrganizationId, organization_id))
         .all(db)
         .await?;
+    let conversation_id = data["conversation_id"].as_str().and_then(|id| Uuid::parse_str(id).ok());
     for hook in hooks.into_iter().filter(|h| webhooks::subscribed(&h.events, event)) {
         let body = json!({"event": event, "data": data});
-        insert(db, settings, organization_id, "webhook", event, Some(hook.id), &hook.url, body).await?;
+        let delivery = NewDelivery {
+            organization_id,
+            kind: "webhook",
+            event,
+            webhook_id: Some(hook.id),
+            target: &hook.url,
+            payload: body,
+            conversation_id,
+        };
+        insert(db, settings, delivery).await?;
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert(
+/// One delivery to write into the outbox.
+pub(super) struct NewDelivery<'a> {
+    pub(super) organization_id: Uuid,
+    pub(super) kind: &'a str,
+    pub(super) event: &'a str,
+    pub(super) webhook_id: Option<Uuid>,
+    pub(super) target: &'a str,
+    pub(super) payload: Value,
+    /// The conversation it is about; erasing the conversation deletes the delivery.
+    pub(super) conversation_id: Option<Uuid>,
+}
+
+pub(super) async fn insert(
     db: &impl ConnectionTrait,
     settings: &AlertSettings,
-    organization_id: Uuid,
-    kind: &str,
-    event: &str,
-    webhook_id: Option<Uuid>,
-    target: &str,
-    payload: Value,
+    d: NewDelivery<'_>,
 ) -> DomainResult<Uuid> {
+    use sea_orm::{ActiveModelTrait, Set};
     let id = Uuid::new_v4();
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO outbox (id, organization_id, kind, event, webhook_id, target, payload, max_attempts) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [
-            id.into(),
-            organization_id.into(),
-            kind.into(),
-            event.into(),
-            webhook_id.into(),
-            target.into(),
-            payload.into(),
-            settings.max_attempts.into(),
-        ],
-    ))
+    outbox::ActiveModel {
+        id: Set(id),
+        organization_id: Set(d.organization_id),
+        kind: Set(d.kind.to_owned()),
+        event: Set(d.event.to_owned()),
+        webhook_id: Set(d.webhook_id),
+        target: Set(d.target.to_owned()),
+        payload: Set(d.payload),
+        max_attempts: Set(settings.max_attempts),
+        conversation_id: Set(d.conversation_id),
+        ..Default::default()
+    }
+    .insert(db)
     .await?;
     Ok(id)
 }

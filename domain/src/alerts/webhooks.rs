@@ -248,9 +248,16 @@ impl Services {
         let hook = self.find_webhook(org_id, id).await?;
         let body = json!({"event": TEST_EVENT, "data": {"organization_id": org_id, "webhook_id": hook.id,
             "sent_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}});
-        let delivery_id =
-            super::insert(&self.db, &self.alerts, org_id, "webhook", TEST_EVENT, Some(hook.id), &hook.url, body)
-                .await?;
+        let delivery = super::NewDelivery {
+            organization_id: org_id,
+            kind: "webhook",
+            event: TEST_EVENT,
+            webhook_id: Some(hook.id),
+            target: &hook.url,
+            payload: body,
+            conversation_id: None,
+        };
+        let delivery_id = super::insert(&self.db, &self.alerts, delivery).await?;
         self.wake_outbox();
         Ok(outbox::Entity::find_by_id(delivery_id)
             .one(&self.db)

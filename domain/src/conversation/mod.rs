@@ -165,6 +165,9 @@ impl Services {
         if !org.settings.allows_origin(origin) {
             return Err(not_allowed_here(origin));
         }
+        if let Some(origin) = origin {
+            crate::organizations::note_widget_seen(&self.db, org.id, origin).await?;
+        }
         let existing = match visitor_token {
             Some(token) => {
                 self.find_visitor(token).await?.filter(|v| v.organization_id == org.id).map(|v| (v, token.to_owned()))

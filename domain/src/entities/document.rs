@@ -1,4 +1,4 @@
-//! A knowledge-base document of one organisation; soft-deleted, re-embedded on edit.
+//! A knowledge-base document of one organisation; re-embedded on edit; deleted ones wait in the trash (`privacy::trash`).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

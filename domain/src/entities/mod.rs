@@ -1,15 +1,18 @@
 //! SeaORM entities, one module per table. Columns mirror `migrations/` exactly.
 
+pub mod audit_entry;
 pub mod chunk;
 pub mod contact;
 pub mod conversation;
 pub mod document;
+pub mod export;
 pub mod invite;
 pub mod membership;
 pub mod message;
 pub mod organization;
 pub mod outbox;
 pub mod session;
+pub mod trash_item;
 pub mod user;
 pub mod visitor;
 pub mod webhook;

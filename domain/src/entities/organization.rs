@@ -12,6 +12,10 @@ pub struct Model {
     /// [`crate::organizations::OrgSettings`] as JSON; unknown keys are kept for forward compatibility.
     pub settings: Json,
     pub created_at: DateTimeWithTimeZone,
+    /// When a browser page on another site last opened the widget (at most hourly), and which
+    /// site: the install checklist's "widget installed".
+    pub widget_seen_at: Option<DateTimeWithTimeZone>,
+    pub widget_seen_origin: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

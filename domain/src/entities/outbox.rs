@@ -24,6 +24,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
+    /// The conversation the delivery is about (erasing it deletes the delivery).
+    pub conversation_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

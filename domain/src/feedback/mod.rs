@@ -435,6 +435,28 @@ impl Services {
         Ok(ProjectSecret { project, secret_key })
     }
 
+    /// Moves a project to the trash with its events and feedback (owners and admins): its SDK
+    /// key and `/fetchFeedbacks` stop working until it is restored.
+    pub async fn delete_feedback_project(&self, actor: &Actor, org_id: Uuid, project_id: &str) -> DomainResult<()> {
+        self.require_admin(actor, org_id, "delete feedback projects").await?;
+        let (id, project) = self.project_in_org(org_id, project_id).await?;
+        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        crate::privacy::move_to_trash(
+            &txn,
+            crate::privacy::Trashing {
+                org_id,
+                kind: crate::privacy::TrashKind::FeedbackProject,
+                item_id: id,
+                title: &project.name,
+                visitor_id: None,
+                deleted_by: Some(actor.user.id),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Adds an event to a project (owners and admins); event ids are unique per project.
     pub async fn create_feedback_event(
         &self,

@@ -2,7 +2,7 @@
 //! conversation tags (any member adds or removes them; the inbox filters by them).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
 use uuid::Uuid;
 
 use crate::accounts::Actor;
@@ -136,20 +136,32 @@ impl Services {
         Ok(saved_from_row(&row)?)
     }
 
-    /// Deletes a saved reply (owners and admins).
+    /// Moves a saved reply to the trash (owners and admins).
     pub async fn delete_saved_reply(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
         self.require_admin(actor, org_id, "manage saved replies").await?;
-        let gone = self
-            .db
-            .execute_raw(Statement::from_sql_and_values(
+        let txn = self.db.begin().await?;
+        let row = txn
+            .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "DELETE FROM saved_replies WHERE id = $1 AND organization_id = $2",
+                "SELECT title FROM saved_replies WHERE id = $1 AND organization_id = $2 FOR UPDATE",
                 [id.into(), org_id.into()],
             ))
-            .await?;
-        if gone.rows_affected() == 0 {
-            return Err(DomainError::NotFound("saved reply"));
-        }
+            .await?
+            .ok_or(DomainError::NotFound("saved reply"))?;
+        let title: String = row.try_get("", "title")?;
+        crate::privacy::move_to_trash(
+            &txn,
+            crate::privacy::Trashing {
+                org_id,
+                kind: crate::privacy::TrashKind::SavedReply,
+                item_id: id,
+                title: &title,
+                visitor_id: None,
+                deleted_by: Some(actor.user.id),
+            },
+        )
+        .await?;
+        txn.commit().await?;
         Ok(())
     }
 

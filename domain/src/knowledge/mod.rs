@@ -18,7 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::accounts::Actor;
-use crate::entities::{chunk, document};
+use crate::entities::document;
 use crate::{DomainError, DomainResult, Services};
 
 /// Largest document we accept, in bytes of text; bigger ones should be split.
@@ -196,16 +196,24 @@ impl Services {
         Ok(Document::from_model(updated, true))
     }
 
-    /// Soft-deletes the document and removes its passages, so the AI stops using them at once.
+    /// Moves the document to the trash; its passages go at once, so the AI stops using it.
+    /// Restoring it embeds it again.
     pub async fn delete_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
         self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let current = find_document(&self.db, org_id, id).await?;
         let txn = self.db.begin().await?;
-        chunk::Entity::delete_many().filter(chunk::Column::DocumentId.eq(current.id)).exec(&txn).await?;
-        let mut active: document::ActiveModel = current.into();
-        active.deleted_at = Set(Some(Utc::now().into()));
-        active.updated_at = Set(Utc::now().into());
-        active.update(&txn).await?;
+        crate::privacy::move_to_trash(
+            &txn,
+            crate::privacy::Trashing {
+                org_id,
+                kind: crate::privacy::TrashKind::Document,
+                item_id: current.id,
+                title: &current.title,
+                visitor_id: None,
+                deleted_by: Some(actor.user.id),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -10,6 +10,7 @@ mod inbox;
 pub mod knowledge;
 mod live;
 mod orgs;
+mod privacy;
 mod team;
 mod widget;
 
@@ -57,7 +58,18 @@ pub fn router() -> Router<AppState> {
         .nest("/widget", widget_router())
         .route("/orgs/{org_id}/conversations", get(inbox::list))
         .route("/orgs/{org_id}/conversations.csv", get(inbox::list_csv))
-        .route("/orgs/{org_id}/conversations/{conversation_id}", get(inbox::show))
+        .route("/orgs/{org_id}/conversations/{conversation_id}", get(inbox::show).delete(privacy::trash_conversation))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/erase", post(privacy::erase_conversation))
+        .route("/orgs/{org_id}/contacts", get(privacy::contacts))
+        .route("/orgs/{org_id}/contacts/{contact_id}/erase", post(privacy::erase_contact))
+        .route("/orgs/{org_id}/exports", post(privacy::start_export))
+        .route("/orgs/{org_id}/exports/{export_id}", get(privacy::show_export))
+        .route("/orgs/{org_id}/exports/{export_id}/download", get(privacy::download_export))
+        .route("/orgs/{org_id}/trash", get(privacy::trash))
+        .route("/orgs/{org_id}/trash/{kind}/{item_id}/restore", post(privacy::restore))
+        .route("/orgs/{org_id}/audit", get(privacy::audit))
+        .route("/orgs/{org_id}/usage", get(privacy::usage))
+        .route("/orgs/{org_id}/usage.csv", get(privacy::usage_csv))
         .route("/orgs/{org_id}/conversations/{conversation_id}/claim", post(inbox::claim))
         .route("/orgs/{org_id}/conversations/{conversation_id}/messages", post(inbox::reply))
         .route("/orgs/{org_id}/conversations/{conversation_id}/resolve", post(inbox::resolve))
@@ -80,7 +92,10 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org_id}/deliveries", get(alerts::deliveries))
         .route("/orgs/{org_id}/deliveries/{delivery_id}/retry", post(alerts::retry))
         .route("/orgs/{org_id}/feedback-projects", post(feedback::create_project).get(feedback::list_projects))
-        .route("/orgs/{org_id}/feedback-projects/{project_id}", get(feedback::show_project))
+        .route(
+            "/orgs/{org_id}/feedback-projects/{project_id}",
+            get(feedback::show_project).delete(privacy::delete_feedback_project),
+        )
         .route("/orgs/{org_id}/feedback-projects/{project_id}/rotate-secret", post(feedback::rotate_secret))
         .route("/orgs/{org_id}/feedback-projects/{project_id}/events", post(feedback::create_event))
         .route("/orgs/{org_id}/feedback-projects/{project_id}/feedback", get(feedback::list_feedback))

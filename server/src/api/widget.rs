@@ -30,13 +30,23 @@ where
         let token = super::extract::bearer_token(parts)
             .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("send Authorization: Bearer <visitor_token>")))?;
         visitor_budgets(&state, &ClientIp::of(parts, &state), &token)?;
-        Ok(Self(state.services.authenticate_widget_visitor(&token, origin(&parts.headers)).await?))
+        Ok(Self(state.services.authenticate_widget_visitor(&token, origin(&state, &parts.headers)).await?))
     }
 }
 
-/// The page's `Origin` header, which the organisation's allowed sites are checked against.
-fn origin(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok())
+/// The page's `Origin` header, which the organisation's allowed sites are checked against. The
+/// server's own pages (the install page's preview) are not another site: `None`, like a request
+/// without the header.
+fn origin<'h>(state: &AppState, headers: &'h axum::http::HeaderMap) -> Option<&'h str> {
+    let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok())?;
+    let own = own_origin(&state.services.alerts.public_url);
+    (!origin.trim_end_matches('/').eq_ignore_ascii_case(own)).then_some(origin)
+}
+
+/// `scheme://host[:port]` of a URL: everything before its path.
+fn own_origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..].find('/').map_or(url, |end| &url[..after_scheme + end])
 }
 
 /// Spends one request of the client network's budget and of the visitor token's.
@@ -65,8 +75,10 @@ pub async fn session(
         Some(token) => state.limits.check(Budget::ReturningSession, Key::digest("visitor", token))?,
         None => state.limits.check(Budget::NewSessionPerIp, ip.key())?,
     }
-    let session =
-        state.services.widget_session(&body.widget_key, body.visitor_token.as_deref(), origin(&headers)).await?;
+    let session = state
+        .services
+        .widget_session(&body.widget_key, body.visitor_token.as_deref(), origin(&state, &headers))
+        .await?;
     Ok(axum::Json(session.into()))
 }
 
@@ -167,7 +179,7 @@ pub async fn stream(
     use futures_util::StreamExt as _;
 
     visitor_budgets(&state, &ip, &query.token)?;
-    let visitor = state.services.authenticate_widget_visitor(&query.token, origin(&headers)).await?;
+    let visitor = state.services.authenticate_widget_visitor(&query.token, origin(&state, &headers)).await?;
     // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
     // in all are capped.
     let caps = state.connections.settings();
@@ -204,4 +216,14 @@ pub async fn stream(
         })
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_own_origin_is_the_public_url_without_its_path() {
+        assert_eq!(super::own_origin("https://chat.example.com/"), "https://chat.example.com");
+        assert_eq!(super::own_origin("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(super::own_origin("https://example.com/support/chat"), "https://example.com");
+    }
 }

@@ -17,4 +17,5 @@ mod lifecycle;
 mod limits;
 mod live;
 mod orgs;
+mod privacy;
 mod team;

@@ -148,3 +148,70 @@ async fn the_confidence_choice_is_one_of_three_and_a_wrong_one_changes_nothing()
     assert_eq!(org["settings"]["confidence"], "escalate_more");
     assert_ne!(org["settings"]["greeting"], "Hi!", "nothing of a refused patch is stored");
 }
+
+#[tokio::test]
+async fn the_install_checklist_ticks_from_real_state_and_the_preview_page_carries_the_live_widget() {
+    let app = TestApp::spawn().await;
+    let ann = app.signup("ann@example.com").await;
+    let agent = app.add_member(&ann, &ann.org_id, "agent@example.com", "agent").await;
+    let org_id: uuid::Uuid = ann.org_id.parse().expect("uuid");
+    let actor = app.services.authenticate(&ann.token).await.expect("actor");
+    let (org, progress) = app.services.setup_progress(&actor, org_id).await.expect("progress");
+    assert_eq!((progress.documents_ready, progress.conversations, progress.teammates), (0, 0, 1), "the agent");
+    assert!(org.widget_seen_at.is_none());
+    let agent_actor = app.services.authenticate(&agent.token).await.expect("actor");
+    assert!(matches!(app.services.setup_progress(&agent_actor, org_id).await, Err(domain::DomainError::Forbidden(_))));
+
+    // The preview page embeds the widget from this server, same origin.
+    let key = org.widget_key.clone();
+    let page = app.client.get(format!("{}/preview?key={key}", app.address)).send().await.expect("preview");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains(&format!("<script src=\"/widget.js\" data-widget-key=\"{key}\" async></script>")), "{html}");
+    let bad = app.client.get(format!("{}/preview?key=%22%3E%3Cscript%3E", app.address)).send().await.expect("preview");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "only key characters are echoed");
+
+    // Limited to one site, the widget still opens on the server's own preview page, which does
+    // not count as an installation; a page on the listed site does.
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", ann.org_id),
+            Some(&ann.token),
+            Some(json!({"allowed_origins": ["https://shop.example"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let session = |origin: String| {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/widget/session", app.address);
+        let key = key.clone();
+        async move {
+            client
+                .post(url)
+                .header("Origin", origin)
+                .json(&json!({"widget_key": key}))
+                .send()
+                .await
+                .expect("session")
+                .status()
+        }
+    };
+    assert_eq!(session(app.address.clone()).await, StatusCode::OK, "the preview page is the server's own");
+    assert_eq!(session("https://elsewhere.example".into()).await, StatusCode::FORBIDDEN);
+    let (org, _) = app.services.setup_progress(&actor, org_id).await.expect("progress");
+    assert!(org.widget_seen_at.is_none(), "neither the preview nor a refused site counts");
+    assert_eq!(session("https://shop.example".into()).await, StatusCode::OK);
+    let (org, _) = app.services.setup_progress(&actor, org_id).await.expect("progress");
+    assert!(org.widget_seen_at.is_some());
+    assert_eq!(org.widget_seen_origin.as_deref(), Some("https://shop.example"));
+
+    // A test question is a conversation.
+    let (_, visitor) = app.post("/api/v1/widget/session", None, json!({"widget_key": key})).await;
+    let token = visitor["visitor_token"].as_str().expect("token");
+    let (status, _) =
+        app.post("/api/v1/widget/messages", Some(token), json!({"text": "Hello, is anyone there?"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, progress) = app.services.setup_progress(&actor, org_id).await.expect("progress");
+    assert_eq!(progress.conversations, 1);
+}

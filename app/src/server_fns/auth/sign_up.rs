@@ -16,7 +16,7 @@ pub async fn sign_up(name: String, email: String, password: String, organization
         &outcome.organization.id.to_string(),
         ctx.secure_cookies,
     ));
-    leptos_axum::redirect("/dashboard");
+    leptos_axum::redirect("/dashboard/install");
     Ok(())
 }
 

@@ -20,7 +20,13 @@ pub async fn get_conversation_view(org_id: Uuid, id: Uuid) -> Result<Conversatio
             TranscriptEntryDto { message: m.into(), html }
         })
         .collect();
-    Ok(ConversationViewDto { me: actor.user.id, conversation: detail.summary.into(), messages })
+    let role = domain::organizations::member_role(&ctx.services.db, org_id, actor.user.id).await?;
+    Ok(ConversationViewDto {
+        me: actor.user.id,
+        can_delete: role.can_manage_knowledge(),
+        conversation: detail.summary.into(),
+        messages,
+    })
 }
 
 #[cfg(feature = "ssr")]
