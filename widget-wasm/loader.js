@@ -1,6 +1,7 @@
 /* Iterochat widget loader, served as /widget.js. Embed:
  *   <script src="https://chat.example.com/widget.js" data-widget-key="wk_…" async></script>
  * or call window.Iterochat.renderWebWidget({widgetKey, apiUrl, primaryColor, companyName, position}).
+ * (`greeting` and `open: true` also exist, for previews.)
  * The bundle (content-hashed, cached for a year) is fetched only when a widget is rendered. */
 (function () {
   if (window.Iterochat && window.Iterochat.renderWebWidget) return;

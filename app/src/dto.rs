@@ -313,6 +313,8 @@ pub struct SettingsPageDto {
     pub positive_feedback_label: String,
     pub request_help_label: String,
     pub confirmation_message: String,
+    /// Extra hand-off mail recipients (owners always get them).
+    pub escalation_recipients: Vec<String>,
 }
 
 /// The alerts page.
@@ -325,7 +327,6 @@ pub struct AlertsPageDto {
     pub can_manage: bool,
     /// The caller's own switch.
     pub notify_escalations: bool,
-    pub escalation_recipients: Vec<String>,
     /// The folder mails are written to when no SMTP server is configured.
     pub mails_written_to: Option<String>,
     pub webhooks: Vec<WebhookDto>,
@@ -606,6 +607,9 @@ pub struct UsageMonthDto {
     pub ai_resolved: i64,
     pub helpful: i64,
     pub not_helpful: i64,
+    pub llm_calls: i64,
+    pub embedding_calls: i64,
+    pub embedding_inputs: i64,
 }
 
 /// The Usage page: months newest first, and the knowledge base's size now.

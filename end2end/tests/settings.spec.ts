@@ -31,12 +31,23 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   await page.goto("/dashboard/settings");
   await settled(page, javaScriptEnabled);
   await widget.getByLabel("Colour").fill("#0f766e");
+  // The live preview is the real widget, opened, with the unsaved colour (a page without
+  // JavaScript has no widget to preview).
+  const preview = page.frameLocator("iframe.widget-preview");
+  if (javaScriptEnabled !== false) {
+    await expect(preview.locator(".panel")).toBeVisible();
+    await expect(preview.locator(".root")).toHaveAttribute("style", /#0f766e/);
+  }
   await widget.getByLabel("Position").selectOption("bottom-left");
   await widget.getByLabel("Greeting").fill("Hello from the lamp shop!");
   await widget.getByLabel("Nudge message").fill("Need a lamp for camping?");
   await widget.getByLabel(/Allowed sites/).fill("https://shop.example\nlamps.example");
   await widget.getByRole("button", { name: "Save widget settings" }).click();
   await expect(widget.getByLabel("Greeting")).toHaveValue("Hello from the lamp shop!");
+  if (javaScriptEnabled !== false) {
+    await expect(preview.locator(".root")).toHaveAttribute("style", /#0f766e/);
+    await expect(preview.getByText("Hello from the lamp shop!")).toBeVisible();
+  }
   const config = await widgetConfig(page, widgetKey);
   expect(config.primary_color).toBe("#0f766e");
   expect(config.position).toBe("bottom-left");
@@ -101,5 +112,19 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   expect(newKey).toMatch(/^wk_/);
   const old = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
   expect(old.status()).toBe(404);
+
+  // Who is told about a hand-off lives with human support now; a bad address changes nothing.
+  await settled(page, javaScriptEnabled);
+  await support.getByLabel("Extra recipients").fill("team@adaslamps.example\nnot an address");
+  await support.getByRole("button", { name: "Save recipients" }).click();
+  await expect(support.getByRole("alert")).toContainText("Extra recipients:");
+  await page.goto("/dashboard/settings");
+  await expect(support.getByLabel("Extra recipients")).toHaveValue("");
+  await settled(page, javaScriptEnabled);
+  await support.getByLabel("Extra recipients").fill("Team@AdasLamps.example\nteam@adaslamps.example");
+  await support.getByRole("button", { name: "Save recipients" }).click();
+  await expect(support.getByLabel("Extra recipients")).toHaveValue("team@adaslamps.example");
+  await page.goto("/dashboard/alerts");
+  await expect(page.getByLabel("Extra recipients")).toHaveCount(0);
   expect(errors).toEqual([]);
 });

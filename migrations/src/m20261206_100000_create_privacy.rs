@@ -85,6 +85,17 @@ UPDATE outbox o SET conversation_id = c.id FROM conversations c
 CREATE INDEX messages_org_created_idx ON messages (organization_id, created_at);
 CREATE INDEX outbox_conversation_idx ON outbox (conversation_id) WHERE conversation_id IS NOT NULL;
 
+-- Model calls per organisation and month, for the usage page (added to in batches by each
+-- instance, so several instances add up).
+CREATE TABLE usage_counters (
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    month date NOT NULL,
+    llm_calls bigint NOT NULL DEFAULT 0,
+    embedding_calls bigint NOT NULL DEFAULT 0,
+    embedding_inputs bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (organization_id, month)
+);
+
 -- The install checklist: when and where the widget was last opened by a page on another site.
 ALTER TABLE organizations ADD COLUMN widget_seen_at timestamptz, ADD COLUMN widget_seen_origin text;
 
@@ -96,7 +107,7 @@ ALTER TABLE organizations ADD COLUMN widget_seen_at timestamptz, ADD COLUMN widg
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_sql(
             manager,
-            "ALTER TABLE organizations DROP COLUMN widget_seen_at, DROP COLUMN widget_seen_origin; \
+            "DROP TABLE usage_counters; ALTER TABLE organizations DROP COLUMN widget_seen_at, DROP COLUMN widget_seen_origin; \
              DROP INDEX messages_org_created_idx; ALTER TABLE outbox DROP COLUMN conversation_id; DROP TABLE exports; DROP TABLE audit_log; \
              DROP TABLE trash_rows; DROP TABLE trash_items;",
         )

@@ -136,8 +136,9 @@ pub fn demo_site(demo: DemoSite) -> axum::Router {
 
 /// `GET /preview?key=…`: the install page's "Send a test message". A plain page of this server
 /// with the organisation's live widget, embedded exactly as the snippet does (same origin, so an
-/// allowed-sites list does not shut it out). An unknown or malformed key shows a widget that
-/// reports it, as a customer's page would.
+/// allowed-sites list does not shut it out). The settings page's live preview adds `color`,
+/// `company`, `position`, `greeting` and `open=1`: the widget then renders through
+/// `renderWebWidget` with those unsaved values, opened.
 pub async fn preview(
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
@@ -145,17 +146,39 @@ pub async fn preview(
         !k.is_empty() && k.len() <= 100 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     });
     let Some(key) = key else {
-        return (axum::http::StatusCode::BAD_REQUEST, axum::response::Html("<!doctype html><p>Open this page from the dashboard's Install page: it needs <code>?key=</code> and your widget key.</p>".to_owned())).into_response();
+        let help = "<!doctype html><p>Open this page from the dashboard's Install page: it needs <code>?key=</code> \
+                    and your widget key.</p>";
+        return (StatusCode::BAD_REQUEST, axum::response::Html(help.to_owned())).into_response();
+    };
+    let short = |name: &str| q.get(name).map(|v| v.chars().take(500).collect::<String>());
+    let overrides: Vec<(&str, serde_json::Value)> = [
+        ("primaryColor", short("color")),
+        ("companyName", short("company")),
+        ("position", short("position")),
+        ("greeting", short("greeting")),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|v| (name, serde_json::Value::String(v))))
+    .chain(q.get("open").filter(|v| *v == "1").map(|_| ("open", serde_json::Value::Bool(true))))
+    .collect();
+    let embed = if overrides.is_empty() {
+        format!("<script src=\"/widget.js\" data-widget-key=\"{key}\" async></script>")
+    } else {
+        let mut options = serde_json::Map::new();
+        options.insert("widgetKey".into(), key.clone().into());
+        options.extend(overrides.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        // Inside <script>, `<` is escaped so no value can close the element.
+        let json = serde_json::Value::Object(options).to_string().replace('<', "\\u003c");
+        format!("<script src=\"/widget.js\"></script><script>Iterochat.renderWebWidget({json});</script>")
     };
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>Widget preview</title>\
          <style>body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; \
-         color: #1c2330; line-height: 1.5; }} code {{ background: #f2f4f7; padding: 0 .25rem; border-radius: 4px; }}</style></head>\
+         color: #1c2330; line-height: 1.5; }}</style></head>\
          <body><h1>Widget preview</h1><p>This page of your Iterochat server carries your live widget, embedded \
          exactly as your snippet does. Open the chat in the corner and ask something your knowledge base answers; \
-         the conversation shows up in your inbox like any visitor's.</p>\
-         <script src=\"/widget.js\" data-widget-key=\"{key}\" async></script></body></html>"
+         the conversation shows up in your inbox like any visitor's.</p>{embed}</body></html>"
     );
     axum::response::Html(page).into_response()
 }

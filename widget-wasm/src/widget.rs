@@ -40,6 +40,8 @@ struct Config {
     positive_label: String,
     help_label: String,
     greeting: String,
+    /// The `greeting` option of `renderWebWidget` (the settings page's live preview).
+    greeting_override: Option<String>,
     nudge: String,
     nudge_trigger: String,
     nudge_after: f64,
@@ -102,7 +104,13 @@ pub fn start(options: JsValue) {
     let api = get_str(&options, "apiUrl").unwrap_or_default().trim_end_matches('/').to_owned();
     let Some(widget) = mount(api, key) else { return };
     widget.apply_overrides(&options);
-    wasm_bindgen_futures::spawn_local(async move { widget.open_session().await });
+    let open = get(&options, "open").as_bool().unwrap_or(false);
+    wasm_bindgen_futures::spawn_local(async move {
+        widget.clone().open_session().await;
+        if open {
+            widget.toggle(true);
+        }
+    });
 }
 
 fn mount(api: String, key: String) -> Option<Rc<Widget>> {
@@ -164,6 +172,9 @@ impl Widget {
         }
         if let Some(position) = get_str(options, "position") {
             self.place(Position::parse(&position));
+        }
+        if let Some(greeting) = get_str(options, "greeting") {
+            self.config.borrow_mut().greeting_override = Some(greeting);
         }
     }
 
@@ -465,7 +476,8 @@ impl Widget {
             c.show_cta = get(&config, "show_escalation_cta").as_bool().unwrap_or(true);
             c.positive_label = get_str(&config, "positive_feedback_label").unwrap_or_else(|| "👍".into());
             c.help_label = get_str(&config, "request_help_label").unwrap_or_else(|| "Connect to an agent".into());
-            c.greeting = get_str(&config, "greeting").unwrap_or_default();
+            c.greeting =
+                c.greeting_override.clone().unwrap_or_else(|| get_str(&config, "greeting").unwrap_or_default());
             c.nudge = get_str(&config, "proactive_message").unwrap_or_default();
             c.nudge_trigger = get_str(&config, "proactive_trigger").unwrap_or_default();
             c.nudge_after = get(&config, "proactive_after").as_f64().unwrap_or(30.0);

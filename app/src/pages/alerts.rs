@@ -6,12 +6,11 @@ use crate::components::{FormError, SignedIn, action_error, data_epoch, refresh_o
 use crate::dto::{AlertsPageDto, DeliveryDto, SessionDto, WebhookDto};
 use crate::error::AppError;
 use crate::server_fns::alerts::{
-    AddWebhook, DeleteWebhook, RetryDelivery, RotateWebhookSecret, SaveRecipients, SetNotifications, TestWebhook,
-    get_alerts,
+    AddWebhook, DeleteWebhook, RetryDelivery, RotateWebhookSecret, SetNotifications, TestWebhook, get_alerts,
 };
 
 /// `/dashboard/alerts`: who is told about escalations and how. Everyone has their own "notify
-/// me" switch; owners and admins also edit extra recipients, manage webhooks (add, rotate the
+/// me" switch; owners and admins also manage webhooks (add, rotate the
 /// secret, send a test, delete, read the delivery log, retry) and read the mails sent.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
@@ -59,7 +58,8 @@ fn AlertsView(page: AlertsPageDto) -> impl IntoView {
         <section class="card">
             <h1>"Alerts for " {page.organization.name.clone()}</h1>
             <p>
-                "Every escalation mails the organisation's owners and the recipients below, and calls the webhooks. "
+                "Every escalation mails the organisation's owners and the recipients set under Settings → Human support, "
+                "and calls the webhooks below. "
                 "Your escalation mails are " <strong class="notify-state">{on}</strong> "."
             </p>
             <ActionForm action=notify>
@@ -69,30 +69,9 @@ fn AlertsView(page: AlertsPageDto) -> impl IntoView {
             <FormError error=action_error(notify) />
         </section>
         {page.can_manage.then(|| view! {
-            <Recipients org_id=org_id.clone() recipients=page.escalation_recipients.clone() />
             <Webhooks org_id=org_id.clone() webhooks=page.webhooks.clone() revealed=page.revealed_secret.clone() />
             <SentMail org_id=org_id.clone() mails=page.mails.clone() folder=page.mails_written_to.clone() />
         })}
-    }
-}
-
-#[component]
-fn Recipients(org_id: String, recipients: Vec<String>) -> impl IntoView {
-    let save = ServerAction::<SaveRecipients>::new();
-    refresh_on_success(save);
-    view! {
-        <section class="card">
-            <h2>"Escalation mail recipients"</h2>
-            <p class="muted">"Owners always get the mails. Add up to 10 more addresses, one per line."</p>
-            <ActionForm action=save>
-                <input type="hidden" name="org_id" value=org_id />
-                <label>"Extra recipients"
-                    <textarea name="recipients" rows="4">{recipients.join("\n")}</textarea>
-                </label>
-                <FormError error=action_error(save) />
-                <button type="submit">"Save recipients"</button>
-            </ActionForm>
-        </section>
     }
 }
 

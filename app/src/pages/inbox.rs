@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
-use crate::components::{FormError, LiveUpdates, SignedIn, action_error, data_epoch, refresh_on_success};
+use crate::components::{FormError, LiveUpdates, SignedIn, action_error, data_epoch, refresh_on_success, urlencode};
 use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
 use crate::error::AppError;
 use crate::server_fns::inbox::{
@@ -443,17 +443,6 @@ fn clip(text: &str, max: usize) -> String {
 
 fn percent(rate: f64) -> String {
     format!("{:.0}%", rate * 100.0)
-}
-
-/// Percent-encodes a query value.
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Owners and admins: move the conversation to the trash, or erase it for good after typing the

@@ -1,9 +1,10 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::components::{SignedIn, action_error, data_epoch, refresh_on_success};
+use crate::components::{SignedIn, action_error, data_epoch, refresh_on_success, urlencode};
 use crate::dto::{SessionDto, SettingsPageDto};
 use crate::error::AppError;
+use crate::server_fns::alerts::SaveRecipients;
 use crate::server_fns::settings::{
     RotateWidgetKey, SaveAiSettings, SaveSupportSettings, SaveWidgetSettings, get_settings,
 };
@@ -60,6 +61,7 @@ fn field_label(field: &str) -> &'static str {
         "request_help_label" => "Talk-to-a-person button label",
         "confirmation_message" => "Confirmation message",
         "confirm" => "Confirm",
+        "escalation_recipients" => "Extra recipients",
         _ => "Value",
     }
 }
@@ -92,15 +94,37 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
     let ai = ServerAction::<SaveAiSettings>::new();
     let support = ServerAction::<SaveSupportSettings>::new();
     let rotate = ServerAction::<RotateWidgetKey>::new();
+    let recipients = ServerAction::<SaveRecipients>::new();
     refresh_on_success(rotate);
+    refresh_on_success(recipients);
     refresh_on_success(widget);
     refresh_on_success(ai);
     refresh_on_success(support);
     let org_id = page.organization.id.to_string();
-    let (org2, org3, org4) = (org_id.clone(), org_id.clone(), org_id.clone());
+    let (org2, org3, org4, org5) = (org_id.clone(), org_id.clone(), org_id.clone(), org_id.clone());
     let position = page.position.clone();
     let trigger = page.proactive_trigger.clone();
     let confidence = page.confidence.clone();
+    // The live preview: the real widget on this server's preview page, with the form's unsaved
+    // look (colour and position as they change, texts when a field is left).
+    let org_name = page.organization.name.clone();
+    let preview_color = RwSignal::new(page.primary_color.clone());
+    let preview_company = RwSignal::new(page.company_name.clone());
+    let preview_position = RwSignal::new(page.position.clone());
+    let preview_greeting = RwSignal::new(page.greeting.clone());
+    let widget_key = page.widget_key.clone();
+    let preview_src = move || {
+        let company = preview_company.get();
+        let company = if company.trim().is_empty() { org_name.clone() } else { company };
+        format!(
+            "/preview?key={}&color={}&company={}&position={}&greeting={}&open=1",
+            urlencode(&widget_key),
+            urlencode(&preview_color.get()),
+            urlencode(&company),
+            urlencode(&preview_position.get()),
+            urlencode(&preview_greeting.get())
+        )
+    };
     view! {
         <section class="card settings" id="widget">
             <h1>"Settings for " {page.organization.name.clone()}</h1>
@@ -109,19 +133,22 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
             <ActionForm action=widget>
                 <input type="hidden" name="org_id" value=org_id />
                 <label>"Company name"
-                    <input name="company_name" value=page.company_name.clone() placeholder=page.organization.name.clone() maxlength="100" />
+                    <input name="company_name" value=page.company_name.clone() placeholder=page.organization.name.clone() maxlength="100"
+                        on:change=move |ev| preview_company.set(event_target_value(&ev)) />
                 </label>
                 <label>"Colour"
-                    <input type="color" name="primary_color" value=page.primary_color.clone() />
+                    <input type="color" name="primary_color" value=page.primary_color.clone()
+                        on:input=move |ev| preview_color.set(event_target_value(&ev)) />
                 </label>
                 <label>"Position"
-                    <select name="position">
+                    <select name="position" on:change=move |ev| preview_position.set(event_target_value(&ev))>
                         <option value="bottom-right" selected=position == "bottom-right">"Bottom right"</option>
                         <option value="bottom-left" selected=position == "bottom-left">"Bottom left"</option>
                     </select>
                 </label>
                 <label>"Greeting"
-                    <textarea name="greeting" rows="2" maxlength="500">{page.greeting.clone()}</textarea>
+                    <textarea name="greeting" rows="2" maxlength="500"
+                        on:change=move |ev| preview_greeting.set(event_target_value(&ev))>{page.greeting.clone()}</textarea>
                 </label>
                 <label class="check">
                     <input type="checkbox" name="require_contact" checked=page.require_contact />
@@ -152,6 +179,9 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 {saved(widget)}
                 <button type="submit">"Save widget settings"</button>
             </ActionForm>
+            <h3>"Live preview"</h3>
+            <p class="muted">"The real widget with the values above, before you save. A message typed here is a real test conversation."</p>
+            <iframe class="widget-preview" title="Live preview of the widget" src=preview_src></iframe>
         </section>
         <section class="card settings" id="widget-key">
             <h2>"Widget key"</h2>
@@ -248,10 +278,23 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 <label>"Confirmation message (shown when a person takes over)"
                     <textarea name="confirmation_message" rows="2" maxlength="500" required>{page.confirmation_message.clone()}</textarea>
                 </label>
-                <p class="muted">"Who is told about a hand-off is set under " <a href="/dashboard/alerts">"Alerts"</a> "."</p>
                 <SaveError error=action_error(support) />
                 {saved(support)}
                 <button type="submit">"Save human support settings"</button>
+            </ActionForm>
+            <h3>"Who is told about a hand-off"</h3>
+            <p class="muted">
+                "Owners always get the hand-off mail. Add up to 10 more addresses, one per line. Webhooks and the "
+                "delivery log are under " <a href="/dashboard/alerts">"Alerts"</a> "."
+            </p>
+            <ActionForm action=recipients>
+                <input type="hidden" name="org_id" value=org5 />
+                <label>"Extra recipients"
+                    <textarea name="recipients" rows="4">{page.escalation_recipients.join("\n")}</textarea>
+                </label>
+                <SaveError error=action_error(recipients) />
+                {saved(recipients)}
+                <button type="submit">"Save recipients"</button>
             </ActionForm>
         </section>
     }

@@ -52,7 +52,8 @@ fn UsageView(page: UsagePageDto) -> impl IntoView {
         <section class="card">
             <h1>"Usage for " {page.organization.name.clone()}</h1>
             <p class="muted">
-                "Calendar months in UTC. \"Resolved by the AI\" counts conversations the AI answered that never went to a person. "
+                "Calendar months in UTC. \"Resolved by the AI\" counts conversations the AI answered that never went to a person; "
+                "model calls are those made for visitors and the knowledge base (the local model's too). "
                 "Knowledge base now: " {page.documents} " documents, " {page.chunks} " passages."
             </p>
             <Chart months=months.clone() />
@@ -61,6 +62,7 @@ fn UsageView(page: UsagePageDto) -> impl IntoView {
                     <tr>
                         <th>"Month"</th><th>"Conversations"</th><th>"Visitor messages"</th><th>"AI answers"</th>
                         <th>"Escalations"</th><th>"Resolved by the AI"</th><th>"👍"</th><th>"👎"</th>
+                        <th>"Chat-model calls"</th><th>"Embedding calls (texts)"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -74,6 +76,8 @@ fn UsageView(page: UsagePageDto) -> impl IntoView {
                             <td>{m.ai_resolved} <span class="muted">" (" {percent(m.ai_resolved, m.conversations)} ")"</span></td>
                             <td>{m.helpful}</td>
                             <td>{m.not_helpful}</td>
+                            <td>{m.llm_calls}</td>
+                            <td>{m.embedding_calls} <span class="muted">" (" {m.embedding_inputs} ")"</span></td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -308,7 +308,7 @@ impl Services {
         let lang = detect(text, conv.language.as_deref().and_then(Language::from_code));
         set_language(&self.db, conv.id, lang).await?;
         // Embedded once: the intent check, retrieval and unit selection all compare against it.
-        let message_vector = self.embed_query(text).await?;
+        let message_vector = self.embed_query_for(org.id, text).await?;
         if let Some(reason) = self.escalation_reason(text, &message_vector, lang).await? {
             if org.settings.escalates(reason) {
                 return self.hand_off(&org, &conv, visitor, reason, lang).await;
@@ -563,9 +563,12 @@ impl Services {
     ) -> DomainResult<Found> {
         let (vector, own, own_vector, must_relate) = match reading {
             Reading::Alone(v) => (v, None, None, false),
-            Reading::FollowUp { own, own_vector, carries_names, must_relate } => {
-                (self.embed_query(question).await?, Some((own, carries_names)), Some(own_vector), must_relate)
-            }
+            Reading::FollowUp { own, own_vector, carries_names, must_relate } => (
+                self.embed_query_for(org.id, question).await?,
+                Some((own, carries_names)),
+                Some(own_vector),
+                must_relate,
+            ),
         };
         let passages = self.retrieve_with_vector(org.id, question, &vector, PASSAGES).await?;
         let stored = answer::stored_sentence_vectors(&passages);
@@ -581,12 +584,8 @@ impl Services {
         // Units embedded at ingestion are looked up; only the others are embedded now.
         let missing: Vec<String> =
             candidates.iter().filter(|c| !stored.contains_key(&c.text)).map(|c| c.with_subject.clone()).collect();
-        let mut fresh = if missing.is_empty() {
-            Vec::new()
-        } else {
-            self.embedder.embed(&missing).await.map_err(|e| DomainError::Internal(e.to_string()))?
-        }
-        .into_iter();
+        let mut fresh =
+            if missing.is_empty() { Vec::new() } else { self.embed_for(org.id, &missing).await? }.into_iter();
         // A follow-up is as close to a unit as either of its readings: "And a filling?" alone is
         // closer to the filling's price than the question it continues.
         let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
@@ -741,6 +740,7 @@ impl Services {
         let company = widget_config(org).company_name;
         let messages =
             prompt::answer_prompt(&company, &org.settings.ai_instructions, lang, passages, &history, question, &canary);
+        self.usage_counters.llm_call(conv.organization_id);
         let reply = match chat.complete(&messages, 400).await {
             Ok(reply) => reply,
             Err(e) => return Ok(Err(e)),
@@ -763,6 +763,7 @@ impl Services {
         let composed = handoff_summary(visitor, reason, history);
         let Some(chat) = &self.chat else { return composed };
         let messages = prompt::summary_prompt(&who(visitor), reason_text(reason), history);
+        self.usage_counters.llm_call(visitor.organization_id);
         match chat.complete(&messages, 250).await {
             Ok(summary) if acceptable_summary(&summary) => summary,
             Ok(summary) => {

@@ -13,6 +13,7 @@ pub mod organization;
 pub mod outbox;
 pub mod session;
 pub mod trash_item;
+pub mod usage_counter;
 pub mod user;
 pub mod visitor;
 pub mod webhook;

@@ -213,7 +213,7 @@ impl Services {
         for (batch_no, batch) in pieces.chunks(BATCH).enumerate() {
             let inputs: Vec<String> =
                 batch.iter().map(|p| format!("{}\n{}\n{}", doc.title, p.heading, p.text).trim().to_owned()).collect();
-            let vectors = self.embedder.embed(&inputs).await.map_err(|e| DomainError::Internal(e.to_string()))?;
+            let vectors = self.embed_for(doc.organization_id, &inputs).await?;
             if vectors.len() != batch.len() {
                 return Err(DomainError::Internal("the embedder returned the wrong number of vectors".into()));
             }
@@ -230,8 +230,7 @@ impl Services {
                 })
                 .collect();
             let flat: Vec<String> = sentences.iter().flatten().cloned().collect();
-            let mut sentence_vectors =
-                self.embedder.embed(&flat).await.map_err(|e| DomainError::Internal(e.to_string()))?.into_iter();
+            let mut sentence_vectors = self.embed_for(doc.organization_id, &flat).await?.into_iter();
             for (i, (piece, vector)) in batch.iter().zip(vectors).enumerate() {
                 let own: Vec<Vec<f32>> = sentence_vectors.by_ref().take(sentences[i].len()).collect();
                 rows.push(chunk::ActiveModel {

@@ -61,8 +61,14 @@ impl Services {
     /// The passages of `org_id` that best answer `query`, best first. No permission check:
     /// callers (the answer pipeline, [`Services::search_knowledge`]) decide who may ask.
     pub async fn retrieve(&self, org_id: Uuid, query: &str, limit: usize) -> DomainResult<Vec<Passage>> {
-        let vector = self.embed_query(query).await?;
+        let vector = self.embed_query_for(org_id, query).await?;
         self.retrieve_with_vector(org_id, query, &vector, limit).await
+    }
+
+    /// [`Services::embed_query`], counted in `org_id`'s usage.
+    pub async fn embed_query_for(&self, org_id: Uuid, query: &str) -> DomainResult<Vec<f32>> {
+        self.usage_counters.embedding_call(org_id, 1);
+        self.embed_query(query).await
     }
 
     /// The question's embedding, for callers that need it beyond retrieval.

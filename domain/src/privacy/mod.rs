@@ -18,7 +18,7 @@ mod usage;
 pub use export::{ARCHIVE_FORMAT_VERSION, ExportJob, ExportStatus};
 pub use trash::{TrashEntry, TrashKind};
 pub(crate) use trash::{Trashing, move_to_trash};
-pub use usage::{MAX_MONTHS, UsageMonth};
+pub use usage::{MAX_MONTHS, UsageCounters, UsageMonth};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -299,13 +299,22 @@ impl Services {
     }
 
     /// Starts the privacy worker: every hour it purges expired trash, applies retention periods
-    /// and removes export archives older than a week.
+    /// and removes export archives older than a week; every half minute it records model usage.
     pub fn spawn_privacy_worker(&self) -> tokio::task::JoinHandle<()> {
         let services = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            let mut flush = tokio::time::interval(std::time::Duration::from_secs(30));
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = flush.tick() => {
+                        if let Err(e) = services.flush_usage().await {
+                            tracing::warn!(error = %e, "recording model usage failed");
+                        }
+                        continue;
+                    }
+                    _ = tick.tick() => {}
+                }
                 let now = Utc::now();
                 if let Err(e) = services.purge_trash(now).await {
                     tracing::warn!(error = %e, "purging the trash failed");

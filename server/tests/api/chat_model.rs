@@ -154,10 +154,13 @@ async fn model_answers_keep_their_citations_and_the_prompt_fences_the_passages()
         ))
     })
     .await;
-    let (_, key) = organisation(&app, "owner@example.com", DOCUMENTS).await;
+    let (owner, key) = organisation(&app, "owner@example.com", DOCUMENTS).await;
 
     let turn = say(&app, &key, "How long does standard delivery take?").await;
     assert_eq!(turn["status"], "ai", "{turn}");
+    // The usage page counts the completion.
+    let (_, usage) = app.get(&format!("/api/v1/orgs/{}/usage?months=1", owner.org_id), Some(&owner.token)).await;
+    assert_eq!(usage[0]["llm_calls"], 1, "{usage}");
     let reply = &turn["reply"];
     assert_eq!(
         reply["text"], "Standard delivery takes 3 to 5 working days [1]. Express arrives the next working day [1].",

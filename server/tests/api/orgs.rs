@@ -170,6 +170,21 @@ async fn the_install_checklist_ticks_from_real_state_and_the_preview_page_carrie
     assert!(html.contains(&format!("<script src=\"/widget.js\" data-widget-key=\"{key}\" async></script>")), "{html}");
     let bad = app.client.get(format!("{}/preview?key=%22%3E%3Cscript%3E", app.address)).send().await.expect("preview");
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "only key characters are echoed");
+    // The settings page's live preview passes unsaved values; none can break out of the script.
+    let live = format!(
+        "{}/preview?key={key}&color=%230f766e&position=bottom-left&greeting=Hi%3C%2Fscript%3E%3Cb%3E&open=1",
+        app.address
+    );
+    let html = app.client.get(live).send().await.expect("preview").text().await.expect("html");
+    let call = html.split("Iterochat.renderWebWidget(").nth(1).expect("rendered with options");
+    let options: serde_json::Value =
+        serde_json::from_str(call.split(");</script>").next().expect("call")).expect("options are JSON");
+    assert_eq!(options["widgetKey"], key.as_str());
+    assert_eq!(options["primaryColor"], "#0f766e");
+    assert_eq!(options["position"], "bottom-left");
+    assert_eq!(options["greeting"], "Hi</script><b>");
+    assert_eq!(options["open"], true);
+    assert!(!html.contains("Hi</script>"), "{html}");
 
     // Limited to one site, the widget still opens on the server's own preview page, which does
     // not count as an installation; a page on the listed site does.

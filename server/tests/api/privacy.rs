@@ -513,6 +513,9 @@ async fn owners_read_an_audit_log_of_exports_restores_erasures_roles_keys_and_se
 
     let (status, _) = app.get(&org_path(&owner, "/audit"), Some(&admin.token)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "owners only");
+    let stranger = app.signup("stranger@example.com").await;
+    let (status, _) = app.get(&org_path(&owner, "/audit"), Some(&stranger.token)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another organisation's owner does not see it");
     let (status, log) = app.get(&org_path(&owner, "/audit?limit=50"), Some(&owner.token)).await;
     assert_eq!(status, StatusCode::OK, "{log}");
     let actions: Vec<&str> = log.as_array().expect("log").iter().filter_map(|e| e["action"].as_str()).collect();
@@ -609,7 +612,10 @@ async fn usage_counts_each_month_from_what_visitors_and_the_ai_did() {
         [&json!(2), &json!(2), &json!(1), &json!(1), &json!(1), &json!(1), &json!(0)],
         "{m}"
     );
-    assert!(months[1..].iter().all(|m| m["conversations"] == 0), "{usage}");
+    assert_eq!(m["llm_calls"], 0, "the extractive default calls no chat model");
+    let (calls, inputs) = (m["embedding_calls"].as_i64().unwrap_or(0), m["embedding_inputs"].as_i64().unwrap_or(0));
+    assert!(calls >= 3 && inputs >= calls, "the document's passages and each question: {m}");
+    assert!(months[1..].iter().all(|m| m["conversations"] == 0 && m["embedding_calls"] == 0), "{usage}");
     assert!(months[1]["month"].as_str().expect("month") < this_month.as_str());
 
     let (status, _) = app.get(&org_path(&owner, "/usage"), Some(&agent.token)).await;
@@ -620,4 +626,6 @@ async fn usage_counts_each_month_from_what_visitors_and_the_ai_did() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (_, default) = app.get(&org_path(&owner, "/usage"), Some(&owner.token)).await;
     assert_eq!(default.as_array().map(Vec::len), Some(12));
+    let (_, other_usage) = app.get(&format!("/api/v1/orgs/{}/usage", other.org_id), Some(&other.token)).await;
+    assert_eq!(other_usage[0]["embedding_calls"], 0, "another organisation's calls are its own: {other_usage}");
 }

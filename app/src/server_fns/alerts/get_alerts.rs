@@ -27,7 +27,6 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
         revealed_secret,
         can_manage,
         notify_escalations,
-        escalation_recipients: if can_manage { org.settings.escalation_recipients } else { Vec::new() },
         mails_written_to: ctx.services.alerts.mailer.outbox_dir().map(|d| d.display().to_string()),
         webhooks,
         mails,

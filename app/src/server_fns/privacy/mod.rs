@@ -196,6 +196,9 @@ pub async fn get_usage_page(org_id: Uuid) -> Result<UsagePageDto, AppError> {
                 ai_resolved: m.ai_resolved,
                 helpful: m.helpful,
                 not_helpful: m.not_helpful,
+                llm_calls: m.llm_calls,
+                embedding_calls: m.embedding_calls,
+                embedding_inputs: m.embedding_inputs,
             })
             .collect(),
         documents,

@@ -45,6 +45,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         positive_feedback_label: s.positive_feedback_label,
         request_help_label: s.request_help_label,
         confirmation_message: s.confirmation_message,
+        escalation_recipients: s.escalation_recipients,
     })
 }
 
