@@ -324,6 +324,20 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Whether `actor` is an owner or admin of the organisation whose widget key is `widget_key`
+    /// (the settings page's live preview may then show unsaved values).
+    pub async fn may_preview(&self, actor: &crate::accounts::Actor, widget_key: &str) -> DomainResult<bool> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let Some(org) =
+            organization::Entity::find().filter(organization::Column::WidgetKey.eq(widget_key)).one(&self.db).await?
+        else {
+            return Ok(false);
+        };
+        Ok(member_role(&self.db, org.id, actor.user.id).await.is_ok_and(Role::can_manage_knowledge))
+    }
+}
+
 /// Notes that a page on `origin` opened the organisation's widget (at most once an hour, or
 /// when the site changes), for the install checklist.
 pub(crate) async fn note_widget_seen(db: &impl ConnectionTrait, org_id: Uuid, origin: &str) -> DomainResult<()> {

@@ -69,10 +69,14 @@ CREATE TABLE exports (
     file_name text,
     bytes bigint,
     error text,
+    -- The audit log is owners' reading: only their exports carry it.
+    include_audit boolean NOT NULL DEFAULT false,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX exports_org_idx ON exports (organization_id, created_at DESC);
+-- One export at a time per organisation.
+CREATE UNIQUE INDEX exports_one_running_key ON exports (organization_id) WHERE status = 'running';
 
 ALTER TABLE outbox ADD COLUMN conversation_id uuid REFERENCES conversations (id) ON DELETE CASCADE;
 UPDATE outbox o SET conversation_id = c.id FROM conversations c

@@ -138,8 +138,13 @@ pub fn demo_site(demo: DemoSite) -> axum::Router {
 /// with the organisation's live widget, embedded exactly as the snippet does (same origin, so an
 /// allowed-sites list does not shut it out). The settings page's live preview adds `color`,
 /// `company`, `position`, `greeting` and `open=1`: the widget then renders through
-/// `renderWebWidget` with those unsaved values, opened.
+/// `renderWebWidget` with those unsaved values, opened; only for a signed-in owner or admin of
+/// the key's organisation (anyone else gets the plain page), so nobody can dress an
+/// organisation's widget in their own words on this server's address. Framed by this server's
+/// own pages only.
 pub async fn preview(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
     let key = q.get("key").filter(|k| {
@@ -150,7 +155,13 @@ pub async fn preview(
                     and your widget key.</p>";
         return (StatusCode::BAD_REQUEST, axum::response::Html(help.to_owned())).into_response();
     };
-    let short = |name: &str| q.get(name).map(|v| v.chars().take(500).collect::<String>());
+    let mut may_dress = false;
+    if let Some(token) = app::session_cookie::read(&headers)
+        && let Ok(actor) = state.services.authenticate(&token).await
+    {
+        may_dress = state.services.may_preview(&actor, key).await.unwrap_or(false);
+    }
+    let short = |name: &str| q.get(name).filter(|_| may_dress).map(|v| v.chars().take(500).collect::<String>());
     let overrides: Vec<(&str, serde_json::Value)> = [
         ("primaryColor", short("color")),
         ("companyName", short("company")),
@@ -159,7 +170,7 @@ pub async fn preview(
     ]
     .into_iter()
     .filter_map(|(name, value)| value.map(|v| (name, serde_json::Value::String(v))))
-    .chain(q.get("open").filter(|v| *v == "1").map(|_| ("open", serde_json::Value::Bool(true))))
+    .chain(q.get("open").filter(|v| may_dress && *v == "1").map(|_| ("open", serde_json::Value::Bool(true))))
     .collect();
     let embed = if overrides.is_empty() {
         format!("<script src=\"/widget.js\" data-widget-key=\"{key}\" async></script>")
@@ -180,7 +191,15 @@ pub async fn preview(
          exactly as your snippet does. Open the chat in the corner and ask something your knowledge base answers; \
          the conversation shows up in your inbox like any visitor's.</p>{embed}</body></html>"
     );
-    axum::response::Html(page).into_response()
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'"),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        axum::response::Html(page),
+    )
+        .into_response()
 }
 
 /// A customer's checkout page using the feedback SDK exactly as the Iterato guide shows it.

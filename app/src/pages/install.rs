@@ -45,6 +45,12 @@ fn js(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "\"\"".into())
 }
 
+/// A value inside a single-quoted HTML attribute: `&` first, then `'`, so the browser decodes
+/// back exactly the JavaScript written.
+fn attr(value: &str) -> String {
+    value.replace('&', "&amp;").replace('\'', "&#39;")
+}
+
 /// The three ways to embed the widget, as shown on the page.
 pub fn embed_codes(p: &InstallPageDto) -> [(&'static str, &'static str, String); 3] {
     let (server, key) = (&p.server, &p.widget_key);
@@ -59,11 +65,11 @@ pub fn embed_codes(p: &InstallPageDto) -> [(&'static str, &'static str, String);
             "With options (renderWebWidget): override colour, name or position per page",
             format!(
                 "<script src=\"{server}/widget.js\" async onload='Iterochat.renderWebWidget({{\n  widgetKey: {},\n  apiUrl: {},\n  primaryColor: {},\n  companyName: {},\n  position: {}\n}})'></script>",
-                js(key),
-                js(server),
-                js(&p.primary_color),
-                js(&p.company_name).replace('\'', "&#39;"),
-                js(&p.position)
+                attr(&js(key)),
+                attr(&js(server)),
+                attr(&js(&p.primary_color)),
+                attr(&js(&p.company_name)),
+                attr(&js(&p.position))
             ),
         ),
         (
@@ -159,5 +165,33 @@ fn CodeSample(id: &'static str, title: &'static str, code: String) -> impl IntoV
                 let _ = &text;
             }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embed_codes_escape_what_they_quote() {
+        let page = InstallPageDto {
+            organization: crate::dto::OrgRefDto { id: uuid::Uuid::nil(), name: "Ada".into() },
+            server: "https://chat.example".into(),
+            widget_key: "wk_abc".into(),
+            primary_color: "#3b82f6".into(),
+            company_name: "x&quot;+alert(1)+&quot; O'Brien".into(),
+            position: "bottom-right".into(),
+            documents_ready: 0,
+            widget_seen_at: None,
+            widget_seen_origin: None,
+            conversations: 0,
+            teammates: 0,
+        };
+        let [(_, _, html), (_, _, render), (_, _, react)] = embed_codes(&page);
+        assert_eq!(html, r#"<script src="https://chat.example/widget.js" data-widget-key="wk_abc" async></script>"#);
+        // The browser decodes the attribute back to the JSON string, never to code.
+        assert!(render.contains(r#"companyName: "x&amp;quot;+alert(1)+&amp;quot; O&#39;Brien""#), "{render}");
+        assert!(!render.contains("O'Brien"), "{render}");
+        assert!(react.contains(r#"script.src = "https://chat.example/widget.js";"#), "{react}");
     }
 }

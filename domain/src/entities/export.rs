@@ -18,6 +18,8 @@ pub struct Model {
     pub file_name: Option<String>,
     pub bytes: Option<i64>,
     pub error: Option<String>,
+    /// Whether the archive holds the audit log (owners' exports).
+    pub include_audit: bool,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
 }

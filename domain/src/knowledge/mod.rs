@@ -85,7 +85,12 @@ impl Default for KnowledgeQuota {
 impl Services {
     /// `TooLarge` when the organisation's documents (without `replacing`, with `new_bytes` more)
     /// would exceed its quota.
-    async fn check_quota(&self, org_id: Uuid, replacing: Option<Uuid>, new_bytes: usize) -> DomainResult<()> {
+    pub(crate) async fn check_quota(
+        &self,
+        org_id: Uuid,
+        replacing: Option<Uuid>,
+        new_bytes: usize,
+    ) -> DomainResult<()> {
         #[derive(FromQueryResult)]
         struct Usage {
             documents: i64,

@@ -230,20 +230,13 @@ impl Services {
     /// organisation: another while one runs is a `Conflict`.
     pub async fn start_export(&self, actor: &Actor, org_id: Uuid, contact_id: Option<Uuid>) -> DomainResult<ExportJob> {
         self.require_admin(actor, org_id, "export data").await?;
+        let owner = crate::organizations::member_role(&self.db, org_id, actor.user.id).await? == crate::Role::Owner;
         if let Some(id) = contact_id {
             contact::Entity::find_by_id(id)
                 .filter(contact::Column::OrganizationId.eq(org_id))
                 .one(&self.db)
                 .await?
                 .ok_or(DomainError::NotFound("contact"))?;
-        }
-        let running = export::Entity::find()
-            .filter(export::Column::OrganizationId.eq(org_id))
-            .filter(export::Column::Status.eq(ExportStatus::Running.as_str()))
-            .one(&self.db)
-            .await?;
-        if running.is_some() {
-            return Err(DomainError::conflict("an export is already running; wait for it to finish"));
         }
         let now = Utc::now();
         let job = export::ActiveModel {
@@ -256,11 +249,17 @@ impl Services {
             file_name: Set(None),
             bytes: Set(None),
             error: Set(None),
+            include_audit: Set(owner && contact_id.is_none()),
             created_at: Set(now.into()),
             updated_at: Set(now.into()),
         }
         .insert(&self.db)
-        .await?;
+        .await
+        // The unique index on running exports: one at a time, however many ask at once.
+        .map_err(|e| match DomainError::from(e) {
+            DomainError::Conflict(_) => DomainError::conflict("an export is already running; wait for it to finish"),
+            other => other,
+        })?;
         let what = if contact_id.is_some() { "one contact's data" } else { "the organisation" };
         audit(&self.db, org_id, Some(actor.user.id), AuditAction::Export, what).await?;
         let services = self.clone();
@@ -314,9 +313,34 @@ impl Services {
             .all(&self.db)
             .await?;
         for job in jobs {
-            if let Some(file) = &job.file_name {
-                let _ = tokio::fs::remove_file(self.exports_dir.join(file)).await;
-            }
+            self.remove_export_files(job.id).await;
+        }
+        Ok(())
+    }
+
+    /// Deletes whatever an export job wrote (its parts, a half-packed archive, the archive).
+    async fn remove_export_files(&self, id: Uuid) {
+        let _ = tokio::fs::remove_dir_all(self.exports_dir.join(format!("{id}.parts"))).await;
+        let _ = tokio::fs::remove_file(self.exports_dir.join(format!("{id}.partial"))).await;
+        let _ = tokio::fs::remove_file(self.exports_dir.join(format!("{id}.tar.gz"))).await;
+    }
+
+    /// After an erasure, finished archives of the organisation still hold the erased data: they
+    /// are deleted, and their jobs say why.
+    pub(crate) async fn withdraw_exports(&self, org_id: Uuid) -> DomainResult<()> {
+        let ready = export::Entity::find()
+            .filter(export::Column::OrganizationId.eq(org_id))
+            .filter(export::Column::Status.eq(ExportStatus::Ready.as_str()))
+            .all(&self.db)
+            .await?;
+        for job in ready {
+            self.remove_export_files(job.id).await;
+            let mut active: export::ActiveModel = job.into();
+            active.status = Set(ExportStatus::Failed.as_str().into());
+            active.file_name = Set(None);
+            active.error = Set(Some("withdrawn: data in it was erased since; start a new export".into()));
+            active.updated_at = Set(Utc::now().into());
+            active.update(&self.db).await?;
         }
         Ok(())
     }
@@ -341,6 +365,46 @@ impl Services {
             .filter(export::Column::UpdatedAt.lt(now - chrono::Duration::minutes(10)))
             .exec(&self.db)
             .await?;
+        // Files no ready job owns, an hour old: failed or interrupted jobs, erased contacts'
+        // exports.
+        let ready: Vec<String> = export::Entity::find()
+            .filter(export::Column::Status.eq(ExportStatus::Ready.as_str()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|j| j.file_name)
+            .collect();
+        let running: Vec<String> = export::Entity::find()
+            .filter(export::Column::Status.eq(ExportStatus::Running.as_str()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|j| j.id.to_string())
+            .collect();
+        if let Ok(mut dir) = tokio::fs::read_dir(self.exports_dir.as_path()).await {
+            while let Ok(Some(entry)) = dir.next_entry().await {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let job = name.split('.').next().unwrap_or_default();
+                // Old enough that no job can still be writing it (nor one that started since the
+                // lists above were read).
+                let stale = entry
+                    .metadata()
+                    .await
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+                if !stale || ready.contains(&name) || running.iter().any(|r| r == job) {
+                    continue;
+                }
+                let path = entry.path();
+                let _ = if path.is_dir() {
+                    tokio::fs::remove_dir_all(path).await
+                } else {
+                    tokio::fs::remove_file(path).await
+                };
+            }
+        }
         Ok(())
     }
 
@@ -357,13 +421,16 @@ impl Services {
             }
             Err(e) => {
                 tracing::error!(export_id = %job.id, error = %e, "export failed");
+                self.remove_export_files(job.id).await;
                 active.status = Set(ExportStatus::Failed.as_str().into());
                 active.error =
                     Set(Some("the export failed; try again, and tell your operator if it keeps failing".into()));
             }
         }
         if let Err(e) = active.update(&self.db).await {
-            tracing::error!(export_id = %job.id, error = %e, "recording the export's outcome failed");
+            // The job's row went (its contact was erased meanwhile): so does what it wrote.
+            tracing::warn!(export_id = %job.id, error = %e, "recording the export's outcome failed");
+            self.remove_export_files(job.id).await;
         }
     }
 
@@ -376,7 +443,11 @@ impl Services {
             .ok_or(DomainError::NotFound("organization"))?;
         let parts = self.exports_dir.join(format!("{}.parts", job.id));
         tokio::fs::create_dir_all(&parts).await.map_err(io_error)?;
-        let sections: Vec<&Section> = SECTIONS.iter().filter(|s| job.contact_id.is_none() || s.per_contact).collect();
+        let sections: Vec<&Section> = SECTIONS
+            .iter()
+            .filter(|s| job.contact_id.is_none() || s.per_contact)
+            .filter(|s| job.include_audit || s.file != "audit.jsonl")
+            .collect();
         let scope = [job.organization_id.into(), job.contact_id.into()];
         let mut total = 0u64;
         for section in &sections {
@@ -439,6 +510,7 @@ impl Services {
             files,
         };
         write_json(&parts.join("manifest.json"), &manifest).await?;
+        self.export_progress(job.id, done, total).await?;
         let file_name = format!("{}.tar.gz", job.id);
         let archive = self.exports_dir.join(&file_name);
         let bytes = tokio::task::spawn_blocking(move || pack(&parts, &archive))

@@ -201,16 +201,17 @@ impl Services {
     pub async fn erase_conversation(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
         self.require_admin(actor, org_id, "erase conversations").await?;
         let txn = self.db.begin().await?;
-        let live = conversation::Entity::delete_many()
-            .filter(conversation::Column::Id.eq(id))
-            .filter(conversation::Column::OrganizationId.eq(org_id))
-            .exec(&txn)
-            .await?
-            .rows_affected;
+        // The trashed copy first: a restore running meanwhile then finds nothing to bring back.
         let trashed = trash_item::Entity::delete_many()
             .filter(trash_item::Column::OrganizationId.eq(org_id))
             .filter(trash_item::Column::Kind.eq(TrashKind::Conversation.as_str()))
             .filter(trash_item::Column::ItemId.eq(id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let live = conversation::Entity::delete_many()
+            .filter(conversation::Column::Id.eq(id))
+            .filter(conversation::Column::OrganizationId.eq(org_id))
             .exec(&txn)
             .await?
             .rows_affected;
@@ -219,6 +220,7 @@ impl Services {
         }
         audit(&txn, org_id, Some(actor.user.id), AuditAction::Erase, "conversation").await?;
         txn.commit().await?;
+        self.withdraw_exports(org_id).await?;
         tracing::info!(organization_id = %org_id, user_id = %actor.user.id, "conversation erased");
         Ok(())
     }
@@ -229,8 +231,10 @@ impl Services {
     pub async fn erase_contact(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
         self.require_admin(actor, org_id, "erase contacts").await?;
         let txn = self.db.begin().await?;
+        // Locked: a visitor linking to this contact meanwhile waits, and is erased with it.
         contact::Entity::find_by_id(id)
             .filter(contact::Column::OrganizationId.eq(org_id))
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(DomainError::NotFound("contact"))?;
@@ -256,6 +260,7 @@ impl Services {
         let what = format!("contact with {erased} conversation{}", if erased == 1 { "" } else { "s" });
         audit(&txn, org_id, Some(actor.user.id), AuditAction::Erase, &what).await?;
         txn.commit().await?;
+        self.withdraw_exports(org_id).await?;
         tracing::info!(organization_id = %org_id, user_id = %actor.user.id, "contact erased");
         Ok(())
     }
@@ -263,7 +268,11 @@ impl Services {
     /// Erases conversations of organisations with a retention period whose last activity is
     /// older than that period, as of `now`; returns how many. Run hourly by the privacy worker.
     pub async fn apply_retention(&self, now: DateTime<Utc>) -> DomainResult<u64> {
-        let orgs = crate::entities::organization::Entity::find().all(&self.db).await?;
+        // Only organisations that set a period (most keep everything).
+        let orgs = crate::entities::organization::Entity::find()
+            .filter(sea_orm::sea_query::Expr::cust("coalesce((settings ->> 'retention_days')::int, 0) > 0"))
+            .all(&self.db)
+            .await?;
         let mut total = 0;
         for org in orgs {
             let days = crate::organizations::settings_of(&org).retention_days;
@@ -293,6 +302,9 @@ impl Services {
                 audit(&txn, org.id, None, AuditAction::Retention, &what).await?;
             }
             txn.commit().await?;
+            if erased + trashed > 0 {
+                self.withdraw_exports(org.id).await?;
+            }
             total += erased + trashed;
         }
         Ok(total)

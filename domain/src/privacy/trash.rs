@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    Set, Statement, TransactionTrait,
+    QuerySelect, Set, Statement, TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -65,6 +65,15 @@ impl TrashKind {
         }
     }
 
+    /// What an audit line says about an item: its kind and title, except for a conversation,
+    /// whose title holds a person's details and words (the audit log outlives an erasure).
+    fn audit_target(self, title: &str) -> String {
+        match self {
+            Self::Conversation => "conversation".into(),
+            _ => format!("{}: {title}", self.noun()),
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Self::Document => "document",
@@ -101,6 +110,19 @@ pub(crate) struct Trashing<'a> {
 /// Moves an item to the trash inside the caller's transaction (the caller has checked it exists
 /// in `org_id` and that the actor may delete it).
 pub(crate) async fn move_to_trash(db: &impl ConnectionTrait, item: Trashing<'_>) -> DomainResult<()> {
+    // Locked first: a message, tag or feedback written meanwhile waits, then fails on its foreign
+    // key, instead of being deleted by the cascade without having been copied.
+    let (root, condition) = item.kind.tables()[0];
+    let locked = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT 1 AS one FROM {root} WHERE {condition} AND organization_id = $2 FOR UPDATE"),
+            [item.item_id.into(), item.org_id.into()],
+        ))
+        .await?;
+    if locked.is_none() {
+        return Err(DomainError::NotFound(item.kind.noun()));
+    }
     let org =
         organization::Entity::find_by_id(item.org_id).one(db).await?.ok_or(DomainError::NotFound("organization"))?;
     let days = crate::organizations::settings_of(&org).trash_days.max(1);
@@ -131,14 +153,13 @@ pub(crate) async fn move_to_trash(db: &impl ConnectionTrait, item: Trashing<'_>)
         ))
         .await?;
     }
-    let (root, condition) = item.kind.tables()[0];
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!("DELETE FROM {root} WHERE {condition} AND organization_id = $2"),
         [item.item_id.into(), item.org_id.into()],
     ))
     .await?;
-    audit(db, item.org_id, item.deleted_by, AuditAction::Trash, &format!("{}: {}", item.kind.noun(), item.title)).await
+    audit(db, item.org_id, item.deleted_by, AuditAction::Trash, &item.kind.audit_target(item.title)).await
 }
 
 impl Services {
@@ -176,9 +197,13 @@ impl Services {
             .filter(trash_item::Column::OrganizationId.eq(org_id))
             .filter(trash_item::Column::Kind.eq(kind.as_str()))
             .filter(trash_item::Column::ItemId.eq(id))
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(DomainError::NotFound("item in the trash"))?;
+        if kind == TrashKind::Document {
+            self.check_quota(org_id, None, trashed_document_bytes(&txn, item.id).await?).await?;
+        }
         // References that went away meanwhile: a deleted agent or webhook.
         clear_stale_references(&txn, item.id).await?;
         for (table, _) in kind.tables() {
@@ -193,13 +218,7 @@ impl Services {
                 ))
                 .await;
             if let Err(e) = inserted {
-                return Err(match DomainError::from(e) {
-                    DomainError::Conflict(_) => DomainError::conflict(format!(
-                        "another {} now has the same name; rename it, then restore this one",
-                        kind.noun()
-                    )),
-                    other => other,
-                });
+                return Err(restore_conflict(kind, e));
             }
         }
         if kind == TrashKind::Document {
@@ -212,9 +231,11 @@ impl Services {
             ))
             .await?;
         }
-        trash_item::Entity::delete_by_id(item.id).exec(&txn).await?;
-        audit(&txn, org_id, Some(actor.user.id), AuditAction::Restore, &format!("{}: {}", kind.noun(), item.title))
-            .await?;
+        // Exactly this item leaves the trash; an erasure that took it meanwhile wins.
+        if trash_item::Entity::delete_by_id(item.id).exec(&txn).await?.rows_affected != 1 {
+            return Err(DomainError::NotFound("item in the trash"));
+        }
+        audit(&txn, org_id, Some(actor.user.id), AuditAction::Restore, &kind.audit_target(&item.title)).await?;
         txn.commit().await?;
         if kind == TrashKind::Document {
             self.wake_ingestion();
@@ -254,6 +275,36 @@ impl Services {
         }
         Ok(done.rows_affected)
     }
+}
+
+/// Why a restore's insert failed, in words: a saved reply's title taken again, or the item (or a
+/// message of it) already back.
+fn restore_conflict(kind: TrashKind, e: sea_orm::DbErr) -> DomainError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) if detail.contains("saved_replies_org_title_key") => {
+            DomainError::conflict(format!(
+                "another {} now has the same name; rename it, then restore this one",
+                kind.noun()
+            ))
+        }
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            DomainError::conflict(format!("this {} (or part of it) is already back; reload the trash", kind.noun()))
+        }
+        _ => DomainError::from(e),
+    }
+}
+
+/// The size of a trashed document's text, for the knowledge base's quota.
+async fn trashed_document_bytes(db: &impl ConnectionTrait, trash_id: Uuid) -> DomainResult<usize> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT coalesce(octet_length(row ->> 'content'), 0)::bigint AS bytes FROM trash_rows \
+             WHERE trash_id = $1 AND table_name = 'documents'",
+            [trash_id.into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "bytes")).transpose()?.unwrap_or(0).max(0) as usize)
 }
 
 /// Clears references in a trashed item's rows to things deleted since (an agent who left, a

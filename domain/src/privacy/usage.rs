@@ -190,6 +190,9 @@ impl Services {
                 "ai_resolved",
                 "helpful",
                 "not_helpful",
+                "llm_calls",
+                "embedding_calls",
+                "embedding_inputs",
             ]
             .map(String::from),
         );

@@ -175,7 +175,33 @@ async fn the_install_checklist_ticks_from_real_state_and_the_preview_page_carrie
         "{}/preview?key={key}&color=%230f766e&position=bottom-left&greeting=Hi%3C%2Fscript%3E%3Cb%3E&open=1",
         app.address
     );
-    let html = app.client.get(live).send().await.expect("preview").text().await.expect("html");
+    let preview_as = |token: &str| {
+        let client = app.client.clone();
+        let (live, cookie) = (live.clone(), format!("iterochat_session={token}"));
+        async move { client.get(live).header("Cookie", cookie).send().await.expect("preview") }
+    };
+    // Only the organisation's owners and admins may dress its widget in unsaved words.
+    let stranger = app.signup("stranger@example.com").await;
+    for (who, token) in
+        [("nobody", "none"), ("an agent", agent.token.as_str()), ("a stranger", stranger.token.as_str())]
+    {
+        let html = preview_as(token).await.text().await.expect("html");
+        assert!(
+            !html.contains("renderWebWidget") && !html.contains("Hi&lt;") && !html.contains("0f766e"),
+            "{who}: {html}"
+        );
+        assert!(html.contains(&format!("data-widget-key=\"{key}\"")), "{who} gets the plain page");
+    }
+    let resp = preview_as(&ann.token).await;
+    let headers = resp.headers().clone();
+    assert_eq!(headers.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("SAMEORIGIN"));
+    assert!(
+        headers
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("frame-ancestors 'self'"))
+    );
+    let html = resp.text().await.expect("html");
     let call = html.split("Iterochat.renderWebWidget(").nth(1).expect("rendered with options");
     let options: serde_json::Value =
         serde_json::from_str(call.split(");</script>").next().expect("call")).expect("options are JSON");

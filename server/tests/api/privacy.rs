@@ -370,6 +370,10 @@ async fn an_export_holds_every_kind_of_data_but_nothing_erased_and_a_contact_exp
     let files = finished_export(&app, &owner, &job).await;
     let (status, _) = app.get(&org_path(&owner, &format!("/exports/{job_id}/download")), Some(&other.token)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.get(&org_path(&owner, &format!("/exports/{job_id}/download")), Some(&agent.token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.get(&org_path(&owner, &format!("/exports/{job_id}")), Some(&agent.token)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     assert_eq!(files[0].0, "manifest.json", "the manifest comes first");
     let manifest: Value = serde_json::from_str(&files[0].1).expect("manifest");
@@ -457,6 +461,12 @@ async fn saved_replies_and_feedback_projects_go_to_the_trash_and_come_back() {
         .post("/sdk/v1/feedback", None, json!({"project_id": project, "event_id": "paid", "reaction": "positive"}))
         .await;
     assert!(status.is_success(), "{status}");
+    // Agents may not delete projects; another organisation cannot even see this one.
+    let agent = app.add_member(&owner, &owner.org_id, "agent@example.com", "agent").await;
+    let stranger = app.signup("stranger@example.com").await;
+    let project_path = org_path(&owner, &format!("/feedback-projects/{project}"));
+    assert_eq!(delete(&app, &project_path, &agent.token).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(delete(&app, &project_path, &stranger.token).await.0, StatusCode::NOT_FOUND);
     let fetch = |key: String| {
         let body = json!({"project_id": project});
         let client = app.client.clone();
@@ -548,6 +558,16 @@ async fn retention_erases_conversations_idle_longer_than_the_organisation_keeps_
         .call(Method::PATCH, &org_path(&owner, "/settings"), Some(&owner.token), Some(json!({"retention_days": 4000})))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    for bad in [json!({"trash_days": 0}), json!({"trash_days": 366}), json!({"retention_days": -1})] {
+        let (status, body) =
+            app.call(Method::PATCH, &org_path(&owner, "/settings"), Some(&owner.token), Some(bad.clone())).await;
+        assert!(status.is_client_error(), "{bad} → {status} {body}");
+    }
+    let (_, org) = app.get(&org_path(&owner, ""), Some(&owner.token)).await;
+    assert_eq!(
+        (org["settings"]["trash_days"].as_u64(), org["settings"]["retention_days"].as_u64()),
+        (Some(30), Some(0))
+    );
     let (status, _) = app
         .call(Method::PATCH, &org_path(&owner, "/settings"), Some(&owner.token), Some(json!({"retention_days": 30})))
         .await;
