@@ -92,6 +92,7 @@ pub struct ConversationSummary {
     pub claimed_by_name: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub language: Option<String>,
+    /// The visitor's latest words (what an agent needs first), not the AI's reply.
     pub last_message: Option<String>,
     pub message_count: i64,
     pub contact: Option<ContactInfo>,
@@ -139,7 +140,8 @@ pub struct Stats {
 const SUMMARY_SELECT: &str = "\
 SELECT c.id, c.status, c.escalation_reason, c.handoff_summary, c.escalated_at, c.claimed_by,
        u.name AS claimed_by_name, c.resolved_at, c.language, c.created_at, c.updated_at,
-       (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.created_at DESC LIMIT 1) AS last_message,
+       (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'visitor'
+         ORDER BY m.created_at DESC LIMIT 1) AS last_message,
        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
        (SELECT coalesce(jsonb_agg(t.tag ORDER BY t.tag), '[]'::jsonb) FROM conversation_tags t WHERE t.conversation_id = c.id) AS tags,
        ct.id AS contact_id, ct.name AS contact_name, ct.email AS contact_email, ct.phone AS contact_phone

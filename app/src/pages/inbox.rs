@@ -120,7 +120,7 @@ fn Row(c: ConversationSummaryDto) -> impl IntoView {
             <td class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}
                 {c.tags.iter().map(|t| view! { " " <a class="tag" href=format!("/dashboard/conversations?status=all&tag={}", urlencode(t))>{t.clone()}</a> }).collect_view()}</td>
             <td>{c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()}
-                {c.escalation_reason.clone().map(|r| view! { <span class="reason">" · " {r}</span> })}</td>
+                {c.escalation_reason.clone().map(|r| view! { <span class="reason">" · " {reason_label(&r)}</span> })}</td>
             <td class="count">{c.message_count}</td>
             <td><span class=format!("badge {}", c.status)>{c.status.clone()}</span></td>
             <td>{c.claimed_by_name.clone().unwrap_or_default()}</td>
@@ -144,14 +144,22 @@ fn StatsStrip(stats: StatsDto) -> impl IntoView {
         })
         .collect();
     let unresolved_class = if stats.unresolved > 0 { "figure amber" } else { "figure" };
+    let peak = stats.per_day.iter().map(|d| d.escalations).max().unwrap_or(0);
     view! {
         <section class="card stats" aria-label="Last 30 days">
+            <div class="figure"><span class="value total-conversations">{stats.total_conversations}</span><span class="label">"Conversations"</span></div>
             <div class="figure"><span class="value total-escalations">{stats.total_escalations}</span><span class="label">"Escalations"</span></div>
             <div class=unresolved_class><span class="value unresolved">{stats.unresolved}</span><span class="label">"Unresolved"</span></div>
             <div class="figure"><span class="value">{percent(stats.resolution_rate)}</span><span class="label">"Resolution rate"</span></div>
             <div class="figure"><span class="value">{percent(stats.escalation_rate)}</span><span class="label">"Escalation rate"</span></div>
-            <div class="figure"><span class="value">{format!("{:.1} h", stats.avg_hours_to_resolve)}</span><span class="label">"Avg. time to resolve"</span></div>
-            <svg class="chart" viewBox=format!("0 0 {width} 32") role="img" aria-label="Escalations per day, last 30 days">{bars}</svg>
+            <div class="figure"><span class="value">{duration_label(stats.avg_hours_to_resolve)}</span><span class="label">"Avg. time to resolve"</span></div>
+            <figure class="chart-box">
+                <svg class="chart" viewBox=format!("0 0 {width} 34") role="img" aria-label=format!("Escalations per day, last 30 days; at most {peak} a day")>
+                    {bars}
+                    <line class="axis" x1="0" y1="32.5" x2=width.to_string() y2="32.5"></line>
+                </svg>
+                <figcaption class="label">{format!("Escalations per day, 30 days · peak {peak}")}</figcaption>
+            </figure>
         </section>
     }
 }
@@ -227,7 +235,7 @@ fn ConversationView(
         <section class="card pinned">
             <h1>{contact_label(&c)} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h1>
             {c.escalation_reason.clone().map(|r| view! {
-                <p class="reason">"Escalated: " <strong>{r}</strong> " · " {c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()}</p>
+                <p class="reason">"Escalated: " <strong>{reason_label(&r)}</strong> " · " {c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()}</p>
             })}
             {c.handoff_summary.clone().map(|s| view! { <p class="summary">{s}</p> })}
             {c.claimed_by_name.clone().map(|n| view! { <p class="claimed">"Claimed by " <strong>{if mine { "you".to_owned() } else { n }}</strong></p> })}
@@ -454,7 +462,8 @@ fn DeleteConversation(org_id: Uuid, id: Uuid) -> impl IntoView {
     let erase = ServerAction::<EraseConversation>::new();
     view! {
         <section class="card danger-zone">
-            <details>
+            // Open while either form has an error to show (also after a no-JS post).
+            <details open=move || action_error(trash).get().is_some() || action_error(erase).get().is_some()>
                 <summary>"Delete or erase this conversation"</summary>
                 <ActionForm action=trash>
                     <input type="hidden" name="org_id" value=org_id.to_string() />
@@ -474,5 +483,43 @@ fn DeleteConversation(org_id: Uuid, id: Uuid) -> impl IntoView {
                 </ActionForm>
             </details>
         </section>
+    }
+}
+
+/// An escalation reason in words.
+pub fn reason_label(code: &str) -> &'static str {
+    match code {
+        "refund" => "Refund request",
+        "complaint" => "Complaint",
+        "account" => "Account problem",
+        "low_confidence" => "Low confidence",
+        "requested" => "Asked for a person",
+        _ => "Other",
+    }
+}
+
+/// A mean time to resolve: minutes under an hour, hours with one decimal above, "–" for none.
+fn duration_label(hours: f64) -> String {
+    if hours <= 0.0 {
+        "–".into()
+    } else if hours < 1.0 {
+        format!("{} min", (hours * 60.0).round().max(1.0))
+    } else {
+        format!("{hours:.1} h")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_and_durations_read_as_words() {
+        assert_eq!(reason_label("low_confidence"), "Low confidence");
+        assert_eq!(reason_label("refund"), "Refund request");
+        assert_eq!(duration_label(0.0), "–");
+        assert_eq!(duration_label(0.25), "15 min");
+        assert_eq!(duration_label(0.001), "1 min");
+        assert_eq!(duration_label(2.0), "2.0 h");
     }
 }

@@ -38,6 +38,7 @@ fn Install(session: SessionDto) -> impl IntoView {
             </Suspense>
         </main>
     }
+    .into_any()
 }
 
 /// JSON string literal for embedding a value in a code sample.
@@ -143,6 +144,7 @@ fn InstallView(page: InstallPageDto) -> impl IntoView {
                 " · Limit it to your sites and change its look under " <a href="/dashboard/settings">"Settings"</a> "."</p>
         </section>
     }
+    .into_any()
 }
 
 /// A code sample with a copy button (the text is also selectable without JavaScript).
@@ -166,6 +168,7 @@ fn CodeSample(id: &'static str, title: &'static str, code: String) -> impl IntoV
             }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
         </div>
     }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ fn Privacy(session: SessionDto) -> impl IntoView {
             </Suspense>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -64,6 +65,7 @@ fn PrivacyView(page: PrivacyPageDto) -> impl IntoView {
         <Retention org_id trash_days=page.trash_days retention_days=page.retention_days />
         {page.audit.clone().map(|entries| view! { <AuditLog entries /> })}
     }
+    .into_any()
 }
 
 /// Bytes in words ("1.4 MB").
@@ -132,6 +134,7 @@ fn Exports(org_id: Uuid, jobs: Vec<ExportJobDto>, running: bool) -> impl IntoVie
             })}
         </section>
     }
+    .into_any()
 }
 
 /// A trash kind in words.
@@ -189,6 +192,7 @@ fn Trash(org_id: Uuid, items: Vec<TrashEntryDto>) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -257,6 +261,7 @@ fn Contacts(org_id: Uuid, query: String, contacts: Vec<ContactRowDto>) -> impl I
             }}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -281,6 +286,7 @@ fn Retention(org_id: Uuid, trash_days: u32, retention_days: u32) -> impl IntoVie
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 /// An audit action in words.
@@ -326,4 +332,5 @@ fn AuditLog(entries: Vec<AuditEntryDto>) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }

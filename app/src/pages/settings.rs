@@ -126,7 +126,8 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
         )
     };
     view! {
-        <section class="card settings" id="widget">
+        {view! {
+            <section class="card settings" id="widget">
             <h1>"Settings for " {page.organization.name.clone()}</h1>
             <h2>"Widget"</h2>
             <p class="muted">"How the chat looks and greets visitors on your site. Changes reach the live widget on its next page load."</p>
@@ -182,8 +183,10 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
             <h3>"Live preview"</h3>
             <p class="muted">"The real widget with the values above, before you save. A message typed here is a real test conversation."</p>
             <iframe class="widget-preview" title="Live preview of the widget" src=preview_src></iframe>
-        </section>
-        <section class="card settings" id="widget-key">
+            </section>
+        }.into_any()}
+        {view! {
+            <section class="card settings" id="widget-key">
             <h2>"Widget key"</h2>
             <p>"Your snippet carries the key " <code class="widget-key">{page.widget_key.clone()}</code> "."</p>
             <p class="muted">
@@ -199,8 +202,10 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 <SaveError error=action_error(rotate) />
                 <button type="submit" class="danger">"Rotate widget key"</button>
             </ActionForm>
-        </section>
-        <section class="card settings" id="ai">
+            </section>
+        }.into_any()}
+        {view! {
+            <section class="card settings" id="ai">
             <h2>"AI"</h2>
             <ActionForm action=ai>
                 <input type="hidden" name="org_id" value=org2 />
@@ -260,8 +265,10 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 {saved(ai)}
                 <button type="submit">"Save AI settings"</button>
             </ActionForm>
-        </section>
-        <section class="card settings" id="human-support">
+            </section>
+        }.into_any()}
+        {view! {
+            <section class="card settings" id="human-support">
             <h2>"Human support"</h2>
             <ActionForm action=support>
                 <input type="hidden" name="org_id" value=org3 />
@@ -290,12 +297,14 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
             <ActionForm action=recipients>
                 <input type="hidden" name="org_id" value=org5 />
                 <label>"Extra recipients"
-                    <textarea name="recipients" rows="4">{page.escalation_recipients.join("\n")}</textarea>
+                    // `prop:value` too: after a save the stored (normalised) list replaces what was typed.
+                    <textarea name="recipients" rows="4" prop:value=page.escalation_recipients.join("\n")>{page.escalation_recipients.join("\n")}</textarea>
                 </label>
                 <SaveError error=action_error(recipients) />
                 {saved(recipients)}
                 <button type="submit">"Save recipients"</button>
             </ActionForm>
-        </section>
+            </section>
+        }.into_any()}
     }
 }

@@ -37,6 +37,7 @@ fn Usage(session: SessionDto) -> impl IntoView {
             </Suspense>
         </main>
     }
+    .into_any()
 }
 
 /// A share as a whole percentage, or "–" without a base.
@@ -85,6 +86,7 @@ fn UsageView(page: UsagePageDto) -> impl IntoView {
             <p><a class="export" href=csv download="usage.csv">"Download CSV"</a></p>
         </section>
     }
+    .into_any()
 }
 
 /// Conversations per month as bars, the AI-resolved share darker, oldest on the left, with a
@@ -127,4 +129,5 @@ fn Chart(months: Vec<UsageMonthDto>) -> impl IntoView {
         </svg>
         <p class="legend muted"><span class="swatch total"></span>" Conversations "<span class="swatch ai"></span>" Resolved by the AI"</p>
     }
+    .into_any()
 }

@@ -119,6 +119,10 @@ async fn filters_and_search_find_conversations_by_status_text_and_contact() {
     let (_, c) = visitor_escalates(&app, &org.key, "Connect me with an agent please").await;
     app.post(&path(&org, &format!("/{a}/claim")), Some(&org.owner.token), json!({})).await;
     app.post(&path(&org, &format!("/{b}/resolve")), Some(&org.owner.token), json!({})).await;
+    // The list shows the visitor's own last words, not the hand-off notice that followed them.
+    let (_, all) = app.get(&path(&org, "?status=all"), Some(&org.owner.token)).await;
+    let entry = all.as_array().expect("list").iter().find(|x| x["id"] == b.as_str()).expect("b").clone();
+    assert_eq!(entry["last_message"], "I want a refund for the lamp", "{entry}");
 
     let ids = |list: &Value| -> Vec<String> {
         let mut ids: Vec<String> =
