@@ -152,7 +152,8 @@ fn InstallView(page: InstallPageDto) -> impl IntoView {
 fn CodeSample(id: &'static str, title: &'static str, code: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let text = code.clone();
-    let rows = code.lines().count().clamp(1, 14);
+    // Enough rows for the text as it wraps in the card (about 90 characters a line).
+    let rows = code.lines().map(|l| l.chars().count() / 90 + 1).sum::<usize>().clamp(2, 16);
     view! {
         <div class="code-sample" id=format!("embed-{id}")>
             <label for=format!("code-{id}")>{title}</label>

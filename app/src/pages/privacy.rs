@@ -232,7 +232,7 @@ fn Contacts(org_id: Uuid, query: String, contacts: Vec<ContactRowDto>) -> impl I
                                     <tr>
                                         <td>{c.name.clone().unwrap_or_default()}</td>
                                         <td>{c.email.clone().unwrap_or_default()}</td>
-                                        <td>{c.phone.clone().unwrap_or_default()}</td>
+                                        <td>{c.phone.clone().unwrap_or_else(|| "—".into())}</td>
                                         <td>{c.conversation_count}</td>
                                         <td class="actions">
                                             <ActionForm action=export>

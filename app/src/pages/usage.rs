@@ -40,6 +40,21 @@ fn Usage(session: SessionDto) -> impl IntoView {
     .into_any()
 }
 
+/// "1 document", "3 documents".
+fn plural(n: i64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+/// A chart label for `YYYY-MM`: the month's short name, with the year on January and on the
+/// first bar ("Dec 25", "Jan 26", "Feb").
+fn month_label(month: &str, first: bool) -> String {
+    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (year, mm) = month.split_once('-').unwrap_or((month, "01"));
+    let index = mm.parse::<usize>().unwrap_or(1).clamp(1, 12) - 1;
+    let short_year = year.get(2..).unwrap_or(year);
+    if first || index == 0 { format!("{} {short_year}", NAMES[index]) } else { NAMES[index].to_owned() }
+}
+
 /// A share as a whole percentage, or "–" without a base.
 fn percent(part: i64, whole: i64) -> String {
     if whole == 0 { "–".into() } else { format!("{:.0}%", part as f64 * 100.0 / whole as f64) }
@@ -55,14 +70,14 @@ fn UsageView(page: UsagePageDto) -> impl IntoView {
             <p class="muted">
                 "Calendar months in UTC. \"Resolved by the AI\" counts conversations the AI answered that never went to a person; "
                 "model calls are those made for visitors and the knowledge base (the local model's too). "
-                "Knowledge base now: " {page.documents} " documents, " {page.chunks} " passages."
+                "Knowledge base now: " {plural(page.documents, "document")} ", " {plural(page.chunks, "passage")} "."
             </p>
             <Chart months=months.clone() />
             <table class="usage">
                 <thead>
                     <tr>
                         <th>"Month"</th><th>"Conversations"</th><th>"Visitor messages"</th><th>"AI answers"</th>
-                        <th>"Escalations"</th><th>"Resolved by the AI"</th><th>"👍"</th><th>"👎"</th>
+                        <th>"Escalations"</th><th>"Resolved by the AI"</th><th>"Helpful"</th><th>"Not helpful"</th>
                         <th>"Chat-model calls"</th><th>"Embedding calls (texts)"</th>
                     </tr>
                 </thead>
@@ -113,7 +128,7 @@ fn Chart(months: Vec<UsageMonthDto>) -> impl IntoView {
                     <title>{title}</title>
                     <rect class="total" x=x.to_string() y=(10.0 + HEIGHT - total).to_string() width=BAR.to_string() height=total.to_string()></rect>
                     <rect class="ai" x=x.to_string() y=(10.0 + HEIGHT - ai).to_string() width=BAR.to_string() height=ai.to_string()></rect>
-                    <text x=(x + BAR / 2.0).to_string() y=(HEIGHT + 26.0).to_string() text-anchor="middle">{m.month[2..].to_string()}</text>
+                    <text x=(x + BAR / 2.0).to_string() y=(HEIGHT + 26.0).to_string() text-anchor="middle">{month_label(&m.month, i == 0)}</text>
                 </g>
             }
         })
@@ -130,4 +145,18 @@ fn Chart(months: Vec<UsageMonthDto>) -> impl IntoView {
         <p class="legend muted"><span class="swatch total"></span>" Conversations "<span class="swatch ai"></span>" Resolved by the AI"</p>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_read_as_names_with_the_year_where_it_changes() {
+        assert_eq!(month_label("2026-12", true), "Dec 26");
+        assert_eq!(month_label("2027-01", false), "Jan 27");
+        assert_eq!(month_label("2026-03", false), "Mar");
+        assert_eq!(plural(1, "document"), "1 document");
+        assert_eq!(plural(0, "passage"), "0 passages");
+    }
 }
