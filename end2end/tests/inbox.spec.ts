@@ -74,3 +74,44 @@ test("an escalation appears in the open inbox live; the agent claims, replies an
   await expect(page.locator("tr.conversation")).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test("a colleague's claim shows live, takes the Claim button away, and a reply into their conversation asks first @nojs", async ({ page, javaScriptEnabled }) => {
+  const errors = pageErrors(page);
+  const owner = await signUpOwner(page, "held", "Ada's Lamps");
+  const auth = { Authorization: `Bearer ${owner.token}` };
+  // The agent is in this browser; the owner works through the API elsewhere.
+  const agentEmail = `agent-${Date.now()}@example.com`;
+  const invite = await (await page.request.post(`/api/v1/orgs/${owner.orgId}/invites`, { headers: auth, data: { email: agentEmail, role: "agent" } })).json();
+  const agent = await (await page.request.post("/api/v1/auth/signup", { data: { email: agentEmail, password: "correct horse battery", name: "Andy", organization_name: "Andy's own" } })).json();
+  await page.request.post(`/api/v1/invites/${invite.token}/accept`, { headers: { Authorization: `Bearer ${agent.token}` } });
+  const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: owner.widgetKey } });
+  const visitor = { Authorization: `Bearer ${(await session.json()).visitor_token}` };
+  const turn = await (await page.request.post("/api/v1/widget/messages", { headers: visitor, data: { text: "I need a real person about my order" } })).json();
+  const conversation = turn.conversation_id;
+
+  await signIn(page, agentEmail, javaScriptEnabled);
+  // The agent's first organisation is their own: switch to Ada's Lamps.
+  await settled(page, javaScriptEnabled);
+  await page.locator(".org-switcher summary").click();
+  await page.getByRole("button", { name: /Ada's Lamps/ }).click();
+  await expect(page.getByRole("heading", { name: "Ada's Lamps" })).toBeVisible();
+  await page.goto(`/dashboard/conversations/${conversation}`);
+  await expect(page.locator(".line.visitor")).toContainText("I need a real person about my order");
+  await settled(page, javaScriptEnabled);
+  await expect(page.getByRole("button", { name: "Claim" })).toBeVisible();
+
+  const claimed = await page.request.post(`/api/v1/orgs/${owner.orgId}/conversations/${conversation}/claim`, { headers: auth });
+  expect(claimed.status()).toBe(200);
+  if (!javaScriptEnabled) await page.reload();
+  await expect(page.locator(".pinned .claimed")).toContainText("Claimed by Ada");
+  await expect(page.getByRole("button", { name: "Claim" })).toHaveCount(0);
+
+  await settled(page, javaScriptEnabled);
+  const anyway = page.getByLabel(/Reply anyway: Ada holds this conversation/);
+  await expect(anyway).toBeVisible();
+  await page.getByLabel("Reply to the visitor").fill("Andy here too: your order left the warehouse today.");
+  await anyway.check();
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator(".line.agent").last()).toContainText("your order left the warehouse today");
+  expect(errors).toEqual([]);
+});

@@ -207,11 +207,18 @@ fn Conversation(session: SessionDto) -> impl IntoView {
                     }
                 })}
             </Transition>
-            <FormError error=action_error(claim) />
-            <FormError error=action_error(resolve) />
-            <FormError error=action_error(reopen) />
             <FormError error=action_error(untag) />
-            {move || id().zip(org_id).map(|(id, org)| view! { <ReplyBox org_id=org id /> })}
+            {move || {
+                // Who holds the conversation, when it is a colleague: the reply box asks first.
+                let held_by = Signal::derive(move || {
+                    view_data.get().and_then(Result::ok).and_then(|v| {
+                        let c = v.conversation;
+                        (c.status == "claimed" && c.claimed_by != Some(v.me))
+                            .then(|| c.claimed_by_name.unwrap_or_else(|| "A colleague".into()))
+                    })
+                });
+                id().zip(org_id).map(|(id, org)| view! { <ReplyBox org_id=org id held_by /> })
+            }}
         </main>
     }
 }
@@ -228,7 +235,9 @@ fn ConversationView(
     let c = v.conversation.clone();
     let (org, id) = (org_id.to_string(), c.id.to_string());
     let mine = c.claimed_by == Some(v.me);
-    let can_claim = c.status == "ai" || c.status == "escalated" || (c.status == "claimed" && !mine);
+    // A colleague's claim stands: no Claim button then, their name instead (the page follows
+    // claims live).
+    let can_claim = c.status == "ai" || c.status == "escalated";
     let transcript = format!("/api/v1/orgs/{org_id}/conversations/{}/transcript.csv", c.id);
     let contact = c.contact.clone();
     view! {
@@ -254,6 +263,9 @@ fn ConversationView(
                 })}
                 <a class="export" href=transcript>"Transcript CSV"</a>
             </div>
+            <FormError error=action_error(claim) />
+            <FormError error=action_error(resolve) />
+            <FormError error=action_error(reopen) />
         </section>
         {v.can_delete.then(|| view! { <DeleteConversation org_id id=c.id /> })}
         <section class="card tags">
@@ -329,7 +341,7 @@ fn Line(m: TranscriptEntryDto) -> impl IntoView {
 /// The reply form, saved replies and the tag form; outside the live-refreshed part so typing
 /// survives updates.
 #[component]
-fn ReplyBox(org_id: Uuid, id: Uuid) -> impl IntoView {
+fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>>) -> impl IntoView {
     let reply = ServerAction::<ReplyToConversation>::new();
     let tag = ServerAction::<AddConversationTag>::new();
     refresh_on_success(reply);
@@ -350,6 +362,14 @@ fn ReplyBox(org_id: Uuid, id: Uuid) -> impl IntoView {
                 <input type="hidden" name="org_id" value=org_id.to_string() />
                 <input type="hidden" name="id" value=id.to_string() />
                 <label>"Reply to the visitor"<textarea name="text" rows="3" required maxlength="4000" node_ref=text></textarea></label>
+                <Transition>
+                    {move || held_by.get().map(|name| view! {
+                        <label class="check held">
+                            <input type="checkbox" name="confirm" required />
+                            {format!(" Reply anyway: {name} holds this conversation")}
+                        </label>
+                    })}
+                </Transition>
                 <FormError error=action_error(reply) />
                 <button type="submit">"Send"</button>
             </ActionForm>
