@@ -103,7 +103,7 @@ test("a colleague's claim shows live, takes the Claim button away, and a reply i
   const claimed = await page.request.post(`/api/v1/orgs/${owner.orgId}/conversations/${conversation}/claim`, { headers: auth });
   expect(claimed.status()).toBe(200);
   if (!javaScriptEnabled) await page.reload();
-  await expect(page.locator(".pinned .claimed")).toContainText("Claimed by Ada");
+  await expect(page.locator(".pinned p.claimed")).toContainText("Claimed by Ada");
   await expect(page.getByRole("button", { name: "Claim" })).toHaveCount(0);
 
   await settled(page, javaScriptEnabled);

@@ -7,8 +7,29 @@ use server::embedded_postgres::EmbeddedPostgres;
 use server::startup::{Application, ensure_database};
 use server::telemetry;
 
+/// What the binary was asked to do: serve (no arguments), or `migrate [--check]`.
+enum Command {
+    Serve,
+    Migrate { check: bool },
+}
+
+fn command() -> anyhow::Result<Command> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => Ok(Command::Serve),
+        ["migrate"] => Ok(Command::Migrate { check: false }),
+        ["migrate", "--check"] => Ok(Command::Migrate { check: true }),
+        _ => anyhow::bail!(
+            "usage: iterochat              serve (configuration in the environment, see the README)\n       \
+             iterochat migrate      run pending database migrations, then exit\n       \
+             iterochat migrate --check   exit 1 when the database is behind this binary"
+        ),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     telemetry::init();
+    let command = command()?;
     let settings = Settings::load()?;
     // Started on the main thread, which lives until exit: the kernel stops Postgres if it dies.
     let embedded = match &settings.database_url {
@@ -16,7 +37,10 @@ fn main() -> anyhow::Result<()> {
         None => Some(EmbeddedPostgres::start(&settings.data_dir, &settings.postgres_dir, &[])?),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = runtime.block_on(serve(settings, embedded.as_ref()));
+    let result = match command {
+        Command::Serve => runtime.block_on(serve(settings, embedded.as_ref())),
+        Command::Migrate { check } => runtime.block_on(migrate(settings, embedded.as_ref(), check)),
+    };
     drop(runtime); // closes the pool before Postgres stops
     if let Some(pg) = embedded {
         pg.stop()?;
@@ -24,8 +48,9 @@ fn main() -> anyhow::Result<()> {
     result
 }
 
-async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyhow::Result<()> {
-    let url = match (&settings.database_url, embedded) {
+/// The database URL: `DATABASE_URL`, or the embedded Postgres's `iterochat` database.
+async fn database_url(settings: &Settings, embedded: Option<&EmbeddedPostgres>) -> anyhow::Result<String> {
+    Ok(match (&settings.database_url, embedded) {
         (Some(url), _) => {
             tracing::info!("using the Postgres at DATABASE_URL");
             url.expose_secret().to_owned()
@@ -35,7 +60,33 @@ async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyho
             pg.url("iterochat")
         }
         (None, None) => unreachable!("main starts the embedded Postgres when DATABASE_URL is unset"),
-    };
+    })
+}
+
+/// `iterochat migrate [--check]`: migrations alone, for deploy pipelines (under the same lock as
+/// a starting server); with `--check`, exits non-zero when the database is behind.
+async fn migrate(settings: Settings, embedded: Option<&EmbeddedPostgres>, check: bool) -> anyhow::Result<()> {
+    use migrations::MigratorTrait as _;
+    let url = database_url(&settings, embedded).await?;
+    let db = server::startup::connect(&url).await?;
+    if check {
+        let pending = migrations::Migrator::get_pending_migrations(&db).await.context("reading applied migrations")?;
+        if pending.is_empty() {
+            println!("the database is up to date");
+            return Ok(());
+        }
+        for m in &pending {
+            println!("pending: {}", m.name());
+        }
+        anyhow::bail!("the database is {} migration(s) behind; run `iterochat migrate`", pending.len());
+    }
+    server::startup::migrate(&db, None).await?;
+    println!("migrations are up to date");
+    Ok(())
+}
+
+async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyhow::Result<()> {
+    let url = database_url(&settings, embedded).await?;
     let seed = settings.seed_demo;
     let app = Application::build(settings.clone(), &url).await?;
     // The escalation classifier's labelled examples are embedded once per process; doing it now,

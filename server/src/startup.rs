@@ -49,10 +49,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let db = connect(database_url).await?;
         ensure_pgvector(&db).await?;
-        Migrator::up(&db, None).await.context("running database migrations")?;
-        domain::knowledge::retrieval::ensure_vector_index(&db, embedder.as_ref())
-            .await
-            .context("creating the vector index for the embedding model")?;
+        migrate(&db, Some(embedder.as_ref())).await?;
         let chat = match settings.chat_config() {
             Some(config) => {
                 let chat = domain::llm::ChatModel::new(&config)
@@ -152,6 +149,32 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// The advisory-lock key under which instances migrate (any fixed number; "iterochat").
+const MIGRATION_LOCK: i64 = 0x6974_6572_6f63_6874;
+
+/// Runs pending migrations (and creates the vector index of `embedder`'s model) exactly once,
+/// however many instances start together: each takes the same transaction-level advisory lock,
+/// so the first migrates while the others wait, then find nothing left to do. A failure rolls
+/// the whole step back.
+pub async fn migrate(
+    db: &DatabaseConnection,
+    embedder: Option<&dyn domain::embeddings::Embedder>,
+) -> anyhow::Result<()> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await.context("starting the migration transaction")?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await
+        .context("waiting for the migration lock (another instance is migrating)")?;
+    Migrator::up(&txn, None).await.context("running database migrations")?;
+    if let Some(embedder) = embedder {
+        domain::knowledge::retrieval::ensure_vector_index(&txn, embedder)
+            .await
+            .context("creating the vector index for the embedding model")?;
+    }
+    txn.commit().await.context("committing the migrations")?;
+    Ok(())
+}
+
 /// The full router: health, REST API, Leptos pages and server fns, static files.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -206,7 +229,8 @@ async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json:
     Ok(axum::Json(serde_json::json!({ "status": "ok" })))
 }
 
-async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+/// A connection pool to `url`.
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(20)

@@ -33,3 +33,24 @@ async fn the_pgvector_extension_is_installed_by_the_first_migration() {
     let distance: f64 = row.try_get("", "d").expect("distance");
     assert!(distance > 0.0 && distance < 0.1, "cosine distance {distance}");
 }
+
+/// Three instances started together on a fresh database: one migrates under the advisory lock,
+/// the others wait and then serve; none fails, and the schema is current.
+#[tokio::test]
+async fn instances_started_together_on_a_fresh_database_all_start_and_migrate_once() {
+    use migrations::MigratorTrait as _;
+    let db = crate::helpers::TestDb::create_empty().await;
+    let embedder = crate::helpers::local_embedder().await;
+    let start = || server::startup::Application::build_with_embedder(TestApp::settings(), &db.url, embedder.clone());
+    let (a, b, c) = tokio::join!(start(), start(), start());
+    for (which, app) in [("first", a), ("second", b), ("third", c)] {
+        if let Err(e) = app {
+            panic!("the {which} instance failed to start: {e:#}");
+        }
+    }
+    let conn = server::startup::connect(&db.url).await.expect("connect");
+    let pending = migrations::Migrator::get_pending_migrations(&conn).await.expect("migrations table");
+    assert!(pending.is_empty(), "{} pending", pending.len());
+    let applied = migrations::Migrator::get_applied_migrations(&conn).await.expect("applied");
+    assert_eq!(applied.len(), migrations::Migrator::migrations().len(), "each migration applied exactly once");
+}

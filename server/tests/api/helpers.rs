@@ -146,6 +146,17 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// An empty database (no migrations run), dropped with the guard.
+    pub async fn create_empty() -> Self {
+        template().await; // clears leftovers of earlier runs first
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let admin = Database::connect(cluster().url("postgres")).await.expect("connect");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create empty database");
+        admin.close().await.ok();
+        let url = cluster().url(&name);
+        Self { name, url }
+    }
+
     pub async fn create() -> Self {
         let template = template().await;
         let name = format!("test_{}", Uuid::new_v4().simple());
