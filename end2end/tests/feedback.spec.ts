@@ -174,3 +174,27 @@ test("the feedback SDK a site downloads is at most 30 KB gzipped", async ({ requ
   console.log(`feedback SDK download: ${total} bytes gzipped (loader + glue + wasm)`);
   expect(total).toBeLessThanOrEqual(30 * 1024);
 });
+
+test("an owner deletes a feedback project; it waits in the trash and its key stops @nojs", async ({ page, javaScriptEnabled }) => {
+  const errors = pageErrors(page);
+  const owner = await signUpOwner(page, "fbdel", "Ada's Lamps");
+  const auth = { Authorization: `Bearer ${owner.token}` };
+  const created = await (await page.request.post(`/api/v1/orgs/${owner.orgId}/feedback-projects`, { headers: auth, data: { name: "Checkout" } })).json();
+  await signIn(page, owner.email, javaScriptEnabled);
+  await page.goto(`/dashboard/feedback/${created.project_id}`);
+  await settled(page, javaScriptEnabled);
+  await page.getByText("Delete this project").click();
+  await page.getByLabel(/Its key stops working/).check();
+  await page.getByRole("button", { name: "Delete project" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/feedback$/);
+  await expect(page.getByRole("link", { name: "Checkout", exact: true })).toHaveCount(0);
+  const fetch = await page.request.post("/fetchFeedbacks", {
+    headers: { Authorization: `Bearer ${created.secret_key}` },
+    data: { project_id: created.project_id },
+  });
+  expect(fetch.status()).toBe(401);
+  await page.goto("/dashboard/privacy");
+  await expect(page.locator("#trash")).toContainText("Feedback project");
+  await expect(page.locator("#trash")).toContainText("Checkout");
+  expect(errors).toEqual([]);
+});

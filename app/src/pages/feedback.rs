@@ -6,7 +6,8 @@ use crate::components::{FormError, SignedIn, action_error, data_epoch, refresh_o
 use crate::dto::{FeedbackDto, FeedbackProjectPageDto, FeedbackProjectsPageDto, SessionDto};
 use crate::error::AppError;
 use crate::server_fns::feedback::{
-    AddFeedbackEvent, CreateFeedbackProject, RotateFeedbackKey, get_feedback_project, get_feedback_projects,
+    AddFeedbackEvent, CreateFeedbackProject, DeleteFeedbackProject, RotateFeedbackKey, get_feedback_project,
+    get_feedback_projects,
 };
 
 /// `/dashboard/feedback`: the organisation's feedback projects (Iterato SDK), each with its
@@ -150,6 +151,7 @@ fn ProjectPage(session: SessionDto) -> impl IntoView {
 #[component]
 fn ProjectView(page: FeedbackProjectPageDto) -> impl IntoView {
     let rotate = ServerAction::<RotateFeedbackKey>::new();
+    let delete = ServerAction::<DeleteFeedbackProject>::new();
     let add = ServerAction::<AddFeedbackEvent>::new();
     refresh_on_success(add);
     let org_id = page.organization.id.to_string();
@@ -184,6 +186,23 @@ fn ProjectView(page: FeedbackProjectPageDto) -> impl IntoView {
                     <button type="submit" class="secondary">"Rotate secret key"</button>
                 </ActionForm>
                 <FormError error=action_error(rotate) />
+            }})}
+            {page.can_manage.then({
+                let (org_id, project_id) = (org_id.clone(), project.project_id.clone());
+                move || view! {
+                <details class="danger-zone" open=move || action_error(delete).get().is_some()>
+                    <summary>"Delete this project"</summary>
+                    <ActionForm action=delete>
+                        <input type="hidden" name="org_id" value=org_id />
+                        <input type="hidden" name="project_id" value=project_id />
+                        <label class="check">
+                            <input type="checkbox" name="confirm" required />
+                            " Its key stops working; it waits in the trash (Data & privacy) until restored or purged"
+                        </label>
+                        <FormError error=action_error(delete) />
+                        <button type="submit" class="danger">"Delete project"</button>
+                    </ActionForm>
+                </details>
             }})}
             <h2>"Embed"</h2>
             <p class="muted">
