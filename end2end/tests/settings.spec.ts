@@ -53,6 +53,16 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   expect(config.position).toBe("bottom-left");
   expect(config.greeting).toBe("Hello from the lamp shop!");
   expect(config.proactive_message).toBe("Need a lamp for camping?");
+  // The live widget (the server's own preview page, as a visitor sees it: no unsaved values)
+  // shows the saved colour and greeting.
+  if (javaScriptEnabled !== false) {
+    const live = await page.context().newPage();
+    await live.goto(`/preview?key=${widgetKey}`);
+    await live.getByRole("button", { name: "Open chat" }).click();
+    await expect(live.locator(".root")).toHaveAttribute("style", /#0f766e/);
+    await expect(live.getByText("Hello from the lamp shop!")).toBeVisible();
+    await live.close();
+  }
   await page.goto("/dashboard/settings");
   await expect(widget.getByLabel(/Allowed sites/)).toHaveValue("https://shop.example\nhttps://lamps.example");
   const elsewhere = await page.request.post("/api/v1/widget/session", {
