@@ -82,12 +82,18 @@ impl Services {
         self.events.subscribe()
     }
 
+    /// Whether this instance's `LISTEN` for live events is connected (readiness).
+    pub fn events_listening(&self) -> bool {
+        self.events_listening.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Connects the `LISTEN` and switches this instance to Postgres fan-out. Returns once the
     /// channel is listened to, so no event published after it can be missed.
     pub async fn listen_for_events(&self) -> Result<EventListener, sqlx::Error> {
         let mut listener = sqlx::postgres::PgListener::connect_with(self.db.get_postgres_connection_pool()).await?;
         listener.listen(CHANNEL).await?;
         self.fanout_via_postgres.store(true, std::sync::atomic::Ordering::Release);
+        self.events_listening.store(true, std::sync::atomic::Ordering::Release);
         Ok(EventListener(listener))
     }
 
@@ -100,6 +106,8 @@ impl Services {
                 () = &mut shutdown => return,
                 received = listener.try_recv() => received,
             };
+            // Ok: listening (after a lost connection the next call reconnects); Err: not.
+            self.events_listening.store(received.is_ok(), std::sync::atomic::Ordering::Release);
             match received {
                 Ok(Some(notification)) => match serde_json::from_str::<ConversationEvent>(notification.payload()) {
                     Ok(event) => {

@@ -61,6 +61,8 @@ pub struct Services {
     events: tokio::sync::broadcast::Sender<events::ConversationEvent>,
     /// Whether events go through Postgres NOTIFY (a listener is running).
     fanout_via_postgres: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether the `LISTEN` connection is up (readiness).
+    events_listening: Arc<std::sync::atomic::AtomicBool>,
     /// Model calls per organisation, waiting to be added to the usage figures.
     pub usage_counters: Arc<privacy::UsageCounters>,
     /// Where export archives are written (`ITEROCHAT_DATA_DIR/exports` in the server).
@@ -89,6 +91,7 @@ impl Services {
             http,
             events,
             fanout_via_postgres: Arc::default(),
+            events_listening: Arc::default(),
             usage_counters: Arc::default(),
             exports_dir: Arc::new(std::env::temp_dir().join("iterochat-exports")),
         }

@@ -28,6 +28,7 @@ pub struct Application {
     services: domain::Services,
     events: domain::events::EventListener,
     limits: crate::rate_limit::Limits,
+    draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Application {
@@ -90,10 +91,12 @@ impl Application {
             services: services.clone(),
             limits: crate::rate_limit::Limits::new(&settings.rate_limits),
             connections: crate::rate_limit::Connections::new(settings.connections.clone()),
+            draining: Arc::default(),
             settings: Arc::new(settings),
         };
+        let draining = state.draining.clone();
         let limits = state.limits.clone();
-        Ok(Self { listener, router: router(state), services, events, limits })
+        Ok(Self { listener, router: router(state), services, events, limits, draining })
     }
 
     /// The bound port.
@@ -104,6 +107,11 @@ impl Application {
     /// The domain services (tests use them to arrange data).
     pub fn services(&self) -> &domain::Services {
         &self.services
+    }
+
+    /// Set to make `/readyz` answer 503 (shutdown sets it; tests set it to see the drain).
+    pub fn draining(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.draining.clone()
     }
 
     /// The public budgets (tests read how many keys they remember).
@@ -127,10 +135,15 @@ impl Application {
             let _ = outbox_stop.wait_for(|stop| *stop).await;
         })));
         let _privacy = AbortOnDrop(self.services.spawn_privacy_worker());
+        let draining = self.draining.clone();
         let served =
             axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .with_graceful_shutdown(async move {
                     shutdown.await;
+                    // Not ready first, so a load balancer stops sending new visitors here, then
+                    // in-flight requests finish.
+                    draining.store(true, std::sync::atomic::Ordering::Release);
+                    tokio::time::sleep(DRAIN_GRACE).await;
                     let _ = stop_tx.send(true);
                 })
                 .await;
@@ -191,6 +204,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/widget.js", get(crate::widget_assets::loader))
         .route("/preview", get(crate::widget_assets::preview))
         .route("/widget/{file}", get(crate::widget_assets::asset))
@@ -222,6 +236,30 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// How long an instance answers `/readyz` with 503 before it stops accepting connections.
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+/// Readiness: 200 `{"status":"ready"}` when the database answers, migrations are current and the
+/// live-event `LISTEN` is connected (the embedding model is loaded before the server binds);
+/// 503 with the reason otherwise, and from the moment shutdown begins.
+async fn readyz(State(state): State<AppState>) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    use migrations::MigratorTrait as _;
+    let not_ready =
+        |why: &str| (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": why })));
+    if state.draining.load(std::sync::atomic::Ordering::Acquire) {
+        return not_ready("shutting down");
+    }
+    match Migrator::get_pending_migrations(&state.services.db).await {
+        Ok(pending) if pending.is_empty() => {}
+        Ok(_) => return not_ready("migrations pending"),
+        Err(_) => return not_ready("database unavailable"),
+    }
+    if !state.services.events_listening() {
+        return not_ready("live events not connected");
+    }
+    (axum::http::StatusCode::OK, axum::Json(serde_json::json!({ "status": "ready" })))
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, api::error::ApiError> {

@@ -20,6 +20,8 @@ pub struct AppState {
     pub limits: crate::rate_limit::Limits,
     /// Live connections held open (SSE streams, dashboard sockets).
     pub connections: crate::rate_limit::Connections,
+    /// Set when shutdown begins: `/readyz` answers 503 so load balancers drain this instance.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {

@@ -54,3 +54,26 @@ async fn instances_started_together_on_a_fresh_database_all_start_and_migrate_on
     let applied = migrations::Migrator::get_applied_migrations(&conn).await.expect("applied");
     assert_eq!(applied.len(), migrations::Migrator::migrations().len(), "each migration applied exactly once");
 }
+
+/// Readiness is not liveness: `/readyz` answers 503 with the reason while migrations are behind
+/// and from the moment shutdown begins; `/healthz` stays 200.
+#[tokio::test]
+async fn readyz_is_ready_and_refuses_while_behind_on_migrations_or_draining() {
+    use migrations::MigratorTrait as _;
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, serde_json::json!({"status": "ready"}));
+
+    migrations::Migrator::down(&app.services.db, Some(1)).await.expect("roll the newest migration back");
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!((status.as_u16(), body["status"].as_str()), (503, Some("migrations pending")), "{body}");
+    assert_eq!(app.get("/healthz", None).await.0, 200, "alive all the same");
+    migrations::Migrator::up(&app.services.db, None).await.expect("migrate again");
+    assert_eq!(app.get("/readyz", None).await.0, 200);
+
+    app.draining.store(true, std::sync::atomic::Ordering::Release);
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!((status.as_u16(), body["status"].as_str()), (503, Some("shutting down")), "{body}");
+    assert_eq!(app.get("/healthz", None).await.0, 200);
+}

@@ -261,6 +261,8 @@ pub struct TestApp {
     pub services: domain::Services,
     /// The server's public budgets.
     pub limits: server::rate_limit::Limits,
+    /// Makes `/readyz` answer 503, as shutdown does.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// Shared with a restarted app on the same database; dropped last.
     pub db: Arc<TestDb>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -333,11 +335,12 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let services = app.services().clone();
         let limits = app.limits().clone();
+        let draining = app.draining();
         let server = tokio::spawn(async move {
             let _ = app.run_until_stopped(std::future::pending()).await;
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, client, services, limits, db, server: Some(server) }
+        Self { address, client, services, limits, draining, db, server: Some(server) }
     }
 
     /// Stops the server and its ingestion worker at once, as a crash would.
