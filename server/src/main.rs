@@ -30,6 +30,7 @@ fn command() -> anyhow::Result<Command> {
 fn main() -> anyhow::Result<()> {
     telemetry::init();
     let command = command()?;
+    server::startup::raise_open_files_limit();
     let settings = Settings::load()?;
     // Started on the main thread, which lives until exit: the kernel stops Postgres if it dies.
     let embedded = match &settings.database_url {

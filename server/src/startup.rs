@@ -313,3 +313,43 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> 
     db.close().await?;
     Ok(())
 }
+
+/// Raises this process's soft limit of open files to its hard limit (every live widget stream
+/// or dashboard socket holds one; many shells and systemd units start at 1,024). Returns the
+/// soft limit in force afterwards; a refusal leaves the old one, with a warning.
+pub fn raise_open_files_limit() -> u64 {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 0;
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            tracing::info!(from = limit.rlim_cur, to = raised.rlim_cur, "raised the open-files limit");
+            return raised.rlim_cur;
+        }
+        tracing::warn!(limit = limit.rlim_cur, "could not raise the open-files limit; live connections cap near it");
+    }
+    limit.rlim_cur
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_open_files_limit_is_raised_to_the_hard_limit() {
+        let mut before = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: reading this process's limit into a local struct.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut before) }, 0);
+        // Start low, as a default shell would.
+        let low = libc::rlimit { rlim_cur: 256.min(before.rlim_max), rlim_max: before.rlim_max };
+        // SAFETY: lowering our own soft limit.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &low) }, 0);
+        assert_eq!(super::raise_open_files_limit(), before.rlim_max);
+        let mut after = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut after) }, 0);
+        assert_eq!(after.rlim_cur, before.rlim_max);
+    }
+}
