@@ -78,6 +78,11 @@ test("an owner exports, deletes a document and restores it, and erases a convers
   await expect(audit).toContainText("Erased");
   await expect(audit).toContainText("Restored");
   await expect(audit).toContainText("Export");
+  // Times read in the agent's own time zone once the page runs; UTC (said so) without JavaScript.
+  const when = audit.locator("time").first();
+  await expect(when).toHaveAttribute("datetime", /^\d{4}-\d{2}-\d{2}T/);
+  if (javaScriptEnabled === false) await expect(when).toContainText("UTC");
+  else await expect(when).not.toContainText("UTC");
   expect(errors).toEqual([]);
 });
 

@@ -2,6 +2,7 @@
 
 mod form_error;
 mod live;
+mod local_time;
 mod nav;
 mod refresh;
 mod signed_in;
@@ -9,6 +10,7 @@ mod status;
 
 pub use form_error::*;
 pub use live::*;
+pub use local_time::*;
 pub use nav::*;
 pub use refresh::*;
 pub use signed_in::*;

@@ -2,7 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{FormError, SignedIn, action_error, data_epoch, refresh_on_success};
+use crate::components::{FormError, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success};
 use crate::dto::{AlertsPageDto, DeliveryDto, SessionDto, WebhookDto};
 use crate::error::AppError;
 use crate::server_fns::alerts::{
@@ -176,7 +176,7 @@ fn DeliveryLog(org_id: String, deliveries: Vec<DeliveryDto>, retry: ServerAction
                     let org = org_id.clone();
                     view! {
                         <tr class=format!("delivery {}", d.status)>
-                            <td>{d.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                            <td><LocalTime at=d.created_at /></td>
                             <td>{d.event.clone()}</td>
                             <td><span class="status">{d.status.clone()}</span></td>
                             <td>{format!("{}/{}", d.attempts, d.max_attempts)}</td>
@@ -230,7 +230,7 @@ fn SentMail(org_id: String, mails: Vec<DeliveryDto>, folder: Option<String>) -> 
                                         <summary>
                                             <strong>{subject}</strong> " → " {m.target.clone()} " · "
                                             <span class="status">{m.status.clone()}</span> " · "
-                                            <span class="muted">{m.created_at.format("%Y-%m-%d %H:%M").to_string()}</span>
+                                            <span class="muted"><LocalTime at=m.created_at /></span>
                                         </summary>
                                         <pre class="mail-text">{text}</pre>
                                         {m.last_error.clone().map(|e| view! { <p class="form-error">{e}</p> })}

@@ -2,7 +2,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{FormError, SignedIn, action_error, data_epoch, refresh_on_success};
+use crate::components::{FormError, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success};
 use crate::dto::{FeedbackDto, FeedbackProjectPageDto, FeedbackProjectsPageDto, SessionDto};
 use crate::error::AppError;
 use crate::server_fns::feedback::{
@@ -348,7 +348,7 @@ fn FeedbackItem(f: FeedbackDto) -> impl IntoView {
             <p>
                 <span class=format!("badge {}", f.reaction)>{reaction_label}</span> " "
                 <strong>{f.event_name.clone()}</strong> " · " {who(&f.user_info)} " · "
-                <span class="muted">{f.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</span>
+                <span class="muted"><LocalTime at=f.created_at /></span>
                 {f.tags.iter().map(|t| view! { " " <span class="badge tag">{t.clone()}</span> }).collect_view()}
             </p>
             {f.conversation_summary.clone().filter(|_| f.reaction == "negative").map(|s| view! { <p class="feedback-summary">{s}</p> })}

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
-use crate::components::{FormError, LiveUpdates, SignedIn, action_error, data_epoch, refresh_on_success, urlencode};
+use crate::components::{
+    FormError, LiveUpdates, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success, urlencode,
+};
 use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
 use crate::error::AppError;
 use crate::server_fns::inbox::{
@@ -119,7 +121,7 @@ fn Row(c: ConversationSummaryDto) -> impl IntoView {
             <td><a href=href>{who}</a></td>
             <td class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}
                 {c.tags.iter().map(|t| view! { " " <a class="tag" href=format!("/dashboard/conversations?status=all&tag={}", urlencode(t))>{t.clone()}</a> }).collect_view()}</td>
-            <td>{c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()}
+            <td>{c.escalated_at.map(|t| view! { <LocalTime at=t /> })}
                 {c.escalation_reason.clone().map(|r| view! { <span class="reason">" · " {reason_label(&r)}</span> })}</td>
             <td class="count">{c.message_count}</td>
             <td><span class=format!("badge {}", c.status)>{c.status.clone()}</span></td>
@@ -244,7 +246,7 @@ fn ConversationView(
         <section class="card pinned">
             <h1>{contact_label(&c)} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h1>
             {c.escalation_reason.clone().map(|r| view! {
-                <p class="reason">"Escalated: " <strong>{reason_label(&r)}</strong> " · " {c.escalated_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()}</p>
+                <p class="reason">"Escalated: " <strong>{reason_label(&r)}</strong> " · " {c.escalated_at.map(|t| view! { <LocalTime at=t /> })}</p>
             })}
             {c.handoff_summary.clone().map(|s| view! { <p class="summary">{s}</p> })}
             {c.claimed_by_name.clone().map(|n| view! { <p class="claimed">"Claimed by " <strong>{if mine { "you".to_owned() } else { n }}</strong></p> })}
@@ -326,7 +328,7 @@ fn Line(m: TranscriptEntryDto) -> impl IntoView {
     let citations = msg.citations.clone().unwrap_or_default();
     view! {
         <li class=format!("line {}", msg.role)>
-            <p class="meta"><strong>{who}</strong> " · " <time>{msg.created_at.format("%H:%M:%S").to_string()}</time></p>
+            <p class="meta"><strong>{who}</strong> " · " <LocalTime at=msg.created_at style=crate::components::TimeStyle::Clock /></p>
             {match m.html {
                 Some(html) => view! { <div class="markdown" inner_html=html></div> }.into_any(),
                 None => view! { <p class="text">{msg.text.clone()}</p> }.into_any(),

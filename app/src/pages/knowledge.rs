@@ -5,7 +5,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
-use crate::components::{FormError, Nav, action_error, data_epoch, refresh_on_success, set_response_status};
+use crate::components::{FormError, LocalTime, Nav, action_error, data_epoch, refresh_on_success, set_response_status};
 use crate::dto::{DocumentDto, SessionDto};
 use crate::error::AppError;
 use crate::server_fns::auth::get_session;
@@ -122,7 +122,7 @@ fn DocumentRow(doc: DocumentDto, org_id: Uuid, delete: ServerAction<DeleteDocume
                 {doc.error.clone().map(|e| view! { <small class="form-error">{e}</small> })}
             </td>
             <td class="chunks">{doc.chunk_count}</td>
-            <td class="muted">{doc.updated_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+            <td class="muted"><LocalTime at=doc.updated_at /></td>
             <td>
                 <ActionForm action=delete>
                     <input type="hidden" name="org_id" value=org_id.to_string() />

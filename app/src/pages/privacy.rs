@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::components::{FormError, SignedIn, action_error, data_epoch, refresh_on_success};
+use crate::components::{FormError, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success};
 use crate::dto::{AuditEntryDto, ContactRowDto, ExportJobDto, PrivacyPageDto, SessionDto, TrashEntryDto};
 use crate::error::AppError;
 use crate::server_fns::privacy::{
@@ -122,7 +122,7 @@ fn Exports(org_id: Uuid, jobs: Vec<ExportJobDto>, running: bool) -> impl IntoVie
                             });
                             view! {
                                 <tr>
-                                    <td>{j.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
+                                    <td><LocalTime at=j.created_at /></td>
                                     <td>{what}</td>
                                     <td>{status}</td>
                                     <td>{link}</td>
@@ -171,7 +171,7 @@ fn Trash(org_id: Uuid, items: Vec<TrashEntryDto>) -> impl IntoView {
                                         <td>{kind_label(&t.kind)}</td>
                                         <td>{t.title.clone()}</td>
                                         <td>
-                                            {t.deleted_at.format("%Y-%m-%d %H:%M").to_string()}
+                                            <LocalTime at=t.deleted_at />
                                             {t.deleted_by.clone().map(|who| view! { <span class="muted">" by " {who}</span> })}
                                         </td>
                                         <td>{t.purge_at.format("%Y-%m-%d").to_string()}</td>
@@ -316,11 +316,11 @@ fn AuditLog(entries: Vec<AuditEntryDto>) -> impl IntoView {
             } else {
                 view! {
                     <table class="audit">
-                        <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"On"</th></tr></thead>
+                        <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"On"</th></tr></thead>
                         <tbody>
                             {entries.into_iter().map(|e| view! {
                                 <tr>
-                                    <td>{e.at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    <td><LocalTime at=e.at /></td>
                                     <td>{e.actor.clone().unwrap_or_else(|| "System".into())}</td>
                                     <td>{action_label(&e.action)}</td>
                                     <td>{e.target.clone()}</td>
