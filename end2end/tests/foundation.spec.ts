@@ -17,6 +17,8 @@ test("sign up lands on the install page with a pasteable snippet; an invited age
   const key = await page.locator(".widget-key").innerText();
   const origin = new URL(page.url()).origin;
   await expect(page.locator("#code-html")).toHaveValue(`<script src="${origin}/widget.js" data-widget-key="${key}" async></script>`);
+  // Leave only once the page has hydrated: a navigation mid-hydration is not what a person does.
+  await settled(page, javaScriptEnabled);
   await page.goto("/dashboard");
   await expect(page.locator("pre.snippet")).toHaveText(`<script src="${origin}/widget.js" data-widget-key="${key}" async></script>`);
 
