@@ -203,3 +203,31 @@ async fn the_demo_organisation_is_seeded_once_with_a_help_centre_its_widget_answ
         .await;
     assert_eq!((status, feedbacks), (reqwest::StatusCode::OK, serde_json::json!({})));
 }
+
+/// `iterochat migrate --check` exits 1 listing what is pending on a fresh database;
+/// `iterochat migrate` applies it and exits; the check then passes; an unknown command is refused
+/// with the usage.
+#[test]
+fn the_migrate_command_checks_applies_and_checks_again() {
+    let data = data_dir();
+    let run = |args: &[&str]| {
+        let out = command(data.path()).args(args).output().expect("run iterochat");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, _) = run(&["migrate", "--check"]);
+    assert_eq!(code, Some(1), "a fresh database is behind: {stdout}");
+    assert!(stdout.contains("pending: m20261121_080000_enable_vector"), "{stdout}");
+    let (code, stdout, stderr) = run(&["migrate"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("migrations are up to date"), "{stdout}");
+    let (code, stdout, _) = run(&["migrate", "--check"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("the database is up to date"), "{stdout}");
+    let (code, _, stderr) = run(&["serve-everything"]);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("usage: iterochat"), "{stderr}");
+}
