@@ -32,6 +32,14 @@ const LIST_LIMIT: i64 = 200;
 /// Longest agent reply.
 pub const MAX_REPLY_CHARS: usize = 4000;
 
+/// Whether a reply into a conversation a colleague holds goes out at once or needs the agent's
+/// confirmation first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeldReply {
+    Send,
+    AskFirst,
+}
+
 /// Which conversations the inbox shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusFilter {
@@ -300,6 +308,19 @@ impl Services {
     /// An agent's reply, delivered to the visitor's widget. Claims an `ai` or `escalated`
     /// conversation for the replying agent; a resolved one must be reopened first.
     pub async fn agent_reply(&self, actor: &Actor, org_id: Uuid, id: Uuid, text: &str) -> DomainResult<AgentMessage> {
+        self.agent_reply_with(actor, org_id, id, text, HeldReply::Send).await
+    }
+
+    /// [`Services::agent_reply`], where a conversation a colleague holds may first need the
+    /// agent's confirmation (the dashboard asks; integrations through REST do not).
+    pub async fn agent_reply_with(
+        &self,
+        actor: &Actor,
+        org_id: Uuid,
+        id: Uuid,
+        text: &str,
+        held: HeldReply,
+    ) -> DomainResult<AgentMessage> {
         member_role(&self.db, org_id, actor.user.id).await?;
         let text = text.trim();
         if text.is_empty() {
@@ -314,6 +335,18 @@ impl Services {
         let conv = crate::conversation::find_conversation(&self.db, org_id, id).await?;
         if conv.status == "resolved" {
             return Err(DomainError::Conflict("this conversation is resolved; reopen it to reply".into()));
+        }
+        if let (HeldReply::AskFirst, Some(holder)) = (held, conv.claimed_by.filter(|by| *by != actor.user.id))
+            && conv.status == "claimed"
+        {
+            let name = <crate::entities::user::Entity as sea_orm::EntityTrait>::find_by_id(holder)
+                .one(&self.db)
+                .await?
+                .map_or_else(|| "A colleague".to_owned(), |u| u.name);
+            return Err(DomainError::invalid(
+                "confirm",
+                format!("{name} holds this conversation; tick \"Reply anyway\" to send yours too"),
+            ));
         }
         let txn = self.db.begin().await?;
         let took = txn

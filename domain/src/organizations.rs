@@ -338,12 +338,24 @@ impl Services {
     }
 }
 
+/// The origin as the install checklist stores it.
+fn seen_origin(origin: &str) -> String {
+    origin.trim().chars().take(200).collect()
+}
+
+/// Whether the organisation's "widget seen" record is missing, an hour old, or for another site.
+pub(crate) fn widget_seen_is_stale(org: &organization::Model, origin: &str) -> bool {
+    let fresh = org.widget_seen_at.is_some_and(|at| Utc::now() - chrono::Duration::hours(1) < at);
+    !fresh || org.widget_seen_origin.as_deref() != Some(seen_origin(origin).as_str())
+}
+
 /// Notes that a page on `origin` opened the organisation's widget (at most once an hour, or
-/// when the site changes), for the install checklist.
+/// when the site changes; the condition is checked again in the update, for racing sessions),
+/// for the install checklist.
 pub(crate) async fn note_widget_seen(db: &impl ConnectionTrait, org_id: Uuid, origin: &str) -> DomainResult<()> {
     use sea_orm::sea_query::{Condition, Expr};
     use sea_orm::{ColumnTrait, QueryFilter};
-    let origin: String = origin.trim().chars().take(200).collect();
+    let origin = seen_origin(origin);
     organization::Entity::update_many()
         .col_expr(organization::Column::WidgetSeenAt, Expr::value(Utc::now()))
         .col_expr(organization::Column::WidgetSeenOrigin, Expr::value(origin.clone()))

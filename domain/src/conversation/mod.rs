@@ -161,11 +161,13 @@ impl Services {
             .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound("widget"))?;
+        // Read off the row already loaded: a page view writes only when the record is stale.
+        let seen_is_stale = origin.is_some_and(|o| crate::organizations::widget_seen_is_stale(&org, o));
         let org: Organization = org.into();
         if !org.settings.allows_origin(origin) {
             return Err(not_allowed_here(origin));
         }
-        if let Some(origin) = origin {
+        if let Some(origin) = origin.filter(|_| seen_is_stale) {
             crate::organizations::note_widget_seen(&self.db, org.id, origin).await?;
         }
         let existing = match visitor_token {

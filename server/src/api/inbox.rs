@@ -128,7 +128,7 @@ pub async fn stats(
     Ok(axum::Json(state.services.stats(&actor, org_id, days).await?.into()))
 }
 
-fn csv_response(csv: String, file_name: &str) -> impl IntoResponse + use<> {
+pub(super) fn csv_response(csv: String, file_name: &str) -> impl IntoResponse + use<> {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -188,13 +188,7 @@ pub async fn usage_csv(
 ) -> ApiResult<impl IntoResponse> {
     let months = number("months", query.months.as_deref(), 12, u64::from(domain::privacy::MAX_MONTHS))?;
     let csv = state.services.usage_csv(&actor, org_id, months as u32).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"usage.csv\"".to_owned()),
-        ],
-        csv,
-    ))
+    Ok(super::inbox::csv_response(csv, "usage.csv"))
 }
 
 /// `DELETE /orgs/{id}/feedback-projects/{project_id}` → 204; the project goes to the trash.

@@ -340,3 +340,35 @@ async fn tags_are_normalised_filter_the_inbox_and_stay_in_their_organisation() {
         app.call(reqwest::Method::DELETE, &format!("{tags}/billing%20issue"), Some(&org.owner.token), None).await;
     assert_eq!((status, body["tags"].clone()), (StatusCode::OK, json!([])));
 }
+
+/// Into a conversation a colleague holds, the dashboard's reply asks first (the holder named);
+/// REST replies, and the agent's own conversations, go out at once.
+#[tokio::test]
+async fn a_reply_into_a_colleagues_conversation_can_ask_first() {
+    use domain::inbox::HeldReply;
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let agent = app.add_member(&org.owner, &org.owner.org_id, "agent@example.com", "agent").await;
+    let (_, id) = visitor_escalates(&app, &org.key, "Can I talk to a real person?").await;
+    let (status, _) = app.post(&path(&org, &format!("/{id}/claim")), Some(&org.owner.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let org_id: uuid::Uuid = org.owner.org_id.parse().expect("org id");
+    let conv: uuid::Uuid = id.parse().expect("id");
+    let as_agent = app.services.authenticate(&agent.token).await.expect("agent");
+    let asked = app.services.agent_reply_with(&as_agent, org_id, conv, "Hello", HeldReply::AskFirst).await;
+    match asked {
+        Err(domain::DomainError::Invalid { field: "confirm", message }) => {
+            assert!(message.contains("Test Person holds this conversation"), "{message}")
+        }
+        other => panic!("expected a confirmation request, got {other:?}"),
+    }
+    app.services.agent_reply_with(&as_agent, org_id, conv, "Hello", HeldReply::Send).await.expect("confirmed");
+    let as_owner = app.services.authenticate(&org.owner.token).await.expect("owner");
+    app.services
+        .agent_reply_with(&as_owner, org_id, conv, "Mine", HeldReply::AskFirst)
+        .await
+        .expect("own conversation");
+    let (status, _) =
+        app.post(&path(&org, &format!("/{id}/messages")), Some(&agent.token), json!({"text": "REST"})).await;
+    assert_eq!(status, StatusCode::CREATED, "REST does not ask");
+}

@@ -17,21 +17,14 @@ pub async fn reply_to_conversation(
     let ctx = context()?;
     let actor = require_actor().await?;
     let confirmed = confirm.as_deref().is_some_and(|v| !v.is_empty() && v != "false");
-    if !confirmed {
-        let held = ctx.services.get_conversation(&actor, org_id, id).await?.summary;
-        if held.status == "claimed" && held.claimed_by.is_some_and(|by| by != actor.user.id) {
-            let name = held.claimed_by_name.unwrap_or_else(|| "A colleague".into());
-            return Err(AppError::Invalid {
-                field: "confirm".into(),
-                message: format!("{name} holds this conversation; tick \"Reply anyway\" to send yours too"),
-            });
-        }
-    }
-    ctx.services.agent_reply(&actor, org_id, id, &text).await?;
+    let held = if confirmed { HeldReply::Send } else { HeldReply::AskFirst };
+    ctx.services.agent_reply_with(&actor, org_id, id, &text, held).await?;
     Ok(())
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use domain::inbox::HeldReply;
+
     pub use crate::ssr::{context, require_actor};
 }
