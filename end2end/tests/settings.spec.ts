@@ -48,6 +48,8 @@ test("an owner configures the widget, the AI and human support from Settings; a 
     await expect(preview.locator(".root")).toHaveAttribute("style", /#0f766e/);
     await expect(preview.getByText("Hello from the lamp shop!")).toBeVisible();
   }
+  // The save is done when the stored settings say so (a hydrated form posts in the background).
+  await expect.poll(async () => (await widgetConfig(page, widgetKey)).proactive_message).toBe("Need a lamp for camping?");
   const config = await widgetConfig(page, widgetKey);
   expect(config.primary_color).toBe("#0f766e");
   expect(config.position).toBe("bottom-left");
