@@ -39,6 +39,14 @@ test("an owner configures the widget, the AI and human support from Settings; a 
     await expect(preview.locator(".root")).toHaveAttribute("style", /#0f766e/);
   }
   await widget.getByLabel("Position").selectOption("bottom-left");
+  if (javaScriptEnabled !== false) {
+    // The preview reloads with the new position while the owner types on: the opened widget in
+    // it does not take the focus away from the form.
+    await widget.getByLabel("Greeting").focus();
+    await expect(preview.locator(".root")).toHaveClass(/\bleft\b/);
+    await expect(preview.locator(".panel")).toBeVisible();
+    await expect(widget.getByLabel("Greeting")).toBeFocused();
+  }
   await widget.getByLabel("Greeting").fill("Hello from the lamp shop!");
   await widget.getByLabel("Nudge message").fill("Need a lamp for camping?");
   await widget.getByLabel(/Allowed sites/).fill("https://shop.example\nlamps.example");

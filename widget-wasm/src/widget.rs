@@ -108,7 +108,9 @@ pub fn start(options: JsValue) {
     wasm_bindgen_futures::spawn_local(async move {
         widget.clone().open_session().await;
         if open {
-            widget.toggle(true);
+            // Opened by the page, not by the visitor: the host page keeps its focus (a settings
+            // form beside a preview must not lose the field being typed into).
+            widget.toggle(true, false);
         }
     });
 }
@@ -207,11 +209,11 @@ impl Widget {
             }
         };
         let w = self.clone();
-        on(".launcher", "click", Box::new(move |_| w.toggle(!w.open.get())));
+        on(".launcher", "click", Box::new(move |_| w.toggle(!w.open.get(), true)));
         let w = self.clone();
-        on(".close", "click", Box::new(move |_| w.toggle(false)));
+        on(".close", "click", Box::new(move |_| w.toggle(false, true)));
         let w = self.clone();
-        on(".nudge-open", "click", Box::new(move |_| w.toggle(true)));
+        on(".nudge-open", "click", Box::new(move |_| w.toggle(true, true)));
         let w = self.clone();
         on(".nudge-close", "click", Box::new(move |_| w.set_hidden(".nudge", true)));
         let w = self.clone();
@@ -230,7 +232,7 @@ impl Widget {
         let w = self.clone();
         let on_escape = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
             if e.key() == "Escape" && w.open.get() {
-                w.toggle(false);
+                w.toggle(false, true);
             }
         });
         if let Some(doc) = document() {
@@ -364,7 +366,9 @@ impl Widget {
         }
     }
 
-    fn toggle(&self, open: bool) {
+    /// Opens or closes the panel. `focus` moves the keyboard focus with it (into the composer on
+    /// open, back to the launcher on close): only when the visitor did it.
+    fn toggle(&self, open: bool, focus: bool) {
         self.open.set(open);
         self.set_hidden(".panel", !open);
         if let Some(launcher) = self.q(".launcher") {
@@ -378,10 +382,10 @@ impl Widget {
             self.show_contact_form_if_needed();
             self.scroll_to_end();
             let target = if self.needs_contact() { ".contact input[name=name]" } else { ".composer input" };
-            if let Some(input) = self.q(target).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+            if focus && let Some(input) = self.q(target).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
                 let _ = input.focus();
             }
-        } else if let Some(launcher) = self.q(".launcher").and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+        } else if focus && let Some(launcher) = self.q(".launcher").and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
             let _ = launcher.focus();
         }
     }
@@ -757,10 +761,9 @@ impl Widget {
     /// Removes the escalation buttons; focus (if it was on them) moves to the message box.
     fn remove_cta(&self) {
         if let Some(cta) = self.q(".cta") {
+            let had_focus = self.root.active_element().is_some_and(|a| cta.contains(Some(&a)));
             cta.remove();
-            if self.open.get()
-                && let Some(input) = self.q(".composer input").and_then(|e| e.dyn_into::<HtmlElement>().ok())
-            {
+            if had_focus && let Some(input) = self.q(".composer input").and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
                 let _ = input.focus();
             }
         }

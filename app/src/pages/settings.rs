@@ -125,6 +125,24 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
             urlencode(&preview_greeting.get())
         )
     };
+    // Each new address reloads the preview (and the widget's session in it): a colour dragged
+    // through the picker reloads it once, 400 ms after it stops.
+    let shown_src = RwSignal::new(untrack(preview_src.clone()));
+    let generation = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        let src = preview_src();
+        let mine = generation.get_value().wrapping_add(1);
+        generation.set_value(mine);
+        set_timeout(
+            move || {
+                // The page may be gone by now (the owner moved on): then nothing is left to do.
+                if generation.try_get_value() == Some(mine) && shown_src.try_get_untracked().is_some_and(|s| s != src) {
+                    shown_src.set(src);
+                }
+            },
+            std::time::Duration::from_millis(400),
+        );
+    });
     view! {
         {view! {
             <section class="card settings" id="widget">
@@ -182,7 +200,7 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
             </ActionForm>
             <h3>"Live preview"</h3>
             <p class="muted">"The real widget with the values above, before you save. A message typed here is a real test conversation."</p>
-            <iframe class="widget-preview" title="Live preview of the widget" src=preview_src></iframe>
+            <iframe class="widget-preview" title="Live preview of the widget" src=move || shown_src.get()></iframe>
             </section>
         }.into_any()}
         {view! {
