@@ -23,6 +23,7 @@ pub mod answer;
 pub mod contacts;
 pub mod escalation;
 pub mod expectation;
+pub mod glossary;
 pub mod language;
 pub mod prompt;
 pub mod understanding;
@@ -374,6 +375,28 @@ impl Services {
                 }
             }
             _ => self.find_answer(&org, text, Reading::Alone(message_vector.clone()), lang, &exempt).await?,
+        };
+        // In another language than English, with an English-only model, the question is read
+        // once more in the glossary's English words, and the better-scored quote wins (read as
+        // written, an English article matches a German question only by its names and numbers).
+        let found = if lang != Language::En && !self.embedder.calibration().multilingual {
+            let names = understanding::named_things(&found.question, lang, &exempt);
+            match glossary::to_english(&found.question, lang, &names) {
+                Some(gloss) => {
+                    let vector = self.embed_query_for(org.id, &gloss.text).await?;
+                    let again =
+                        self.find_answer(&org, &gloss.text, Reading::Alone(vector), Language::En, &exempt).await?;
+                    tracing::debug!(gloss = %gloss.text, answered = again.choice.is_ok(), "read in English words");
+                    match (&found.choice, &again.choice) {
+                        (Ok(a), Ok(b)) if b.score > a.score => again,
+                        (Err(_), Ok(_)) => again,
+                        _ => found,
+                    }
+                }
+                None => found,
+            }
+        } else {
+            found
         };
         let Found { question: asked, passages, choice } = found;
         let composed = match (&self.chat, choice) {
@@ -919,9 +942,14 @@ fn extractive_reply(choice: &answer::Choice, passages: &[Passage], lang: Languag
     text.push_str("\n\n");
     text.push_str(&claims);
     // The knowledge base's language, read from the whole passage (a quoted table row alone is
-    // too short to tell), and only when the passage says it clearly.
+    // too short to tell), or when even that is too short (a table), from every passage read;
+    // and only when the text says it clearly.
     let source_passage = &passages[choice.passage];
-    let source = language::detect_clearly(&format!("{}\n{}", source_passage.title, source_passage.text));
+    let source =
+        language::detect_clearly(&format!("{}\n{}", source_passage.title, source_passage.text)).or_else(|| {
+            let all: Vec<String> = passages.iter().map(|p| format!("{}\n{}", p.title, p.text)).collect();
+            language::detect_clearly(&all.join("\n"))
+        });
     if let Some(source) = source.filter(|s| *s != lang) {
         text.push_str("\n\n");
         text.push_str(&language::source_note(lang, source));

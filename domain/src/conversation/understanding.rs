@@ -56,6 +56,11 @@ const STOPWORDS: &[&str] = &[
     "bedankt", "hallo", "ja", "nee", "er", "ik", "wil",
 ];
 
+/// Whether a folded word is a function word of one of the seven languages.
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.contains(&word)
+}
+
 /// Capitalised words that name nothing in particular: the start of questions, days, months,
 /// greetings, common product-neutral nouns written with a capital in titles.
 const NOT_NAMES: &[&str] = &[

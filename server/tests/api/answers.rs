@@ -211,3 +211,31 @@ async fn the_multilingual_model_answers_other_languages_from_english_articles() 
     let refund = say(&app, &token, "Quiero que me devuelvan el dinero de mi pedido.").await;
     assert_eq!(refund["status"], "escalated", "{refund}");
 }
+
+/// With the default English-only model, a question in another language that finds nothing as
+/// written is read in the glossary's English words: the fact is quoted under an introduction in
+/// the visitor's language, with a note that the source is in English. A product that does not
+/// exist stays unanswered in any language.
+#[tokio::test]
+async fn the_default_model_reads_other_languages_through_the_glossary() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.services.embedder.model_id(), domain::embeddings::LOCAL_MODEL_ID);
+    let (_, key) = shop(&app, "owner@example.com").await;
+
+    for (question, fact, note) in [
+        ("¿Cuánto tarda el envío a Francia?", "3 to 4 working days", "inglés"),
+        ("Est-ce que je peux payer en plusieurs fois ?", "three instalments", "anglais"),
+        ("Wie viel wiegt die Stirnlampe Lumen 800?", "112 g", "Englisch"),
+    ] {
+        let token = session(&app, &key).await;
+        let turn = say(&app, &token, question).await;
+        assert_eq!(turn["status"], "ai", "{question}: {turn}");
+        assert!(reply_text(&turn).contains(fact), "{question}: {turn}");
+        assert!(reply_text(&turn).contains(note), "the reply says the source is in English: {turn}");
+    }
+
+    let token = session(&app, &key).await;
+    let invented = say(&app, &token, "Quanto costa la lampada frontale Lumen 900?").await;
+    assert_eq!(invented["status"], "escalated", "no Lumen 900 is sold: {invented}");
+    assert!(!reply_text(&invented).contains("euros"), "{invented}");
+}
