@@ -16,10 +16,10 @@ use super::language::Language;
 /// The glossary's columns after English, in file order.
 const COLUMNS: [Language; 6] = [Language::Es, Language::De, Language::Fr, Language::Pt, Language::It, Language::Nl];
 
-/// Words a variant of this many letters or more may be followed by ("envio" → "envios").
-const ENDING_FROM: usize = 5;
-/// The longest ending tolerated.
+/// The longest ending tolerated after a variant of five letters or more ("envio" → "envios").
 const ENDING: usize = 3;
+/// The longest ending tolerated after a variant of four letters.
+const SHORT_ENDING: usize = 2;
 /// The shortest part of a compound word that is looked up on its own ("speicher|platz").
 const COMPOUND_PART: usize = 4;
 
@@ -74,13 +74,16 @@ fn fold(text: &str) -> Vec<String> {
     normalise(&text.replace(['\'', '’', '-', '‑'], " "))
 }
 
-/// Whether a question's word is the glossary's: the same, or (for five letters or more) the
-/// same with an ending of up to three letters.
+/// Whether a question's word is the glossary's: the same, or the same with an ending of up to
+/// three letters (five-letter variants and longer) or two (four letters: "akku" → "akkus").
 fn word_matches(variant: &str, word: &str) -> bool {
-    word == variant
-        || (variant.chars().count() >= ENDING_FROM
-            && word.starts_with(variant)
-            && word.chars().count() - variant.chars().count() <= ENDING)
+    let n = variant.chars().count();
+    let ending = match n {
+        ..4 => 0,
+        4 => SHORT_ENDING,
+        _ => ENDING,
+    };
+    word == variant || (ending > 0 && word.starts_with(variant) && word.chars().count() - n <= ending)
 }
 
 /// An English rendering of a question.
@@ -97,6 +100,12 @@ pub struct Gloss {
 /// named_things`]): their words keep their capitals, every other untranslated word is written in
 /// lower case (a German noun is no name).
 pub fn to_english(question: &str, lang: Language, names: &[String]) -> Option<Gloss> {
+    english_words(question, lang, names).filter(|g| g.translated > 0)
+}
+
+/// [`to_english`], also when the glossary knows none of the words (a follow-up's own words,
+/// "Und auf die Regenhülle?", read with the question before it). `None` for English.
+pub fn english_words(question: &str, lang: Language, names: &[String]) -> Option<Gloss> {
     let entries = GLOSSARY.get(&lang)?;
     let name_words: Vec<String> = names.iter().flat_map(|n| fold(n)).collect();
     // Each folded word with the token it came from (for names and numbers written as given).
@@ -145,7 +154,7 @@ pub fn to_english(question: &str, lang: Language, names: &[String]) -> Option<Gl
             out.push(word.clone());
         }
     }
-    (translated > 0).then(|| Gloss { text: out.join(" "), translated })
+    Some(Gloss { text: out.join(" "), translated })
 }
 
 fn english(entry: &Entry) -> String {
@@ -234,6 +243,13 @@ mod tests {
     fn compounds_are_split_at_a_known_tail() {
         assert_eq!(gloss("Wie groß ist der Speicherplatz?", Language::De), "how big large storage space");
         assert_eq!(gloss("Haben Sie Hotelzimmer frei?", Language::De), "do you have hotel room stock available");
+    }
+
+    #[test]
+    fn a_follow_up_s_own_words_are_rendered_even_when_none_is_known() {
+        assert_eq!(english_words("Und auf die Akkus?", Language::De, &[]).map(|g| g.text).as_deref(), Some("battery"));
+        let g = english_words("Und auf die Regenhülle?", Language::De, &[]).expect("German");
+        assert_eq!((g.text.as_str(), g.translated), ("regenhulle", 0));
     }
 
     #[test]

@@ -71,42 +71,47 @@ const FUNCTION_WORDS: &[(Language, &[&str])] = &[
         Language::Es,
         &[
             "el", "la", "los", "las", "de", "que", "y", "en", "un", "una", "mi", "por", "como", "cómo", "qué",
-            "cuánto", "cuándo", "dónde", "es", "no", "puedo", "tarda", "quiero", "para", "con",
+            "cuánto", "cuándo", "dónde", "es", "no", "puedo", "tarda", "quiero", "para", "con", "cuál", "cuáles",
+            "hay", "del", "tiene", "tienen", "puede", "está", "cuánta", "cuántos", "cuántas",
         ],
     ),
     (
         Language::De,
         &[
             "der", "die", "das", "und", "ist", "nicht", "ich", "mein", "meine", "wie", "was", "wann", "wo", "ein",
-            "eine", "zu", "mit", "kann", "dauert", "bitte", "sie", "ihr", "auf", "für",
+            "eine", "zu", "mit", "kann", "dauert", "bitte", "sie", "ihr", "auf", "für", "gibt", "habe", "haben",
+            "welche", "viel", "lange", "darf", "kostet", "wieviel",
         ],
     ),
     (
         Language::Fr,
         &[
             "le", "la", "les", "de", "des", "et", "est", "je", "mon", "ma", "comment", "quoi", "pas", "ne", "un",
-            "une", "combien", "où", "quand", "pour", "avec", "vous", "mes", "du",
+            "une", "combien", "où", "quand", "pour", "avec", "vous", "mes", "du", "à", "quel", "quelle", "quels",
+            "quelles", "votre", "vos", "ça", "au", "aux", "peux", "faut", "sont", "nous", "ce", "cette", "sur",
         ],
     ),
     (
         Language::Pt,
         &[
             "o", "os", "a", "as", "de", "que", "e", "não", "meu", "minha", "como", "uma", "um", "quanto", "quando",
-            "onde", "para", "com", "posso", "quero", "do", "da", "é",
+            "onde", "para", "com", "posso", "quero", "do", "da", "é", "ao", "aos", "pelo", "pela", "você", "vocês",
+            "tem", "há", "são", "na", "quais", "quantos", "quantas",
         ],
     ),
     (
         Language::It,
         &[
             "il", "lo", "la", "gli", "di", "che", "e", "non", "mio", "mia", "come", "per", "un", "una", "quanto",
-            "quando", "dove", "posso", "voglio", "sono", "con", "del", "della", "è",
+            "quando", "dove", "posso", "voglio", "sono", "con", "del", "della", "è", "quale", "quali", "alla", "nel",
+            "nella", "ci", "quanti", "quante",
         ],
     ),
     (
         Language::Nl,
         &[
             "de", "het", "een", "en", "van", "ik", "niet", "mijn", "hoe", "wat", "is", "wanneer", "waar", "kan", "met",
-            "voor", "duurt", "naar", "zijn", "ook",
+            "voor", "duurt", "naar", "zijn", "ook", "hebben", "heeft", "jullie", "u", "kun", "welke", "hoeveel", "er",
         ],
     ),
 ];
@@ -346,6 +351,11 @@ mod tests {
     #[case("Quanto tempo demora a entrega para o Canadá?", Language::Pt)]
     #[case("Quanto tempo ci vuole per ricevere il mio ordine? Grazie mille", Language::It)]
     #[case("Hoe lang duurt de levering naar België?", Language::Nl)]
+    // Sharing "la", "de" and "en" with Spanish, French is told by its own words.
+    #[case("À quelle heure ouvre la salle de sport en semaine ?", Language::Fr)]
+    #[case("¿Hay aparcamiento en el hotel?", Language::Es)]
+    #[case("Quais são os horários da piscina?", Language::Pt)]
+    #[case("Hebben jullie een parkeerplaats?", Language::Nl)]
     fn detects_the_six_main_languages(#[case] text: &str, #[case] expected: Language) {
         assert_eq!(detect(text, None), expected);
     }

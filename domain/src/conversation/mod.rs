@@ -383,9 +383,28 @@ impl Services {
             let names = understanding::named_things(&found.question, lang, &exempt);
             match glossary::to_english(&found.question, lang, &names) {
                 Some(gloss) => {
-                    let vector = self.embed_query_for(org.id, &gloss.text).await?;
-                    let again =
-                        self.find_answer(&org, &gloss.text, Reading::Alone(vector), Language::En, &exempt).await?;
+                    // A follow-up is read as one in English words too: its own words ("Und auf
+                    // die Akkus?" → "battery") pick among the units the resolved question matches.
+                    let own = found.follow_up.map(|shape| {
+                        let own_names = understanding::named_things(text, lang, &exempt);
+                        let own =
+                            glossary::english_words(text, lang, &own_names).map_or_else(|| text.to_owned(), |g| g.text);
+                        (own, shape)
+                    });
+                    let own_vector = match &own {
+                        Some((own, _)) => Some(self.embed_query_for(org.id, own).await?),
+                        None => None,
+                    };
+                    let reading = match (&own, &own_vector) {
+                        (Some((own, (carries_names, must_relate))), Some(own_vector)) => Reading::FollowUp {
+                            own,
+                            own_vector,
+                            carries_names: *carries_names,
+                            must_relate: *must_relate,
+                        },
+                        _ => Reading::Alone(self.embed_query_for(org.id, &gloss.text).await?),
+                    };
+                    let again = self.find_answer(&org, &gloss.text, reading, Language::En, &exempt).await?;
                     tracing::debug!(gloss = %gloss.text, answered = again.choice.is_ok(), "read in English words");
                     match (&found.choice, &again.choice) {
                         (Ok(a), Ok(b)) if b.score > a.score => again,
@@ -398,7 +417,7 @@ impl Services {
         } else {
             found
         };
-        let Found { question: asked, passages, choice } = found;
+        let Found { question: asked, passages, choice, .. } = found;
         let composed = match (&self.chat, choice) {
             (_, Err(Unanswerable::UnknownName | Unanswerable::Nothing)) => None,
             (Some(chat), choice) => {
@@ -586,6 +605,10 @@ impl Services {
         lang: Language,
         exempt: &[String],
     ) -> DomainResult<Found> {
+        let follow_up = match &reading {
+            Reading::Alone(_) => None,
+            Reading::FollowUp { carries_names, must_relate, .. } => Some((*carries_names, *must_relate)),
+        };
         let (vector, own, own_vector, must_relate) = match reading {
             Reading::Alone(v) => (v, None, None, false),
             Reading::FollowUp { own, own_vector, carries_names, must_relate } => (
@@ -661,7 +684,7 @@ impl Services {
                 "answer decision"
             );
         }
-        Ok(Found { question: question.to_owned(), passages, choice })
+        Ok(Found { question: question.to_owned(), passages, choice, follow_up })
     }
 
     /// Why this message must go to a person, if it must: the rules, then the learned intent
@@ -928,6 +951,8 @@ struct Found {
     question: String,
     passages: Vec<Passage>,
     choice: Result<answer::Choice, Unanswerable>,
+    /// For a follow-up reading: `(carries_names, must_relate)` of [`Reading::FollowUp`].
+    follow_up: Option<(bool, bool)>,
 }
 
 /// The extractive reply: a yes or no when the quote says so plainly, the fixed intro in the
