@@ -68,7 +68,7 @@ impl Calibration {
     /// all-MiniLM-L6-v2 (answering passages ≥ 0.45, unrelated questions ≤ 0.25).
     pub const ALL_MINILM_L6_V2: Self = Self {
         relevance: 0.35,
-        min_similarity: 0.3,
+        min_similarity: 0.2,
         lexical_weight: 0.4,
         min_score: 0.58,
         intent_similarity: 0.72,
