@@ -303,6 +303,11 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 <label>"Confirmation message (shown when a person takes over)"
                     <textarea name="confirmation_message" rows="2" maxlength="500" required>{page.confirmation_message.clone()}</textarea>
                 </label>
+                <p class="muted">
+                    "Left as it is, visitors read a sentence in their own language that says why a person takes over "
+                    "(a question the AI was unsure of, a matter for a person, or their own request). A message of your "
+                    "own is shown as written."
+                </p>
                 <SaveError error=action_error(support) />
                 {saved(support)}
                 <button type="submit">"Save human support settings"</button>

@@ -193,6 +193,10 @@ fn from_whatlang(lang: Lang) -> Option<Language> {
 pub enum Phrase {
     /// Default hand-off confirmation (an organisation's own message replaces it).
     Escalated,
+    /// Default hand-off confirmation of a question the AI could not answer.
+    PassedOn,
+    /// Default hand-off confirmation of a refund, complaint or account problem.
+    NeedsPerson,
     /// Introduces an extractive answer.
     AnswerIntro,
     /// AI-only mode, nothing relevant in the knowledge base.
@@ -210,13 +214,49 @@ pub fn phrase(p: Phrase, lang: Language) -> &'static str {
     use Language::*;
     use Phrase::*;
     match (p, lang) {
-        (Escalated, En) => "Sent! The team will follow up soon.",
-        (Escalated, Es) => "¡Enviado! El equipo te responderá pronto.",
-        (Escalated, De) => "Gesendet! Das Team meldet sich in Kürze.",
-        (Escalated, Fr) => "Envoyé ! L'équipe vous répondra bientôt.",
-        (Escalated, Pt) => "Enviado! A equipa responderá em breve.",
-        (Escalated, It) => "Inviato! Il team ti risponderà presto.",
-        (Escalated, Nl) => "Verzonden! Het team neemt snel contact op.",
+        (Escalated, En) => "I've asked the team to join. They'll reply here soon.",
+        (Escalated, Es) => "He pedido al equipo que se una. Te responderán aquí pronto.",
+        (Escalated, De) => "Ich habe das Team gebeten, dazuzukommen. Sie erhalten hier bald eine Antwort.",
+        (Escalated, Fr) => "J'ai demandé à l'équipe de vous rejoindre. Elle vous répondra ici bientôt.",
+        (Escalated, Pt) => "Pedi à equipa que se junte à conversa. Responderão aqui em breve.",
+        (Escalated, It) => "Ho chiesto al team di unirsi. Ti risponderanno qui a breve.",
+        (Escalated, Nl) => "Ik heb het team gevraagd om mee te praten. Je krijgt hier snel antwoord.",
+        (PassedOn, En) => "I'm not sure about that, so I've passed your question to the team. They'll reply here soon.",
+        (PassedOn, Es) => {
+            "No estoy seguro de eso, así que he pasado tu pregunta al equipo. Te responderán aquí pronto."
+        }
+        (PassedOn, De) => {
+            "Da bin ich mir nicht sicher, deshalb habe ich Ihre Frage an das Team weitergegeben. Sie erhalten hier bald eine Antwort."
+        }
+        (PassedOn, Fr) => {
+            "Je ne suis pas sûr de la réponse, j'ai donc transmis votre question à l'équipe. Elle vous répondra ici bientôt."
+        }
+        (PassedOn, Pt) => "Não tenho a certeza, por isso passei a sua pergunta à equipa. Responderão aqui em breve.",
+        (PassedOn, It) => "Non ne sono sicuro, quindi ho passato la tua domanda al team. Ti risponderanno qui a breve.",
+        (PassedOn, Nl) => {
+            "Dat weet ik niet zeker, dus ik heb je vraag doorgegeven aan het team. Je krijgt hier snel antwoord."
+        }
+        (NeedsPerson, En) => {
+            "This needs a person from our team, so I've passed your conversation on. They'll reply here soon."
+        }
+        (NeedsPerson, Es) => {
+            "Esto necesita a una persona de nuestro equipo, así que he pasado tu conversación. Te responderán aquí pronto."
+        }
+        (NeedsPerson, De) => {
+            "Darum muss sich jemand aus unserem Team kümmern, deshalb habe ich Ihr Gespräch weitergegeben. Sie erhalten hier bald eine Antwort."
+        }
+        (NeedsPerson, Fr) => {
+            "Une personne de notre équipe doit s'en occuper, j'ai donc transmis votre conversation. Elle vous répondra ici bientôt."
+        }
+        (NeedsPerson, Pt) => {
+            "Isto precisa de uma pessoa da nossa equipa, por isso passei a sua conversa. Responderão aqui em breve."
+        }
+        (NeedsPerson, It) => {
+            "Serve una persona del nostro team, quindi ho passato la tua conversazione. Ti risponderanno qui a breve."
+        }
+        (NeedsPerson, Nl) => {
+            "Hier is iemand van ons team voor nodig, dus ik heb je gesprek doorgegeven. Je krijgt hier snel antwoord."
+        }
         (AnswerIntro, En) => "Here is what our help centre says:",
         (AnswerIntro, Es) => "Esto es lo que dice nuestro centro de ayuda:",
         (AnswerIntro, De) => "Das steht in unserem Hilfe-Center:",

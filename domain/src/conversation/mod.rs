@@ -879,7 +879,7 @@ impl Services {
             message_count: history.len(),
         };
         crate::alerts::enqueue_escalation(&txn, &self.alerts, &alert).await?;
-        let confirmation = confirmation(&org.settings, lang);
+        let confirmation = confirmation(&org.settings, reason, lang);
         let reply = insert_message(&txn, &self.alerts, conv, "system", &confirmation, None, Some(lang)).await?;
         txn.commit().await?;
         self.wake_outbox();
@@ -920,10 +920,17 @@ pub fn widget_config(org: &Organization) -> WidgetConfig {
     }
 }
 
-/// The organisation's confirmation message; the default one is said in the visitor's language.
-fn confirmation(settings: &OrgSettings, lang: Language) -> String {
+/// The organisation's confirmation message; the default one says, in the visitor's language,
+/// why a person takes over: a question the AI is unsure of, a matter for a person (refund,
+/// complaint, account), or the visitor's own request.
+fn confirmation(settings: &OrgSettings, reason: EscalationReason, lang: Language) -> String {
     if settings.confirmation_message == OrgSettings::default().confirmation_message {
-        phrase(Phrase::Escalated, lang).to_owned()
+        let p = match reason {
+            EscalationReason::LowConfidence => Phrase::PassedOn,
+            EscalationReason::Requested => Phrase::Escalated,
+            EscalationReason::Refund | EscalationReason::Complaint | EscalationReason::Account => Phrase::NeedsPerson,
+        };
+        phrase(p, lang).to_owned()
     } else {
         settings.confirmation_message.clone()
     }

@@ -98,7 +98,11 @@ async fn a_refund_request_escalates_with_a_summary_and_then_the_ai_stays_silent(
     let turn = say(&app, &token, "Quiero que me devuelvan mi dinero, el producto llegó roto").await;
     assert_eq!(turn["status"], "escalated", "{turn}");
     assert_eq!(turn["reply"]["role"], "system");
-    assert_eq!(turn["reply"]["text"], "¡Enviado! El equipo te responderá pronto.");
+    // The default confirmation says why a person takes over, in the visitor's language.
+    assert_eq!(
+        turn["reply"]["text"],
+        "Esto necesita a una persona de nuestro equipo, así que he pasado tu conversación. Te responderán aquí pronto."
+    );
     let id = turn["conversation_id"].as_str().expect("id");
 
     let row = conversation_row(&app, id).await;
@@ -146,6 +150,9 @@ async fn unanswerable_questions_escalate_for_low_confidence_and_the_button_escal
     let turn = say(&app, &token, "What is the boiling point of mercury on Venus?").await;
     assert_eq!(turn["status"], "escalated", "{turn}");
     assert_eq!(conversation_row(&app, turn["conversation_id"].as_str().expect("id")).await["reason"], "low_confidence");
+    // Not a bare "Sent!": the visitor learns the AI did not know and that a person will reply.
+    let text = turn["reply"]["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with("I'm not sure about that") && text.contains("passed your question to the team"), "{turn}");
 
     let other = session(&app, &key).await;
     say(&app, &other, "Do gift cards expire?").await;
@@ -153,6 +160,7 @@ async fn unanswerable_questions_escalate_for_low_confidence_and_the_button_escal
     assert_eq!(status, StatusCode::OK);
     assert_eq!(turn["status"], "escalated");
     assert_eq!(turn["reply"]["role"], "system");
+    assert!(turn["reply"]["text"].as_str().unwrap_or_default().contains("asked the team to join"), "{turn}");
     assert_eq!(conversation_row(&app, turn["conversation_id"].as_str().expect("id")).await["reason"], "requested");
 }
 
