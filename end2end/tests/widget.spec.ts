@@ -59,7 +59,7 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
   await expect(answer.locator(".sources a")).toHaveAttribute("href", "https://lamps.example/hours");
 
   await widget.getByRole("button", { name: /Connect to an agent/ }).click();
-  await expect(widget.locator(".msg.system").last()).toContainText("The team will follow up");
+  await expect(widget.locator(".msg.system").last()).toContainText("asked the team to join");
 
   // An agent answers through the API; the reply arrives without a reload.
   const list = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations?status=escalated`, { headers: auth })).json();
@@ -134,7 +134,7 @@ test("a message written offline waits, is sent once when the browser is back onl
 
   await context.setOffline(false);
   await expect(widget.locator(".msg.visitor.pending")).toHaveCount(0);
-  await expect(widget.locator(".msg.system").last()).toContainText("The team will follow up");
+  await expect(widget.locator(".msg.system").last()).toContainText("asked the team to join");
   const auth = { Authorization: `Bearer ${org.token}` };
   const list = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations?status=all`, { headers: auth })).json();
   const detail = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}`, { headers: auth })).json();
