@@ -97,7 +97,8 @@ test("hostile host CSS does not change the widget", async ({ page }) => {
   await launcher.click();
   const panel = await page.locator("#iterochat-widget .panel").boundingBox();
   expect(panel?.width).toBe(360);
-  await expect(page.locator("#iterochat-widget .composer input")).toHaveCSS("font-size", "15px");
+  // The widget's own 16 px (no zoom on focus in iOS Safari), whatever the host page says.
+  await expect(page.locator("#iterochat-widget .composer input")).toHaveCSS("font-size", "16px");
 });
 
 test("what a visitor downloads before opening the widget is at most 50 KB gzipped", async ({ request }) => {
@@ -168,4 +169,47 @@ test("the proactive nudge shows after the configured delay, opens the chat, and 
   await expect(widget.locator(".launcher")).toBeVisible();
   await page.waitForTimeout(1_500);
   await expect(nudge).toBeHidden();
+});
+
+test("an answer thanked with 👍 is acknowledged, right-to-left text reads right to left, and AI-only mode offers no person", async ({ page }) => {
+  const errors = pageErrors(page);
+  const org = await organisation(page, "widget-ai-only");
+  const auth = { Authorization: `Bearer ${org.token}` };
+  const doc = await page.request.post(`/api/v1/orgs/${org.orgId}/documents`, {
+    headers: auth,
+    data: { title: "Opening hours", content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays." },
+  });
+  const docId = (await doc.json()).id;
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/orgs/${org.orgId}/documents/${docId}`, { headers: auth })).json()).status, { timeout: 30_000 })
+    .toBe("ready");
+
+  await page.goto(`${SITE}/?key=${org.key}`);
+  const widget = page.locator("#iterochat-widget");
+  await widget.locator(".launcher").click();
+  await widget.getByLabel("Message").fill("When are you open on weekdays?");
+  await widget.getByLabel("Message").press("Enter");
+  await expect(widget.locator(".msg.ai").last()).toContainText("9 to 17");
+  await widget.locator(".cta button.helpful").click();
+  await expect(widget.locator(".msg.thanks")).toHaveText("Glad it helped!");
+  await expect(widget.locator(".cta")).toHaveCount(0);
+
+  // Every bubble lets the browser pick the direction from its text.
+  await widget.getByLabel("Message").fill("مرحبا، هل يمكنني الدفع نقدا؟");
+  await widget.getByLabel("Message").press("Enter");
+  const arabic = widget.locator(".msg.visitor p").last();
+  await expect(arabic).toHaveAttribute("dir", "auto");
+  expect(await arabic.evaluate((p) => getComputedStyle(p).direction)).toBe("rtl");
+
+  // AI-only: the answer carries no "talk to a person" button at all.
+  const settings = await page.request.patch(`/api/v1/orgs/${org.orgId}/settings`, { headers: auth, data: { ai_only_mode: true } });
+  expect(settings.status()).toBe(200);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await widget.locator(".launcher").click();
+  await widget.getByLabel("Message").fill("When are you open on weekdays?");
+  await widget.getByLabel("Message").press("Enter");
+  await expect(widget.locator(".msg.ai").last()).toContainText("9 to 17");
+  await expect(widget.locator(".cta button.agent")).toHaveCount(0);
+  expect(errors).toEqual([]);
 });

@@ -544,6 +544,9 @@ impl Widget {
             .map(|a| a.iter().filter_map(|c| Some((get_str(&c, "title")?, get_str(&c, "source_url")))).collect())
             .unwrap_or_default();
         let li = self.append_line(&role, &text, Some(&id));
+        if let (Some(li), Some(lang)) = (&li, get_str(message, "language")) {
+            let _ = li.set_attribute("lang", &lang);
+        }
         if let Some(li) = &li
             && !sources.is_empty()
             && let Some(doc) = document()
@@ -603,6 +606,8 @@ impl Widget {
             let _ = li.set_attribute("data-id", id);
         }
         let p = doc.create_element("p").ok()?;
+        // Arabic or Hebrew reads right to left, whatever the page's direction.
+        let _ = p.set_attribute("dir", "auto");
         p.set_text_content(Some(text));
         li.append_child(&p).ok()?;
         self.q(".log")?.append_child(&li).ok()?;
@@ -742,6 +747,10 @@ impl Widget {
     async fn feedback(self: Rc<Self>, message_id: String) {
         if self.post(&format!("/messages/{message_id}/feedback"), "{\"helpful\":true}").await.is_ok() {
             self.remove_cta();
+            // Acknowledged in the language the AI answered in.
+            let lang = self.q(&format!(".msg[data-id=\"{message_id}\"]")).and_then(|m| m.get_attribute("lang"));
+            self.append_line("system thanks", glad_it_helped(lang.as_deref().unwrap_or("en")), None);
+            self.scroll_to_end();
         }
     }
 
@@ -867,5 +876,18 @@ async fn read(response: gloo_net::http::Response) -> Result<JsValue, String> {
         Ok(value)
     } else {
         Err(get_str(&value, "error").unwrap_or_else(|| "Something went wrong. Please try again.".into()))
+    }
+}
+
+/// The acknowledgement of a 👍, in the answer's language (ISO 639-1).
+fn glad_it_helped(lang: &str) -> &'static str {
+    match lang {
+        "es" => "¡Me alegro de haberte ayudado!",
+        "de" => "Freut mich, dass es geholfen hat!",
+        "fr" => "Ravi d'avoir pu vous aider !",
+        "pt" => "Ainda bem que ajudou!",
+        "it" => "Felice di esserti stato utile!",
+        "nl" => "Fijn dat het geholpen heeft!",
+        _ => "Glad it helped!",
     }
 }

@@ -911,7 +911,8 @@ pub fn widget_config(org: &Organization) -> WidgetConfig {
         position: s.position.clone(),
         require_contact: s.require_contact,
         greeting: s.greeting.clone(),
-        show_escalation_cta: s.show_escalation_cta,
+        // In AI-only mode no person can take over: the widget offers no such button.
+        show_escalation_cta: s.show_escalation_cta && !s.ai_only_mode,
         positive_feedback_label: s.positive_feedback_label.clone(),
         request_help_label: s.request_help_label.clone(),
         proactive_message: s.proactive_message.clone(),

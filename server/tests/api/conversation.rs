@@ -177,6 +177,10 @@ async fn ai_only_mode_never_hands_off_and_says_what_it_cannot_do() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    // No person can take over, so the widget is told not to offer one.
+    let (status, body) = app.post("/api/v1/widget/session", None, json!({"widget_key": key})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["config"]["show_escalation_cta"], false, "{body}");
     let token = session(&app, &key).await;
     let refund = say(&app, &token, "I want a refund now").await;
     assert_eq!(refund["status"], "ai");
