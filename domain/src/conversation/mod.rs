@@ -293,6 +293,13 @@ impl Services {
                 Err(e) => return Err(e),
             }
         };
+        // Waiting in the queue, the visitor added something: the agents' summary says so before
+        // the inbox hears of the message. The message is stored either way.
+        if conv.status == "escalated"
+            && let Err(e) = self.refresh_summary(&conv, visitor).await
+        {
+            tracing::warn!(conversation_id = %conv.id, error = %e, "could not refresh the hand-off summary");
+        }
         self.emit(ConversationEvent::VisitorMessage {
             organization_id: org.id,
             visitor_id: visitor.id,
@@ -823,6 +830,22 @@ impl Services {
                 composed
             }
         }
+    }
+
+    /// Rewrites the hand-off summary of an escalated conversation from its latest messages (only
+    /// while it is still escalated: a claim or resolution in between leaves it alone).
+    async fn refresh_summary(&self, conv: &conversation::Model, visitor: &Visitor) -> DomainResult<()> {
+        let reason =
+            conv.escalation_reason.as_deref().and_then(EscalationReason::parse).unwrap_or(EscalationReason::Requested);
+        let history = recent_messages(&self.db, conv.id).await?;
+        let summary = self.summary_for(visitor, reason, &history).await;
+        conversation::Entity::update_many()
+            .col_expr(conversation::Column::HandoffSummary, sea_orm::sea_query::Expr::value(summary))
+            .filter(conversation::Column::Id.eq(conv.id))
+            .filter(conversation::Column::Status.eq("escalated"))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 
     /// Escalates (or, in AI-only mode, says it cannot help) and returns the turn's outcome.

@@ -640,3 +640,36 @@ async fn an_escalation_reason_that_is_off_leaves_the_message_with_the_ai() {
     assert_eq!(status, StatusCode::OK, "{turn}");
     assert_eq!(turn["status"], "escalated", "{turn}");
 }
+
+/// While a conversation waits in the queue, what the visitor adds reaches the hand-off summary
+/// (still 2–4 sentences); once an agent holds it, the summary is left as the agent read it.
+#[tokio::test]
+async fn the_hand_off_summary_follows_what_the_visitor_adds_while_waiting() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+    let turn = say(&app, &token, "I want to speak to a person please").await;
+    assert_eq!(turn["status"], "escalated", "{turn}");
+    let id = turn["conversation_id"].as_str().expect("id").to_owned();
+    let before = conversation_row(&app, &id).await["summary"].as_str().expect("summary").to_owned();
+
+    let more = say(&app, &token, "My order number is 48213 and the lamp flickers").await;
+    assert!(more["reply"].is_null(), "the AI stays silent: {more}");
+    let after = conversation_row(&app, &id).await["summary"].as_str().expect("summary").to_owned();
+    assert_ne!(before, after);
+    assert!(after.contains("48213"), "{after}");
+    let sentences = after.matches(". ").count() + 1;
+    assert!((2..=4).contains(&sentences), "{after}");
+
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/orgs/{}/conversations/{id}/claim", owner.org_id),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    say(&app, &token, "Also it arrived late").await;
+    assert_eq!(conversation_row(&app, &id).await["summary"].as_str(), Some(after.as_str()), "claimed: unchanged");
+}
