@@ -32,7 +32,25 @@ pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = org_id;
-    view! { <span class=move || format!("live-state {}", state.get()) title="Live updates">{move || state.get()}</span> }
+    // Desktop alerts: offered once the page runs in a browser that can show them and has not
+    // been answered yet ("default"); the server-rendered page offers nothing.
+    let alerts = RwSignal::new("unsupported");
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| alerts.set(browser::permission()));
+    view! {
+        <span class=move || format!("live-state {}", state.get()) title="Live updates">{move || state.get()}</span>
+        {move || {
+            (alerts.get() == "default")
+                .then(|| {
+                    view! {
+                        <button type="button" class="secondary desktop-alerts" on:click=move |_| {
+                            #[cfg(feature = "hydrate")]
+                            browser::ask(alerts);
+                        }>"Turn on desktop alerts"</button>
+                    }
+                })
+        }}
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -73,7 +91,10 @@ mod browser {
         on_open.forget();
 
         let pending = Rc::new(Cell::new(false));
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_event: web_sys::MessageEvent| {
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if event_type(&event).as_deref() == Some("escalated") {
+                alert_escalation();
+            }
             // A burst of events (an escalation is three) refreshes the page once.
             if !pending.replace(true) {
                 let pending = pending.clone();
@@ -102,5 +123,83 @@ mod browser {
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         on_close.forget();
         *socket.borrow_mut() = Some(ws);
+    }
+
+    /// The `type` of a live event's JSON.
+    fn event_type(event: &web_sys::MessageEvent) -> Option<String> {
+        let value = js_sys::JSON::parse(&event.data().as_string()?).ok()?;
+        js_sys::Reflect::get(&value, &"type".into()).ok()?.as_string()
+    }
+
+    /// Whether this browser has desktop notifications at all.
+    fn supported() -> bool {
+        web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"Notification".into()).unwrap_or(false))
+    }
+
+    /// "default" (not asked yet), "granted", "denied", or "unsupported".
+    pub fn permission() -> &'static str {
+        if !supported() {
+            return "unsupported";
+        }
+        match web_sys::Notification::permission() {
+            web_sys::NotificationPermission::Granted => "granted",
+            web_sys::NotificationPermission::Denied => "denied",
+            _ => "default",
+        }
+    }
+
+    /// Asks the browser for permission (the agent clicked), then records the answer.
+    pub fn ask(alerts: RwSignal<&'static str>) {
+        let Ok(promise) = web_sys::Notification::request_permission() else { return };
+        let done = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |_| alerts.set(permission()));
+        let _ = promise.then(&done);
+        done.forget();
+    }
+
+    thread_local! {
+        /// Escalations that arrived while the tab was in the background.
+        static UNSEEN: Cell<u32> = const { Cell::new(0) };
+        static WATCHING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The page title without a "(3) " count in front.
+    fn bare_title(title: &str) -> &str {
+        match title.strip_prefix('(').and_then(|t| t.split_once(") ")) {
+            Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) => rest,
+            _ => title,
+        }
+    }
+
+    /// A new escalation: a count in the tab title while the tab is hidden (cleared when the agent
+    /// comes back), and a desktop notification when the agent allowed them.
+    fn alert_escalation() {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        if document.hidden() {
+            let unseen = UNSEEN.with(|u| {
+                u.set(u.get() + 1);
+                u.get()
+            });
+            let title = document.title();
+            document.set_title(&format!("({unseen}) {}", bare_title(&title)));
+            if !WATCHING.with(|w| w.replace(true)) {
+                let doc = document.clone();
+                let on_visible = Closure::<dyn FnMut()>::new(move || {
+                    if !doc.hidden() {
+                        UNSEEN.with(|u| u.set(0));
+                        let title = doc.title();
+                        doc.set_title(bare_title(&title));
+                    }
+                });
+                let _ =
+                    document.add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref());
+                on_visible.forget();
+            }
+        }
+        if permission() == "granted" {
+            let options = web_sys::NotificationOptions::new();
+            options.set_body("A visitor is waiting for a person in the inbox.");
+            options.set_tag("iterochat-escalation");
+            let _ = web_sys::Notification::new_with_options("New conversation in the queue", &options);
+        }
     }
 }
