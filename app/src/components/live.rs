@@ -38,6 +38,7 @@ pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| alerts.set(browser::permission()));
     view! {
+        <span class="live-bar">
         <span class=move || format!("live-state {}", state.get()) title="Live updates">{move || state.get()}</span>
         {move || {
             (alerts.get() == "default")
@@ -50,6 +51,7 @@ pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
                     }
                 })
         }}
+        </span>
     }
 }
 
