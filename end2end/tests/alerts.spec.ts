@@ -1,19 +1,13 @@
 import { expect, test } from "@playwright/test";
 
-import { pageErrors, settled, signIn, signUpOwner } from "./fixtures/pages";
+import { pageErrors, settled, signIn, signUpOwner, visitorSays } from "./fixtures/pages";
 
 test("an owner adds a signed webhook, sends a test, reads the escalation mail and mutes their alerts @nojs", async ({ page, javaScriptEnabled }) => {
   const errors = pageErrors(page);
   const { email, widgetKey } = await signUpOwner(page, "alerts", "Ada's Lamps");
 
   // A visitor asks for a person: the owner's mail is written to the outbox folder.
-  const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
-  const token = (await session.json()).visitor_token;
-  const turn = await page.request.post("/api/v1/widget/messages", {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { text: "Can I talk to a real person please?" },
-  });
-  expect((await turn.json()).status).toBe("escalated");
+  expect((await visitorSays(page, widgetKey, "Can I talk to a real person please?")).status).toBe("escalated");
 
   await signIn(page, email, javaScriptEnabled);
   await page.getByRole("link", { name: "Alerts" }).click();

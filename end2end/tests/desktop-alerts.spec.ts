@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { pageErrors, settled, signIn, signUpOwner } from "./fixtures/pages";
+import { pageErrors, settled, signIn, signUpOwner, visitorSays } from "./fixtures/pages";
 
 // The browser's Notification API, recorded: headless Chromium shows no desktop notifications,
 // so the page's calls are what is checked. Permission starts unanswered ("default").
@@ -34,13 +34,7 @@ test("an agent turns on desktop alerts; an escalation notifies and counts in the
   await page.evaluate(() => {
     (window as unknown as { __hidden: boolean }).__hidden = true;
   });
-  const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
-  const token = (await session.json()).visitor_token;
-  const turn = await page.request.post("/api/v1/widget/messages", {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { text: "Can I talk to a real person, please?" },
-  });
-  expect((await turn.json()).status).toBe("escalated");
+  expect((await visitorSays(page, widgetKey, "Can I talk to a real person, please?")).status).toBe("escalated");
 
   await expect.poll(() => page.evaluate(() => (window as unknown as { __notifications: unknown[] }).__notifications.length)).toBe(1);
   const [note] = await page.evaluate(() => (window as unknown as { __notifications: { title: string }[] }).__notifications);

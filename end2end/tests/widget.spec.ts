@@ -12,6 +12,16 @@ async function organisation(page: Page, prefix: string) {
   return { token: owner.token, orgId: owner.orgId, key: owner.widgetKey };
 }
 
+/** Adds a document to the organisation and waits until it is searchable. */
+async function addDocument(page: Page, org: { token: string; orgId: string }, data: { title: string; content: string; source_url?: string }) {
+  const auth = { Authorization: `Bearer ${org.token}` };
+  const doc = await page.request.post(`/api/v1/orgs/${org.orgId}/documents`, { headers: auth, data });
+  const docId = (await doc.json()).id;
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/orgs/${org.orgId}/documents/${docId}`, { headers: auth })).json()).status, { timeout: 30_000 })
+    .toBe("ready");
+}
+
 test("a visitor on a customer's site chats, escalates, gets the agent's reply live and keeps the history", async ({ page }) => {
   const errors = pageErrors(page);
   const org = await organisation(page, "widget");
@@ -21,18 +31,11 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
     data: { require_contact: true, primary_color: "#aa3377", company_name: "Lamp Shop" },
   });
   expect(settings.status()).toBe(200);
-  const doc = await page.request.post(`/api/v1/orgs/${org.orgId}/documents`, {
-    headers: auth,
-    data: {
-      title: "Opening hours",
-      content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays. On Saturdays we open from 10 to 14.",
-      source_url: "https://lamps.example/hours",
-    },
+  await addDocument(page, org, {
+    title: "Opening hours",
+    content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays. On Saturdays we open from 10 to 14.",
+    source_url: "https://lamps.example/hours",
   });
-  const docId = (await doc.json()).id;
-  await expect
-    .poll(async () => (await (await page.request.get(`/api/v1/orgs/${org.orgId}/documents/${docId}`, { headers: auth })).json()).status, { timeout: 30_000 })
-    .toBe("ready");
 
   await page.goto(`${SITE}/?key=${org.key}`);
   const widget = page.locator("#iterochat-widget");
@@ -175,14 +178,7 @@ test("an answer thanked with 👍 is acknowledged, right-to-left text reads righ
   const errors = pageErrors(page);
   const org = await organisation(page, "widget-ai-only");
   const auth = { Authorization: `Bearer ${org.token}` };
-  const doc = await page.request.post(`/api/v1/orgs/${org.orgId}/documents`, {
-    headers: auth,
-    data: { title: "Opening hours", content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays." },
-  });
-  const docId = (await doc.json()).id;
-  await expect
-    .poll(async () => (await (await page.request.get(`/api/v1/orgs/${org.orgId}/documents/${docId}`, { headers: auth })).json()).status, { timeout: 30_000 })
-    .toBe("ready");
+  await addDocument(page, org, { title: "Opening hours", content: "# Opening hours\n\nOur shop is open from 9 to 17 on weekdays." });
 
   await page.goto(`${SITE}/?key=${org.key}`);
   const widget = page.locator("#iterochat-widget");
