@@ -190,6 +190,16 @@ test("an answer thanked with 👍 is acknowledged, right-to-left text reads righ
   await expect(widget.locator(".msg.thanks")).toHaveText("Glad it helped!");
   await expect(widget.locator(".cta")).toHaveCount(0);
 
+  // A message over the limit is not cut: a counter says by how much, and nothing is sent.
+  const long = "a".repeat(4120);
+  await widget.getByLabel("Message").fill(long);
+  await expect(widget.locator(".counter")).toHaveText("4,120 / 4,000 characters: please shorten your message");
+  await widget.getByLabel("Message").press("Enter");
+  await expect(widget.getByLabel("Message")).toHaveValue(long);
+  await expect(widget.locator(".msg.visitor")).toHaveCount(1);
+  await widget.getByLabel("Message").fill("");
+  await expect(widget.locator(".counter")).toBeHidden();
+
   // Every bubble lets the browser pick the direction from its text.
   await widget.getByLabel("Message").fill("مرحبا، هل يمكنني الدفع نقدا؟");
   await widget.getByLabel("Message").press("Enter");

@@ -24,7 +24,8 @@ const SKELETON: &str = r#"<div class="root">
 <label>Name<input name="name" autocomplete="name" maxlength="100"></label>
 <label>Email<input name="email" type="email" autocomplete="email" maxlength="254"></label>
 <p class="error" role="alert" hidden></p><button type="submit">Start chat</button></form>
-<form class="composer" novalidate><input name="text" aria-label="Message" placeholder="Type your question…" maxlength="4000" autocomplete="off"><button type="submit" aria-label="Send">➤</button></form>
+<form class="composer" novalidate><input name="text" aria-label="Message" placeholder="Type your question…" autocomplete="off"><button type="submit" aria-label="Send">➤</button></form>
+<p class="counter" aria-live="polite" hidden></p>
 <p class="error composer-error" role="alert" hidden></p>
 </section></div>"#;
 
@@ -250,9 +251,25 @@ impl Widget {
                 if text.trim().is_empty() {
                     return;
                 }
+                // Too long: said beside the box, and nothing typed is lost or cut.
+                if text.chars().count() > MAX_CHARS {
+                    w.show_counter(text.chars().count());
+                    return;
+                }
                 input.set_value("");
+                w.show_counter(0);
                 let w = w.clone();
                 wasm_bindgen_futures::spawn_local(async move { w.send(text).await });
+            }),
+        );
+        let w = self.clone();
+        on(
+            ".composer input",
+            "input",
+            Box::new(move |_| {
+                if let Some(input) = w.input(".composer input") {
+                    w.show_counter(input.value().chars().count());
+                }
             }),
         );
         let w = self.clone();
@@ -363,6 +380,23 @@ impl Widget {
         } else if !event.shift_key() && at(last) {
             event.prevent_default();
             let _ = first.focus();
+        }
+    }
+
+    /// The message length near and over the limit ("3,950 / 4,000"); hidden well below it.
+    fn show_counter(&self, chars: usize) {
+        let shown = chars * 10 >= MAX_CHARS * 9;
+        self.set_hidden(".counter", !shown);
+        if let Some(counter) = self.q(".counter") {
+            let _ = counter.set_attribute("class", if chars > MAX_CHARS { "counter over" } else { "counter" });
+        }
+        if shown {
+            let text = if chars > MAX_CHARS {
+                format!("{} / {} characters: please shorten your message", thousands(chars), thousands(MAX_CHARS))
+            } else {
+                format!("{} / {}", thousands(chars), thousands(MAX_CHARS))
+            };
+            self.set_text(".counter", &text);
         }
     }
 
@@ -890,4 +924,20 @@ fn glad_it_helped(lang: &str) -> &'static str {
         "nl" => "Fijn dat het geholpen heeft!",
         _ => "Glad it helped!",
     }
+}
+
+/// The longest message the server takes (`domain::conversation::MAX_MESSAGE_CHARS`).
+const MAX_CHARS: usize = 4000;
+
+/// 4120 → "4,120".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
