@@ -33,15 +33,15 @@ pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = org_id;
     // Desktop alerts: offered once the page runs in a browser that can show them and has not
-    // been answered yet ("default"); the server-rendered page offers nothing.
-    let alerts = RwSignal::new("unsupported");
+    // been answered yet; the server-rendered page offers nothing.
+    let alerts = RwSignal::new(Permission::Unsupported);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| alerts.set(browser::permission()));
     view! {
         <span class="live-bar">
         <span class=move || format!("live-state {}", state.get()) title="Live updates">{move || state.get()}</span>
         {move || {
-            (alerts.get() == "default")
+            (alerts.get() == Permission::NotAsked)
                 .then(|| {
                     view! {
                         <button type="button" class="secondary desktop-alerts" on:click=move |_| {
@@ -55,6 +55,17 @@ pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
     }
 }
 
+/// Whether the browser shows this site's desktop notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// No Notification API (or not in a browser yet).
+    Unsupported,
+    /// The agent has not been asked.
+    NotAsked,
+    Granted,
+    Denied,
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use std::cell::{Cell, RefCell};
@@ -65,6 +76,8 @@ mod browser {
     use uuid::Uuid;
     use wasm_bindgen::JsCast as _;
     use wasm_bindgen::closure::Closure;
+
+    use super::Permission;
 
     pub fn open(
         org_id: Uuid,
@@ -138,20 +151,20 @@ mod browser {
         web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"Notification".into()).unwrap_or(false))
     }
 
-    /// "default" (not asked yet), "granted", "denied", or "unsupported".
-    pub fn permission() -> &'static str {
+    /// What this browser says of desktop notifications for this site.
+    pub fn permission() -> Permission {
         if !supported() {
-            return "unsupported";
+            return Permission::Unsupported;
         }
         match web_sys::Notification::permission() {
-            web_sys::NotificationPermission::Granted => "granted",
-            web_sys::NotificationPermission::Denied => "denied",
-            _ => "default",
+            web_sys::NotificationPermission::Granted => Permission::Granted,
+            web_sys::NotificationPermission::Denied => Permission::Denied,
+            _ => Permission::NotAsked,
         }
     }
 
     /// Asks the browser for permission (the agent clicked), then records the answer.
-    pub fn ask(alerts: RwSignal<&'static str>) {
+    pub fn ask(alerts: RwSignal<Permission>) {
         let Ok(promise) = web_sys::Notification::request_permission() else { return };
         let done = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |_| alerts.set(permission()));
         let _ = promise.then(&done);
@@ -197,7 +210,7 @@ mod browser {
                 on_visible.forget();
             }
         }
-        if permission() == "granted" {
+        if permission() == Permission::Granted {
             let options = web_sys::NotificationOptions::new();
             options.set_body("A visitor is waiting for a person in the inbox.");
             options.set_tag("iterochat-escalation");

@@ -384,43 +384,9 @@ impl Services {
             _ => self.find_answer(&org, text, Reading::Alone(message_vector.clone()), lang, &exempt).await?,
         };
         // In another language than English, with an English-only model, the question is read
-        // once more in the glossary's English words, and the better-scored quote wins (read as
-        // written, an English article matches a German question only by its names and numbers).
+        // once more in the glossary's English words.
         let found = if lang != Language::En && !self.embedder.calibration().multilingual {
-            let names = understanding::named_things(&found.question, lang, &exempt);
-            match glossary::to_english(&found.question, lang, &names) {
-                Some(gloss) => {
-                    // A follow-up is read as one in English words too: its own words ("Und auf
-                    // die Akkus?" → "battery") pick among the units the resolved question matches.
-                    let own = found.follow_up.map(|shape| {
-                        let own_names = understanding::named_things(text, lang, &exempt);
-                        let own =
-                            glossary::english_words(text, lang, &own_names).map_or_else(|| text.to_owned(), |g| g.text);
-                        (own, shape)
-                    });
-                    let own_vector = match &own {
-                        Some((own, _)) => Some(self.embed_query_for(org.id, own).await?),
-                        None => None,
-                    };
-                    let reading = match (&own, &own_vector) {
-                        (Some((own, (carries_names, must_relate))), Some(own_vector)) => Reading::FollowUp {
-                            own,
-                            own_vector,
-                            carries_names: *carries_names,
-                            must_relate: *must_relate,
-                        },
-                        _ => Reading::Alone(self.embed_query_for(org.id, &gloss.text).await?),
-                    };
-                    let again = self.find_answer(&org, &gloss.text, reading, Language::En, &exempt).await?;
-                    tracing::debug!(gloss = %gloss.text, answered = again.choice.is_ok(), "read in English words");
-                    match (&found.choice, &again.choice) {
-                        (Ok(a), Ok(b)) if b.score > a.score => again,
-                        (Err(_), Ok(_)) => again,
-                        _ => found,
-                    }
-                }
-                None => found,
-            }
+            self.better_in_english(&org, found, text, lang, &exempt).await?
         } else {
             found
         };
@@ -692,6 +658,41 @@ impl Services {
             );
         }
         Ok(Found { question: question.to_owned(), passages, choice, follow_up })
+    }
+
+    /// `found` against the same question read in the glossary's English words: the better-scored
+    /// quote wins (read as written, an English article matches a German question only by its
+    /// names and numbers). A follow-up is read as one in English words too: its own words ("Und
+    /// auf die Akkus?" → "battery") pick among the units the resolved question matches.
+    async fn better_in_english(
+        &self,
+        org: &Organization,
+        found: Found,
+        own: &str,
+        lang: Language,
+        exempt: &[String],
+    ) -> DomainResult<Found> {
+        let names = understanding::named_things(&found.question, lang, exempt);
+        let Some(gloss) = glossary::to_english(&found.question, lang, &names) else { return Ok(found) };
+        let again = match found.follow_up {
+            Some((carries_names, must_relate)) => {
+                let own_names = understanding::named_things(own, lang, exempt);
+                let own = glossary::english_words(own, lang, &own_names).map_or_else(|| own.to_owned(), |g| g.text);
+                let own_vector = self.embed_query_for(org.id, &own).await?;
+                let reading = Reading::FollowUp { own: &own, own_vector: &own_vector, carries_names, must_relate };
+                self.find_answer(org, &gloss.text, reading, Language::En, exempt).await?
+            }
+            None => {
+                let vector = self.embed_query_for(org.id, &gloss.text).await?;
+                self.find_answer(org, &gloss.text, Reading::Alone(vector), Language::En, exempt).await?
+            }
+        };
+        tracing::debug!(gloss = %gloss.text, answered = again.choice.is_ok(), "read in English words");
+        Ok(match (&found.choice, &again.choice) {
+            (Ok(a), Ok(b)) if b.score > a.score => again,
+            (Err(_), Ok(_)) => again,
+            _ => found,
+        })
     }
 
     /// Why this message must go to a person, if it must: the rules, then the learned intent
