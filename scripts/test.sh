@@ -70,8 +70,14 @@ e2e() {
   done
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$log"; echo "server never became healthy" >&2; exit 1; }
   step "end-to-end tests (Playwright + Debian Chromium)"
-  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_URL="http://127.0.0.1:$((port + 1))" npx playwright test ${E2E_ONLY:-}); then
-    echo "--- server log ---"; tail -n 80 "$log"; exit 1
+  # CI keeps only the last lines of a run: on failure, the server's log comes first and the
+  # failing tests' names and errors last, where they are read.
+  local out="$data/playwright.log"
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_URL="http://127.0.0.1:$((port + 1))" npx playwright test ${E2E_ONLY:-}) 2>&1 | tee "$out"; then
+    echo "--- server log (last 40 lines) ---"; tail -n 40 "$log"
+    echo "--- failed end-to-end tests ---"
+    sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -E '^\s+[0-9]+\) |Error:|Expected|Received|Timeout|waiting for|^\s+[0-9]+ (failed|flaky|passed)|^\s+\[(hydrated|no-js)\]' | tail -n 60
+    exit 1
   fi
   kill -TERM "$pid"; wait "$pid" || true
   trap - EXIT
