@@ -47,10 +47,13 @@ check_disk() {
 }
 
 e2e() {
-  step "release build for the end-to-end tests"
-  release_build
-  step "visitor widget bundle"
-  bash scripts/build-widget.sh
+  # E2E_SKIP_BUILD=1 reuses the last release build (while editing the specs only).
+  if [ -z "${E2E_SKIP_BUILD:-}" ]; then
+    step "release build for the end-to-end tests"
+    release_build
+    step "visitor widget bundle"
+    bash scripts/build-widget.sh
+  fi
   local data port log pid
   data=$(mktemp -d /tmp/iterochat-e2e-XXXXXX)
   chmod 755 "$data"
@@ -73,7 +76,7 @@ e2e() {
   # CI keeps only the last lines of a run: on failure, the server's log comes first and the
   # failing tests' names and errors last, where they are read.
   local out="$data/playwright.log"
-  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_URL="http://127.0.0.1:$((port + 1))" npx playwright test ${E2E_ONLY:-}) 2>&1 | tee "$out"; then
+  if ! (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_URL="http://127.0.0.1:$((port + 1))" E2E_MAIL_DIR="$data/mail" npx playwright test ${E2E_ONLY:-}) 2>&1 | tee "$out"; then
     echo "--- server log (last 40 lines) ---"; tail -n 40 "$log"
     echo "--- failed end-to-end tests ---"
     sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -E '^\s+[0-9]+\) |Error:|Expected|Received|Timeout|waiting for|^\s+[0-9]+ (failed|flaky|passed)|^\s+\[(hydrated|no-js)\]' | tail -n 60

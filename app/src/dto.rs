@@ -137,6 +137,8 @@ pub struct TeamPageDto {
     pub invites: Vec<InviteDto>,
     /// Roles the viewer may invite as.
     pub invitable_roles: Vec<String>,
+    /// This server's public address: invite links are shown absolute, ready to paste.
+    pub public_url: String,
 }
 
 /// A knowledge-base document (`content` only in detail responses).
@@ -183,6 +185,10 @@ pub struct MessageDto {
     pub citations: Option<Vec<CitationDto>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// The first name of the agent who wrote an `agent` message, or who joined on a `system`
+    /// line ("Ana joined the conversation").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 /// A source an AI answer quotes.
@@ -202,6 +208,9 @@ pub struct WidgetConfigDto {
     pub primary_color: String,
     pub position: String,
     pub require_contact: bool,
+    /// Ask a visitor without an email for one when the conversation is handed off.
+    #[serde(default)]
+    pub ask_contact_at_handoff: bool,
     pub greeting: String,
     pub show_escalation_cta: bool,
     pub positive_feedback_label: String,
@@ -297,6 +306,7 @@ pub struct SettingsPageDto {
     pub position: String,
     pub greeting: String,
     pub require_contact: bool,
+    pub ask_contact_at_handoff: bool,
     pub proactive_message: String,
     pub proactive_trigger: String,
     pub proactive_after: u32,
@@ -357,6 +367,10 @@ pub struct ConversationSummaryDto {
     pub last_message: Option<String>,
     pub message_count: i64,
     pub contact: Option<ContactDto>,
+    /// Who to call the visitor: the contact's name or email, else "Visitor from Berlin · Chrome
+    /// on Windows" (the browser's time zone and `User-Agent`; "Anonymous visitor" when unknown).
+    #[serde(default)]
+    pub visitor_label: String,
     pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

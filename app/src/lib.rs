@@ -21,8 +21,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::pages::{
     AcceptInvitePage, AlertsPage, ConversationPage, DashboardPage, DocumentEditorPage, FeedbackPage,
-    FeedbackProjectPage, HomePage, InboxPage, InstallPage, KnowledgePage, LoginPage, NotFound, PrivacyPage,
-    SettingsPage, SignupPage, TeamPage, UsagePage,
+    FeedbackProjectPage, ForgotPasswordPage, HomePage, InboxPage, InstallPage, KnowledgePage, LoginPage, NotFound,
+    PrivacyPage, ResetPasswordPage, SettingsPage, SignupPage, TeamPage, UsagePage,
 };
 
 /// The HTML document around [`App`]; the server renders it for every page.
@@ -57,6 +57,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/reset-password/:token") view=ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/team") view=TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/alerts") view=AlertsPage ssr=SsrMode::Async />

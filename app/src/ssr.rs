@@ -299,6 +299,7 @@ impl From<domain::conversation::Message> for MessageDto {
                     .collect()
             }),
             language: m.language,
+            author: m.author,
         }
     }
 }
@@ -314,6 +315,7 @@ impl From<domain::conversation::WidgetSession> for WidgetSessionDto {
                 primary_color: c.primary_color,
                 position: c.position,
                 require_contact: c.require_contact,
+                ask_contact_at_handoff: c.ask_contact_at_handoff,
                 greeting: c.greeting,
                 show_escalation_cta: c.show_escalation_cta,
                 positive_feedback_label: c.positive_feedback_label,
@@ -387,6 +389,7 @@ impl From<domain::inbox::ConversationSummary> for ConversationSummaryDto {
             last_message: c.last_message,
             message_count: c.message_count,
             contact: c.contact.map(|k| ContactDto { name: k.name, email: k.email, phone: k.phone }),
+            visitor_label: c.visitor_label,
             tags: c.tags,
             created_at: c.created_at,
             updated_at: c.updated_at,

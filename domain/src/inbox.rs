@@ -14,7 +14,7 @@
 //! - An agent replying to an `ai` or `escalated` conversation claims it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ pub mod saved;
 pub use saved::{SavedReply, normalise_tag};
 
 use crate::accounts::Actor;
-use crate::conversation::{ConversationEvent, Message};
+use crate::conversation::{ConversationEvent, Message, MessageRow, Notice};
 use crate::organizations::member_role;
 use crate::{DomainError, DomainResult, Services};
 
@@ -104,6 +104,9 @@ pub struct ConversationSummary {
     pub last_message: Option<String>,
     pub message_count: i64,
     pub contact: Option<ContactInfo>,
+    /// Who to call the visitor: the contact's name or email, else where and on what they write
+    /// from ("Visitor from Berlin · Chrome on Windows", [`crate::conversation::device`]).
+    pub visitor_label: String,
     /// Tags, alphabetically.
     pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -152,7 +155,8 @@ SELECT c.id, c.status, c.escalation_reason, c.handoff_summary, c.escalated_at, c
          ORDER BY m.created_at DESC LIMIT 1) AS last_message,
        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
        (SELECT coalesce(jsonb_agg(t.tag ORDER BY t.tag), '[]'::jsonb) FROM conversation_tags t WHERE t.conversation_id = c.id) AS tags,
-       ct.id AS contact_id, ct.name AS contact_name, ct.email AS contact_email, ct.phone AS contact_phone
+       ct.id AS contact_id, ct.name AS contact_name, ct.email AS contact_email, ct.phone AS contact_phone,
+       v.browser AS visitor_browser, v.time_zone AS visitor_time_zone
 FROM conversations c
 JOIN visitors v ON v.id = c.visitor_id
 LEFT JOIN contacts ct ON ct.id = v.contact_id
@@ -161,6 +165,20 @@ LEFT JOIN users u ON u.id = c.claimed_by";
 fn summary_from_row(r: &QueryResult) -> Result<ConversationSummary, sea_orm::DbErr> {
     let contact_id: Option<Uuid> = r.try_get("", "contact_id")?;
     let tags: serde_json::Value = r.try_get("", "tags")?;
+    let contact = match contact_id {
+        Some(_) => Some(ContactInfo {
+            name: r.try_get("", "contact_name")?,
+            email: r.try_get("", "contact_email")?,
+            phone: r.try_get("", "contact_phone")?,
+        }),
+        None => None,
+    };
+    let browser: Option<String> = r.try_get("", "visitor_browser")?;
+    let time_zone: Option<String> = r.try_get("", "visitor_time_zone")?;
+    let visitor_label = contact
+        .as_ref()
+        .and_then(|c| c.name.clone().filter(|n| !n.is_empty()).or_else(|| c.email.clone()))
+        .unwrap_or_else(|| crate::conversation::device::anonymous_label(time_zone.as_deref(), browser.as_deref()));
     Ok(ConversationSummary {
         id: r.try_get("", "id")?,
         status: r.try_get("", "status")?,
@@ -173,14 +191,8 @@ fn summary_from_row(r: &QueryResult) -> Result<ConversationSummary, sea_orm::DbE
         language: r.try_get("", "language")?,
         last_message: r.try_get("", "last_message")?,
         message_count: r.try_get("", "message_count")?,
-        contact: match contact_id {
-            Some(_) => Some(ContactInfo {
-                name: r.try_get("", "contact_name")?,
-                email: r.try_get("", "contact_email")?,
-                phone: r.try_get("", "contact_phone")?,
-            }),
-            None => None,
-        },
+        contact,
+        visitor_label,
         tags: serde_json::from_value(tags).unwrap_or_default(),
         created_at: r.try_get("", "created_at")?,
         updated_at: r.try_get("", "updated_at")?,
@@ -241,34 +253,18 @@ impl Services {
     pub async fn get_conversation(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<ConversationDetail> {
         member_role(&self.db, org_id, actor.user.id).await?;
         let summary = self.conversation_summary(&self.db, org_id, id).await?;
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT m.id, m.conversation_id, m.role, m.text, m.created_at, m.citations, m.language, u.name AS author_name \
-                 FROM messages m LEFT JOIN users u ON u.id = m.author_id \
-                 WHERE m.conversation_id = $1 AND m.organization_id = $2 ORDER BY m.created_at",
-                [id.into(), org_id.into()],
-            ))
-            .await?;
-        let messages = rows
-            .iter()
-            .map(|r| {
-                let citations: Option<serde_json::Value> = r.try_get("", "citations")?;
-                Ok(AgentMessage {
-                    message: Message {
-                        id: r.try_get("", "id")?,
-                        conversation_id: r.try_get("", "conversation_id")?,
-                        role: r.try_get("", "role")?,
-                        text: r.try_get("", "text")?,
-                        created_at: r.try_get("", "created_at")?,
-                        citations: citations.and_then(|c| serde_json::from_value(c).ok()),
-                        language: r.try_get("", "language")?,
-                    },
-                    author_name: r.try_get("", "author_name")?,
-                })
-            })
-            .collect::<Result<_, sea_orm::DbErr>>()?;
+        let rows = MessageRow::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "{} WHERE m.conversation_id = $1 AND m.organization_id = $2 ORDER BY m.created_at",
+                MessageRow::SELECT
+            ),
+            [id.into(), org_id.into()],
+        ))
+        .all(&self.db)
+        .await?;
+        let messages =
+            rows.into_iter().map(|r| AgentMessage { message: r.message(), author_name: r.author_name }).collect();
         Ok(ConversationDetail { summary, messages })
     }
 
@@ -280,10 +276,12 @@ impl Services {
         let claimed = txn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE conversations SET status = 'claimed', claimed_by = $3, claimed_at = now(), updated_at = now() \
-                 WHERE id = $1 AND organization_id = $2 \
-                   AND (status IN ('ai', 'escalated') OR (status = 'claimed' AND claimed_by = $3)) \
-                 RETURNING visitor_id",
+                "UPDATE conversations c SET status = 'claimed', claimed_by = $3, claimed_at = now(), updated_at = now() \
+                 FROM (SELECT id, status = 'claimed' AND claimed_by = $3 AS already FROM conversations \
+                       WHERE id = $1 FOR UPDATE) o \
+                 WHERE c.id = o.id AND c.organization_id = $2 \
+                   AND (c.status IN ('ai', 'escalated') OR (c.status = 'claimed' AND c.claimed_by = $3)) \
+                 RETURNING c.visitor_id, o.already",
                 [id.into(), org_id.into(), actor.user.id.into()],
             ))
             .await?;
@@ -299,9 +297,32 @@ impl Services {
             });
         };
         let visitor_id: Uuid = row.try_get("", "visitor_id")?;
+        let already: bool = row.try_get("", "already")?;
+        let joined = if already {
+            None
+        } else {
+            let conv = crate::conversation::find_conversation(&txn, org_id, id).await?;
+            crate::conversation::insert_notice(
+                &txn,
+                &self.alerts,
+                &conv,
+                Notice::Joined { agent_id: actor.user.id, agent_name: &actor.user.name },
+            )
+            .await?
+        };
         let summary = self.conversation_summary(&txn, org_id, id).await?;
         txn.commit().await?;
+        self.wake_outbox();
         self.emit_status(org_id, visitor_id, id, "claimed").await;
+        if let Some(joined) = joined {
+            self.emit(ConversationEvent::MessageAdded {
+                organization_id: org_id,
+                visitor_id,
+                conversation_id: id,
+                message_id: joined.id,
+            })
+            .await;
+        }
         Ok(summary)
     }
 
@@ -359,19 +380,33 @@ impl Services {
             .await?
             .rows_affected()
             > 0;
+        // Taking the conversation over says so to the visitor first.
+        let joined = if took {
+            crate::conversation::insert_notice(
+                &txn,
+                &self.alerts,
+                &conv,
+                Notice::Joined { agent_id: actor.user.id, agent_name: &actor.user.name },
+            )
+            .await?
+        } else {
+            None
+        };
         let message = crate::conversation::insert_agent_message(&txn, &self.alerts, &conv, actor.user.id, text).await?;
         txn.commit().await?;
         self.wake_outbox();
         if took {
             self.emit_status(org_id, conv.visitor_id, id, "claimed").await;
         }
-        self.emit(ConversationEvent::MessageAdded {
-            organization_id: org_id,
-            visitor_id: conv.visitor_id,
-            conversation_id: id,
-            message_id: message.id,
-        })
-        .await;
+        for added in joined.iter().chain([&message]) {
+            self.emit(ConversationEvent::MessageAdded {
+                organization_id: org_id,
+                visitor_id: conv.visitor_id,
+                conversation_id: id,
+                message_id: added.id,
+            })
+            .await;
+        }
         Ok(AgentMessage { message, author_name: Some(actor.user.name.clone()) })
     }
 
@@ -408,10 +443,21 @@ impl Services {
             "resolved_by": actor.user.id,
         });
         crate::alerts::enqueue_event(&txn, &self.alerts, org_id, crate::alerts::RESOLVED, data).await?;
+        let conv = crate::conversation::find_conversation(&txn, org_id, id).await?;
+        let note = crate::conversation::insert_notice(&txn, &self.alerts, &conv, Notice::Resolved).await?;
         let summary = self.conversation_summary(&txn, org_id, id).await?;
         txn.commit().await?;
         self.wake_outbox();
         self.emit_status(org_id, visitor_id, id, "resolved").await;
+        if let Some(note) = note {
+            self.emit(ConversationEvent::MessageAdded {
+                organization_id: org_id,
+                visitor_id,
+                conversation_id: id,
+                message_id: note.id,
+            })
+            .await;
+        }
         Ok(summary)
     }
 

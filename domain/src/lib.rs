@@ -18,6 +18,7 @@ pub mod knowledge;
 pub mod llm;
 pub mod markdown;
 pub mod organizations;
+pub mod password_reset;
 pub mod privacy;
 pub mod reveal;
 pub mod roles;

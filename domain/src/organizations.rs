@@ -32,6 +32,9 @@ pub struct OrgSettings {
     pub ai_only_mode: bool,
     /// Visitors must give name and email before their first message.
     pub require_contact: bool,
+    /// A visitor the team has no email for is asked for one when the conversation is handed off
+    /// (they may skip it), so the team can follow up after the tab closes.
+    pub ask_contact_at_handoff: bool,
     /// Extra alert recipients (normalised lower-case, deduplicated, at most 10).
     pub escalation_recipients: Vec<String>,
     /// Shown to the visitor when the conversation is handed to a person.
@@ -113,6 +116,7 @@ impl Default for OrgSettings {
         Self {
             ai_only_mode: false,
             require_contact: false,
+            ask_contact_at_handoff: true,
             escalation_recipients: Vec::new(),
             confirmation_message: "Sent! The team will follow up soon.".into(),
             positive_feedback_label: "That answered my question 👍".into(),
@@ -142,6 +146,7 @@ impl Default for OrgSettings {
 pub struct OrgSettingsPatch {
     pub ai_only_mode: Option<bool>,
     pub require_contact: Option<bool>,
+    pub ask_contact_at_handoff: Option<bool>,
     pub escalation_recipients: Option<Vec<String>>,
     pub confirmation_message: Option<String>,
     pub positive_feedback_label: Option<String>,
@@ -426,6 +431,9 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
     }
     if let Some(v) = p.require_contact {
         s.require_contact = v;
+    }
+    if let Some(v) = p.ask_contact_at_handoff {
+        s.ask_contact_at_handoff = v;
     }
     if let Some(v) = p.show_escalation_cta {
         s.show_escalation_cta = v;

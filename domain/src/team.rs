@@ -95,6 +95,10 @@ impl Services {
         {
             return Err(DomainError::conflict(format!("{email} is already a member of this organization")));
         }
+        let org = organization::Entity::find_by_id(org_id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("organization"))?;
         let token = tokens::random_token();
         let txn = self.db.begin().await?;
         invite::Entity::delete_many()
@@ -118,7 +122,19 @@ impl Services {
         }
         .insert(&txn)
         .await?;
+        // The invitee gets the link by mail, through the same outbox as alerts.
+        let mail = crate::alerts::InviteMail {
+            organization_id: org_id,
+            organization_name: &org.name,
+            inviter: &actor.user.name,
+            email: &created.email,
+            role: role.as_str(),
+            token: &token,
+            expires_at: created.expires_at.into(),
+        };
+        crate::alerts::enqueue_invite(&txn, &self.alerts, &mail).await?;
         txn.commit().await?;
+        self.wake_outbox();
         Ok(CreatedInvite { invite: created.try_into()?, token })
     }
 

@@ -29,6 +29,12 @@ test("sign up lands on the install page with a pasteable snippet; an invited age
   const agentEmail = uniqueEmail("agent");
   const invitePath = await team.invite(agentEmail, "agent");
   await expect(page.locator(".invites")).toContainText(agentEmail);
+  // The link is shown whole, ready to paste, and went to the teammate by mail too.
+  expect(invitePath).toMatch(new RegExp(`^${origin}/invite/`));
+  await expect(page.locator("a.invite-link")).toHaveText(invitePath);
+  await page.goto("/dashboard/alerts");
+  const inviteMail = page.locator("li.mail").filter({ hasText: agentEmail });
+  await expect(inviteMail).toContainText("invited you to Olivia's Shop");
 
   // The agent, in a browser of their own, accepts by creating an account on the invite page.
   const agentContext = await browser.newContext();
@@ -54,7 +60,7 @@ test("sign up lands on the install page with a pasteable snippet; an invited age
   expect(invite.status()).toBe(403);
 
   // The owner now sees the agent in the team and can promote them.
-  await page.reload();
+  await team.goto();
   await settled(page, javaScriptEnabled);
   const row = page.locator(`tr[data-email="${agentEmail}"]`);
   await expect(row).toContainText("Andy Agent");

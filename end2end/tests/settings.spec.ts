@@ -11,7 +11,10 @@ async function widgetConfig(page: import("@playwright/test").Page, widgetKey: st
 
 test("an owner configures the widget, the AI and human support from Settings; a wrong value changes nothing @nojs", async ({ page, javaScriptEnabled }) => {
   const errors = pageErrors(page);
-  const { email, widgetKey } = await signUpOwner(page, "settings", "Ada's Lamps");
+  const owner = await signUpOwner(page, "settings", "Ada's Lamps");
+  const { email, widgetKey } = owner;
+  const stored = async () =>
+    (await (await page.request.get(`/api/v1/orgs/${owner.orgId}`, { headers: { Authorization: `Bearer ${owner.token}` } })).json()).settings;
   await signIn(page, email, javaScriptEnabled);
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { name: "Settings for Ada's Lamps" })).toBeVisible();
@@ -90,10 +93,15 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   const support = page.locator("#human-support");
   await support.getByLabel("Talk-to-a-person button label").fill("Ask a lamp expert");
   await support.getByLabel("Show two buttons after each AI answer").uncheck();
+  const askContact = support.getByLabel(/Ask visitors we have no email for/);
+  await expect(askContact).toBeChecked();
+  await askContact.uncheck();
   await support.getByRole("button", { name: "Save human support settings" }).click();
   await expect(support.getByLabel("Talk-to-a-person button label")).toHaveValue("Ask a lamp expert");
   await expect(support.getByLabel("Show two buttons after each AI answer")).not.toBeChecked();
+  await expect.poll(async () => (await widgetConfig(page, widgetKey)).request_help_label).toBe("Ask a lamp expert");
   const after = await widgetConfig(page, widgetKey);
+  expect(after.ask_contact_at_handoff).toBe(false);
   expect(after.request_help_label).toBe("Ask a lamp expert");
   expect(after.show_escalation_cta).toBe(false);
 
@@ -107,6 +115,8 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   await ai.getByLabel("When the AI answers").selectOption("escalate_more");
   await ai.getByRole("button", { name: "Save AI settings" }).click();
   await expect(aiOnly).toBeChecked();
+  // Saved when the stored settings say so (a hydrated form posts in the background).
+  await expect.poll(async () => (await stored()).escalation_reasons).not.toContain("refund");
   await page.goto("/dashboard/settings");
   await expect(ai.getByLabel("the visitor wants money back")).not.toBeChecked();
   await expect(ai.getByLabel("the visitor complains")).toBeChecked();

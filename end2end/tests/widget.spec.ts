@@ -73,7 +73,11 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
     data: { text: "Hi Ana, this is Ada from the shop." },
   });
   expect(reply.status()).toBe(201);
-  await expect(widget.locator(".msg.agent")).toHaveText("Hi Ana, this is Ada from the shop.");
+  // Taking the conversation over says who joined; the reply carries the agent's name.
+  await expect(widget.locator(".msg.system").last()).toHaveText("Ada joined the conversation");
+  await expect(widget.locator(".msg.agent p")).toHaveText("Hi Ana, this is Ada from the shop.");
+  await expect(widget.locator(".msg.agent .who")).toContainText("Ada");
+  await expect(widget.locator(".msg.agent .who .avatar")).toHaveText("A");
 
   // Escape closes and gives focus back to the launcher; an agent message while closed shows a badge.
   await page.keyboard.press("Escape");
@@ -84,7 +88,13 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
   await page.reload();
   await widget.locator(".launcher").click();
   await expect(widget.locator(".msg.visitor")).toContainText("When are you open on weekdays?");
-  await expect(widget.locator(".msg.agent").last()).toHaveText("Still there?");
+  await expect(widget.locator(".msg.agent p").last()).toHaveText("Still there?");
+  await expect(widget.locator(".msg.system").filter({ hasText: "joined" })).toHaveText(["Ada joined the conversation"]);
+
+  // Resolved by the team, the widget says so and a new message starts a new conversation.
+  const resolved = await page.request.post(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}/resolve`, { headers: auth });
+  expect(resolved.status()).toBe(200);
+  await expect(widget.locator(".msg.system").last()).toContainText("This conversation was resolved");
   expect(errors).toEqual([]);
 });
 
@@ -144,6 +154,51 @@ test("a message written offline waits, is sent once when the browser is back onl
   const detail = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}`, { headers: auth })).json();
   const visitor = detail.messages.filter((m: { role: string }) => m.role === "visitor");
   expect(visitor.map((m: { text: string }) => m.text)).toEqual(["Hello while offline, I need a person"]);
+});
+
+test("an anonymous visitor is asked how to reach them when the chat goes to the team; a skip is remembered", async ({ page, browser }) => {
+  const errors = pageErrors(page);
+  const org = await organisation(page, "handoff-contact");
+  const auth = { Authorization: `Bearer ${org.token}` };
+  await page.goto(`${SITE}/?key=${org.key}`);
+  const widget = page.locator("#iterochat-widget");
+  await widget.locator(".launcher").click();
+  const contact = widget.locator(".contact");
+  await expect(contact).toBeHidden();
+  await widget.getByLabel("Message").fill("Ich möchte bitte mit einem Menschen sprechen");
+  await widget.getByLabel("Message").press("Enter");
+  // In the visitor's language, with the message box still there.
+  await expect(contact).toBeVisible();
+  await expect(contact.locator(".intro")).toContainText("Wie erreichen wir Sie?");
+  await expect(widget.getByLabel("Message")).toBeVisible();
+  await widget.getByLabel("Name").fill("Jonas");
+  await widget.getByLabel("Email").fill("jonas@example.com");
+  await contact.getByRole("button", { name: "Senden" }).click();
+  await expect(contact).toBeHidden();
+  await expect(widget.locator(".msg.thanks")).toContainText("per E-Mail");
+  const list = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations?status=escalated`, { headers: auth })).json();
+  expect(list[0].contact).toEqual({ name: "Jonas", email: "jonas@example.com", phone: null });
+
+  // Another visitor (in Berlin's time zone) skips it, and is not asked again after a reload.
+  const other = await browser.newPage({ timezoneId: "Europe/Berlin" });
+  await other.goto(`${SITE}/?key=${org.key}`);
+  const otherWidget = other.locator("#iterochat-widget");
+  await otherWidget.locator(".launcher").click();
+  await otherWidget.getByLabel("Message").fill("I want to talk to a human");
+  await otherWidget.getByLabel("Message").press("Enter");
+  await expect(otherWidget.locator(".contact")).toBeVisible();
+  await otherWidget.getByRole("button", { name: "Not now" }).click();
+  await expect(otherWidget.locator(".contact")).toBeHidden();
+  await expect(otherWidget.getByLabel("Message")).toBeFocused();
+  await other.reload();
+  await otherWidget.locator(".launcher").click();
+  await expect(otherWidget.locator(".msg.system").last()).toContainText("asked the team to join");
+  await expect(otherWidget.locator(".contact")).toBeHidden();
+  await other.close();
+  // Without a name, the team reads where and on what the visitor writes from.
+  const queue = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations?status=escalated`, { headers: auth })).json();
+  expect(queue.map((c: { visitor_label: string }) => c.visitor_label).sort()).toEqual(["Jonas", "Visitor from Berlin · Chrome on Linux"]);
+  expect(errors).toEqual([]);
 });
 
 test("the proactive nudge shows after the configured delay, opens the chat, and not again that day", async ({ page }) => {

@@ -24,6 +24,8 @@ mod m20261121_130100_add_message_client_id;
 mod m20261121_150000_create_feedback;
 mod m20261121_150100_create_revealed_secrets;
 mod m20261206_100000_create_privacy;
+mod m20261207_100000_create_password_resets;
+mod m20261207_100100_add_visitor_device;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -50,6 +52,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_150000_create_feedback::Migration),
             Box::new(m20261121_150100_create_revealed_secrets::Migration),
             Box::new(m20261206_100000_create_privacy::Migration),
+            Box::new(m20261207_100000_create_password_resets::Migration),
+            Box::new(m20261207_100100_add_visitor_device::Migration),
         ]
     }
 }

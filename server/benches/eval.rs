@@ -229,7 +229,7 @@ async fn run_cases(
     let mut runs = Vec::with_capacity(cases.len());
     for (set, case) in cases {
         let key = keys.get(&case.kb).ok_or_else(|| anyhow::anyhow!("{}: unknown kb {}", case.id, case.kb))?;
-        let session = services.widget_session(key, None, None).await?;
+        let session = services.widget_session(key, None, None, &Default::default()).await?;
         let visitor = services.authenticate_visitor(&session.visitor_token).await?;
         let mut run = Run {
             case: case.clone(),

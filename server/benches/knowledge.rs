@@ -350,7 +350,7 @@ async fn per_message(pg: &EmbeddedPostgres, local: &SharedEmbedder) -> anyhow::R
     domain::knowledge::retrieval::ensure_vector_index(&db, local.as_ref()).await?;
     db.execute_unprepared("ANALYZE chunks").await?;
 
-    let session = services.widget_session(&owner.organization.widget_key, None, None).await?;
+    let session = services.widget_session(&owner.organization.widget_key, None, None, &Default::default()).await?;
     let warm = services.authenticate_visitor(&session.visitor_token).await?;
     services.visitor_message(&warm, "How long does delivery take?").await?;
     let mut latencies: Vec<Duration> = Vec::new();
@@ -358,7 +358,8 @@ async fn per_message(pg: &EmbeddedPostgres, local: &SharedEmbedder) -> anyhow::R
     for _ in 0..ROUNDS {
         for (question, _) in corpus::QUESTIONS {
             // A fresh visitor per question, so an escalation never silences the next one.
-            let session = services.widget_session(&owner.organization.widget_key, None, None).await?;
+            let session =
+                services.widget_session(&owner.organization.widget_key, None, None, &Default::default()).await?;
             let visitor = services.authenticate_visitor(&session.visitor_token).await?;
             let start = Instant::now();
             let turn = services.visitor_message(&visitor, question).await?;

@@ -80,7 +80,7 @@ async fn run(pg: &EmbeddedPostgres, data: &std::path::Path) -> anyhow::Result<()
     let client = reqwest::Client::new();
     let mut latencies: Vec<Duration> = Vec::with_capacity(DASHBOARDS * MESSAGES);
     for i in 0..MESSAGES + 5 {
-        let session = services.widget_session(&owner.organization.widget_key, None, None).await?;
+        let session = services.widget_session(&owner.organization.widget_key, None, None, &Default::default()).await?;
         let start = Instant::now();
         let response = client
             .post(format!("http://{base}/api/v1/widget/messages"))

@@ -23,7 +23,7 @@ const SKELETON: &str = r#"<div class="root">
 <form class="contact" hidden novalidate><p class="intro">Before we start, how can we reach you?</p>
 <label>Name<input name="name" autocomplete="name" maxlength="100"></label>
 <label>Email<input name="email" type="email" autocomplete="email" maxlength="254"></label>
-<p class="error" role="alert" hidden></p><button type="submit">Start chat</button></form>
+<p class="error" role="alert" hidden></p><button type="submit">Start chat</button><button class="skip" type="button" hidden>Not now</button></form>
 <form class="composer" novalidate><input name="text" aria-label="Message" placeholder="Type your question…" autocomplete="off"><button type="submit" aria-label="Send">➤</button></form>
 <p class="counter" aria-live="polite" hidden></p>
 <p class="error composer-error" role="alert" hidden></p>
@@ -37,6 +37,7 @@ thread_local! {
 #[derive(Default)]
 struct Config {
     require_contact: bool,
+    ask_contact_at_handoff: bool,
     show_cta: bool,
     positive_label: String,
     help_label: String,
@@ -288,6 +289,21 @@ impl Widget {
                 wasm_bindgen_futures::spawn_local(async move { w.save_contact(name, email).await });
             }),
         );
+        let w = self.clone();
+        on(
+            ".contact .skip",
+            "click",
+            Box::new(move |_| {
+                if let Some(s) = storage() {
+                    let _ = s.set_item(&format!("iterochat:{}:contact-skipped", w.key), "1");
+                }
+                w.show_error(".contact .error", "");
+                w.set_hidden(".contact", true);
+                if let Some(input) = w.q(".composer input").and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                    let _ = input.focus();
+                }
+            }),
+        );
     }
 
     /// Arms the proactive nudge (organisation setting): after N seconds on the page, after
@@ -424,6 +440,36 @@ impl Widget {
         }
     }
 
+    /// Once the conversation is handed off, a visitor the team cannot reach is asked how (they
+    /// may skip it, and are not asked again); in the language of the latest line.
+    fn offer_contact(&self) {
+        let handed_off = *self.status.borrow() == "escalated";
+        let skipped = storage()
+            .and_then(|s| s.get_item(&format!("iterochat:{}:contact-skipped", self.key)).ok().flatten())
+            .is_some();
+        if !handed_off || !self.config.borrow().ask_contact_at_handoff || self.contact_given.get() || skipped {
+            return;
+        }
+        let (intro, send, skip, _) = reach_you(&self.latest_lang());
+        self.set_text(".contact .intro", intro);
+        self.set_text(".contact button[type=submit]", send);
+        self.set_text(".contact .skip", skip);
+        self.set_hidden(".contact .skip", false);
+        self.set_hidden(".contact", false);
+        self.scroll_to_end();
+    }
+
+    /// The language of the latest line that has one (the AI's and the system's do).
+    fn latest_lang(&self) -> String {
+        self.root
+            .query_selector_all(".msg[lang]")
+            .ok()
+            .and_then(|all| all.item(all.length().checked_sub(1)?))
+            .and_then(|n| n.dyn_into::<Element>().ok())
+            .and_then(|m| m.get_attribute("lang"))
+            .unwrap_or_else(|| "en".into())
+    }
+
     fn needs_contact(&self) -> bool {
         self.config.borrow().require_contact && !self.contact_given.get()
     }
@@ -489,10 +535,23 @@ impl Widget {
     /// Opens (or resumes) the session: token, branding, history, live stream.
     async fn open_session(self: Rc<Self>) {
         let token = self.token.borrow().clone();
+        // The browser's time zone: the team's inbox names an anonymous visitor by its place.
+        let zone = js_sys::Reflect::get(
+            &js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options(),
+            &"timeZone".into(),
+        )
+        .ok()
+        .and_then(|z| z.as_string())
+        .unwrap_or_default();
         let body = if token.is_empty() {
-            format!("{{\"widget_key\":{}}}", json_string(&self.key))
+            format!("{{\"widget_key\":{},\"time_zone\":{}}}", json_string(&self.key), json_string(&zone))
         } else {
-            format!("{{\"widget_key\":{},\"visitor_token\":{}}}", json_string(&self.key), json_string(&token))
+            format!(
+                "{{\"widget_key\":{},\"visitor_token\":{},\"time_zone\":{}}}",
+                json_string(&self.key),
+                json_string(&token),
+                json_string(&zone)
+            )
         };
         let session = match self.post("/session", &body).await {
             Ok(s) => s,
@@ -511,6 +570,7 @@ impl Widget {
         {
             let mut c = self.config.borrow_mut();
             c.require_contact = get(&config, "require_contact").as_bool().unwrap_or(false);
+            c.ask_contact_at_handoff = get(&config, "ask_contact_at_handoff").as_bool().unwrap_or(false);
             c.show_cta = get(&config, "show_escalation_cta").as_bool().unwrap_or(true);
             c.positive_label = get_str(&config, "positive_feedback_label").unwrap_or_else(|| "👍".into());
             c.help_label = get_str(&config, "request_help_label").unwrap_or_else(|| "Connect to an agent".into());
@@ -580,6 +640,20 @@ impl Widget {
         let li = self.append_line(&role, &text, Some(&id));
         if let (Some(li), Some(lang)) = (&li, get_str(message, "language")) {
             let _ = li.set_attribute("lang", &lang);
+        }
+        // An agent's reply carries their name and initial, so the visitor knows a person wrote it.
+        if let (Some(li), Some(author), true) = (&li, get_str(message, "author"), role == "agent")
+            && let Some(doc) = document()
+            && let (Ok(who), Ok(avatar)) = (doc.create_element("span"), doc.create_element("span"))
+        {
+            who.set_class_name("who");
+            avatar.set_class_name("avatar");
+            let _ = avatar.set_attribute("aria-hidden", "true");
+            // Upper case by CSS: Rust's case tables would cost the bundle kilobytes.
+            avatar.set_text_content(author.chars().next().map(String::from).as_deref());
+            let _ = who.append_child(&avatar);
+            let _ = who.append_with_str_1(&author);
+            let _ = li.prepend_with_node_1(&who);
         }
         if let Some(li) = &li
             && !sources.is_empty()
@@ -710,6 +784,7 @@ impl Widget {
                     if reply.is_object() {
                         self.render_message(&reply, false);
                     }
+                    self.offer_contact();
                 }
                 Err(Failure::Offline) => {
                     self.show_error(".composer-error", "You are offline. Your message will be sent when you are back.");
@@ -764,6 +839,13 @@ impl Widget {
         let body = format!("{{\"name\":{},\"email\":{}}}", json_string(&name), json_string(&email));
         match self.post("/contact", &body).await {
             Ok(_) => {
+                // Asked at hand-off (the form offers to skip): the visitor hears it arrived.
+                let at_handoff = self.q(".contact .skip").is_some_and(|b| !b.has_attribute("hidden"));
+                if at_handoff {
+                    self.set_hidden(".contact .skip", true);
+                    self.append_line("system thanks", reach_you(&self.latest_lang()).3, None);
+                    self.scroll_to_end();
+                }
                 self.contact_given.set(true);
                 if let Some(s) = storage() {
                     let _ = s.set_item(&format!("iterochat:{}:contact", self.key), "1");
@@ -798,6 +880,7 @@ impl Widget {
             if reply.is_object() {
                 self.render_message(&reply, false);
             }
+            self.offer_contact();
         }
     }
 
@@ -837,6 +920,7 @@ impl Widget {
                     w.remove_cta();
                 }
                 *w.status.borrow_mut() = status;
+                w.offer_contact();
             }
         });
         let _ = source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref());
@@ -897,6 +981,7 @@ impl Widget {
                     self.render_message(&m, true);
                 }
             }
+            self.offer_contact();
         }
     }
 }
@@ -923,6 +1008,54 @@ fn glad_it_helped(lang: &str) -> &'static str {
         "it" => "Felice di esserti stato utile!",
         "nl" => "Fijn dat het geholpen heeft!",
         _ => "Glad it helped!",
+    }
+}
+
+/// The hand-off's request for a way to reach the visitor: intro, send and skip labels, thanks.
+fn reach_you(lang: &str) -> (&'static str, &'static str, &'static str, &'static str) {
+    match lang {
+        "es" => (
+            "Para que el equipo pueda responderte aunque cierres esta página, ¿cómo te contactamos?",
+            "Enviar",
+            "Ahora no",
+            "Gracias. El equipo te responderá aquí o por correo.",
+        ),
+        "de" => (
+            "Damit das Team Ihnen auch nach dem Schließen dieser Seite antworten kann: Wie erreichen wir Sie?",
+            "Senden",
+            "Nicht jetzt",
+            "Danke. Das Team antwortet Ihnen hier oder per E-Mail.",
+        ),
+        "fr" => (
+            "Pour que l'équipe puisse vous répondre même si vous fermez cette page, comment vous joindre ?",
+            "Envoyer",
+            "Plus tard",
+            "Merci. L'équipe vous répondra ici ou par e-mail.",
+        ),
+        "pt" => (
+            "Para que a equipa lhe possa responder mesmo que feche esta página, como o podemos contactar?",
+            "Enviar",
+            "Agora não",
+            "Obrigado. A equipa responderá aqui ou por email.",
+        ),
+        "it" => (
+            "Perché il team possa risponderti anche se chiudi questa pagina, come possiamo contattarti?",
+            "Invia",
+            "Non ora",
+            "Grazie. Il team ti risponderà qui o via email.",
+        ),
+        "nl" => (
+            "Zodat het team u ook kan antwoorden als u deze pagina sluit: hoe kunnen we u bereiken?",
+            "Versturen",
+            "Niet nu",
+            "Bedankt. Het team antwoordt u hier of per e-mail.",
+        ),
+        _ => (
+            "So the team can reply even if you close this page, how can we reach you?",
+            "Send",
+            "Not now",
+            "Thank you. The team will reply here or by email.",
+        ),
     }
 }
 

@@ -115,7 +115,7 @@ fn InboxView(page: InboxPageDto, org_id: Uuid) -> impl IntoView {
 #[component]
 fn Row(c: ConversationSummaryDto) -> impl IntoView {
     let href = format!("/dashboard/conversations/{}", c.id);
-    let who = contact_label(&c);
+    let who = c.visitor_label.clone();
     view! {
         <tr class="conversation" data-id=c.id.to_string() data-status=c.status.clone()>
             <td><a href=href>{who}</a></td>
@@ -244,7 +244,7 @@ fn ConversationView(
     let contact = c.contact.clone();
     view! {
         <section class="card pinned">
-            <h1>{contact_label(&c)} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h1>
+            <h1>{c.visitor_label.clone()} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h1>
             {c.escalation_reason.clone().map(|r| view! {
                 <p class="reason">"Escalated: " <strong>{reason_label(&r)}</strong> " · " {c.escalated_at.map(|t| view! { <LocalTime at=t /> })}</p>
             })}
@@ -305,7 +305,7 @@ fn ConversationView(
                         <dt>"Phone"</dt><dd>{k.phone.unwrap_or_else(|| "—".into())}</dd>
                     </dl>
                 }.into_any(),
-                None => view! { <p class="muted">"Anonymous visitor"</p> }.into_any(),
+                None => view! { <p class="muted">{c.visitor_label.clone()}</p> }.into_any(),
             }}
             {c.language.clone().map(|l| view! { <p class="muted">"Language: " {l}</p> })}
         </section>
@@ -454,13 +454,6 @@ fn SavedRepliesManager(org_id: Uuid) -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-fn contact_label(c: &ConversationSummaryDto) -> String {
-    c.contact
-        .as_ref()
-        .and_then(|k| k.name.clone().or_else(|| k.email.clone()))
-        .unwrap_or_else(|| "Anonymous visitor".to_owned())
 }
 
 fn clip(text: &str, max: usize) -> String {

@@ -294,6 +294,10 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                     <input type="checkbox" name="show_escalation_cta" checked=page.show_escalation_cta />
                     " Show two buttons after each AI answer: it helped, or talk to a person"
                 </label>
+                <label class="check">
+                    <input type="checkbox" name="ask_contact_at_handoff" checked=page.ask_contact_at_handoff />
+                    " Ask visitors we have no email for to leave one when the chat goes to the team"
+                </label>
                 <label>"Positive button label"
                     <input name="positive_feedback_label" value=page.positive_feedback_label.clone() maxlength="80" required />
                 </label>

@@ -140,7 +140,7 @@ fn TeamView(
                 </tbody>
             </table>
         </section>
-        <InviteForm org_id=org_id.clone() roles=invitable.clone() />
+        <InviteForm org_id=org_id.clone() roles=invitable.clone() public_url=page.public_url.clone() />
         <section class="card">
             <h2>"Pending invites"</h2>
             <FormError error=action_error(revoke) />
@@ -177,7 +177,7 @@ fn TeamView(
 }
 
 #[component]
-fn InviteForm(org_id: String, roles: Vec<String>) -> impl IntoView {
+fn InviteForm(org_id: String, roles: Vec<String>, public_url: String) -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
     refresh_on_success(invite);
     let query = use_query_map();
@@ -186,10 +186,10 @@ fn InviteForm(org_id: String, roles: Vec<String>) -> impl IntoView {
         <section class="card">
             <h2>"Invite a teammate"</h2>
             {move || token().map(|t| {
-                let link = format!("/invite/{t}");
+                let link = format!("{public_url}/invite/{t}");
                 view! {
                     <div class="notice" role="status">
-                        "Invite created. Send this link to your teammate (it is shown only once and expires in 7 days): "
+                        "Invite created and mailed to your teammate. You can also send them this link (shown only once; it expires in 7 days): "
                         <a class="invite-link" href=link.clone()>{link.clone()}</a>
                     </div>
                 }

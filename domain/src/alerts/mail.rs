@@ -10,7 +10,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{AlertSettings, EscalationAlert};
+use super::{AlertSettings, EscalationAlert, InviteMail, ResetMail};
 
 /// Sender when none is configured (`.invalid` can never be a real domain).
 pub const DEFAULT_FROM: &str = "Iterochat <alerts@iterochat.invalid>";
@@ -138,6 +138,39 @@ pub fn escalation_mail(settings: &AlertSettings, alert: &EscalationAlert<'_>) ->
          Turn escalation mails off under Alerts in the dashboard.\n",
         question = alert.last_message,
         summary = alert.summary,
+    );
+    json!({"subject": subject, "text": text})
+}
+
+/// The password-reset mail: the single-use link, how long it works, and what to do if the
+/// person did not ask.
+pub fn password_reset_mail(settings: &AlertSettings, reset: &ResetMail<'_>) -> Value {
+    let link = format!("{}/reset-password/{}", settings.public_url.trim_end_matches('/'), reset.token);
+    let expires = reset.expires_at.format("%Y-%m-%d %H:%M UTC");
+    let text = format!(
+        "Hello {name},\n\n\
+         Someone, hopefully you, asked to reset the password of your Iterochat account.\n\n\
+         Choose a new password: {link}\n\n\
+         The link works once, until {expires}. Setting a new password signs you out everywhere else.\n\
+         If you did not ask, ignore this mail: your password stays as it is.\n",
+        name = reset.name,
+    );
+    json!({"subject": "Reset your Iterochat password", "text": text})
+}
+
+/// The invite mail: who invited whom to which organisation, as what, and the absolute link.
+pub fn invite_mail(settings: &AlertSettings, invite: &InviteMail<'_>) -> Value {
+    let org = invite.organization_name;
+    let link = format!("{}/invite/{}", settings.public_url.trim_end_matches('/'), invite.token);
+    let expires = invite.expires_at.format("%Y-%m-%d %H:%M UTC");
+    let subject = format!("{} invited you to {org} on Iterochat", invite.inviter);
+    let text = format!(
+        "{inviter} invited you to join {org} as {role} on Iterochat, the team's support inbox.\n\n\
+         Accept the invite: {link}\n\n\
+         The link works once and expires at {expires}. If you did not expect this mail, ignore it: \
+         nothing happens without the link.\n",
+        inviter = invite.inviter,
+        role = invite.role,
     );
     json!({"subject": subject, "text": text})
 }

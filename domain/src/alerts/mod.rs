@@ -36,6 +36,10 @@ pub const RESOLVED: &str = "conversation.resolved";
 pub const MESSAGE_CREATED: &str = "message.created";
 /// The event "Send test" delivers.
 pub const TEST_EVENT: &str = "webhook.test";
+/// The mail that brings an invite's link to the invitee (mail only, never a webhook).
+pub const INVITED: &str = "member.invited";
+/// The mail that brings a password-reset link (a person's own: in no organisation's log).
+pub const PASSWORD_RESET: &str = "account.password_reset";
 
 /// How alerts are delivered; from the server's settings.
 #[derive(Clone, Debug)]
@@ -138,7 +142,7 @@ pub async fn enqueue_escalation(
     let mail = mail::escalation_mail(settings, alert);
     for recipient in escalation_recipients(db, org).await? {
         let delivery = NewDelivery {
-            organization_id: org.id,
+            organization_id: Some(org.id),
             kind: "email",
             event: ESCALATED,
             webhook_id: None,
@@ -149,6 +153,65 @@ pub async fn enqueue_escalation(
         insert(db, settings, delivery).await?;
     }
     Ok(())
+}
+
+/// What an invite mail says.
+#[derive(Clone, Debug)]
+pub struct InviteMail<'a> {
+    pub organization_id: Uuid,
+    pub organization_name: &'a str,
+    pub inviter: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    /// The invite's secret: the mail is the only other place the link is shown.
+    pub token: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Writes the invite's mail into the outbox (inside the caller's transaction).
+pub async fn enqueue_invite(
+    db: &impl ConnectionTrait,
+    settings: &AlertSettings,
+    invite: &InviteMail<'_>,
+) -> DomainResult<()> {
+    let delivery = NewDelivery {
+        organization_id: Some(invite.organization_id),
+        kind: "email",
+        event: INVITED,
+        webhook_id: None,
+        target: invite.email,
+        payload: mail::invite_mail(settings, invite),
+        conversation_id: None,
+    };
+    insert(db, settings, delivery).await.map(|_| ())
+}
+
+/// What a password-reset mail says.
+#[derive(Clone, Debug)]
+pub struct ResetMail<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    /// The link's secret; only its hash is stored with the reset.
+    pub token: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Writes a password-reset mail into the outbox (inside the caller's transaction).
+pub async fn enqueue_password_reset(
+    db: &impl ConnectionTrait,
+    settings: &AlertSettings,
+    reset: &ResetMail<'_>,
+) -> DomainResult<()> {
+    let delivery = NewDelivery {
+        organization_id: None,
+        kind: "email",
+        event: PASSWORD_RESET,
+        webhook_id: None,
+        target: reset.email,
+        payload: mail::password_reset_mail(settings, reset),
+        conversation_id: None,
+    };
+    insert(db, settings, delivery).await.map(|_| ())
 }
 
 /// Writes one delivery of `event` per webhook of the organisation subscribed to it.
@@ -167,7 +230,7 @@ pub async fn enqueue_event(
     for hook in hooks.into_iter().filter(|h| webhooks::subscribed(&h.events, event)) {
         let body = json!({"event": event, "data": data});
         let delivery = NewDelivery {
-            organization_id,
+            organization_id: Some(organization_id),
             kind: "webhook",
             event,
             webhook_id: Some(hook.id),
@@ -182,7 +245,7 @@ pub async fn enqueue_event(
 
 /// One delivery to write into the outbox.
 pub(super) struct NewDelivery<'a> {
-    pub(super) organization_id: Uuid,
+    pub(super) organization_id: Option<Uuid>,
     pub(super) kind: &'a str,
     pub(super) event: &'a str,
     pub(super) webhook_id: Option<Uuid>,

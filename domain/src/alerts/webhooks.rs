@@ -249,7 +249,7 @@ impl Services {
         let body = json!({"event": TEST_EVENT, "data": {"organization_id": org_id, "webhook_id": hook.id,
             "sent_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}});
         let delivery = super::NewDelivery {
-            organization_id: org_id,
+            organization_id: Some(org_id),
             kind: "webhook",
             event: TEST_EVENT,
             webhook_id: Some(hook.id),

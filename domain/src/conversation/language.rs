@@ -203,6 +203,8 @@ pub enum Phrase {
     DontKnow,
     /// AI-only mode, a request that needs a person.
     CannotHandle,
+    /// Tells the visitor an agent resolved the conversation, and that writing again starts anew.
+    Resolved,
     /// Opens the answer to a yes/no question whose quote says yes.
     Yes,
     /// Opens the answer to a yes/no question whose quote says no.
@@ -284,6 +286,13 @@ pub fn phrase(p: Phrase, lang: Language) -> &'static str {
         (CannotHandle, Nl) => {
             "Sorry, daar kan ik hier niet mee helpen, en deze chat heeft geen menselijke ondersteuning."
         }
+        (Resolved, En) => "This conversation was resolved. Write again any time to start a new one.",
+        (Resolved, Es) => "Esta conversación se ha cerrado. Escríbenos cuando quieras para empezar otra.",
+        (Resolved, De) => "Dieses Gespräch wurde abgeschlossen. Schreiben Sie jederzeit, um ein neues zu beginnen.",
+        (Resolved, Fr) => "Cette conversation est résolue. Écrivez-nous à tout moment pour en commencer une nouvelle.",
+        (Resolved, Pt) => "Esta conversa foi resolvida. Escreva quando quiser para iniciar outra.",
+        (Resolved, It) => "Questa conversazione è stata risolta. Scrivi quando vuoi per iniziarne una nuova.",
+        (Resolved, Nl) => "Dit gesprek is afgerond. Schrijf gerust opnieuw om een nieuw gesprek te beginnen.",
         (Yes, En) => "Yes.",
         (Yes, Es) => "Sí.",
         (Yes, De) => "Ja.",
@@ -359,6 +368,19 @@ pub fn source_note(visitor: Language, source: Language) -> String {
         Pt => format!("(Citação da nossa central de ajuda, que está em {name}.)"),
         It => format!("(Citazione dal nostro centro assistenza, che è in {name}.)"),
         Nl => format!("(Geciteerd uit ons helpcentrum, dat in {name} is geschreven.)"),
+    }
+}
+
+/// "{name} joined the conversation" in `lang`: the line a visitor sees when an agent takes over.
+pub fn joined(lang: Language, name: &str) -> String {
+    match lang {
+        Language::En => format!("{name} joined the conversation"),
+        Language::Es => format!("{name} se ha unido a la conversación"),
+        Language::De => format!("{name} ist dem Gespräch beigetreten"),
+        Language::Fr => format!("{name} a rejoint la conversation"),
+        Language::Pt => format!("{name} juntou-se à conversa"),
+        Language::It => format!("{name} si è unito alla conversazione"),
+        Language::Nl => format!("{name} neemt deel aan het gesprek"),
     }
 }
 

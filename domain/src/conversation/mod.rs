@@ -21,6 +21,7 @@
 
 pub mod answer;
 pub mod contacts;
+pub mod device;
 pub mod escalation;
 pub mod expectation;
 pub mod glossary;
@@ -30,8 +31,8 @@ pub mod understanding;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -80,6 +81,47 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub citations: Option<Vec<Citation>>,
     pub language: Option<String>,
+    /// The first name of the agent who wrote an `agent` message (or joined, on a `system` line),
+    /// as the visitor sees it.
+    pub author: Option<String>,
+}
+
+/// The name a visitor sees for an agent: their first name.
+pub(crate) fn first_name(name: &str) -> Option<String> {
+    name.split_whitespace().next().map(str::to_owned)
+}
+
+/// A stored message with its author's full name.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub(crate) struct MessageRow {
+    id: Uuid,
+    conversation_id: Uuid,
+    role: String,
+    text: String,
+    created_at: sea_orm::prelude::DateTimeWithTimeZone,
+    citations: Option<serde_json::Value>,
+    language: Option<String>,
+    pub(crate) author_name: Option<String>,
+}
+
+impl MessageRow {
+    /// The columns of a `MessageRow`, over `messages m LEFT JOIN users u`; the caller adds its
+    /// `WHERE` and `ORDER BY`.
+    pub(crate) const SELECT: &'static str = "SELECT m.id, m.conversation_id, m.role, m.text, m.created_at, m.citations, \
+         m.language, u.name AS author_name FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+
+    pub(crate) fn message(&self) -> Message {
+        Message {
+            id: self.id,
+            conversation_id: self.conversation_id,
+            role: self.role.clone(),
+            text: self.text.clone(),
+            created_at: self.created_at.into(),
+            citations: self.citations.clone().and_then(|c| serde_json::from_value(c).ok()),
+            language: self.language.clone(),
+            author: self.author_name.as_deref().and_then(first_name),
+        }
+    }
 }
 
 impl From<message::Model> for Message {
@@ -92,8 +134,19 @@ impl From<message::Model> for Message {
             created_at: m.created_at.into(),
             citations: m.citations.and_then(|c| serde_json::from_value(c).ok()),
             language: m.language,
+            author: None,
         }
     }
+}
+
+/// What a widget session learns of the visitor's browser, to name an anonymous visitor in the
+/// inbox ([`device::anonymous_label`]).
+#[derive(Clone, Debug, Default)]
+pub struct VisitorClient {
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// The time zone the browser reports (`Intl`), e.g. "Europe/Berlin".
+    pub time_zone: Option<String>,
 }
 
 /// What the widget needs to render itself (CONTRACTS.md `config`).
@@ -103,6 +156,8 @@ pub struct WidgetConfig {
     pub primary_color: String,
     pub position: String,
     pub require_contact: bool,
+    /// Ask a visitor without an email for one at hand-off (never in AI-only mode).
+    pub ask_contact_at_handoff: bool,
     pub greeting: String,
     pub show_escalation_cta: bool,
     pub positive_feedback_label: String,
@@ -156,7 +211,10 @@ impl Services {
         widget_key: &str,
         visitor_token: Option<&str>,
         origin: Option<&str>,
+        client: &VisitorClient,
     ) -> DomainResult<WidgetSession> {
+        let browser = client.user_agent.as_deref().and_then(device::browser);
+        let time_zone = client.time_zone.as_deref().and_then(device::time_zone);
         let org = organization::Entity::find()
             .filter(organization::Column::WidgetKey.eq(widget_key.trim()))
             .one(&self.db)
@@ -178,7 +236,26 @@ impl Services {
             None => None,
         };
         let (visitor, token) = match existing {
-            Some(found) => found,
+            Some((v, token)) => {
+                // A returning visitor on another browser or in another zone: the inbox follows.
+                let moved =
+                    (browser.is_some() && browser != v.browser) || (time_zone.is_some() && time_zone != v.time_zone);
+                if moved {
+                    visitor::Entity::update_many()
+                        .col_expr(
+                            visitor::Column::Browser,
+                            sea_orm::sea_query::Expr::value(browser.clone().or(v.browser.clone())),
+                        )
+                        .col_expr(
+                            visitor::Column::TimeZone,
+                            sea_orm::sea_query::Expr::value(time_zone.clone().or(v.time_zone.clone())),
+                        )
+                        .filter(visitor::Column::Id.eq(v.id))
+                        .exec(&self.db)
+                        .await?;
+                }
+                (v, token)
+            }
             None => {
                 let token = tokens::random_token();
                 let now = Utc::now();
@@ -187,6 +264,8 @@ impl Services {
                     organization_id: Set(org.id),
                     token_hash: Set(tokens::hash_token(&token)),
                     contact_id: Set(None),
+                    browser: Set(browser),
+                    time_zone: Set(time_zone),
                     created_at: Set(now.into()),
                     last_seen_at: Set(now.into()),
                 }
@@ -478,7 +557,13 @@ impl Services {
             .await?
             .filter(|c| c.visitor_id == visitor.id)
             .ok_or(DomainError::NotFound("message"))?;
-        Ok((conv.status, m.into()))
+        let author = match m.author_id {
+            Some(id) => {
+                crate::entities::user::Entity::find_by_id(id).one(&self.db).await?.and_then(|u| first_name(&u.name))
+            }
+            None => None,
+        };
+        Ok((conv.status, Message { author, ..m.into() }))
     }
 
     /// Tells dashboards the AI answered (the visitor has the answer in the HTTP reply).
@@ -934,6 +1019,7 @@ pub fn widget_config(org: &Organization) -> WidgetConfig {
         primary_color: s.primary_color.clone(),
         position: s.position.clone(),
         require_contact: s.require_contact,
+        ask_contact_at_handoff: s.ask_contact_at_handoff && !s.ai_only_mode,
         greeting: s.greeting.clone(),
         // In AI-only mode no person can take over: the widget offers no such button.
         show_escalation_cta: s.show_escalation_cta && !s.ai_only_mode,
@@ -1118,16 +1204,28 @@ async fn conversation_messages(
     conversation_id: Uuid,
     after: Option<Uuid>,
 ) -> DomainResult<Vec<Message>> {
-    let mut query = message::Entity::find().filter(message::Column::ConversationId.eq(conversation_id));
-    if let Some(after) = after {
-        let pivot = message::Entity::find_by_id(after)
-            .filter(message::Column::ConversationId.eq(conversation_id))
-            .one(db)
-            .await?
-            .ok_or(DomainError::NotFound("message"))?;
-        query = query.filter(message::Column::CreatedAt.gt(pivot.created_at));
-    }
-    Ok(query.order_by_asc(message::Column::CreatedAt).all(db).await?.into_iter().map(Into::into).collect())
+    let since = match after {
+        Some(after) => Some(
+            message::Entity::find_by_id(after)
+                .filter(message::Column::ConversationId.eq(conversation_id))
+                .one(db)
+                .await?
+                .ok_or(DomainError::NotFound("message"))?
+                .created_at,
+        ),
+        None => None,
+    };
+    let rows = MessageRow::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "{} WHERE m.conversation_id = $1 AND ($2::timestamptz IS NULL OR m.created_at > $2) ORDER BY m.created_at",
+            MessageRow::SELECT
+        ),
+        [conversation_id.into(), since.into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(rows.iter().map(MessageRow::message).collect())
 }
 
 /// Inserts a message and queues its `message.created` webhooks (on the caller's connection or
@@ -1141,6 +1239,37 @@ pub(crate) async fn insert_agent_message(
     text: &str,
 ) -> DomainResult<Message> {
     insert_message_by(db, alerts, conv, "agent", text, None, None, Some(author_id), None).await
+}
+
+/// A line the visitor reads about the conversation itself, stored as a `system` message in the
+/// conversation's language.
+pub(crate) enum Notice<'a> {
+    /// "Ana joined the conversation", by the agent who took it over.
+    Joined { agent_id: Uuid, agent_name: &'a str },
+    /// "This conversation was resolved…", and how to start anew.
+    Resolved,
+}
+
+/// Stores `notice` in `conv` (nothing for an agent without a name).
+pub(crate) async fn insert_notice(
+    db: &impl ConnectionTrait,
+    alerts: &crate::alerts::AlertSettings,
+    conv: &conversation::Model,
+    notice: Notice<'_>,
+) -> DomainResult<Option<Message>> {
+    let lang = conv.language.as_deref().and_then(Language::from_code).unwrap_or(Language::En);
+    let (line, author) = match notice {
+        Notice::Joined { agent_id, agent_name } => {
+            let Some(name) = first_name(agent_name) else { return Ok(None) };
+            (language::joined(lang, &name), Some((agent_id, name)))
+        }
+        Notice::Resolved => (phrase(Phrase::Resolved, lang).to_owned(), None),
+    };
+    let mut m =
+        insert_message_by(db, alerts, conv, "system", &line, None, Some(lang), author.as_ref().map(|a| a.0), None)
+            .await?;
+    m.author = author.map(|a| a.1);
+    Ok(Some(m))
 }
 
 /// A conversation of `org_id`, or `NotFound`.
@@ -1254,6 +1383,7 @@ mod tests {
             created_at: Utc::now(),
             citations: citation.map(|t| vec![Citation { document_id: Uuid::nil(), title: t.into(), source_url: None }]),
             language: None,
+            author: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod membership;
 pub mod message;
 pub mod organization;
 pub mod outbox;
+pub mod password_reset;
 pub mod session;
 pub mod trash_item;
 pub mod usage_counter;

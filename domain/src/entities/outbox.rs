@@ -7,7 +7,8 @@ pub struct Model {
     /// Also the idempotency id receivers see.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub organization_id: Uuid,
+    /// None for a person's own mail (a password reset), in no organisation's log.
+    pub organization_id: Option<Uuid>,
     /// `email` or `webhook`.
     pub kind: String,
     pub event: String,

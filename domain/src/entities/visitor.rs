@@ -11,6 +11,10 @@ pub struct Model {
     pub token_hash: String,
     /// The contact this visitor gave (pre-chat form) or mentioned (email/phone in a message).
     pub contact_id: Option<Uuid>,
+    /// "Chrome on Windows", from the `User-Agent` of the latest session.
+    pub browser: Option<String>,
+    /// The time zone the visitor's browser reported ("Europe/Berlin").
+    pub time_zone: Option<String>,
     pub created_at: DateTimeWithTimeZone,
     pub last_seen_at: DateTimeWithTimeZone,
 }

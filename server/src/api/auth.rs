@@ -54,6 +54,41 @@ pub async fn login(
     Ok(axum::Json(session.into()))
 }
 
+#[derive(Deserialize)]
+pub struct ResetRequestBody {
+    email: String,
+}
+
+/// `POST /auth/password-reset {email}` → 202 whether or not the address has an account; when it
+/// has, a single-use link (30 minutes) is mailed to it.
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<ResetRequestBody>,
+) -> ApiResult<StatusCode> {
+    state.spend_auth_attempt(&ip)?;
+    state.services.request_password_reset(&body.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+pub struct ResetBody {
+    token: String,
+    password: String,
+}
+
+/// `POST /auth/password-reset/confirm {token, password}` → 200 `{token, user}`: the new password
+/// is set, every other session signed out, and this is a new session.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Json(body): Json<ResetBody>,
+) -> ApiResult<axum::Json<LoginResponse>> {
+    state.spend_auth_attempt(&ip)?;
+    let session = state.services.reset_password(&body.token, &body.password).await?;
+    Ok(axum::Json(session.into()))
+}
+
 pub async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<StatusCode> {
     state.services.logout(&actor).await?;
     Ok(StatusCode::NO_CONTENT)

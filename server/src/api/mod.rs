@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/signup", post(auth::signup))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/password-reset", post(auth::request_password_reset))
+        .route("/auth/password-reset/confirm", post(auth::reset_password))
         .route("/me", get(auth::me))
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org_id}", get(orgs::show))

@@ -60,6 +60,9 @@ pub struct SessionBody {
     widget_key: String,
     #[serde(default)]
     visitor_token: Option<String>,
+    /// The browser's time zone ("Europe/Berlin"): the inbox names an anonymous visitor by it.
+    #[serde(default)]
+    time_zone: Option<String>,
 }
 
 pub async fn session(
@@ -77,7 +80,18 @@ pub async fn session(
     }
     let session = state
         .services
-        .widget_session(&body.widget_key, body.visitor_token.as_deref(), origin(&state, &headers))
+        .widget_session(
+            &body.widget_key,
+            body.visitor_token.as_deref(),
+            origin(&state, &headers),
+            &domain::conversation::VisitorClient {
+                user_agent: headers
+                    .get(axum::http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|ua| ua.chars().take(512).collect()),
+                time_zone: body.time_zone,
+            },
+        )
         .await?;
     Ok(axum::Json(session.into()))
 }

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+use crate::helpers::readable_mail as readable;
 use crate::helpers::{Account, TestApp, TestDb};
 
 /// What the receiver got: headers of interest and the raw body.
@@ -89,31 +90,6 @@ fn verify(secret: &str, r: &Received) -> bool {
     mac.update(format!("{}.{}", r.timestamp, r.body).as_bytes());
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     expected == r.signature
-}
-
-/// A mail as a reader sees it: folded headers unfolded, the quoted-printable body decoded.
-fn readable(mail: &str) -> String {
-    let text = mail.replace("\r\n", "\n").replace("=\n", "").replace("\n ", " ");
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'=', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Settings for alert tests: private webhook targets allowed, fast retries.
@@ -404,13 +380,18 @@ async fn alert_mails_go_over_smtp_to_owners_and_recipients_once_and_never_to_mut
 
     let key = widget_key(&app, &owner).await;
     let conversation = escalate(&app, &key, "This is unacceptable, I want to file a complaint").await;
+    // The admin's invite was mailed too; only the escalation's mails count here.
+    let escalation_mails = || -> Vec<(Vec<String>, String)> {
+        let all = mails.lock().expect("lock").clone();
+        all.into_iter().filter(|(_, data)| readable(data).contains("A conversation needs a person")).collect()
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while mails.lock().expect("lock").len() < 2 {
+    while escalation_mails().len() < 2 {
         assert!(Instant::now() < deadline, "mails never arrived");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let got = mails.lock().expect("lock").clone();
+    let got = escalation_mails();
     let mut recipients: Vec<String> = got.iter().flat_map(|(r, _)| r.clone()).collect();
     recipients.sort();
     assert_eq!(recipients, ["ops@example.com", "owner@example.com"], "deduplicated, the muted admin left out");
@@ -419,4 +400,46 @@ async fn alert_mails_go_over_smtp_to_owners_and_recipients_once_and_never_to_mut
     assert!(data.contains("This is unacceptable, I want to file a complaint"), "the latest question: {data}");
     assert!(data.contains(&format!("/dashboard/conversations/{conversation}")), "a deep link: {data}");
     assert!(data.contains("Summary:") && data.contains("has a complaint"), "{data}");
+}
+
+#[tokio::test]
+async fn an_invite_is_mailed_to_the_invitee_with_an_absolute_link_that_works() {
+    let app = TestApp::spawn_configured(alert_settings()).await;
+    let owner = app.signup("owner@example.com").await;
+    let (status, invite) = app
+        .post(
+            &format!("/api/v1/orgs/{}/invites", owner.org_id),
+            Some(&owner.token),
+            json!({"email": "New.Agent@Example.com", "role": "agent"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invite}");
+    let token = invite["token"].as_str().expect("token");
+
+    let mails = wait_deliveries(&app, &owner, "email", |l| {
+        l.iter().any(|d| d["target"] == "new.agent@example.com" && d["status"] == "delivered")
+    })
+    .await;
+    let mail = mails.iter().find(|d| d["target"] == "new.agent@example.com").expect("the invite mail");
+    assert_eq!(mail["event"], "member.invited", "{mail}");
+    let file = app.settings_data_dir().join("mail").join(format!("{}.eml", mail["id"].as_str().expect("id")));
+    let eml = readable(&std::fs::read_to_string(&file).expect("the .eml file"));
+    let link = format!("{}/invite/{token}", app.address.trim_end_matches('/'));
+    assert!(eml.contains("To: new.agent@example.com"), "{eml}");
+    assert!(eml.contains("Test Person invited you to Org of owner@example.com"), "{eml}");
+    assert!(eml.contains(&link) && eml.contains("as agent"), "{eml}");
+    // The link in the mail is the invite: it opens the join page's data.
+    let (status, preview) = app.get(&format!("/api/v1/invites/{token}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    // Re-inviting replaces the invite: the first mail's link stops working.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/orgs/{}/invites", owner.org_id),
+            Some(&owner.token),
+            json!({"email": "new.agent@example.com", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app.get(&format!("/api/v1/invites/{token}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

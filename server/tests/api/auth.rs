@@ -132,3 +132,95 @@ async fn missing_or_bogus_credentials_are_401() {
     let (status, _) = app.get("/api/v1/me", Some("not-a-real-token")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// The link in a reset mail, and its token.
+fn reset_link(mail: &str) -> (String, String) {
+    let start = mail.find("http").expect("a link in the mail");
+    let link: String = mail[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let token = link.rsplit('/').next().expect("token").to_owned();
+    (link, token)
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_once_by_mail_and_signs_out_every_other_session() {
+    let app = TestApp::spawn().await;
+    let email = format!("forgetful-{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, signed_up) = app
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            json!({"email": email, "password": "correct horse battery", "name": "Fran Forgetful", "organization_name": "Fran's"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{signed_up}");
+    let old_session = signed_up["token"].as_str().expect("token").to_owned();
+
+    // An unknown address gets the same answer, and no mail.
+    let nobody = format!("nobody-{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, _) = app.post("/api/v1/auth/password-reset", None, json!({"email": nobody})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, body) = app.post("/api/v1/auth/password-reset", None, json!({"email": "not an address"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let (status, _) = app.post("/api/v1/auth/password-reset", None, json!({"email": email.to_uppercase()})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let is_reset = |m: &str| m.contains("Reset your Iterochat password");
+    let mail = crate::helpers::wait_for_mail(&app, &email, is_reset).await;
+    let (link, token) = reset_link(&mail);
+    assert_eq!(link, format!("{}/reset-password/{token}", app.address.trim_end_matches('/')), "{mail}");
+    assert!(mail.contains("Hello Fran Forgetful") && mail.contains("works once"), "{mail}");
+    // A reset mail is the person's own: no organisation's delivery log lists it.
+    let (_, deliveries) = app
+        .get(
+            &format!("/api/v1/orgs/{}/deliveries?kind=email", signed_up["organization"]["id"].as_str().expect("org")),
+            Some(&old_session),
+        )
+        .await;
+    assert_eq!(deliveries.as_array().map(Vec::len), Some(0), "{deliveries}");
+
+    // A refused password changes nothing and leaves the link usable.
+    let (status, refused) =
+        app.post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "password": "password"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (status, _) = app.get("/api/v1/me", Some(&old_session)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, reset) = app
+        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "password": "a brand new secret"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reset}");
+    let new_session = reset["token"].as_str().expect("a new session");
+    let (status, _) = app.get("/api/v1/me", Some(new_session)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get("/api/v1/me", Some(&old_session)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "every other session is signed out");
+    let login = |password: &'static str| {
+        let (app, email) = (&app, email.clone());
+        async move { app.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await.0 }
+    };
+    assert_eq!(login("correct horse battery").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(login("a brand new secret").await, StatusCode::OK);
+
+    // Used once: the same link again is refused with a way forward.
+    let (status, again) = app
+        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "password": "yet another secret"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
+    assert!(again["error"].as_str().is_some_and(|e| e.contains("ask for a new one")), "{again}");
+
+    // An expired link is refused too.
+    app.post("/api/v1/auth/password-reset", None, json!({"email": email})).await;
+    let second = crate::helpers::wait_for_mail(&app, &email, |m| is_reset(m) && !m.contains(&token)).await;
+    let (_, expired) = reset_link(&second);
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.services.db,
+        "UPDATE password_resets SET expires_at = now() - interval '1 minute' WHERE used_at IS NULL",
+    )
+    .await
+    .expect("expire the link");
+    let (status, body) = app
+        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": expired, "password": "yet another secret"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(login("a brand new secret").await, StatusCode::OK, "the password is unchanged");
+}

@@ -165,6 +165,41 @@ async fn unanswerable_questions_escalate_for_low_confidence_and_the_button_escal
 }
 
 #[tokio::test]
+async fn the_widget_asks_for_a_contact_at_handoff_unless_the_organisation_turned_it_off() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    let ask = || async {
+        let (status, body) = app.post("/api/v1/widget/session", None, json!({"widget_key": &key})).await;
+        assert_eq!(status, StatusCode::OK);
+        body["config"]["ask_contact_at_handoff"].clone()
+    };
+    assert_eq!(ask().await, true, "on by default");
+    let settings = format!("/api/v1/orgs/{}/settings", owner.org_id);
+    let patch = |body: serde_json::Value| {
+        let settings = &settings;
+        let app = &app;
+        let token = &owner.token;
+        async move {
+            let (status, stored) = app.call(Method::PATCH, settings, Some(token), Some(body)).await;
+            assert_eq!(status, StatusCode::OK, "{stored}");
+            stored
+        }
+    };
+    let stored = patch(json!({"ask_contact_at_handoff": false})).await;
+    assert_eq!(stored["settings"]["ask_contact_at_handoff"], false, "{stored}");
+    assert_eq!(ask().await, false);
+    // AI-only mode hands nothing off, so it asks nothing at hand-off either.
+    patch(json!({"ask_contact_at_handoff": true, "ai_only_mode": true})).await;
+    assert_eq!(ask().await, false);
+    patch(json!({"ai_only_mode": false})).await;
+    assert_eq!(ask().await, true);
+    let (status, refused) =
+        app.call(Method::PATCH, &settings, Some(&owner.token), Some(json!({"ask_contact_at_handoff": "yes"}))).await;
+    assert!(status.is_client_error(), "{refused}");
+    assert_eq!(ask().await, true, "a refused change keeps what was stored");
+}
+
+#[tokio::test]
 async fn ai_only_mode_never_hands_off_and_says_what_it_cannot_do() {
     let app = TestApp::spawn().await;
     let (owner, key) = help_centre(&app, "owner@example.com").await;

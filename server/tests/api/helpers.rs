@@ -422,3 +422,50 @@ impl TestApp {
         person
     }
 }
+
+/// A mail as a reader sees it: folded headers unfolded, the quoted-printable body decoded.
+pub fn readable_mail(mail: &str) -> String {
+    let text = mail.replace("\r\n", "\n").replace("=\n", "").replace("\n ", " ");
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every mail written to the `.eml` outbox for `to`, as a reader sees it.
+pub fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(app.settings_data_dir().join("mail")) else { return Vec::new() };
+    entries
+        .flatten()
+        .map(|entry| readable_mail(&std::fs::read_to_string(entry.path()).unwrap_or_default()))
+        .filter(|mail| mail.contains(&format!("To: {to}")))
+        .collect()
+}
+
+/// The first mail to `to` that `wanted` accepts, waiting up to 30 s for the outbox to deliver it.
+pub async fn wait_for_mail(app: &TestApp, to: &str, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(mail) = mails_to(app, to).into_iter().find(|m| wanted(m)) {
+            return mail;
+        }
+        assert!(std::time::Instant::now() < deadline, "no such mail to {to}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

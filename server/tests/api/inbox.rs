@@ -110,6 +110,127 @@ async fn an_agent_reply_reaches_the_visitor_and_resolve_and_reopen_follow_the_st
 }
 
 #[tokio::test]
+async fn the_visitor_reads_who_joined_who_replied_and_that_the_conversation_was_resolved() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let ana = app.add_member(&org.owner, &org.owner.org_id, "ana@example.com", "agent").await;
+    // A Spanish-speaking visitor: the lines about the conversation are in Spanish too.
+    let (visitor, id) = visitor_escalates(&app, &org.key, "Quiero hablar con una persona, por favor").await;
+    let lines = |seen: &Value| -> Vec<(String, String, Option<String>)> {
+        seen["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter(|m| m["role"] == "system" || m["role"] == "agent")
+            .map(|m| {
+                (
+                    m["role"].as_str().unwrap_or_default().to_owned(),
+                    m["text"].as_str().unwrap_or_default().to_owned(),
+                    m["author"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    };
+
+    for _ in 0..2 {
+        let (status, _) = app.post(&path(&org, &format!("/{id}/claim")), Some(&ana.token), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, seen) = app.get("/api/v1/widget/messages", Some(&visitor)).await;
+    let joined: Vec<_> = lines(&seen).into_iter().filter(|(_, text, _)| text.contains("se ha unido")).collect();
+    // Once, with the agent's first name only, though the holder claimed twice.
+    assert_eq!(
+        joined,
+        [("system".to_owned(), "Test se ha unido a la conversación".to_owned(), Some("Test".to_owned()))],
+        "{seen}"
+    );
+
+    // Ana's reply carries her first name; a colleague writing into Ana's conversation does not
+    // announce a join.
+    let (status, _) =
+        app.post(&path(&org, &format!("/{id}/messages")), Some(&ana.token), json!({"text": "Hola, soy Ana."})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .post(&path(&org, &format!("/{id}/messages")), Some(&org.owner.token), json!({"text": "Y yo también."}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, seen) = app.get("/api/v1/widget/messages", Some(&visitor)).await;
+    let after_claim: Vec<_> =
+        lines(&seen).into_iter().skip_while(|(_, text, _)| !text.contains("se ha unido")).collect();
+    assert_eq!(
+        after_claim,
+        [
+            ("system".to_owned(), "Test se ha unido a la conversación".to_owned(), Some("Test".to_owned())),
+            ("agent".to_owned(), "Hola, soy Ana.".to_owned(), Some("Test".to_owned())),
+            ("agent".to_owned(), "Y yo también.".to_owned(), Some("Test".to_owned())),
+        ],
+        "{seen}"
+    );
+
+    // An agent replying to a conversation nobody holds takes it, and says so first.
+    let (other_visitor, other) = visitor_escalates(&app, &org.key, "I want to talk to a human").await;
+    let (status, _) =
+        app.post(&path(&org, &format!("/{other}/messages")), Some(&ana.token), json!({"text": "Hi!"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, seen) = app.get("/api/v1/widget/messages", Some(&other_visitor)).await;
+    let tail: Vec<_> = lines(&seen).into_iter().rev().take(2).rev().map(|(_, text, _)| text).collect();
+    assert_eq!(tail, ["Test joined the conversation", "Hi!"], "{seen}");
+
+    // Resolving tells the visitor, in their language, how to start anew.
+    let (status, _) = app.post(&path(&org, &format!("/{id}/resolve")), Some(&ana.token), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, seen) = app.get("/api/v1/widget/messages", Some(&visitor)).await;
+    let last = seen["messages"].as_array().and_then(|m| m.last()).cloned().unwrap_or_default();
+    assert_eq!(last["role"], "system", "{seen}");
+    assert!(last["text"].as_str().is_some_and(|t| t.starts_with("Esta conversación se ha cerrado")), "{seen}");
+    assert!(last.get("author").is_none(), "{last}");
+}
+
+#[tokio::test]
+async fn an_anonymous_visitor_is_named_by_their_browser_and_time_zone_until_they_give_a_name() {
+    let app = TestApp::spawn().await;
+    let org = organisation(&app, "owner@example.com").await;
+    let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    let session = |time_zone: &'static str| {
+        let (app, key) = (&app, org.key.clone());
+        async move {
+            let response = app
+                .client
+                .post(format!("{}/api/v1/widget/session", app.address))
+                .header("User-Agent", chrome)
+                .json(&json!({"widget_key": key, "time_zone": time_zone}))
+                .send()
+                .await
+                .expect("session");
+            assert_eq!(response.status(), StatusCode::OK);
+            let body: Value = response.json().await.expect("json");
+            body["visitor_token"].as_str().expect("token").to_owned()
+        }
+    };
+    let label = |id: String| {
+        let (app, org) = (&app, &org);
+        async move {
+            let (_, c) = app.get(&path(org, &format!("/{id}")), Some(&org.owner.token)).await;
+            c["visitor_label"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+    let berlin = session("Europe/Berlin").await;
+    let (_, turn) = app.post("/api/v1/widget/messages", Some(&berlin), json!({"text": "I need a person"})).await;
+    let id = turn["conversation_id"].as_str().expect("id").to_owned();
+    assert_eq!(label(id.clone()).await, "Visitor from Berlin · Chrome on Windows");
+    // What a page sends is checked: markup is no time zone.
+    let odd = session("<b>x</b>/y").await;
+    let (_, turn) = app.post("/api/v1/widget/messages", Some(&odd), json!({"text": "I need a person"})).await;
+    assert_eq!(
+        label(turn["conversation_id"].as_str().expect("id").to_owned()).await,
+        "Anonymous visitor · Chrome on Windows"
+    );
+    // A name, once given, is what the team reads.
+    app.post("/api/v1/widget/contact", Some(&berlin), json!({"name": "Jonas", "email": "jonas@example.com"})).await;
+    assert_eq!(label(id).await, "Jonas");
+}
+
+#[tokio::test]
 async fn filters_and_search_find_conversations_by_status_text_and_contact() {
     let app = TestApp::spawn().await;
     let org = organisation(&app, "owner@example.com").await;
@@ -149,7 +270,7 @@ async fn filters_and_search_find_conversations_by_status_text_and_contact() {
     assert_eq!(ids(&list), vec![a.clone()]);
     let row = &list[0];
     assert_eq!(row["contact"], json!({"name": "Ana García", "email": "ana@example.com", "phone": null}));
-    assert_eq!(row["message_count"], 2, "the visitor's message and the confirmation: {row}");
+    assert_eq!(row["message_count"], 3, "the visitor's message, the confirmation and who joined: {row}");
     assert!(
         row["handoff_summary"].is_string()
             && row["escalated_at"].is_string()

@@ -32,6 +32,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         position: s.position,
         greeting: s.greeting,
         require_contact: s.require_contact,
+        ask_contact_at_handoff: s.ask_contact_at_handoff,
         proactive_message: s.proactive_message,
         proactive_trigger: s.proactive_trigger,
         proactive_after: s.proactive_after,
@@ -145,6 +146,7 @@ pub async fn save_ai_settings(
 pub async fn save_support_settings(
     org_id: Uuid,
     show_escalation_cta: Option<String>,
+    ask_contact_at_handoff: Option<String>,
     positive_feedback_label: String,
     request_help_label: String,
     confirmation_message: String,
@@ -154,6 +156,7 @@ pub async fn save_support_settings(
     let actor = require_actor().await?;
     let patch = OrgSettingsPatch {
         show_escalation_cta: Some(ticked(&show_escalation_cta)),
+        ask_contact_at_handoff: Some(ticked(&ask_contact_at_handoff)),
         positive_feedback_label: Some(positive_feedback_label),
         request_help_label: Some(request_help_label),
         confirmation_message: Some(confirmation_message),

@@ -25,6 +25,7 @@ pub async fn get_team(org_id: Uuid) -> Result<TeamPageDto, AppError> {
             .collect(),
         invites: view.invites.into_iter().map(Into::into).collect(),
         invitable_roles: view.invitable_roles.into_iter().map(|r| r.as_str().to_owned()).collect(),
+        public_url: ctx.services.alerts.public_url.trim_end_matches('/').to_owned(),
     })
 }
 
