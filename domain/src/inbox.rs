@@ -302,26 +302,14 @@ impl Services {
             None
         } else {
             let conv = crate::conversation::find_conversation(&txn, org_id, id).await?;
-            crate::conversation::insert_notice(
-                &txn,
-                &self.alerts,
-                &conv,
-                Notice::Joined { agent_id: actor.user.id, agent_name: &actor.user.name },
-            )
-            .await?
+            self.insert_joined(&txn, &conv, actor).await?
         };
         let summary = self.conversation_summary(&txn, org_id, id).await?;
         txn.commit().await?;
         self.wake_outbox();
         self.emit_status(org_id, visitor_id, id, "claimed").await;
         if let Some(joined) = joined {
-            self.emit(ConversationEvent::MessageAdded {
-                organization_id: org_id,
-                visitor_id,
-                conversation_id: id,
-                message_id: joined.id,
-            })
-            .await;
+            self.announce_message(org_id, visitor_id, id, joined.id).await;
         }
         Ok(summary)
     }
@@ -381,17 +369,7 @@ impl Services {
             .rows_affected()
             > 0;
         // Taking the conversation over says so to the visitor first.
-        let joined = if took {
-            crate::conversation::insert_notice(
-                &txn,
-                &self.alerts,
-                &conv,
-                Notice::Joined { agent_id: actor.user.id, agent_name: &actor.user.name },
-            )
-            .await?
-        } else {
-            None
-        };
+        let joined = if took { self.insert_joined(&txn, &conv, actor).await? } else { None };
         let message = crate::conversation::insert_agent_message(&txn, &self.alerts, &conv, actor.user.id, text).await?;
         txn.commit().await?;
         self.wake_outbox();
@@ -399,15 +377,27 @@ impl Services {
             self.emit_status(org_id, conv.visitor_id, id, "claimed").await;
         }
         for added in joined.iter().chain([&message]) {
-            self.emit(ConversationEvent::MessageAdded {
-                organization_id: org_id,
-                visitor_id: conv.visitor_id,
-                conversation_id: id,
-                message_id: added.id,
-            })
-            .await;
+            self.announce_message(org_id, conv.visitor_id, id, added.id).await;
         }
         Ok(AgentMessage { message, author_name: Some(actor.user.name.clone()) })
+    }
+
+    /// "Ana joined the conversation", when `actor` takes `conv` over (inside the caller's
+    /// transaction).
+    async fn insert_joined(
+        &self,
+        txn: &impl ConnectionTrait,
+        conv: &crate::entities::conversation::Model,
+        actor: &Actor,
+    ) -> DomainResult<Option<Message>> {
+        let joined = Notice::Joined { agent_id: actor.user.id, agent_name: &actor.user.name };
+        crate::conversation::insert_notice(txn, &self.alerts, conv, joined).await
+    }
+
+    /// Tells the visitor's widget and the dashboards that a message was added.
+    async fn announce_message(&self, org_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, message_id: Uuid) {
+        self.emit(ConversationEvent::MessageAdded { organization_id: org_id, visitor_id, conversation_id, message_id })
+            .await;
     }
 
     /// Closes the conversation (from any open status); resolving a resolved one changes nothing.
@@ -450,13 +440,7 @@ impl Services {
         self.wake_outbox();
         self.emit_status(org_id, visitor_id, id, "resolved").await;
         if let Some(note) = note {
-            self.emit(ConversationEvent::MessageAdded {
-                organization_id: org_id,
-                visitor_id,
-                conversation_id: id,
-                message_id: note.id,
-            })
-            .await;
+            self.announce_message(org_id, visitor_id, id, note.id).await;
         }
         Ok(summary)
     }

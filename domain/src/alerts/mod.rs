@@ -174,16 +174,10 @@ pub async fn enqueue_invite(
     settings: &AlertSettings,
     invite: &InviteMail<'_>,
 ) -> DomainResult<()> {
-    let delivery = NewDelivery {
-        organization_id: Some(invite.organization_id),
-        kind: "email",
-        event: INVITED,
-        webhook_id: None,
-        target: invite.email,
-        payload: mail::invite_mail(settings, invite),
-        conversation_id: None,
-    };
-    insert(db, settings, delivery).await.map(|_| ())
+    let payload = mail::invite_mail(settings, invite);
+    insert(db, settings, NewDelivery::mail(Some(invite.organization_id), INVITED, invite.email, payload))
+        .await
+        .map(|_| ())
 }
 
 /// What a password-reset mail says.
@@ -202,16 +196,8 @@ pub async fn enqueue_password_reset(
     settings: &AlertSettings,
     reset: &ResetMail<'_>,
 ) -> DomainResult<()> {
-    let delivery = NewDelivery {
-        organization_id: None,
-        kind: "email",
-        event: PASSWORD_RESET,
-        webhook_id: None,
-        target: reset.email,
-        payload: mail::password_reset_mail(settings, reset),
-        conversation_id: None,
-    };
-    insert(db, settings, delivery).await.map(|_| ())
+    let payload = mail::password_reset_mail(settings, reset);
+    insert(db, settings, NewDelivery::mail(None, PASSWORD_RESET, reset.email, payload)).await.map(|_| ())
 }
 
 /// Writes one delivery of `event` per webhook of the organisation subscribed to it.
@@ -253,6 +239,13 @@ pub(super) struct NewDelivery<'a> {
     pub(super) payload: Value,
     /// The conversation it is about; erasing the conversation deletes the delivery.
     pub(super) conversation_id: Option<Uuid>,
+}
+
+impl<'a> NewDelivery<'a> {
+    /// A mail about no conversation (an invite, a password reset).
+    fn mail(organization_id: Option<Uuid>, event: &'a str, to: &'a str, payload: Value) -> Self {
+        Self { organization_id, kind: "email", event, webhook_id: None, target: to, payload, conversation_id: None }
+    }
 }
 
 pub(super) async fn insert(
