@@ -245,6 +245,11 @@ impl Services {
             .await?
             .into_iter()
             .map(|m| {
+                // One's own row offers nothing: a person does not demote or remove themselves
+                // from the team page by a slip (the REST routes keep their own rules).
+                if m.user_id == actor.user.id {
+                    return (m, Vec::new(), false);
+                }
                 let assignable = my_role.assignable_roles(m.role);
                 let removable = my_role.ensure_can_remove(m.role).is_ok();
                 (m, assignable, removable)

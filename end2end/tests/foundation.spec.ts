@@ -64,6 +64,10 @@ test("sign up lands on the install page with a pasteable snippet; an invited age
   await settled(page, javaScriptEnabled);
   const row = page.locator(`tr[data-email="${agentEmail}"]`);
   await expect(row).toContainText("Andy Agent");
+  // The owner's own row offers no role change or removal.
+  await expect(page.locator(`tr[data-email="${ownerEmail}"]`)).toContainText("owner");
+  await expect(page.locator(`tr[data-email="${ownerEmail}"] select`)).toHaveCount(0);
+  await expect(page.locator(`tr[data-email="${ownerEmail}"]`).getByRole("button")).toHaveCount(0);
   await row.getByLabel(`Role of ${agentEmail}`).selectOption("admin");
   await row.getByRole("button", { name: "Change role" }).click();
   await expect(page.locator(`tr[data-email="${agentEmail}"] select`)).toHaveValue("admin");
@@ -105,9 +109,24 @@ test("a wrong password shows a form error, the right one signs in, the switcher 
   await expect(page.getByRole("heading", { name: "First Org" })).toBeVisible();
   await settled(page, javaScriptEnabled);
 
+  // The nav marks where the person is; the page has its icon.
+  await expect(page.getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("link", { name: "Inbox" })).not.toHaveAttribute("aria-current", "page");
+  await expect(page.locator('link[rel="icon"]')).toHaveAttribute("href", "/favicon.svg");
+
   await page.locator(".org-switcher summary").click();
   await page.getByRole("button", { name: /Second Org/ }).click();
   await expect(page.getByRole("heading", { name: "Second Org" })).toBeVisible();
+
+  // A new organisation from the Overview leaves the form empty for the next one.
+  await settled(page, javaScriptEnabled);
+  const form = page.locator("#new-organization");
+  await form.getByLabel("Name").fill("Third Org");
+  await form.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.locator(".org-switcher")).toContainText("Third Org");
+  await expect(form.getByLabel("Name")).toHaveValue("");
+  await page.goto("/dashboard/conversations");
+  await expect(page.getByRole("link", { name: "Inbox" })).toHaveAttribute("aria-current", "page");
 });
 
 test("sign-up refuses a common password with a message beside the form @nojs", async ({ page }) => {

@@ -206,6 +206,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/widget.js", get(crate::widget_assets::loader))
+        .route("/favicon.ico", get(favicon))
+        .route("/favicon.svg", get(favicon))
         .route("/preview", get(crate::widget_assets::preview))
         .route("/widget/{file}", get(crate::widget_assets::asset))
         .nest("/api/v1", api::router())
@@ -260,6 +262,21 @@ async fn readyz(State(state): State<AppState>) -> (axum::http::StatusCode, axum:
         return not_ready("live events not connected");
     }
     (axum::http::StatusCode::OK, axum::Json(serde_json::json!({ "status": "ready" })))
+}
+
+/// The dashboard's icon: a chat bubble on the brand's blue. The pages link it as SVG; browsers that
+/// ask for `/favicon.ico` on their own get the same bytes instead of a rendered 404 page.
+pub const FAVICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\">\
+<rect width=\"24\" height=\"24\" rx=\"6\" fill=\"#3b82f6\"/><path d=\"M6 7h12v8H10l-4 3.5z\" fill=\"#fff\"/></svg>";
+
+async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON_SVG,
+    )
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, api::error::ApiError> {

@@ -19,6 +19,13 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
     let can_manage_knowledge = session.can_manage_knowledge;
     let others: Vec<_> =
         session.memberships.iter().filter(|m| Some(m.organization.id) != current_id).cloned().collect();
+    // The section being shown is marked for the eye and for screen readers.
+    let pathname = leptos_router::hooks::use_location().pathname;
+    let current = move |href: &'static str| {
+        let path = pathname.get();
+        let here = path == href || (href != "/dashboard" && path.starts_with(&format!("{href}/")));
+        here.then_some("page")
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/dashboard">"Iterochat"</a>
@@ -43,16 +50,16 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
                 </div>
             </details>
             <nav aria-label="Sections">
-                <a href="/dashboard">"Overview"</a>
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/install">"Install"</a> })}
-                <a href="/dashboard/conversations">"Inbox"</a>
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/knowledge">"Knowledge base"</a> })}
-                {can_manage_team.then(|| view! { <a href="/dashboard/team">"Team"</a> })}
-                <a href="/dashboard/alerts">"Alerts"</a>
-                <a href="/dashboard/feedback">"Feedback"</a>
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/usage">"Usage"</a> })}
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/settings">"Settings"</a> })}
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/privacy">"Data & privacy"</a> })}
+                <a href="/dashboard" aria-current=move || current("/dashboard")>"Overview"</a>
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/install" aria-current=move || current("/dashboard/install")>"Install"</a> })}
+                <a href="/dashboard/conversations" aria-current=move || current("/dashboard/conversations")>"Inbox"</a>
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/knowledge" aria-current=move || current("/dashboard/knowledge")>"Knowledge base"</a> })}
+                {can_manage_team.then(|| view! { <a href="/dashboard/team" aria-current=move || current("/dashboard/team")>"Team"</a> })}
+                <a href="/dashboard/alerts" aria-current=move || current("/dashboard/alerts")>"Alerts"</a>
+                <a href="/dashboard/feedback" aria-current=move || current("/dashboard/feedback")>"Feedback"</a>
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/usage" aria-current=move || current("/dashboard/usage")>"Usage"</a> })}
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/settings" aria-current=move || current("/dashboard/settings")>"Settings"</a> })}
+                {can_manage_knowledge.then(|| view! { <a href="/dashboard/privacy" aria-current=move || current("/dashboard/privacy")>"Data & privacy"</a> })}
             </nav>
             <span class="spacer"></span>
             <span class="muted who">{session.user.name.clone()}</span>

@@ -41,6 +41,16 @@ pub fn DashboardPage() -> impl IntoView {
 fn Overview(session: SessionDto, org: Option<(OrganizationDto, String)>) -> impl IntoView {
     let create = ServerAction::<CreateOrganization>::new();
     refresh_on_success(create);
+    // A created organisation empties the form, ready for none or another.
+    let name = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        create.version().track();
+        if matches!(create.value().get_untracked(), Some(Ok(_)))
+            && let Some(input) = name.get_untracked()
+        {
+            input.set_value("");
+        }
+    });
     let role = session.current.as_ref().map(|m| m.role.clone()).unwrap_or_default();
     let summary = match org {
         Some((o, snippet)) => view! {
@@ -65,7 +75,7 @@ fn Overview(session: SessionDto, org: Option<(OrganizationDto, String)>) -> impl
             <section class="card" id="new-organization">
                 <h2>"New organization"</h2>
                 <ActionForm action=create>
-                    <label>"Name"<input type="text" name="name" required maxlength="100" /></label>
+                    <label>"Name"<input type="text" name="name" required maxlength="100" node_ref=name /></label>
                     <FormError error=action_error(create) />
                     <button type="submit">"Create organization"</button>
                 </ActionForm>

@@ -77,3 +77,14 @@ async fn readyz_is_ready_and_refuses_while_behind_on_migrations_or_draining() {
     assert_eq!((status.as_u16(), body["status"].as_str()), (503, Some("shutting down")), "{body}");
     assert_eq!(app.get("/healthz", None).await.0, 200);
 }
+
+#[tokio::test]
+async fn the_favicon_is_served_so_no_page_asks_for_a_missing_file() {
+    let app = TestApp::spawn().await;
+    for path in ["/favicon.ico", "/favicon.svg"] {
+        let response = app.client.get(format!("{}{path}", app.address)).send().await.expect("favicon");
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(response.text().await.expect("body").starts_with("<svg"), "{path}");
+    }
+}
