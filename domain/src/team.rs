@@ -87,7 +87,7 @@ impl TryFrom<invite::Model> for PendingInvite {
 impl Services {
     /// Invites `email` as `role`. Re-inviting the same address replaces its pending invite.
     pub async fn invite(&self, actor: &Actor, org_id: Uuid, email: &str, role: Role) -> DomainResult<CreatedInvite> {
-        let my_role = member_role(&self.db, org_id, actor.user.id).await?;
+        let (org, my_role) = self.organization_for_member(actor.user.id, org_id).await?;
         my_role.ensure_can_invite(role)?;
         let email = validation::email("email", email)?;
         if let Some(existing) = find_user_by_email(&self.db, &email).await?
@@ -95,10 +95,6 @@ impl Services {
         {
             return Err(DomainError::conflict(format!("{email} is already a member of this organization")));
         }
-        let org = organization::Entity::find_by_id(org_id)
-            .one(&self.db)
-            .await?
-            .ok_or(DomainError::NotFound("organization"))?;
         let token = tokens::random_token();
         let txn = self.db.begin().await?;
         invite::Entity::delete_many()

@@ -3,9 +3,17 @@
 //! visitor's own browser reports. There is no IP geolocation: no address database, nothing sent
 //! anywhere, and a VPN does not move the visitor.
 
+/// The longest `User-Agent` prefix looked at: real ones are a few hundred bytes, and a
+/// hostile megabyte-long header must not cost a scan per marker.
+const MAX_USER_AGENT: usize = 512;
+
 /// "Chrome on Windows" from a `User-Agent`; `None` when neither part is recognised.
 pub fn browser(user_agent: &str) -> Option<String> {
-    let ua = user_agent;
+    let mut end = user_agent.len().min(MAX_USER_AGENT);
+    while !user_agent.is_char_boundary(end) {
+        end -= 1;
+    }
+    let ua = &user_agent[..end];
     let has = |s: &str| ua.contains(s);
     // Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
     let name = if has("Edg/") || has("EdgA/") || has("EdgiOS/") {
@@ -114,6 +122,16 @@ mod tests {
     #[case::a_script("curl/8.5.0", None)]
     fn browsers_are_named_from_their_user_agent(#[case] ua: &str, #[case] expected: Option<&str>) {
         assert_eq!(browser(ua).as_deref(), expected);
+    }
+
+    #[test]
+    fn only_the_head_of_a_huge_user_agent_is_read() {
+        // Markers past the first 512 bytes are not looked at, and a cut through a
+        // multi-byte character does not panic.
+        let padded = format!("{}{}", "é".repeat(300), " (Windows NT 10.0) Firefox/133.0");
+        assert_eq!(browser(&padded), None);
+        let head = format!("Mozilla/5.0 (Windows NT 10.0) Firefox/133.0 {}", "x".repeat(1 << 20));
+        assert_eq!(browser(&head).as_deref(), Some("Firefox on Windows"));
     }
 
     #[rstest]

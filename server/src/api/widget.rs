@@ -88,7 +88,7 @@ pub async fn session(
                 user_agent: headers
                     .get(axum::http::header::USER_AGENT)
                     .and_then(|v| v.to_str().ok())
-                    .map(|ua| ua.chars().take(512).collect()),
+                    .map(str::to_owned),
                 time_zone: body.time_zone,
             },
         )
