@@ -300,11 +300,27 @@ pub struct IntentModel {
 }
 
 fn intent_features(text: &str) -> Vec<String> {
-    let stems: Vec<String> = normalise(text).into_iter().map(|w| w.chars().take(5).collect()).collect();
+    intent_features_marked(text).into_iter().map(|(f, _)| f).collect()
+}
+
+/// The features, each marked `true` when it is made of topic words only (not "and", "for a",
+/// "ce que" or "the full").
+fn intent_features_marked(text: &str) -> Vec<(String, bool)> {
+    let stems: Vec<(String, bool)> = normalise(text)
+        .iter()
+        .map(|w| (w.chars().take(5).collect(), !super::understanding::is_stopword(w)))
+        .collect();
     let mut out = stems.clone();
-    out.extend(stems.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+    out.extend(stems.windows(2).map(|w| (format!("{} {}", w[0].0, w[1].0), w[0].1 && w[1].1)));
     out
 }
+
+/// How much more likely, in log odds, a message's topic words alone must make an escalation
+/// class than "no escalation" for the model to escalate: e² ≈ 7×. Function words still weigh
+/// in the posterior, but they alone never send a conversation to a person ("And for a week?"
+/// and "Est-ce que vous acceptez les espèces ?" were refund demands to the posterior, from
+/// "and", "for a" and "ce que" seen in a few refund examples).
+const MIN_TOPIC_EVIDENCE: f32 = 2.0;
 
 impl IntentModel {
     /// Trains on `(label, text)` examples.
@@ -361,7 +377,20 @@ impl IntentModel {
         let sum: f32 = exp.iter().sum();
         let (best, p) =
             exp.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, e)| (i, e / sum)).unwrap_or((0, 1.0));
+        if best != 0 && self.topic_evidence(text, best) < MIN_TOPIC_EVIDENCE {
+            return (None, exp[0] / sum);
+        }
         (CLASSES[best], p)
+    }
+
+    /// Log odds of class `class` against "no escalation" from the message's topic features.
+    fn topic_evidence(&self, text: &str, class: usize) -> f32 {
+        intent_features_marked(text)
+            .into_iter()
+            .filter(|(_, topic)| *topic)
+            .filter_map(|(f, _)| self.features.get(&f))
+            .map(|ll| ll[class] - ll[0])
+            .sum()
     }
 }
 
@@ -585,7 +614,11 @@ mod tests {
         let model = IntentModel::train(&[
             (Some(Refund), "please reverse the charge on my card"),
             (Some(Refund), "I want the payment returned"),
+            (Some(Refund), "reverse that payment and refund me"),
+            (Some(Refund), "reverse the payment, I was charged twice"),
             (Some(Complaint), "I am fed up with your service"),
+            (Some(Complaint), "fed up, this is the worst service"),
+            (Some(Complaint), "so fed up with this service"),
             (None, "how long does a refund take"),
             (None, "what payment methods do you take"),
         ]);
@@ -593,6 +626,23 @@ mod tests {
         assert_eq!(model.predict("fed up with this").0, Some(Complaint));
         assert_eq!(model.predict("how long does delivery take").0, None);
         assert_eq!(model.predict("zzz qqq"), (None, 1.0), "nothing known says nothing");
+    }
+
+    #[test]
+    fn function_words_alone_never_escalate() {
+        // Short follow-ups and plain questions whose only known words are function words that
+        // happen to occur in a few escalation examples ("and", "for a", "the", "ce que").
+        let model = IntentModel::shipped();
+        for message in [
+            "And for a week?",
+            "And the full one?",
+            "Est-ce que vous acceptez les espèces ?",
+            "Und für zwei Nächte?",
+            "E per il fine settimana?",
+            "¿Y para un grupo de ocho?",
+        ] {
+            assert_eq!(model.predict(message).0, None, "{message}");
+        }
     }
 
     #[test]

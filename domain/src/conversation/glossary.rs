@@ -129,12 +129,17 @@ pub fn english_words(question: &str, lang: Language, names: &[String]) -> Option
     let mut at = 0;
     while at < tokens.len() {
         let words: Vec<&str> = tokens[at..].iter().map(|(w, _)| w.as_str()).collect();
-        let entry = entries.iter().find(|e| {
-            let n = e.words.len();
-            n <= words.len()
-                && e.words[..n - 1].iter().zip(&words).all(|(a, b)| a == b)
-                && word_matches(&e.words[n - 1], words[n - 1])
-        });
+        // The longest phrase; among equals, the one written as the question writes it ("rezeption"
+        // is reception, not "rezept" with an ending), then the file's order.
+        let entry = entries
+            .iter()
+            .filter(|e| {
+                let n = e.words.len();
+                n <= words.len()
+                    && e.words[..n - 1].iter().zip(&words).all(|(a, b)| a == b)
+                    && word_matches(&e.words[n - 1], words[n - 1])
+            })
+            .min_by_key(|e| (std::cmp::Reverse(e.words.len()), e.words[e.words.len() - 1] != words[e.words.len() - 1]));
         if let Some(entry) = entry {
             out.push(english(entry));
             translated += 1;
@@ -237,6 +242,13 @@ mod tests {
         assert_eq!(g.text, "how much does it cost headlamp head torch Lumen 800");
         // A German noun the glossary does not know is a word, not a name.
         assert_eq!(gloss("Wie lange hält die Regenhülle?", Language::De), "how long halt regenhulle");
+    }
+
+    #[test]
+    fn a_word_written_as_an_entry_wins_over_a_shorter_entry_with_an_ending() {
+        // "rezept" + "ion" would be a prescription; the glossary has "rezeption" itself.
+        assert_eq!(gloss("Wie lautet die Telefonnummer der Rezeption?", Language::De), "what is phone number reception front desk");
+        assert_eq!(gloss("Brauche ich ein Rezept?", Language::De), "need prescription");
     }
 
     #[test]
