@@ -112,13 +112,23 @@ async fn run(pg: &EmbeddedPostgres, data: &std::path::Path) -> anyhow::Result<()
     let key = owner.organization.widget_key.clone();
     let client = reqwest::Client::builder().pool_max_idle_per_host(AT_ONCE).build()?;
 
-    chat_load(&client, &base, &key, &services).await?;
-    let (mut separate, separate_base) = start_binary(&pg.url("bench_load"), data)?;
-    let streams = idle_streams(&separate_base, &key, separate.id()).await;
-    let _ = separate.kill();
-    let _ = separate.wait();
-    streams?;
-    login_flood(&client, &base, &key).await?;
+    // `--only idle` (or `chat`, `flood`) runs one of the three.
+    let args: Vec<String> = std::env::args().collect();
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
+    let runs = |name: &str| only.is_none_or(|o| o == name);
+    if runs("chat") {
+        chat_load(&client, &base, &key, &services).await?;
+    }
+    if runs("idle") {
+        let (mut separate, separate_base) = start_binary(&pg.url("bench_load"), data)?;
+        let streams = idle_streams(&separate_base, &key, separate.id()).await;
+        let _ = separate.kill();
+        let _ = separate.wait();
+        streams?;
+    }
+    if runs("flood") {
+        login_flood(&client, &base, &key).await?;
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod configuration;
 pub mod dashboard_upload;
 pub mod embedded_postgres;
 pub mod rate_limit;
+pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

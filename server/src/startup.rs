@@ -136,17 +136,15 @@ impl Application {
         })));
         let _privacy = AbortOnDrop(self.services.spawn_privacy_worker());
         let draining = self.draining.clone();
-        let served =
-            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    shutdown.await;
-                    // Not ready first, so a load balancer stops sending new visitors here, then
-                    // in-flight requests finish.
-                    draining.store(true, std::sync::atomic::Ordering::Release);
-                    tokio::time::sleep(DRAIN_GRACE).await;
-                    let _ = stop_tx.send(true);
-                })
-                .await;
+        let served = crate::serve::serve(self.listener, self.router, async move {
+            shutdown.await;
+            // Not ready first, so a load balancer stops sending new visitors here, then
+            // in-flight requests finish.
+            draining.store(true, std::sync::atomic::Ordering::Release);
+            tokio::time::sleep(DRAIN_GRACE).await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
         let _ = (&mut worker.0).await;
         let _ = (&mut outbox.0).await;
         served
