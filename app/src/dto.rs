@@ -173,6 +173,25 @@ pub struct SearchHitDto {
     pub source_url: Option<String>,
 }
 
+/// What the AI would do with a test question, asked as a new conversation's first message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum TrialDto {
+    /// It would answer with `reply`, quoting the document `source`.
+    Answers { reply: String, source: String },
+    /// It would hand the conversation to the team (`reason` is an escalation reason code).
+    HandsOff { reason: String, reply: String },
+    /// AI-only: it would say it cannot help, and hand nothing off.
+    DeclinesAlone { reason: String, reply: String },
+}
+
+/// The "Test a question" box: the verdict, and the passages retrieval returns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestQuestionDto {
+    pub trial: TrialDto,
+    pub hits: Vec<SearchHitDto>,
+}
+
 /// A conversation message (CONTRACTS.md `message`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageDto {

@@ -42,6 +42,9 @@ test("an owner exports, deletes a document and restores it, and erases a convers
   // Delete the document from the knowledge base; it waits in the trash and comes back.
   await page.goto("/dashboard/knowledge");
   await settled(page, javaScriptEnabled);
+  // Delete asks first: the button that deletes is behind a disclosure.
+  await expect(page.getByRole("button", { name: "Delete Returns" })).toBeHidden();
+  await page.locator('tr[data-title="Returns"] summary').click();
   await page.getByRole("button", { name: "Delete Returns" }).click();
   await expect(page.locator('tr[data-title="Returns"]')).toHaveCount(0);
   await page.goto("/dashboard/privacy");

@@ -6,11 +6,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::components::{FormError, LocalTime, Nav, action_error, data_epoch, refresh_on_success, set_response_status};
-use crate::dto::{DocumentDto, SessionDto};
+use crate::dto::{DocumentDto, SessionDto, TrialDto};
+use super::inbox::reason_label;
 use crate::error::AppError;
 use crate::server_fns::auth::get_session;
 use crate::server_fns::knowledge::{
-    DeleteDocument, PreviewMarkdown, SaveDocument, get_document, list_documents, search_knowledge,
+    DeleteDocument, PreviewMarkdown, SaveDocument, get_document, list_documents, test_question,
 };
 
 /// Loads the session, renders the nav, and hands the selected organisation to `content`;
@@ -124,57 +125,96 @@ fn DocumentRow(doc: DocumentDto, org_id: Uuid, delete: ServerAction<DeleteDocume
             <td class="chunks">{doc.chunk_count}</td>
             <td class="muted"><LocalTime at=doc.updated_at /></td>
             <td>
-                <ActionForm action=delete>
-                    <input type="hidden" name="org_id" value=org_id.to_string() />
-                    <input type="hidden" name="id" value=id.clone() />
-                    <button type="submit" class="danger" aria-label=label.clone()>"Delete"</button>
-                </ActionForm>
+                // Asks first, with and without JavaScript: the button that deletes is behind a
+                // disclosure that says where the document goes.
+                <details class="confirm-delete">
+                    <summary aria-label=format!("Delete {}…", doc.title)>"Delete"</summary>
+                    <ActionForm action=delete>
+                        <input type="hidden" name="org_id" value=org_id.to_string() />
+                        <input type="hidden" name="id" value=id.clone() />
+                        <p>"It moves to the trash (Data & privacy) and the AI stops using it; it can be restored there."</p>
+                        <button type="submit" class="danger" aria-label=label.clone()>"Move to trash"</button>
+                    </ActionForm>
+                </details>
             </td>
         </tr>
     }
 }
 
-/// A GET form (`?q=`), so results render on the server and work without JavaScript.
+/// A GET form (`?q=`), so results render on the server and work without JavaScript: what the
+/// AI would do with the question (answer, with the reply; hand off, with the reason), then the
+/// passages it reads.
 #[component]
 fn TestQuestion(org_id: Uuid) -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-    let hits = Resource::new_blocking(q, move |q| async move {
+    let result = Resource::new_blocking(q, move |q| async move {
         match q {
-            Some(q) => search_knowledge(org_id, q).await.map(Some),
+            Some(q) => test_question(org_id, q).await.map(Some),
             None => Ok(None),
         }
     });
     view! {
         <section class="card" id="test">
             <h2>"Test a question"</h2>
-            <p class="muted">"See which passages the AI would read, and how well they match (1.00 = identical meaning)."</p>
+            <p class="muted">"Ask as a visitor would: see whether the AI would answer or hand the conversation to your team, and which passages it reads (1.00 = identical meaning). Nothing is stored."</p>
             <form method="get" action="/dashboard/knowledge#test">
                 <label>"Question"<input type="text" name="q" required maxlength="1000" value={move || q().unwrap_or_default()} /></label>
-                <button type="submit">"Search"</button>
+                <button type="submit">"Test"</button>
             </form>
             <Suspense>
                 {move || Suspend::new(async move {
-                    match hits.await {
+                    match result.await {
                         Ok(None) => ().into_any(),
-                        Ok(Some(hits)) if hits.is_empty() => view! { <p class="muted">"Nothing in the knowledge base matches."</p> }.into_any(),
-                        Ok(Some(hits)) => view! {
-                            <ol class="hits">
-                                {hits.into_iter().map(|h| view! {
-                                    <li>
-                                        <strong>{h.title.clone()}</strong>
-                                        {(!h.heading.is_empty()).then(|| view! { <span class="muted">" · " {h.heading.clone()}</span> })}
-                                        <span class="score">{format!("{:.2}", h.score)}</span>
-                                        <p>{h.text.clone()}</p>
-                                    </li>
-                                }).collect_view()}
-                            </ol>
+                        Ok(Some(found)) => view! {
+                            <Verdict trial=found.trial />
+                            {if found.hits.is_empty() {
+                                view! { <p class="muted">"Nothing in the knowledge base matches."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <h3>"Passages it reads"</h3>
+                                    <ol class="hits">
+                                        {found.hits.into_iter().map(|h| view! {
+                                            <li>
+                                                <strong>{h.title.clone()}</strong>
+                                                {(!h.heading.is_empty()).then(|| view! { <span class="muted">" · " {h.heading.clone()}</span> })}
+                                                <span class="score">{format!("{:.2}", h.score)}</span>
+                                                <p>{h.text.clone()}</p>
+                                            </li>
+                                        }).collect_view()}
+                                    </ol>
+                                }.into_any()
+                            }}
                         }.into_any(),
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The AI's decision on a test question, in words.
+#[component]
+fn Verdict(trial: TrialDto) -> impl IntoView {
+    let (class, headline, reply) = match trial {
+        TrialDto::Answers { reply, source } => ("verdict answers", format!("The AI would answer, quoting “{source}”:"), reply),
+        TrialDto::HandsOff { reason, reply } => (
+            "verdict hands-off",
+            format!("The AI would hand this conversation to your team ({}). The visitor reads:", reason_label(&reason)),
+            reply,
+        ),
+        TrialDto::DeclinesAlone { reason, reply } => (
+            "verdict declines",
+            format!("The AI would not answer ({}), and hands nothing off (AI-only mode). The visitor reads:", reason_label(&reason)),
+            reply,
+        ),
+    };
+    view! {
+        <div class=class data-testid="verdict">
+            <p><strong>{headline}</strong></p>
+            <blockquote>{reply}</blockquote>
+        </div>
     }
 }
 
@@ -211,7 +251,9 @@ fn DocumentEditor(org_id: Uuid) -> impl IntoView {
                             let title = doc.as_ref().map(|d| d.title.clone()).unwrap_or_default();
                             let source = doc.as_ref().and_then(|d| d.source_url.clone()).unwrap_or_default();
                             let content = doc.as_ref().and_then(|d| d.content.clone()).unwrap_or_default();
-                            let preview_source = content.clone();
+                            // What the editor holds now: the preview renders this, not what was stored.
+                            let draft = RwSignal::new(content.clone());
+                            let render = move || { preview.dispatch(PreviewMarkdown { content: draft.get_untracked() }); };
                             view! {
                                 <section class="card">
                                     <h1>{heading}</h1>
@@ -220,17 +262,20 @@ fn DocumentEditor(org_id: Uuid) -> impl IntoView {
                                         {(!id.is_empty()).then(|| view! { <input type="hidden" name="id" value=id.clone() /> })}
                                         <label>"Title"<input type="text" name="title" required maxlength="200" value=title /></label>
                                         <label>"Source URL (optional)"<input type="url" name="source_url" value=source /></label>
-                                        <label>"Content (Markdown)"<textarea name="content" rows="18" required>{content}</textarea></label>
+                                        <label>"Content (Markdown)"<textarea name="content" rows="18" required on:input=move |ev| draft.set(event_target_value(&ev))>{content}</textarea></label>
                                         <FormError error=action_error(save) />
                                         <button type="submit">"Save"</button>
                                     </ActionForm>
+                                    // Opening it renders what the editor holds; "Refresh" after more typing.
                                     <details class="preview">
-                                        <summary>"Preview"</summary>
-                                        <ActionForm action=preview>
-                                            <textarea name="content" rows="6" aria-label="Markdown to preview">{preview_source}</textarea>
-                                            <button type="submit" class="secondary">"Render preview"</button>
-                                        </ActionForm>
-                                        {move || preview.value().get().and_then(Result::ok).map(|html| view! { <div class="markdown" inner_html=html></div> })}
+                                        <summary on:click=move |_| render()>"Preview"</summary>
+                                        <noscript><p class="muted">"The preview needs JavaScript; save to keep your text."</p></noscript>
+                                        <button type="button" class="secondary" on:click=move |_| render()>"Refresh preview"</button>
+                                        {move || match preview.value().get() {
+                                            Some(Ok(html)) => view! { <div class="markdown" data-testid="preview" inner_html=html></div> }.into_any(),
+                                            Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                                            None => ().into_any(),
+                                        }}
                                     </details>
                                     <p><a href="/dashboard/knowledge">"Back to the knowledge base"</a></p>
                                 </section>

@@ -1011,6 +1011,75 @@ impl Services {
     }
 }
 
+/// What the AI would do with a question asked as the first message of a new conversation
+/// ([`Services::try_question`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrialTurn {
+    /// It would answer: the reply as the visitor would read it (with a chat model configured,
+    /// the model words it from the same passages) and the document it quotes.
+    Answers { reply: String, source: String },
+    /// It would hand the conversation to the team, for this reason, telling the visitor `reply`.
+    HandsOff { reason: EscalationReason, reply: String },
+    /// In AI-only mode (or with the low-confidence hand-off turned off) it would say it cannot
+    /// help with that, and hand nothing off.
+    DeclinesAlone { reason: EscalationReason, reply: String },
+}
+
+impl Services {
+    /// The knowledge base's "Test a question": the escalation check, the answer decision and the
+    /// grounding guard of a visitor turn, read as the first message of a new conversation in the
+    /// question's language, with the organisation's settings; nothing is stored, no one is
+    /// alerted. Owners and admins.
+    pub async fn try_question(&self, actor: &crate::accounts::Actor, org_id: Uuid, text: &str) -> DomainResult<TrialTurn> {
+        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DomainError::invalid("question", "must not be empty"));
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(DomainError::invalid("question", format!("must be at most {MAX_MESSAGE_CHARS} characters")));
+        }
+        let (org, _) = self.organization_for_member(actor.user.id, org_id).await?;
+        let lang = detect(text, None);
+        let declined = |reason: EscalationReason| {
+            let unanswered_stays = reason == EscalationReason::LowConfidence && !org.settings.escalates(reason);
+            if org.settings.ai_only_mode || unanswered_stays {
+                let p = if reason == EscalationReason::LowConfidence { Phrase::DontKnow } else { Phrase::CannotHandle };
+                TrialTurn::DeclinesAlone { reason, reply: phrase(p, lang).to_owned() }
+            } else {
+                TrialTurn::HandsOff { reason, reply: confirmation(&org.settings, reason, lang) }
+            }
+        };
+        let vector = self.embed_query_for(org.id, text).await?;
+        if let Some(reason) = self.escalation_reason(text, &vector, lang).await?
+            && org.settings.escalates(reason)
+        {
+            return Ok(declined(reason));
+        }
+        let cleaned = prompt::strip_instructions(text);
+        let question = cleaned.trim();
+        if question.is_empty() {
+            return Ok(declined(EscalationReason::LowConfidence));
+        }
+        let exempt = [org.name.clone(), org.settings.company_name.clone()];
+        let found = self.find_answer(&org, question, Reading::Alone(vector), lang, &exempt).await?;
+        let found = if lang != Language::En && !self.embedder.calibration().multilingual {
+            self.better_in_english(&org, found, question, lang, &exempt).await?
+        } else {
+            found
+        };
+        let Found { question: asked, passages, choice, .. } = found;
+        let Ok(choice) = choice else { return Ok(declined(EscalationReason::LowConfidence)) };
+        let composed = extractive_reply(&choice, &passages, lang);
+        if !answer::unsupported_claims(&composed.claims, &asked, &passages).is_empty()
+            || !answer::polarity_mismatches(&composed.claims, &passages).is_empty()
+        {
+            return Ok(declined(EscalationReason::LowConfidence));
+        }
+        Ok(TrialTurn::Answers { reply: composed.text, source: passages[choice.passage].title.clone() })
+    }
+}
+
 /// The widget's settings as the widget needs them.
 pub fn widget_config(org: &Organization) -> WidgetConfig {
     let s = &org.settings;

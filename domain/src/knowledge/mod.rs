@@ -296,13 +296,47 @@ fn validate(input: DocumentInput) -> DomainResult<DocumentInput> {
 }
 
 /// The document an uploaded file becomes: its text (see [`text_of_upload`]) and the given
-/// title, or else the file name without its extension (`refund-policy.md` → "refund policy").
+/// title, or else its first heading (an HTML page's `<h1>` becomes one), or else the file name
+/// without its extension (`refund-policy.md` → "refund policy").
 pub fn document_from_upload(file_name: &str, bytes: &[u8], title: Option<String>) -> DomainResult<DocumentInput> {
     let content = text_of_upload(file_name, bytes)?;
     let title = title
         .filter(|t| !t.trim().is_empty())
+        .or_else(|| first_heading(&content))
         .unwrap_or_else(|| file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem).replace(['-', '_'], " "));
     Ok(DocumentInput { title, content, source_url: None })
+}
+
+/// The text of a Markdown text's first heading (`# Returns`, `## Returns ##`, or a line
+/// underlined with `===`/`---`), cut to a title's length; `None` without one.
+fn first_heading(markdown: &str) -> Option<String> {
+    let lines: Vec<&str> = markdown.lines().map(str::trim).collect();
+    let mut in_code = false;
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("```") || line.starts_with("~~~") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        let hashes = line.chars().take_while(|c| *c == '#').count();
+        let text = if (1..=6).contains(&hashes) && line[hashes..].starts_with(' ') {
+            line[hashes..].trim().trim_end_matches('#').trim()
+        } else if !line.is_empty()
+            && lines.get(i + 1).is_some_and(|next| {
+                next.len() >= 2 && (next.chars().all(|c| c == '=') || next.chars().all(|c| c == '-'))
+            })
+        {
+            line
+        } else {
+            continue;
+        };
+        if !text.is_empty() {
+            return Some(text.chars().take(MAX_TITLE_CHARS).collect());
+        }
+    }
+    None
 }
 
 /// Text of an uploaded file: `.md`, `.markdown`, `.txt` as they are, `.html`/`.htm` reduced to
@@ -339,11 +373,21 @@ mod tests {
     }
 
     #[test]
-    fn uploads_are_titled_after_the_file_unless_a_title_is_given() {
+    fn uploads_are_titled_after_their_first_heading_else_the_file() {
         let doc = document_from_upload("refund-policy.md", b"We refund.", None).expect("valid");
         assert_eq!(doc.title, "refund policy");
-        let doc = document_from_upload("a.md", b"We refund.", Some("Refunds".into())).expect("valid");
-        assert_eq!(doc.title, "Refunds");
+        let doc = document_from_upload("a.md", b"# Returns\nWe refund.", Some("Refunds".into())).expect("valid");
+        assert_eq!(doc.title, "Refunds", "a given title wins");
+        let doc = document_from_upload("notes-v2.md", b"Intro line\n\n## Returns and refunds ##\nWe refund.", None)
+            .expect("valid");
+        assert_eq!(doc.title, "Returns and refunds");
+        let doc = document_from_upload("page.html", b"<html><body><h1>Delivery times</h1><p>Two days.</p></body></html>", None)
+            .expect("valid");
+        assert_eq!(doc.title, "Delivery times");
+        let doc = document_from_upload("x.txt", b"Store hours\n===========\nNine to five.", None).expect("valid");
+        assert_eq!(doc.title, "Store hours");
+        let doc = document_from_upload("code.md", b"```\n# not a heading\n```\n#hashtag", None).expect("valid");
+        assert_eq!(doc.title, "code", "no heading outside code blocks: the file name");
     }
 
     #[test]

@@ -233,7 +233,7 @@ async fn bad_documents_get_clear_errors_and_store_nothing() {
         .expect("upload");
     assert_eq!(resp.status(), StatusCode::CREATED);
     let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["title"], "faq");
+    assert_eq!(body["title"], "FAQ", "titled after its first heading");
     let doc = ready(&app, &owner, body["id"].as_str().expect("id")).await;
     assert_eq!(doc["content"], "# FAQ\n\nWe answer within a day.");
 }

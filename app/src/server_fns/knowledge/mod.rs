@@ -5,11 +5,11 @@ mod get_document;
 mod list_documents;
 mod preview_markdown;
 mod save_document;
-mod search_knowledge;
+mod test_question;
 
 pub use delete_document::*;
 pub use get_document::*;
 pub use list_documents::*;
 pub use preview_markdown::*;
 pub use save_document::*;
-pub use search_knowledge::*;
+pub use test_question::*;
