@@ -354,8 +354,10 @@ pub struct AlertsPageDto {
     pub revealed_secret: Option<String>,
     /// Owners and admins manage recipients and webhooks and see the mail log.
     pub can_manage: bool,
-    /// The caller's own switch.
+    /// The caller's own switch (for every organisation).
     pub notify_escalations: bool,
+    /// Whether the caller is on this organisation's mail list (an owner or a listed recipient).
+    pub on_mail_list: bool,
     /// The folder mails are written to when no SMTP server is configured.
     pub mails_written_to: Option<String>,
     pub webhooks: Vec<WebhookDto>,

@@ -304,26 +304,31 @@ impl From<domain::conversation::Message> for MessageDto {
     }
 }
 
+impl From<domain::conversation::WidgetConfig> for WidgetConfigDto {
+    fn from(c: domain::conversation::WidgetConfig) -> Self {
+        Self {
+            company_name: c.company_name,
+            primary_color: c.primary_color,
+            position: c.position,
+            require_contact: c.require_contact,
+            ask_contact_at_handoff: c.ask_contact_at_handoff,
+            greeting: c.greeting,
+            show_escalation_cta: c.show_escalation_cta,
+            positive_feedback_label: c.positive_feedback_label,
+            request_help_label: c.request_help_label,
+            proactive_message: c.proactive_message,
+            proactive_trigger: c.proactive_trigger,
+            proactive_after: c.proactive_after,
+        }
+    }
+}
+
 impl From<domain::conversation::WidgetSession> for WidgetSessionDto {
     fn from(s: domain::conversation::WidgetSession) -> Self {
-        let c = s.config;
         Self {
             visitor_token: s.visitor_token,
             conversation_id: s.conversation_id,
-            config: WidgetConfigDto {
-                company_name: c.company_name,
-                primary_color: c.primary_color,
-                position: c.position,
-                require_contact: c.require_contact,
-                ask_contact_at_handoff: c.ask_contact_at_handoff,
-                greeting: c.greeting,
-                show_escalation_cta: c.show_escalation_cta,
-                positive_feedback_label: c.positive_feedback_label,
-                request_help_label: c.request_help_label,
-                proactive_message: c.proactive_message,
-                proactive_trigger: c.proactive_trigger,
-                proactive_after: c.proactive_after,
-            },
+            config: s.config.into(),
             messages: s.messages.into_iter().map(Into::into).collect(),
         }
     }

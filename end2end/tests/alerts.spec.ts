@@ -17,6 +17,8 @@ test("an owner adds a signed webhook, sends a test, reads the escalation mail an
   await expect(mail).toContainText("A conversation needs a person");
   await expect(mail).toContainText(email);
   await expect(mail.locator(".status")).toHaveText("delivered");
+  // What the owner gets, said as it is.
+  await expect(page.locator(".notify-state")).toHaveText("You get a mail for every escalation in Ada's Lamps.");
 
   // A refused private target explains itself; a public one shows its secret once.
   await settled(page, javaScriptEnabled);
@@ -36,6 +38,8 @@ test("an owner adds a signed webhook, sends a test, reads the escalation mail an
 
   await settled(page, javaScriptEnabled);
   await page.getByRole("button", { name: "Stop escalation mails to me" }).click();
-  await expect(page.locator(".notify-state")).toHaveText("off");
+  await expect(page.locator(".notify-state")).toHaveAttribute("data-state", "off");
+  await expect(page.locator(".notify-state")).toContainText("you turned your escalation mails off");
+  await expect(page.getByRole("button", { name: "Send me escalation mails" })).toBeVisible();
   expect(errors).toEqual([]);
 });

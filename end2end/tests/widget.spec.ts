@@ -114,14 +114,65 @@ test("hostile host CSS does not change the widget", async ({ page }) => {
   await expect(page.locator("#iterochat-widget .composer input")).toHaveCSS("font-size", "16px");
 });
 
-test("what a visitor downloads before opening the widget is at most 50 KB gzipped", async ({ request }) => {
+/** Bytes on the wire (compressed bodies and headers) of every response from the Iterochat server, as Chromium received them. */
+function wireBytes(page: Page, server: string) {
+  const seen: { url: string; bytes: number }[] = [];
+  page.on("requestfinished", async (request) => {
+    if (!request.url().startsWith(server)) return;
+    const sizes = await request.sizes();
+    seen.push({ url: request.url(), bytes: sizes.responseBodySize + sizes.responseHeadersSize });
+  });
+  return seen;
+}
+
+test("a page where nobody opens the chat downloads only the loader and its settings; the widget comes on interest", async ({ page, baseURL }) => {
+  const org = await organisation(page, "lazy");
+  const patched = await page.request.patch(`/api/v1/orgs/${org.orgId}/settings`, {
+    headers: { Authorization: `Bearer ${org.token}` },
+    data: { primary_color: "#e11d48", position: "bottom-left" },
+  });
+  expect(patched.status()).toBe(200);
+  const seen = wireBytes(page, baseURL!);
+  await page.goto(`${SITE}/?key=${org.key}`);
+  const launcher = page.locator("#iterochat-widget .launcher");
+  await expect(launcher).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  const before = seen.reduce((sum, r) => sum + r.bytes, 0);
+  console.log(`widget on a page where nobody opens it: ${before} bytes over the wire (${seen.map((r) => new URL(r.url).pathname).join(", ")})`);
+  expect(seen.some((r) => r.url.endsWith(".wasm"))).toBe(false);
+  expect(before).toBeLessThanOrEqual(4 * 1024);
+  // The launcher already wears the organisation's colour, in its place.
+  await expect(launcher).toHaveCSS("background-color", "rgb(225, 29, 72)");
+  expect((await launcher.boundingBox())!.x).toBeLessThan(100);
+
+  // Pointing at it fetches the widget; the click opens it, with the focus in the composer.
+  await launcher.hover();
+  await expect.poll(() => seen.some((r) => r.url.endsWith(".wasm"))).toBe(true);
+  await launcher.click();
+  await expect(page.locator("#iterochat-widget .panel")).toBeVisible();
+  await expect(page.locator("#iterochat-widget .composer input")).toBeFocused();
+  await page.waitForLoadState("networkidle");
+  const opened = seen.reduce((sum, r) => sum + r.bytes, 0);
+  console.log(`widget opened: ${opened} bytes over the wire in all`);
+  expect(opened).toBeLessThanOrEqual(50 * 1024);
+
+  // A returning visitor gets the whole widget at once (their conversation may be waiting).
+  await page.reload();
+  await expect.poll(() => seen.filter((r) => r.url.endsWith(".wasm")).length).toBeGreaterThanOrEqual(1);
+  await expect(page.locator("#iterochat-widget .launcher")).toBeVisible();
+});
+
+test("the widget's files are compressed, cached and open to any site", async ({ request }) => {
   const loader = await request.get("/widget.js");
   expect(loader.status()).toBe(200);
   expect(loader.headers()["cache-control"]).toContain("max-age=300");
   const text = await loader.text();
   const files = [...text.matchAll(/\/widget\/(iterochat_widget-[0-9a-f]+\.(?:js|wasm))/g)].map((m) => m[1]);
   expect(files).toHaveLength(2);
-  let total = gzipSync(Buffer.from(text), { level: 9 }).length;
+  // The loader alone is what every page pays; the widget's files come on interest.
+  const loaderBytes = gzipSync(Buffer.from(text), { level: 9 }).length;
+  expect(loaderBytes).toBeLessThanOrEqual(2 * 1024);
+  let total = 0;
   for (const file of files) {
     const response = await request.get(`/widget/${file}`);
     expect(response.status()).toBe(200);
@@ -129,8 +180,11 @@ test("what a visitor downloads before opening the widget is at most 50 KB gzippe
     expect(response.headers()["access-control-allow-origin"]).toBe("*");
     total += gzipSync(await response.body(), { level: 9 }).length;
   }
-  console.log(`widget download before opening: ${total} bytes gzipped (loader + glue + wasm; CSS is inside the wasm)`);
+  console.log(`widget files: loader ${loaderBytes} bytes, glue + wasm ${total} bytes gzipped (CSS is inside the wasm)`);
   expect(total).toBeLessThanOrEqual(50 * 1024);
+  // The settings the loader asks for: small, cached for 5 minutes, never for an unknown key.
+  const unknown = await request.get("/api/v1/widget/config?key=wk_unknown");
+  expect(unknown.status()).toBe(404);
 });
 
 test("a message written offline waits, is sent once when the browser is back online", async ({ page, context }) => {

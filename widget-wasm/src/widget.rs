@@ -107,23 +107,32 @@ pub fn start(options: JsValue) {
     let Some(widget) = mount(api, key) else { return };
     widget.apply_overrides(&options);
     let open = get(&options, "open").as_bool().unwrap_or(false);
+    // `focus`: opened by the visitor's click on the loader's launcher, so the focus moves into
+    // the panel as on any click. Opened by the page alone, the host page keeps its focus (a
+    // settings form beside a preview must not lose the field being typed into).
+    let focus = get(&options, "focus").as_bool().unwrap_or(false);
     wasm_bindgen_futures::spawn_local(async move {
         widget.clone().open_session().await;
         if open {
-            // Opened by the page, not by the visitor: the host page keeps its focus (a settings
-            // form beside a preview must not lose the field being typed into).
-            widget.toggle(true, false);
+            widget.toggle(true, focus);
         }
     });
 }
 
 fn mount(api: String, key: String) -> Option<Rc<Widget>> {
     let doc = document()?;
-    let host = doc.create_element("div").ok()?;
-    host.set_id("iterochat-widget");
-    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
+    // The loader's launcher (drawn before the widget was fetched) is taken over in place.
+    let root = match doc.get_element_by_id("iterochat-widget").and_then(|host| host.shadow_root()) {
+        Some(root) => root,
+        None => {
+            let host = doc.create_element("div").ok()?;
+            host.set_id("iterochat-widget");
+            let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
+            doc.body()?.append_child(&host).ok()?;
+            root
+        }
+    };
     root.set_inner_html(&format!("<style>{CSS}</style>{SKELETON}"));
-    doc.body()?.append_child(&host).ok()?;
     let token = storage().and_then(|s| s.get_item(&format!("iterochat:{key}")).ok().flatten()).unwrap_or_default();
     let contact_given =
         storage().and_then(|s| s.get_item(&format!("iterochat:{key}:contact")).ok().flatten()).is_some();

@@ -48,24 +48,37 @@ fn Alerts(session: SessionDto) -> impl IntoView {
 fn AlertsView(page: AlertsPageDto) -> impl IntoView {
     let notify = ServerAction::<SetNotifications>::new();
     refresh_on_success(notify);
-    let (on, label, next) = if page.notify_escalations {
-        ("on", "Stop escalation mails to me", "false")
-    } else {
-        ("off", "Send me escalation mails", "true")
-    };
     let org_id = page.organization.id.to_string();
+    let org_name = page.organization.name.clone();
+    // What this person gets, said as it is: owners and listed recipients get mail (unless they
+    // turned it off); everyone else sees escalations in the inbox only.
+    let (state, mine, toggle) = match (page.on_mail_list, page.notify_escalations) {
+        (true, true) => ("on", format!("You get a mail for every escalation in {org_name}."), Some(("Stop escalation mails to me", "false"))),
+        (true, false) => (
+            "off",
+            format!("You are on {org_name}'s mail list, but you turned your escalation mails off (for all your organisations)."),
+            Some(("Send me escalation mails", "true")),
+        ),
+        (false, _) => (
+            "not-listed",
+            "You are not on this organisation's mail list, so escalations reach you in the inbox only (with a desktop notification if you allow it there). Owners and admins add recipients under Settings → Human support.".to_owned(),
+            None,
+        ),
+    };
     view! {
         <section class="card">
-            <h1>"Alerts for " {page.organization.name.clone()}</h1>
+            <h1>"Alerts for " {org_name.clone()}</h1>
             <p>
                 "Every escalation mails the organisation's owners and the recipients set under Settings → Human support, "
-                "and calls the webhooks below. "
-                "Your escalation mails are " <strong class="notify-state">{on}</strong> "."
+                "and calls the webhooks below."
             </p>
-            <ActionForm action=notify>
-                <input type="hidden" name="on" value=next />
-                <button type="submit" class="secondary">{label}</button>
-            </ActionForm>
+            <p class="notify-state" data-state=state>{mine}</p>
+            {toggle.map(|(label, next)| view! {
+                <ActionForm action=notify>
+                    <input type="hidden" name="on" value=next />
+                    <button type="submit" class="secondary">{label}</button>
+                </ActionForm>
+            })}
             <FormError error=action_error(notify) />
         </section>
         {page.can_manage.then(|| view! {

@@ -355,27 +355,28 @@ impl Services {
 
     /// Turns the caller's escalation mails on or off (in every organisation).
     pub async fn set_escalation_notifications(&self, actor: &Actor, on: bool) -> DomainResult<()> {
-        self.db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "UPDATE users SET notify_escalations = $1 WHERE id = $2",
-                [on.into(), actor.user.id.into()],
-            ))
+        crate::entities::user::Entity::update_many()
+            .col_expr(crate::entities::user::Column::NotifyEscalations, sea_orm::sea_query::Expr::value(on))
+            .filter(sea_orm::ColumnTrait::eq(&crate::entities::user::Column::Id, actor.user.id))
+            .exec(&self.db)
             .await?;
         Ok(())
     }
 
-    /// Whether the caller receives escalation mails.
+    /// Whether the caller receives escalation mails (where they are on the list).
     pub async fn escalation_notifications(&self, actor: &Actor) -> DomainResult<bool> {
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT notify_escalations FROM users WHERE id = $1",
-                [actor.user.id.into()],
-            ))
+        let user = crate::entities::user::Entity::find_by_id(actor.user.id)
+            .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound("user"))?;
-        Ok(row.try_get("", "notify_escalations")?)
+        Ok(user.notify_escalations)
+    }
+
+    /// Whether the caller is on `org_id`'s escalation mail list: its owners, and the recipients
+    /// listed under Settings → Human support. Others see escalations in the inbox only.
+    pub async fn on_escalation_mail_list(&self, actor: &Actor, org_id: Uuid) -> DomainResult<bool> {
+        let (org, role) = self.organization_for_member(actor.user.id, org_id).await?;
+        Ok(role == crate::roles::Role::Owner
+            || org.settings.escalation_recipients.iter().any(|r| r.eq_ignore_ascii_case(&actor.user.email)))
     }
 }

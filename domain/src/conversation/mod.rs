@@ -215,20 +215,7 @@ impl Services {
     ) -> DomainResult<WidgetSession> {
         let browser = client.user_agent.as_deref().and_then(device::browser);
         let time_zone = client.time_zone.as_deref().and_then(device::time_zone);
-        let org = organization::Entity::find()
-            .filter(organization::Column::WidgetKey.eq(widget_key.trim()))
-            .one(&self.db)
-            .await?
-            .ok_or(DomainError::NotFound("widget"))?;
-        // Read off the row already loaded: a page view writes only when the record is stale.
-        let seen_is_stale = origin.is_some_and(|o| crate::organizations::widget_seen_is_stale(&org, o));
-        let org: Organization = org.into();
-        if !org.settings.allows_origin(origin) {
-            return Err(not_allowed_here(origin));
-        }
-        if let Some(origin) = origin.filter(|_| seen_is_stale) {
-            crate::organizations::note_widget_seen(&self.db, org.id, origin).await?;
-        }
+        let org = self.widget_organization(widget_key, origin).await?;
         let existing = match visitor_token {
             Some(token) => {
                 self.find_visitor(token).await?.filter(|v| v.organization_id == org.id).map(|v| (v, token.to_owned()))
@@ -293,6 +280,35 @@ impl Services {
         let visitor = self.authenticate_visitor(token).await?;
         self.check_widget_origin(visitor.organization_id, origin).await?;
         Ok(visitor)
+    }
+
+    /// The widget's settings before any visitor shows interest: what the loader needs to draw
+    /// the launcher in the organisation's colour and place, and whether a proactive message
+    /// needs the whole widget at once. Nothing about any visitor is made or read. Like a
+    /// session, it refuses a site the organisation did not allow and marks the widget seen on
+    /// an allowed one (the install checklist).
+    pub async fn widget_look(&self, widget_key: &str, origin: Option<&str>) -> DomainResult<WidgetConfig> {
+        Ok(widget_config(&self.widget_organization(widget_key, origin).await?))
+    }
+
+    /// The organisation behind a widget key, for a page on a site it allows; the first page
+    /// view from a site in a while is recorded.
+    async fn widget_organization(&self, widget_key: &str, origin: Option<&str>) -> DomainResult<Organization> {
+        let org = organization::Entity::find()
+            .filter(organization::Column::WidgetKey.eq(widget_key.trim()))
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound("widget"))?;
+        // Read off the row already loaded: a page view writes only when the record is stale.
+        let seen_is_stale = origin.is_some_and(|o| crate::organizations::widget_seen_is_stale(&org, o));
+        let org: Organization = org.into();
+        if !org.settings.allows_origin(origin) {
+            return Err(not_allowed_here(origin));
+        }
+        if let Some(origin) = origin.filter(|_| seen_is_stale) {
+            crate::organizations::note_widget_seen(&self.db, org.id, origin).await?;
+        }
+        Ok(org)
     }
 
     /// Refuses a browser page on a site `org_id` did not allow its widget on (see

@@ -116,6 +116,7 @@ fn widget_router() -> Router<AppState> {
         .allow_headers([http::header::CONTENT_TYPE, http::header::AUTHORIZATION]);
     Router::new()
         .route("/session", post(widget::session))
+        .route("/config", get(widget::config))
         .route("/contact", post(widget::contact))
         .route("/messages", post(widget::send_message).get(widget::messages))
         .route("/escalate", post(widget::escalate))

@@ -97,6 +97,32 @@ pub async fn session(
 }
 
 #[derive(Deserialize)]
+pub struct ConfigQuery {
+    key: String,
+}
+
+/// `GET /widget/config?key=…`: the widget's settings (as a session's `config`) for the loader,
+/// which draws the launcher with them and fetches the widget itself only when the visitor
+/// shows interest (or at once for a proactive message). No visitor is made. Cached by the
+/// browser for 5 minutes, like the loader.
+pub async fn config(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<ConfigQuery>,
+) -> ApiResult<impl IntoResponse> {
+    state.limits.check(Budget::ClientIp, ip.key())?;
+    let config = state.services.widget_look(&query.key, origin(&state, &headers)).await?;
+    Ok((
+        [
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+            (axum::http::header::VARY, "Origin"),
+        ],
+        axum::Json(app::dto::WidgetConfigDto::from(config)),
+    ))
+}
+
+#[derive(Deserialize)]
 pub struct ContactBody {
     name: String,
     email: String,

@@ -443,3 +443,41 @@ async fn an_invite_is_mailed_to_the_invitee_with_an_absolute_link_that_works() {
     let (status, _) = app.get(&format!("/api/v1/invites/{token}"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_alerts_page_says_who_is_on_the_mail_list() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let agent = app.add_member(&owner, &owner.org_id, "agent@example.com", "agent").await;
+    let org: uuid::Uuid = owner.org_id.parse().expect("uuid");
+    let on_list = |account: Account| {
+        let app = &app;
+        async move {
+            let actor = app.services.authenticate(&account.token).await.expect("actor");
+            app.services.on_escalation_mail_list(&actor, org).await.expect("member")
+        }
+    };
+    assert!(on_list(owner.clone()).await, "owners get escalation mails");
+    assert!(!on_list(agent.clone()).await, "an agent not listed does not");
+
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", owner.org_id),
+            Some(&owner.token),
+            Some(json!({"escalation_recipients": ["Agent@Example.com"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(on_list(agent.clone()).await, "listed (in any case) is on the list");
+
+    // And the mail goes where the page says: the listed agent gets the next escalation.
+    let key = widget_key(&app, &owner).await;
+    escalate(&app, &key, "I want to talk to a human please").await;
+    crate::helpers::wait_for_mail(&app, "agent@example.com", |_| true).await;
+
+    // Someone outside the organisation is told nothing.
+    let stranger = app.signup("stranger@example.com").await;
+    let actor = app.services.authenticate(&stranger.token).await.expect("actor");
+    assert!(app.services.on_escalation_mail_list(&actor, org).await.is_err());
+}

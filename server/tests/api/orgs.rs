@@ -1,5 +1,5 @@
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
@@ -255,4 +255,49 @@ async fn the_install_checklist_ticks_from_real_state_and_the_preview_page_carrie
     assert_eq!(status, StatusCode::OK);
     let (_, progress) = app.services.setup_progress(&actor, org_id).await.expect("progress");
     assert_eq!(progress.conversations, 1);
+}
+
+#[tokio::test]
+async fn the_loader_reads_the_widgets_settings_without_making_a_visitor() {
+    let app = TestApp::spawn().await;
+    let ann = app.signup("ann@example.com").await;
+    let org_id: uuid::Uuid = ann.org_id.parse().expect("uuid");
+    let actor = app.services.authenticate(&ann.token).await.expect("actor");
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/orgs/{}/settings", ann.org_id),
+            Some(&ann.token),
+            Some(json!({"primary_color": "#e11d48", "position": "bottom-left", "allowed_origins": ["https://shop.example"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (org, _) = app.services.setup_progress(&actor, org_id).await.expect("progress");
+    let key = org.widget_key.clone();
+    let config = |key: String, origin: &'static str| {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/widget/config", app.address);
+        async move { client.get(url).query(&[("key", key)]).header("Origin", origin).send().await.expect("config") }
+    };
+
+    let resp = config(key.clone(), "https://shop.example").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=300");
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["primary_color"], "#e11d48");
+    assert_eq!(body["position"], "bottom-left");
+    assert!(body.get("visitor_token").is_none(), "{body}");
+    // It counts as the widget seen on that site (the install checklist), and made no visitor.
+    let (org, _) = app.services.setup_progress(&actor, org_id).await.expect("progress");
+    assert_eq!(org.widget_seen_origin.as_deref(), Some("https://shop.example"));
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let visitors = domain::entities::visitor::Entity::find()
+        .filter(domain::entities::visitor::Column::OrganizationId.eq(org_id))
+        .count(&app.services.db)
+        .await
+        .expect("count");
+    assert_eq!(visitors, 0);
+
+    assert_eq!(config(key.clone(), "https://elsewhere.example").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(config("wk_unknown".into(), "https://shop.example").await.status(), StatusCode::NOT_FOUND);
 }

@@ -13,6 +13,7 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
     let actor = require_actor().await?;
     let (org, role) = ctx.services.organization_for_member(actor.user.id, org_id).await?;
     let notify_escalations = ctx.services.escalation_notifications(&actor).await?;
+    let on_mail_list = ctx.services.on_escalation_mail_list(&actor, org_id).await?;
     let can_manage = role.can_manage_knowledge();
     let (webhooks, mails) = if can_manage {
         let hooks = ctx.services.list_webhooks(&actor, org_id).await?;
@@ -27,6 +28,7 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
         revealed_secret,
         can_manage,
         notify_escalations,
+        on_mail_list,
         mails_written_to: ctx.services.alerts.mailer.outbox_dir().map(|d| d.display().to_string()),
         webhooks,
         mails,
