@@ -49,3 +49,38 @@ test("an agent turns on desktop alerts; an escalation notifies and counts in the
   await expect(page).toHaveTitle(title);
   expect(errors).toEqual([]);
 });
+
+// Web Audio, recorded: each tone the page starts is counted.
+const COUNT_TONES = `
+  window.__tones = 0;
+  const create = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function () { window.__tones += 1; return create.call(this); };
+`;
+
+test("an agent turns the escalation sound on; it plays for a new escalation and stays on after a reload", async ({ page }) => {
+  const errors = pageErrors(page);
+  await page.addInitScript(COUNT_TONES);
+  const { email, widgetKey } = await signUpOwner(page, "sound", "Ada's Lamps");
+  await signIn(page, email, true);
+  await page.getByRole("link", { name: "Inbox" }).click();
+  await settled(page, true);
+  await expect(page.locator(".live-state")).toHaveText("live");
+  const tones = () => page.evaluate(() => (window as unknown as { __tones: number }).__tones);
+
+  // Off until the agent turns it on; turning it on plays it once, to hear what it is.
+  const sound = page.getByLabel("Sound");
+  await expect(sound).not.toBeChecked();
+  expect((await visitorSays(page, widgetKey, "Can I talk to a real person, please?")).status).toBe("escalated");
+  await expect(page.locator("tr.conversation")).toHaveCount(1);
+  expect(await tones()).toBe(0);
+  await sound.check();
+  await expect.poll(tones).toBe(2);
+
+  expect((await visitorSays(page, widgetKey, "I need a human for my order please")).status).toBe("escalated");
+  await expect.poll(tones).toBe(4);
+
+  await page.reload();
+  await settled(page, true);
+  await expect(page.getByLabel("Sound")).toBeChecked();
+  expect(errors).toEqual([]);
+});

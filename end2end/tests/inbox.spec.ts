@@ -115,3 +115,75 @@ test("a colleague's claim shows live, takes the Claim button away, and a reply i
   await expect(page.locator(".line.agent").last()).toContainText("your order left the warehouse today");
   expect(errors).toEqual([]);
 });
+
+test("saved replies are edited and inserted by typing /, and the keyboard works the inbox", async ({ page, javaScriptEnabled }) => {
+  const errors = pageErrors(page);
+  const { email, widgetKey } = await signUpOwner(page, "keys", "Ada's Lamps");
+  for (const text of ["I want a real person about my order", "Can I speak to a human please?"]) {
+    const session = await page.request.post("/api/v1/widget/session", { data: { widget_key: widgetKey } });
+    const visitor = { Authorization: `Bearer ${(await session.json()).visitor_token}` };
+    const turn = await page.request.post("/api/v1/widget/messages", { headers: visitor, data: { text } });
+    expect((await turn.json()).status).toBe("escalated");
+  }
+  await signIn(page, email, javaScriptEnabled);
+  await page.goto("/dashboard/conversations");
+  await settled(page, javaScriptEnabled);
+
+  // A saved reply, then a better wording of it.
+  await page.getByLabel("Title").fill("Refund policy");
+  await page.getByLabel("Text", { exact: true }).fill("Refunds take a while.");
+  await page.getByRole("button", { name: "Save reply" }).click();
+  const saved = page.locator('ul.saved-list li[data-title="Refund policy"]');
+  await expect(saved).toBeVisible();
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Edit saved reply Refund policy").click();
+  await saved.locator('input[name="title"]').fill("Refund timing");
+  await saved.locator('textarea[name="body"]').fill("Refunds reach your card within 5 working days.");
+  await saved.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.locator('ul.saved-list li[data-title="Refund timing"]')).toContainText("within 5 working days");
+  await expect(page.locator('ul.saved-list li[data-title="Refund policy"]')).toHaveCount(0);
+
+  // j / k move through the rows, Enter opens one.
+  const rows = page.locator("tr.conversation td:first-child a");
+  await expect(rows).toHaveCount(2);
+  await page.locator("h1").first().click();
+  await page.keyboard.press("j");
+  await expect(rows.nth(0)).toBeFocused();
+  await page.keyboard.press("j");
+  await expect(rows.nth(1)).toBeFocused();
+  await page.keyboard.press("k");
+  await expect(rows.nth(0)).toBeFocused();
+  const first = await rows.nth(0).getAttribute("href");
+  const second = await rows.nth(1).getAttribute("href");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`${first}$`));
+  await settled(page, javaScriptEnabled);
+
+  // ? lists the shortcuts; Escape closes the list.
+  await page.keyboard.press("?");
+  const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await expect(help).toContainText("Claim the conversation");
+  await page.keyboard.press("Escape");
+  await expect(help).toBeHidden();
+
+  // c claims; r goes to the reply box, where / and a few letters find the saved reply.
+  await page.keyboard.press("c");
+  await expect(page.getByTestId("status")).toHaveText("claimed");
+  await page.keyboard.press("r");
+  const box = page.getByLabel("Reply to the visitor");
+  await expect(box).toBeFocused();
+  await page.keyboard.type("/refund");
+  await expect(page.locator("ul.picker")).toContainText("Refund timing");
+  await page.keyboard.press("Enter");
+  await expect(box).toHaveValue("Refunds reach your card within 5 working days.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator(".line.agent")).toContainText("within 5 working days");
+
+  // Typing in a field never triggers a shortcut; outside it, e resolves and j opens the next.
+  await page.locator("h1").first().click();
+  await page.keyboard.press("e");
+  await expect(page.getByTestId("status")).toHaveText("resolved");
+  await page.keyboard.press("j");
+  await expect(page).toHaveURL(new RegExp(`${second}$`));
+  expect(errors).toEqual([]);
+});

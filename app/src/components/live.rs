@@ -35,11 +35,28 @@ pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
     // Desktop alerts: offered once the page runs in a browser that can show them and has not
     // been answered yet; the server-rendered page offers nothing.
     let alerts = RwSignal::new(Permission::Unsupported);
+    // A sound on each new escalation: this browser's choice (off until the agent turns it on),
+    // offered once the page runs in a browser.
+    let sound = RwSignal::new(None::<bool>);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| alerts.set(browser::permission()));
+    Effect::new(move |_| {
+        alerts.set(browser::permission());
+        sound.set(Some(browser::sound_on()));
+    });
     view! {
         <span class="live-bar">
         <span class=move || format!("live-state {}", state.get()) title="Live updates">{move || state.get()}</span>
+        {move || sound.get().map(|on| view! {
+            <label class="check sound" title="Play a sound when a conversation enters the queue">
+                <input type="checkbox" prop:checked=on on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    sound.set(Some(on));
+                    #[cfg(feature = "hydrate")]
+                    browser::set_sound(on);
+                } />
+                " Sound"
+            </label>
+        })}
         {move || {
             (alerts.get() == Permission::NotAsked)
                 .then(|| {
@@ -140,6 +157,57 @@ mod browser {
         *socket.borrow_mut() = Some(ws);
     }
 
+    const SOUND: &str = "iterochat:sound";
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    /// Whether the agent turned the escalation sound on in this browser.
+    pub fn sound_on() -> bool {
+        storage().and_then(|s| s.get_item(SOUND).ok().flatten()).is_some_and(|v| v == "on")
+    }
+
+    /// Remembers the choice; turning it on plays the sound once, so the agent hears what it is
+    /// (and the browser lets the page play sound from then on).
+    pub fn set_sound(on: bool) {
+        if let Some(s) = storage() {
+            let _ = if on { s.set_item(SOUND, "on") } else { s.remove_item(SOUND) };
+        }
+        if on {
+            chime();
+        }
+    }
+
+    thread_local! {
+        static AUDIO: RefCell<Option<web_sys::AudioContext>> = const { RefCell::new(None) };
+    }
+
+    /// Two short soft tones, made in the browser (no sound file to download).
+    fn chime() {
+        AUDIO.with(|audio| {
+            let mut audio = audio.borrow_mut();
+            if audio.is_none() {
+                *audio = web_sys::AudioContext::new().ok();
+            }
+            let Some(ctx) = audio.as_ref() else { return };
+            let _ = ctx.resume();
+            let start = ctx.current_time();
+            for (i, freq) in [660.0_f32, 880.0].into_iter().enumerate() {
+                let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+                let at = start + 0.16 * i as f64;
+                osc.frequency().set_value(freq);
+                let _ = gain.gain().set_value_at_time(0.0, at);
+                let _ = gain.gain().linear_ramp_to_value_at_time(0.15, at + 0.02);
+                let _ = gain.gain().linear_ramp_to_value_at_time(0.0, at + 0.15);
+                let _ = osc.connect_with_audio_node(&gain);
+                let _ = gain.connect_with_audio_node(&ctx.destination());
+                let _ = osc.start_with_when(at);
+                let _ = osc.stop_with_when(at + 0.16);
+            }
+        });
+    }
+
     /// The `type` of a live event's JSON.
     fn event_type(event: &web_sys::MessageEvent) -> Option<String> {
         let value = js_sys::JSON::parse(&event.data().as_string()?).ok()?;
@@ -209,6 +277,9 @@ mod browser {
                     document.add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref());
                 on_visible.forget();
             }
+        }
+        if sound_on() {
+            chime();
         }
         if permission() == Permission::Granted {
             let options = web_sys::NotificationOptions::new();

@@ -5,6 +5,7 @@ mod live;
 mod local_time;
 mod nav;
 mod refresh;
+mod shortcuts;
 mod signed_in;
 mod status;
 
@@ -13,5 +14,6 @@ pub use live::*;
 pub use local_time::*;
 pub use nav::*;
 pub use refresh::*;
+pub use shortcuts::*;
 pub use signed_in::*;
 pub use status::*;

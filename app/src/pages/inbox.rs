@@ -4,13 +4,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::components::{
-    FormError, LiveUpdates, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success, urlencode,
+    FormError, LiveUpdates, LocalTime, RememberQueue, Shortcuts, SignedIn, action_error, data_epoch, refresh_on_success,
+    urlencode,
 };
 use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
 use crate::error::AppError;
 use crate::server_fns::inbox::{
     AddConversationTag, ClaimConversation, CreateSavedReply, DeleteSavedReply, RemoveConversationTag,
-    ReopenConversation, ReplyToConversation, ResolveConversation, get_conversation_view, get_inbox, get_saved_replies,
+    ReopenConversation, ReplyToConversation, ResolveConversation, UpdateSavedReply, get_conversation_view, get_inbox,
+    get_saved_replies,
 };
 
 /// Filter pills of the inbox, in order.
@@ -48,7 +50,7 @@ fn Inbox(session: SessionDto) -> impl IntoView {
     );
     view! {
         <main class="page inbox">
-            {org_id.map(|id| view! { <LiveUpdates org_id=id /> })}
+            <div class="toolbar">{org_id.map(|id| view! { <LiveUpdates org_id=id /> })} <Shortcuts /></div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -63,6 +65,7 @@ fn Inbox(session: SessionDto) -> impl IntoView {
             {org_id.map(|id| view! { <SavedRepliesManager org_id=id /> })}
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -76,7 +79,9 @@ fn InboxView(page: InboxPageDto, org_id: Uuid) -> impl IntoView {
         urlencode(&q),
         urlencode(&tag)
     );
+    let queue: Vec<String> = page.conversations.iter().map(|c| c.id.to_string()).collect();
     view! {
+        <RememberQueue ids=queue />
         <StatsStrip stats=page.stats.clone() />
         <section class="card">
             <h1>"Inbox"</h1>
@@ -197,7 +202,7 @@ fn Conversation(session: SessionDto) -> impl IntoView {
     );
     view! {
         <main class="page conversation-page">
-            <p><a href="/dashboard/conversations">"← Inbox"</a> " " {org_id.map(|id| view! { <LiveUpdates org_id=id /> })}</p>
+            <p class="toolbar"><a href="/dashboard/conversations">"← Inbox"</a> " " {org_id.map(|id| view! { <LiveUpdates org_id=id /> })} <Shortcuts /></p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
@@ -253,15 +258,15 @@ fn ConversationView(
             <div class="row actions">
                 {can_claim.then(|| {
                     let (org, id) = (org.clone(), id.clone());
-                    view! { <ActionForm action=claim><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit">"Claim"</button></ActionForm> }
+                    view! { <ActionForm action=claim><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" data-shortcut="c" aria-keyshortcuts="c">"Claim"</button></ActionForm> }
                 })}
                 {(c.status != "resolved").then(|| {
                     let (org, id) = (org.clone(), id.clone());
-                    view! { <ActionForm action=resolve><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary">"Mark resolved"</button></ActionForm> }
+                    view! { <ActionForm action=resolve><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary" data-shortcut="e" aria-keyshortcuts="e">"Mark resolved"</button></ActionForm> }
                 })}
                 {(c.status == "resolved").then(|| {
                     let (org, id) = (org.clone(), id.clone());
-                    view! { <ActionForm action=reopen><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary">"Reopen"</button></ActionForm> }
+                    view! { <ActionForm action=reopen><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary" data-shortcut="o" aria-keyshortcuts="o">"Reopen"</button></ActionForm> }
                 })}
                 <a class="export" href=transcript>"Transcript CSV"</a>
             </div>
@@ -350,12 +355,28 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
     refresh_on_success(tag);
     let saved = Resource::new(move || org_id, get_saved_replies);
     let text = NodeRef::<leptos::html::Textarea>::new();
+    // What the box holds; "/" and a few letters at its start open the saved-reply picker.
+    let draft = RwSignal::new(String::new());
+    let replies = move || saved.get().and_then(Result::ok).map(|s| s.replies).unwrap_or_default();
+    let matches = move || {
+        let d = draft.get();
+        let query = d.strip_prefix('/').filter(|q| !q.contains(char::is_whitespace))?.to_lowercase();
+        Some(replies().into_iter().filter(|r| r.title.to_lowercase().contains(&query)).collect::<Vec<_>>())
+    };
+    let insert = move |body: String| {
+        if let Some(t) = text.get_untracked() {
+            t.set_value(&body);
+            let _ = t.focus();
+        }
+        draft.set(body);
+    };
     Effect::new(move |_| {
         reply.version().track();
         if matches!(reply.value().get_untracked(), Some(Ok(())))
             && let Some(t) = text.get_untracked()
         {
             t.set_value("");
+            draft.set(String::new());
         }
     });
     view! {
@@ -363,7 +384,34 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
             <ActionForm action=reply>
                 <input type="hidden" name="org_id" value=org_id.to_string() />
                 <input type="hidden" name="id" value=id.to_string() />
-                <label>"Reply to the visitor"<textarea name="text" rows="3" required maxlength="4000" node_ref=text></textarea></label>
+                <label>"Reply to the visitor"<textarea name="text" rows="3" required maxlength="4000" node_ref=text
+                    data-shortcut="r" aria-keyshortcuts="r" placeholder="Type / for saved replies"
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=move |ev| {
+                        // Enter in the picker takes the first match; Shift+Enter stays a new line.
+                        if ev.key() == "Enter" && !ev.shift_key()
+                            && let Some(first) = matches().and_then(|m| m.into_iter().next())
+                        {
+                            ev.prevent_default();
+                            insert(first.body);
+                        }
+                    }></textarea></label>
+                {move || matches().map(|found| view! {
+                    <ul class="picker" aria-label="Saved replies">
+                        {if found.is_empty() {
+                            view! { <li class="muted">"No saved reply matches."</li> }.into_any()
+                        } else {
+                            found.into_iter().map(|r| {
+                                let body = r.body.clone();
+                                view! {
+                                    <li><button type="button" class="link" on:click=move |_| insert(body.clone())>
+                                        <strong>{r.title.clone()}</strong> <span class="muted">" " {clip(&r.body, 80)}</span>
+                                    </button></li>
+                                }
+                            }).collect_view().into_any()
+                        }}
+                    </ul>
+                })}
                 <Transition>
                     {move || held_by.get().map(|name| view! {
                         <label class="check held">
@@ -386,11 +434,7 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
                                     let body = r.body.clone();
                                     view! {
                                         <li>
-                                            <button type="button" class="secondary" on:click=move |_| {
-                                                if let Some(t) = text.get_untracked() {
-                                                    t.set_value(&body);
-                                                }
-                                            }>{r.title.clone()}</button>
+                                            <button type="button" class="secondary" on:click=move |_| insert(body.clone())>{r.title.clone()}</button>
                                             <span class="muted">" " {clip(&r.body, 120)}</span>
                                         </li>
                                     }
@@ -417,8 +461,10 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
 #[component]
 fn SavedRepliesManager(org_id: Uuid) -> impl IntoView {
     let create = ServerAction::<CreateSavedReply>::new();
+    let update = ServerAction::<UpdateSavedReply>::new();
     let delete = ServerAction::<DeleteSavedReply>::new();
     refresh_on_success(create);
+    refresh_on_success(update);
     refresh_on_success(delete);
     let saved = Resource::new(move || (org_id, data_epoch()), |(org_id, _)| get_saved_replies(org_id));
     view! {
@@ -428,18 +474,32 @@ fn SavedRepliesManager(org_id: Uuid) -> impl IntoView {
                 page.can_manage.then(|| view! {
                     <section class="card" id="saved-replies">
                         <h2>"Saved replies"</h2>
-                        <p class="muted">"Canned answers agents insert into a reply with one click."</p>
+                        <p class="muted">"Canned answers agents insert into a reply with one click, or by typing / and a few letters of the title in the reply box."</p>
                         <ul class="saved-list">
-                            {page.replies.into_iter().map(|r| view! {
-                                <li>
+                            {page.replies.into_iter().map(|r| {
+                                let (edit_title, edit_body, edit_id) = (r.title.clone(), r.body.clone(), r.id.to_string());
+                                let (delete_label, delete_id) = (format!("Delete saved reply {}", r.title), r.id.to_string());
+                                view! {
+                                <li data-title=r.title.clone()>
                                     <strong>{r.title.clone()}</strong> <span class="muted">" " {clip(&r.body, 120)}</span>
+                                    <details class="edit">
+                                        <summary aria-label=format!("Edit saved reply {}", r.title)>"Edit"</summary>
+                                        <ActionForm action=update>
+                                            <input type="hidden" name="org_id" value=org_id.to_string() />
+                                            <input type="hidden" name="id" value=edit_id />
+                                            <label>"Title"<input type="text" name="title" required maxlength="80" value=edit_title /></label>
+                                            <label>"Text"<textarea name="body" rows="3" required maxlength="4000">{edit_body}</textarea></label>
+                                            <button type="submit">"Save changes"</button>
+                                        </ActionForm>
+                                    </details>
                                     <ActionForm action=delete>
                                         <input type="hidden" name="org_id" value=org_id.to_string() />
-                                        <input type="hidden" name="id" value=r.id.to_string() />
-                                        <button type="submit" class="danger" aria-label=format!("Delete saved reply {}", r.title)>"Delete"</button>
+                                        <input type="hidden" name="id" value=delete_id />
+                                        <button type="submit" class="danger" aria-label=delete_label>"Delete"</button>
                                     </ActionForm>
                                 </li>
-                            }).collect_view()}
+                            }}).collect_view()}
+                            <FormError error=action_error(update) />
                         </ul>
                         <ActionForm action=create>
                             <input type="hidden" name="org_id" value=org_id.to_string() />

@@ -28,6 +28,16 @@ pub async fn create_saved_reply(org_id: Uuid, title: String, body: String) -> Re
     Ok(())
 }
 
+/// Changes a saved reply's title and text (owners and admins).
+#[server]
+pub async fn update_saved_reply(org_id: Uuid, id: Uuid, title: String, body: String) -> Result<(), AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    ctx.services.update_saved_reply(&actor, org_id, id, &title, &body).await?;
+    Ok(())
+}
+
 /// Deletes a saved reply (owners and admins).
 #[server]
 pub async fn delete_saved_reply(org_id: Uuid, id: Uuid) -> Result<(), AppError> {
