@@ -14,6 +14,7 @@ setup:
 build: setup
 	cargo leptos build --release
 	@bash scripts/build-widget.sh
+	./target/release/iterochat precompress target/site
 
 ## run: build, start the server with its embedded Postgres, seed and print the demo login
 run: build

@@ -53,6 +53,7 @@ e2e() {
     release_build
     step "visitor widget bundle"
     bash scripts/build-widget.sh
+    ./target/release/iterochat precompress target/site
   fi
   local data port log pid
   data=$(mktemp -d /tmp/iterochat-e2e-XXXXXX)

@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod configuration;
 pub mod dashboard_upload;
 pub mod embedded_postgres;
+pub mod precompress;
 pub mod rate_limit;
 pub mod serve;
 pub mod startup;

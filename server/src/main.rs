@@ -7,10 +7,12 @@ use server::embedded_postgres::EmbeddedPostgres;
 use server::startup::{Application, ensure_database};
 use server::telemetry;
 
-/// What the binary was asked to do: serve (no arguments), or `migrate [--check]`.
+/// What the binary was asked to do: serve (no arguments), `migrate [--check]`, or
+/// `precompress <site root>` (a build step).
 enum Command {
     Serve,
     Migrate { check: bool },
+    Precompress { dir: std::path::PathBuf },
 }
 
 fn command() -> anyhow::Result<Command> {
@@ -19,10 +21,12 @@ fn command() -> anyhow::Result<Command> {
         [] => Ok(Command::Serve),
         ["migrate"] => Ok(Command::Migrate { check: false }),
         ["migrate", "--check"] => Ok(Command::Migrate { check: true }),
+        ["precompress", dir] => Ok(Command::Precompress { dir: dir.into() }),
         _ => anyhow::bail!(
             "usage: iterochat              serve (configuration in the environment, see the README)\n       \
              iterochat migrate      run pending database migrations, then exit\n       \
-             iterochat migrate --check   exit 1 when the database is behind this binary"
+             iterochat migrate --check   exit 1 when the database is behind this binary\n       \
+             iterochat precompress <site root>   write .br and .gz copies of the bundles (a build step)"
         ),
     }
 }
@@ -30,6 +34,17 @@ fn command() -> anyhow::Result<Command> {
 fn main() -> anyhow::Result<()> {
     telemetry::init();
     let command = command()?;
+    if let Command::Precompress { dir } = &command {
+        let r = server::precompress::precompress(dir).with_context(|| format!("compressing {}", dir.display()))?;
+        println!(
+            "precompressed {} files: {} KB → {} KB brotli, {} KB gzip",
+            r.files,
+            r.bytes / 1024,
+            r.brotli_bytes / 1024,
+            r.gzip_bytes / 1024
+        );
+        return Ok(());
+    }
     server::startup::raise_open_files_limit();
     let settings = Settings::load()?;
     // Started on the main thread, which lives until exit: the kernel stops Postgres if it dies.
@@ -41,6 +56,7 @@ fn main() -> anyhow::Result<()> {
     let result = match command {
         Command::Serve => runtime.block_on(serve(settings, embedded.as_ref())),
         Command::Migrate { check } => runtime.block_on(migrate(settings, embedded.as_ref(), check)),
+        Command::Precompress { .. } => Ok(()),
     };
     drop(runtime); // closes the pool before Postgres stops
     if let Some(pg) = embedded {

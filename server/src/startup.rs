@@ -208,6 +208,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.svg", get(favicon))
         .route("/preview", get(crate::widget_assets::preview))
         .route("/widget/{file}", get(crate::widget_assets::asset))
+        .nest_service(&format!("/{}", options.site_pkg_dir), pkg_files(&options))
         .nest("/api/v1", api::router())
         .nest("/sdk/v1", api::sdk_router())
         .route("/sdk/iterato.js", get(crate::widget_assets::sdk_loader))
@@ -236,6 +237,25 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The dashboard's bundle (`/pkg`): the brotli or gzip copy `iterochat precompress` wrote at
+/// build time when the browser accepts it (the response compression skips what is encoded
+/// already), else the file as it is. The names carry no hash, so each load revalidates
+/// (`no-cache`): an unchanged file costs a 304, a new build is seen at once.
+fn pkg_files(
+    options: &leptos::config::LeptosOptions,
+) -> tower_http::set_header::SetResponseHeader<tower_http::services::ServeDir, axum::http::HeaderValue> {
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let stale = crate::precompress::remove_stale(&dir);
+    if stale > 0 {
+        tracing::info!(stale, "removed compressed copies older than their bundle (run `iterochat precompress`)");
+    }
+    tower_http::set_header::SetResponseHeader::overriding(
+        tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-cache"),
+    )
 }
 
 /// How long an instance answers `/readyz` with 503 before it stops accepting connections.
