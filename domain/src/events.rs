@@ -31,8 +31,20 @@ pub enum ConversationEvent {
     Escalated { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, reason: EscalationReason },
     /// An agent claimed, resolved or reopened it (`claimed`, `resolved`, `escalated`).
     StatusChanged { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: String },
+    /// Someone is typing in the conversation: the visitor (`agent: None`, shown to the team)
+    /// or an agent (their first name, shown to the visitor and to colleagues). Never stored;
+    /// an indicator shows it for a few seconds after the last one.
+    Typing { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, agent: Option<TypingAgent> },
     /// Events may have been missed (the fan-out connection dropped): re-read everything.
     Resync,
+}
+
+/// The agent of a [`ConversationEvent::Typing`]: their id (so their own page ignores it) and
+/// first name (what the visitor and colleagues read).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingAgent {
+    pub id: Uuid,
+    pub name: String,
 }
 
 impl ConversationEvent {
@@ -43,7 +55,8 @@ impl ConversationEvent {
             | Self::AiReplied { visitor_id, .. }
             | Self::MessageAdded { visitor_id, .. }
             | Self::Escalated { visitor_id, .. }
-            | Self::StatusChanged { visitor_id, .. } => Some(*visitor_id),
+            | Self::StatusChanged { visitor_id, .. }
+            | Self::Typing { visitor_id, .. } => Some(*visitor_id),
             Self::Resync => None,
         }
     }
@@ -55,7 +68,8 @@ impl ConversationEvent {
             | Self::AiReplied { organization_id, .. }
             | Self::MessageAdded { organization_id, .. }
             | Self::Escalated { organization_id, .. }
-            | Self::StatusChanged { organization_id, .. } => Some(*organization_id),
+            | Self::StatusChanged { organization_id, .. }
+            | Self::Typing { organization_id, .. } => Some(*organization_id),
             Self::Resync => None,
         }
     }
@@ -67,7 +81,8 @@ impl ConversationEvent {
             | Self::AiReplied { conversation_id, .. }
             | Self::MessageAdded { conversation_id, .. }
             | Self::Escalated { conversation_id, .. }
-            | Self::StatusChanged { conversation_id, .. } => Some(*conversation_id),
+            | Self::StatusChanged { conversation_id, .. }
+            | Self::Typing { conversation_id, .. } => Some(*conversation_id),
             Self::Resync => None,
         }
     }

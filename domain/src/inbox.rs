@@ -316,6 +316,25 @@ impl Services {
 
     /// An agent's reply, delivered to the visitor's widget. Claims an `ai` or `escalated`
     /// conversation for the replying agent; a resolved one must be reopened first.
+    /// An agent is typing a reply: the visitor and the colleagues see "Ana is typing…" for a few
+    /// seconds. Nothing is stored. Members only; not in a resolved conversation.
+    pub async fn agent_typing(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
+        member_role(&self.db, org_id, actor.user.id).await?;
+        let conv = crate::conversation::find_conversation(&self.db, org_id, id).await?;
+        if conv.status == "resolved" {
+            return Ok(());
+        }
+        let name = crate::conversation::first_name(&actor.user.name).unwrap_or_else(|| "An agent".to_owned());
+        self.emit(crate::events::ConversationEvent::Typing {
+            organization_id: org_id,
+            visitor_id: conv.visitor_id,
+            conversation_id: id,
+            agent: Some(crate::events::TypingAgent { id: actor.user.id, name }),
+        })
+        .await;
+        Ok(())
+    }
+
     pub async fn agent_reply(&self, actor: &Actor, org_id: Uuid, id: Uuid, text: &str) -> DomainResult<AgentMessage> {
         self.agent_reply_with(actor, org_id, id, text, HeldReply::Send).await
     }

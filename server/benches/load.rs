@@ -314,7 +314,11 @@ async fn idle_streams(base: &str, key: &str, server_pid: u32) -> anyhow::Result<
     }
     let after = rss_of(&server);
     probes.sort();
-    println!("\n== Idle streams: {} widget streams held open for {} s (of {STREAMS} asked)", held.len(), HOLD.as_secs());
+    println!(
+        "\n== Idle streams: {} widget streams held open for {} s (of {STREAMS} asked)",
+        held.len(),
+        HOLD.as_secs()
+    );
     println!(
         "server memory {:.1} KiB per stream (server process RSS {} → {} MiB); /healthz p50 {:.1} ms / p99 {:.1} ms",
         after.saturating_sub(before) as f64 / held.len().max(1) as f64,

@@ -115,6 +115,14 @@ pub fn check_contact(name: &str, email: &str) -> Result<(), &'static str> {
     if valid { Ok(()) } else { Err("Please enter a valid email address.") }
 }
 
+/// Whether a message gives an email address (the server stores it as the visitor's contact, so
+/// the widget need not ask for one at hand-off). Words are split as the server splits them.
+pub fn mentions_email(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')' | '"' | '\''))
+        .map(|w| w.trim_end_matches(['.', '!', '?', ':']))
+        .any(|w| w.contains('@') && check_contact("-", w).is_ok())
+}
+
 /// Exposed to `widget.js` so the bundle's version can be checked against the server's.
 #[cfg(feature = "chat")]
 #[wasm_bindgen]
@@ -136,6 +144,15 @@ pub fn start(options: wasm_bindgen::JsValue) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_in_a_message_is_seen_as_the_servers_reading_sees_it() {
+        assert!(mentions_email("You can write to ana@example.com."));
+        assert!(mentions_email("mail: <ana.b@shop.co.uk>, thanks"));
+        assert!(!mentions_email("my handle is @ana on the forum"));
+        assert!(!mentions_email("ana@localhost please"));
+        assert!(!mentions_email("No email here."));
+    }
 
     #[test]
     fn colours_are_normalised_or_refused() {

@@ -20,6 +20,7 @@ const SKELETON: &str = r#"<div class="root">
 <section class="panel" role="dialog" aria-modal="true" hidden>
 <header><span class="title"></span><button class="close" type="button" aria-label="Close chat">×</button></header>
 <ol class="log" aria-live="polite"></ol>
+<p class="typing" hidden></p>
 <form class="contact" hidden novalidate><p class="intro">Before we start, how can we reach you?</p>
 <label>Name<input name="name" autocomplete="name" maxlength="100"></label>
 <label>Email<input name="email" type="email" autocomplete="email" maxlength="254"></label>
@@ -62,6 +63,10 @@ struct Widget {
     last_id: RefCell<Option<String>>,
     contact_given: Cell<bool>,
     stream: RefCell<Option<EventSource>>,
+    /// Counts "is typing" events, so only the latest one hides the indicator; and when the
+    /// visitor last told the team they were typing (ms).
+    typing_seq: Cell<u32>,
+    typing_sent: Cell<f64>,
     flushing: Cell<bool>,
 }
 
@@ -149,6 +154,8 @@ fn mount(api: String, key: String) -> Option<Rc<Widget>> {
         last_id: RefCell::new(None),
         contact_given: Cell::new(contact_given),
         stream: RefCell::new(None),
+        typing_seq: Cell::new(0),
+        typing_sent: Cell::new(0.0),
         flushing: Cell::new(false),
     });
     widget.wire();
@@ -250,6 +257,24 @@ impl Widget {
             let _ = doc.add_event_listener_with_callback("keydown", on_escape.as_ref().unchecked_ref());
         }
         on_escape.forget();
+        // While a person has the conversation, the team sees the visitor typing (at most one
+        // ping every 3 s; none while the AI answers).
+        let w = self.clone();
+        on(
+            ".composer input",
+            "input",
+            Box::new(move |_| {
+                let status = w.status.borrow().clone();
+                let now = js_sys::Date::now();
+                if (status == "escalated" || status == "claimed") && now - w.typing_sent.get() > 3000.0 {
+                    w.typing_sent.set(now);
+                    let w = w.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = w.try_post("/typing", "{}").await;
+                    });
+                }
+            }),
+        );
         let w = self.clone();
         on(
             ".composer",
@@ -268,6 +293,11 @@ impl Widget {
                 }
                 input.set_value("");
                 w.show_counter(0);
+                // An email written into a message becomes the visitor's contact on the server:
+                // the hand-off need not ask for one again.
+                if crate::mentions_email(&text) {
+                    w.remember_contact();
+                }
                 let w = w.clone();
                 wasm_bindgen_futures::spawn_local(async move { w.send(text).await });
             }),
@@ -451,6 +481,14 @@ impl Widget {
 
     /// Once the conversation is handed off, a visitor the team cannot reach is asked how (they
     /// may skip it, and are not asked again); in the language of the latest line.
+    /// The visitor gave a way to reach them: not asked again, on this browser.
+    fn remember_contact(&self) {
+        self.contact_given.set(true);
+        if let Some(s) = storage() {
+            let _ = s.set_item(&format!("iterochat:{}:contact", self.key), "1");
+        }
+    }
+
     fn offer_contact(&self) {
         let handed_off = *self.status.borrow() == "escalated";
         let skipped = storage()
@@ -646,6 +684,9 @@ impl Widget {
             .dyn_ref::<js_sys::Array>()
             .map(|a| a.iter().filter_map(|c| Some((get_str(&c, "title")?, get_str(&c, "source_url")))).collect())
             .unwrap_or_default();
+        if role == "agent" {
+            self.set_hidden(".typing", true);
+        }
         let li = self.append_line(&role, &text, Some(&id));
         if let (Some(li), Some(lang)) = (&li, get_str(message, "language")) {
             let _ = li.set_attribute("lang", &lang);
@@ -855,10 +896,7 @@ impl Widget {
                     self.append_line("system thanks", reach_you(&self.latest_lang()).3, None);
                     self.scroll_to_end();
                 }
-                self.contact_given.set(true);
-                if let Some(s) = storage() {
-                    let _ = s.set_item(&format!("iterochat:{}:contact", self.key), "1");
-                }
+                self.remember_contact();
                 self.show_error(".contact .error", "");
                 self.show_contact_form_if_needed();
                 if let Some(input) = self.q(".composer input").and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
@@ -934,6 +972,29 @@ impl Widget {
         });
         let _ = source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref());
         on_status.forget();
+        // "Ana is typing…" for 4 s after the last such event.
+        let w = self.clone();
+        let on_typing = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let Some(name) = e.data().as_string().and_then(|d| JSON::parse(&d).ok()).and_then(|v| get_str(&v, "name"))
+            else {
+                return;
+            };
+            let seq = w.typing_seq.get().wrapping_add(1);
+            w.typing_seq.set(seq);
+            w.set_text(".typing", &format!("{name} is typing…"));
+            w.set_hidden(".typing", false);
+            let w = w.clone();
+            let hide = Closure::once_into_js(move || {
+                if w.typing_seq.get() == seq {
+                    w.set_hidden(".typing", true);
+                }
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(hide.unchecked_ref(), 4000);
+            }
+        });
+        let _ = source.add_event_listener_with_callback("typing", on_typing.as_ref().unchecked_ref());
+        on_typing.forget();
         let w = self.clone();
         let dropped = Rc::new(Cell::new(false));
         let was_dropped = dropped.clone();

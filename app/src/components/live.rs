@@ -7,17 +7,43 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+/// The last "is typing" the live connection heard, for the page that shows a conversation
+/// (provided by it; the indicator goes 4 s after the last one).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TypingNow(pub RwSignal<Option<TypingSeen>>);
+
+/// Who is typing where: `agent` is `None` for the visitor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypingSeen {
+    pub conversation_id: Uuid,
+    pub agent: Option<String>,
+    /// Counts the events, so a newer one keeps the indicator up.
+    pub seq: u32,
+}
+
+/// "Visitor is typing…" / "Ana is typing…" for conversation `id`, while it lasts.
+#[component]
+pub fn TypingIndicator(id: Uuid) -> impl IntoView {
+    let typing = use_context::<TypingNow>();
+    move || {
+        let seen = typing?.0.get().filter(|t| t.conversation_id == id)?;
+        let who = seen.agent.unwrap_or_else(|| "The visitor".to_owned());
+        Some(view! { <p class="typing" role="status">{who} " is typing…"</p> })
+    }
+}
+
 /// Shows the connection state and keeps the page live while mounted in the browser.
 #[component]
-pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
+pub fn LiveUpdates(org_id: Uuid, #[prop(optional)] me: Option<Uuid>) -> impl IntoView {
     let state = RwSignal::new("offline");
     #[cfg(feature = "hydrate")]
     {
         let epoch = use_context::<super::DataEpoch>().map(|e| e.0);
         let alive = std::rc::Rc::new(std::cell::Cell::new(true));
         let socket: std::rc::Rc<std::cell::RefCell<Option<web_sys::WebSocket>>> = Default::default();
+        let typing = use_context::<TypingNow>();
         if let Some(epoch) = epoch {
-            browser::open(org_id, epoch, state, 0, alive.clone(), socket.clone());
+            browser::open(org_id, browser::Live { epoch, state, typing, me }, 0, alive.clone(), socket.clone());
         }
         on_cleanup({
             let alive = send_wrapper::SendWrapper::new(alive);
@@ -31,7 +57,7 @@ pub fn LiveUpdates(org_id: Uuid) -> impl IntoView {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = org_id;
+    let _ = (org_id, me);
     // Desktop alerts: offered once the page runs in a browser that can show them and has not
     // been answered yet; the server-rendered page offers nothing.
     let alerts = RwSignal::new(Permission::Unsupported);
@@ -96,14 +122,24 @@ mod browser {
 
     use super::Permission;
 
+    /// What the connection updates on the page.
+    #[derive(Clone, Copy)]
+    pub struct Live {
+        pub epoch: RwSignal<u32>,
+        pub state: RwSignal<&'static str>,
+        pub typing: Option<super::TypingNow>,
+        /// The signed-in agent: their own typing is not shown back to them.
+        pub me: Option<Uuid>,
+    }
+
     pub fn open(
         org_id: Uuid,
-        epoch: RwSignal<u32>,
-        state: RwSignal<&'static str>,
+        live: Live,
         attempt: u32,
         alive: Rc<Cell<bool>>,
         socket: Rc<RefCell<Option<web_sys::WebSocket>>>,
     ) {
+        let Live { epoch, state, .. } = live;
         let Some(location) = web_sys::window().map(|w| w.location()) else { return };
         let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
         let Ok(host) = location.host() else { return };
@@ -124,8 +160,16 @@ mod browser {
 
         let pending = Rc::new(Cell::new(false));
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            if event_type(&event).as_deref() == Some("escalated") {
+            let kind = event_type(&event);
+            if kind.as_deref() == Some("escalated") {
                 alert_escalation();
+            }
+            // Typing changes nothing stored: the indicator shows, the page is not re-read.
+            if kind.as_deref() == Some("typing") {
+                if let Some(typing) = live.typing {
+                    show_typing(&event, typing, live.me);
+                }
+                return;
             }
             // A burst of events (an escalation is three) refreshes the page once.
             if !pending.replace(true) {
@@ -150,7 +194,7 @@ mod browser {
             state.set("reconnecting");
             let delay = Duration::from_secs(1u64 << attempt.min(5)).min(Duration::from_secs(30));
             let (alive, socket) = (alive.clone(), reopen.clone());
-            set_timeout(move || open(org_id, epoch, state, attempt + 1, alive, socket), delay);
+            set_timeout(move || open(org_id, live, attempt + 1, alive, socket), delay);
         });
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         on_close.forget();
@@ -206,6 +250,33 @@ mod browser {
                 let _ = osc.stop_with_when(at + 0.16);
             }
         });
+    }
+
+    /// Shows a typing event for 4 s (a newer one keeps it up), unless it is the agent's own.
+    fn show_typing(event: &web_sys::MessageEvent, typing: super::TypingNow, me: Option<Uuid>) {
+        let Some(value) = event.data().as_string().and_then(|d| js_sys::JSON::parse(&d).ok()) else { return };
+        let field = |v: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(v, &k.into()).ok();
+        let Some(conversation_id) =
+            field(&value, "conversation_id").and_then(|v| v.as_string()).and_then(|s| s.parse::<Uuid>().ok())
+        else {
+            return;
+        };
+        let agent = field(&value, "agent").filter(|a| a.is_object());
+        let agent_id = agent.as_ref().and_then(|a| field(a, "id")).and_then(|v| v.as_string());
+        if agent_id.is_some_and(|id| me.is_some_and(|me| me.to_string() == id)) {
+            return;
+        }
+        let name = agent.as_ref().and_then(|a| field(a, "name")).and_then(|v| v.as_string());
+        let seq = typing.0.get_untracked().map_or(0, |t| t.seq.wrapping_add(1));
+        typing.0.set(Some(super::TypingSeen { conversation_id, agent: name, seq }));
+        set_timeout(
+            move || {
+                if typing.0.try_get_untracked().flatten().is_some_and(|t| t.seq == seq) {
+                    typing.0.try_set(None);
+                }
+            },
+            Duration::from_secs(4),
+        );
     }
 
     /// The `type` of a live event's JSON.

@@ -133,9 +133,8 @@ mod browser {
         if let Some(links) = links.filter(|l| l.length() > 0) {
             let n = links.length() as i32;
             let active = doc.active_element();
-            let at = (0..n).find(|&i| {
-                links.item(i as u32).zip(active.clone()).is_some_and(|(l, a)| l.is_same_node(Some(&a)))
-            });
+            let at = (0..n)
+                .find(|&i| links.item(i as u32).zip(active.clone()).is_some_and(|(l, a)| l.is_same_node(Some(&a))));
             let next = match at {
                 Some(i) => (i + by).clamp(0, n - 1),
                 None if by > 0 => 0,

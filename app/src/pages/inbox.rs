@@ -4,8 +4,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::components::{
-    FormError, LiveUpdates, LocalTime, RememberQueue, Shortcuts, SignedIn, action_error, data_epoch, refresh_on_success,
-    urlencode,
+    FormError, LiveUpdates, LocalTime, RememberQueue, Shortcuts, SignedIn, TypingIndicator, TypingNow, action_error,
+    data_epoch, refresh_on_success, urlencode,
 };
 use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
 use crate::error::AppError;
@@ -181,6 +181,9 @@ pub fn ConversationPage() -> impl IntoView {
 #[component]
 fn Conversation(session: SessionDto) -> impl IntoView {
     let org_id = session.current.as_ref().map(|m| m.organization.id);
+    let me = session.user.id;
+    // Who is typing in this conversation, as the live connection hears it.
+    provide_context(TypingNow::default());
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok());
     let claim = ServerAction::<ClaimConversation>::new();
@@ -202,7 +205,7 @@ fn Conversation(session: SessionDto) -> impl IntoView {
     );
     view! {
         <main class="page conversation-page">
-            <p class="toolbar"><a href="/dashboard/conversations">"← Inbox"</a> " " {org_id.map(|id| view! { <LiveUpdates org_id=id /> })} <Shortcuts /></p>
+            <p class="toolbar"><a href="/dashboard/conversations">"← Inbox"</a> " " {org_id.map(|id| view! { <LiveUpdates org_id=id me /> })} <Shortcuts /></p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
@@ -317,6 +320,7 @@ fn ConversationView(
         <section class="card">
             <h2>"Transcript"</h2>
             <ol class="transcript">{v.messages.into_iter().map(|m| view! { <Line m /> }).collect_view()}</ol>
+            <TypingIndicator id=c.id />
         </section>
     }
 }
@@ -386,7 +390,10 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
                 <input type="hidden" name="id" value=id.to_string() />
                 <label>"Reply to the visitor"<textarea name="text" rows="3" required maxlength="4000" node_ref=text
                     data-shortcut="r" aria-keyshortcuts="r" placeholder="Type / for saved replies"
-                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        draft.set(event_target_value(&ev));
+                        typing_ping(org_id, id);
+                    }
                     on:keydown=move |ev| {
                         // Enter in the picker takes the first match; Shift+Enter stays a new line.
                         if ev.key() == "Enter" && !ev.shift_key()
@@ -455,6 +462,27 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
             </ActionForm>
         </section>
     }
+}
+
+/// Tells the visitor (and colleagues) that this agent is typing: at most every 3 s, in the
+/// background; a failed ping is nothing to report.
+fn typing_ping(org_id: Uuid, id: Uuid) {
+    #[cfg(feature = "hydrate")]
+    {
+        thread_local! {
+            static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+        }
+        let now = js_sys::Date::now();
+        if now - LAST.with(std::cell::Cell::get) < 3000.0 {
+            return;
+        }
+        LAST.with(|l| l.set(now));
+        leptos::task::spawn_local(async move {
+            let _ = crate::server_fns::inbox::agent_typing(org_id, id).await;
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (org_id, id);
 }
 
 /// Saved replies: everyone sees them; owners and admins add and delete them.

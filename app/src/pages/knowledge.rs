@@ -5,9 +5,9 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
+use super::inbox::reason_label;
 use crate::components::{FormError, LocalTime, Nav, action_error, data_epoch, refresh_on_success, set_response_status};
 use crate::dto::{DocumentDto, SessionDto, TrialDto};
-use super::inbox::reason_label;
 use crate::error::AppError;
 use crate::server_fns::auth::get_session;
 use crate::server_fns::knowledge::{
@@ -198,7 +198,9 @@ fn TestQuestion(org_id: Uuid) -> impl IntoView {
 #[component]
 fn Verdict(trial: TrialDto) -> impl IntoView {
     let (class, headline, reply) = match trial {
-        TrialDto::Answers { reply, source } => ("verdict answers", format!("The AI would answer, quoting “{source}”:"), reply),
+        TrialDto::Answers { reply, source } => {
+            ("verdict answers", format!("The AI would answer, quoting “{source}”:"), reply)
+        }
         TrialDto::HandsOff { reason, reply } => (
             "verdict hands-off",
             format!("The AI would hand this conversation to your team ({}). The visitor reads:", reason_label(&reason)),
@@ -206,7 +208,10 @@ fn Verdict(trial: TrialDto) -> impl IntoView {
         ),
         TrialDto::DeclinesAlone { reason, reply } => (
             "verdict declines",
-            format!("The AI would not answer ({}), and hands nothing off (AI-only mode). The visitor reads:", reason_label(&reason)),
+            format!(
+                "The AI would not answer ({}), and hands nothing off (AI-only mode). The visitor reads:",
+                reason_label(&reason)
+            ),
             reply,
         ),
     };

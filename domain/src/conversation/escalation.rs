@@ -306,10 +306,8 @@ fn intent_features(text: &str) -> Vec<String> {
 /// The features, each marked `true` when it is made of topic words only (not "and", "for a",
 /// "ce que" or "the full").
 fn intent_features_marked(text: &str) -> Vec<(String, bool)> {
-    let stems: Vec<(String, bool)> = normalise(text)
-        .iter()
-        .map(|w| (w.chars().take(5).collect(), !super::understanding::is_stopword(w)))
-        .collect();
+    let stems: Vec<(String, bool)> =
+        normalise(text).iter().map(|w| (w.chars().take(5).collect(), !super::understanding::is_stopword(w))).collect();
     let mut out = stems.clone();
     out.extend(stems.windows(2).map(|w| (format!("{} {}", w[0].0, w[1].0), w[0].1 && w[1].1)));
     out

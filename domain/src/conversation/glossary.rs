@@ -247,7 +247,10 @@ mod tests {
     #[test]
     fn a_word_written_as_an_entry_wins_over_a_shorter_entry_with_an_ending() {
         // "rezept" + "ion" would be a prescription; the glossary has "rezeption" itself.
-        assert_eq!(gloss("Wie lautet die Telefonnummer der Rezeption?", Language::De), "what is phone number reception front desk");
+        assert_eq!(
+            gloss("Wie lautet die Telefonnummer der Rezeption?", Language::De),
+            "what is phone number reception front desk"
+        );
         assert_eq!(gloss("Brauche ich ein Rezept?", Language::De), "need prescription");
     }
 

@@ -524,6 +524,22 @@ impl Services {
         Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
     }
 
+    /// The visitor is typing: the team sees it while a person has (or is about to take) the
+    /// conversation; with the AI answering, nobody is watching and nothing is sent. Never stored.
+    pub async fn visitor_typing(&self, visitor: &Visitor) -> DomainResult<()> {
+        let Some(conv) = latest_conversation(&self.db, visitor.id).await? else { return Ok(()) };
+        if conv.status == "escalated" || conv.status == "claimed" {
+            self.emit(ConversationEvent::Typing {
+                organization_id: conv.organization_id,
+                visitor_id: visitor.id,
+                conversation_id: conv.id,
+                agent: None,
+            })
+            .await;
+        }
+        Ok(())
+    }
+
     /// The widget's "Connect to an agent" button.
     pub async fn visitor_escalate(&self, visitor: &Visitor) -> DomainResult<TurnOutcome> {
         let org = self.visitor_organization(visitor).await?;
@@ -1046,7 +1062,12 @@ impl Services {
     /// grounding guard of a visitor turn, read as the first message of a new conversation in the
     /// question's language, with the organisation's settings; nothing is stored, no one is
     /// alerted. Owners and admins.
-    pub async fn try_question(&self, actor: &crate::accounts::Actor, org_id: Uuid, text: &str) -> DomainResult<TrialTurn> {
+    pub async fn try_question(
+        &self,
+        actor: &crate::accounts::Actor,
+        org_id: Uuid,
+        text: &str,
+    ) -> DomainResult<TrialTurn> {
         self.require_admin(actor, org_id, "manage the knowledge base").await?;
         let text = text.trim();
         if text.is_empty() {

@@ -381,8 +381,12 @@ mod tests {
         let doc = document_from_upload("notes-v2.md", b"Intro line\n\n## Returns and refunds ##\nWe refund.", None)
             .expect("valid");
         assert_eq!(doc.title, "Returns and refunds");
-        let doc = document_from_upload("page.html", b"<html><body><h1>Delivery times</h1><p>Two days.</p></body></html>", None)
-            .expect("valid");
+        let doc = document_from_upload(
+            "page.html",
+            b"<html><body><h1>Delivery times</h1><p>Two days.</p></body></html>",
+            None,
+        )
+        .expect("valid");
         assert_eq!(doc.title, "Delivery times");
         let doc = document_from_upload("x.txt", b"Store hours\n===========\nNine to five.", None).expect("valid");
         assert_eq!(doc.title, "Store hours");

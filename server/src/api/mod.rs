@@ -120,6 +120,7 @@ fn widget_router() -> Router<AppState> {
         .route("/contact", post(widget::contact))
         .route("/messages", post(widget::send_message).get(widget::messages))
         .route("/escalate", post(widget::escalate))
+        .route("/typing", post(widget::typing))
         .route("/stream", get(widget::stream))
         .route("/messages/{message_id}/feedback", post(widget::feedback))
         .layer(cors)

@@ -96,6 +96,16 @@ pub async fn session(
     Ok(axum::Json(session.into()))
 }
 
+/// `POST /widget/typing`: the visitor is typing. While a person has the conversation, the
+/// team's dashboards show it for a few seconds; otherwise nothing happens. 204 either way.
+pub async fn typing(
+    State(state): State<AppState>,
+    VisitorAuth(visitor): VisitorAuth,
+) -> ApiResult<axum::http::StatusCode> {
+    state.services.visitor_typing(&visitor).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize)]
 pub struct ConfigQuery {
     key: String,
@@ -114,10 +124,7 @@ pub async fn config(
     state.limits.check(Budget::ClientIp, ip.key())?;
     let config = state.services.widget_look(&query.key, origin(&state, &headers)).await?;
     Ok((
-        [
-            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
-            (axum::http::header::VARY, "Origin"),
-        ],
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=300"), (axum::http::header::VARY, "Origin")],
         axum::Json(app::dto::WidgetConfigDto::from(config)),
     ))
 }
@@ -202,8 +209,9 @@ pub struct StreamQuery {
 
 /// `GET /widget/stream?token=…`: Server-Sent Events for the visitor's conversations.
 /// `event: message` carries a [`app::dto::MessageDto`] the visitor did not receive in an HTTP
-/// reply (system notes, agent replies); `event: status` carries
-/// `{conversation_id, status}`. A comment line every 15 s keeps proxies from closing it.
+/// reply (system notes, agent replies); `event: status` carries `{conversation_id, status}`;
+/// `event: typing` carries `{conversation_id, name}` while an agent types. A comment line every
+/// 15 s keeps proxies from closing it.
 pub async fn stream(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -248,8 +256,14 @@ pub async fn stream(
                     .event("status")
                     .json_data(serde_json::json!({"conversation_id": conversation_id, "status": status}))
                     .ok()?,
+                // An agent typing: their first name only. The visitor's own typing is not sent back.
+                ConversationEvent::Typing { conversation_id, agent: Some(agent), .. } => Event::default()
+                    .event("typing")
+                    .json_data(serde_json::json!({"conversation_id": conversation_id, "name": agent.name}))
+                    .ok()?,
                 ConversationEvent::VisitorMessage { .. }
                 | ConversationEvent::AiReplied { .. }
+                | ConversationEvent::Typing { agent: None, .. }
                 | ConversationEvent::Resync => return None,
             };
             Some(Ok(sse))

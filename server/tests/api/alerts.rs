@@ -460,15 +460,7 @@ async fn the_alerts_page_says_who_is_on_the_mail_list() {
     assert!(on_list(owner.clone()).await, "owners get escalation mails");
     assert!(!on_list(agent.clone()).await, "an agent not listed does not");
 
-    let (status, _) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/orgs/{}/settings", owner.org_id),
-            Some(&owner.token),
-            Some(json!({"escalation_recipients": ["Agent@Example.com"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.patch_settings(&owner, json!({"escalation_recipients": ["Agent@Example.com"]})).await;
     assert!(on_list(agent.clone()).await, "listed (in any case) is on the list");
 
     // And the mail goes where the page says: the listed agent gets the next escalation.

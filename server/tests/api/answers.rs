@@ -248,7 +248,8 @@ async fn testing_a_question_says_what_the_ai_would_do_and_stores_nothing() {
     let actor = app.services.authenticate(&owner.token).await.expect("actor");
     let org: uuid::Uuid = owner.org_id.parse().expect("uuid");
 
-    let answered = app.services.try_question(&actor, org, "How long does delivery to Norway take?").await.expect("trial");
+    let answered =
+        app.services.try_question(&actor, org, "How long does delivery to Norway take?").await.expect("trial");
     let TrialTurn::Answers { reply, source } = answered else { panic!("answered: {answered:?}") };
     assert!(reply.contains("6 to 8 working days"), "{reply}");
     assert_eq!(source, "Delivery");
@@ -257,7 +258,8 @@ async fn testing_a_question_says_what_the_ai_would_do_and_stores_nothing() {
     let spanish = app.services.try_question(&actor, org, "Quiero que me devuelvan el dinero").await.expect("trial");
     assert!(matches!(spanish, TrialTurn::HandsOff { reason: EscalationReason::Refund, .. }), "{spanish:?}");
 
-    let invented = app.services.try_question(&actor, org, "What is the battery life of the Lumen 600?").await.expect("trial");
+    let invented =
+        app.services.try_question(&actor, org, "What is the battery life of the Lumen 600?").await.expect("trial");
     let TrialTurn::HandsOff { reason, reply } = invented else { panic!("handed off: {invented:?}") };
     assert_eq!(reason, EscalationReason::LowConfidence);
     assert!(!reply.contains("hours"), "{reply}");
@@ -265,18 +267,14 @@ async fn testing_a_question_says_what_the_ai_would_do_and_stores_nothing() {
     // Nothing was stored: no conversation, no alert.
     let (status, list) = app.get(&format!("/api/v1/orgs/{}/conversations", owner.org_id), Some(&owner.token)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(list["items"].as_array().map(Vec::len).unwrap_or_else(|| list.as_array().map_or(0, Vec::len)), 0, "{list}");
+    assert_eq!(
+        list["items"].as_array().map(Vec::len).unwrap_or_else(|| list.as_array().map_or(0, Vec::len)),
+        0,
+        "{list}"
+    );
 
     // AI-only mode: it declines and hands nothing off.
-    let (status, _) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/orgs/{}/settings", owner.org_id),
-            Some(&owner.token),
-            Some(json!({"ai_only_mode": true})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.patch_settings(&owner, json!({"ai_only_mode": true})).await;
     let alone = app.services.try_question(&actor, org, "How heavy is the Summit 5 tent?").await.expect("trial");
     let TrialTurn::DeclinesAlone { reply, .. } = alone else { panic!("declined: {alone:?}") };
     assert!(reply.starts_with("Sorry, I don't know"), "{reply}");
@@ -285,7 +283,10 @@ async fn testing_a_question_says_what_the_ai_would_do_and_stores_nothing() {
     let other = app.signup("other@example.com").await;
     let stranger = app.services.authenticate(&other.token).await.expect("actor");
     let refused = app.services.try_question(&stranger, org, "How long does delivery to Norway take?").await;
-    assert!(matches!(refused, Err(domain::DomainError::NotFound(_) | domain::DomainError::Forbidden(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(domain::DomainError::NotFound(_) | domain::DomainError::Forbidden(_))),
+        "{refused:?}"
+    );
     let empty = app.services.try_question(&actor, org, "   ").await;
     assert!(matches!(empty, Err(domain::DomainError::Invalid { .. })), "{empty:?}");
 }

@@ -708,3 +708,78 @@ async fn the_hand_off_summary_follows_what_the_visitor_adds_while_waiting() {
     say(&app, &token, "Also it arrived late").await;
     assert_eq!(conversation_row(&app, &id).await["summary"].as_str(), Some(after.as_str()), "claimed: unchanged");
 }
+
+#[tokio::test]
+async fn typing_shows_both_ways_once_a_person_has_the_conversation_and_is_never_stored() {
+    use domain::conversation::ConversationEvent;
+    use futures_util::StreamExt as _;
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    let token = session(&app, org["widget_key"].as_str().expect("key")).await;
+    let mut events = app.services.subscribe();
+    let next_typing = |events: &mut tokio::sync::broadcast::Receiver<ConversationEvent>| {
+        let mut events = events.resubscribe();
+        async move {
+            tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                loop {
+                    match events.recv().await {
+                        Ok(e @ ConversationEvent::Typing { .. }) => return Some(e),
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(_) => return None,
+                    }
+                }
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+    };
+
+    // With the AI answering, nobody watches: the ping is accepted and goes nowhere.
+    let waiting = next_typing(&mut events);
+    let (status, _) = app.call(Method::POST, "/api/v1/widget/typing", Some(&token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(waiting.await.is_none(), "no typing event before a hand-off");
+
+    let (_, turn) = app.call(Method::POST, "/api/v1/widget/escalate", Some(&token), None).await;
+    let id: uuid::Uuid = turn["conversation_id"].as_str().expect("id").parse().expect("uuid");
+
+    // The visitor types: the team hears it (no agent in it).
+    let waiting = next_typing(&mut events);
+    let (status, _) = app.call(Method::POST, "/api/v1/widget/typing", Some(&token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    match waiting.await {
+        Some(ConversationEvent::Typing { conversation_id, agent: None, .. }) => assert_eq!(conversation_id, id),
+        other => panic!("the visitor's typing: {other:?}"),
+    }
+
+    // An agent types: the visitor's stream says who, by first name only.
+    let resp =
+        app.client.get(format!("{}/api/v1/widget/stream?token={token}", app.address)).send().await.expect("stream");
+    let mut body = resp.bytes_stream();
+    let actor = app.services.authenticate(&owner.token).await.expect("actor");
+    let org_id: uuid::Uuid = owner.org_id.parse().expect("uuid");
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !received.contains("event: typing") {
+        app.services.agent_typing(&actor, org_id, id).await.expect("typing");
+        if let Ok(Some(Ok(chunk))) = tokio::time::timeout(std::time::Duration::from_millis(300), body.next()).await {
+            received.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no typing event: {received}");
+    }
+    let first_name = app.services.authenticate(&owner.token).await.expect("actor").user.name;
+    let first_name = first_name.split_whitespace().next().expect("a name");
+    assert!(received.contains(&format!("\"name\":\"{first_name}\"")), "{received}");
+    assert!(!received.contains("owner@example.com"), "{received}");
+
+    // Nothing of it is a message.
+    let (_, messages) = app.get("/api/v1/widget/messages", Some(&token)).await;
+    assert!(messages["messages"].as_array().is_some_and(|m| m.iter().all(|m| m["role"] == "system")), "{messages}");
+
+    // Another organisation cannot type into this conversation.
+    let stranger = app.signup("stranger@example.com").await;
+    let outsider = app.services.authenticate(&stranger.token).await.expect("actor");
+    assert!(app.services.agent_typing(&outsider, org_id, id).await.is_err());
+}

@@ -350,6 +350,14 @@ impl TestApp {
         }
     }
 
+    /// Changes `owner`'s organisation's settings (`PATCH …/settings`); asserts it was accepted.
+    pub async fn patch_settings(&self, owner: &Account, changes: Value) -> Value {
+        let path = format!("/api/v1/orgs/{}/settings", owner.org_id);
+        let (status, body) = self.call(Method::PATCH, &path, Some(&owner.token), Some(changes)).await;
+        assert_eq!(status, StatusCode::OK, "settings refused: {body}");
+        body
+    }
+
     /// Sends `body` (if any) as JSON with an optional bearer token; returns status and JSON body.
     pub async fn call(
         &self,

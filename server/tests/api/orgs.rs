@@ -263,15 +263,11 @@ async fn the_loader_reads_the_widgets_settings_without_making_a_visitor() {
     let ann = app.signup("ann@example.com").await;
     let org_id: uuid::Uuid = ann.org_id.parse().expect("uuid");
     let actor = app.services.authenticate(&ann.token).await.expect("actor");
-    let (status, _) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/orgs/{}/settings", ann.org_id),
-            Some(&ann.token),
-            Some(json!({"primary_color": "#e11d48", "position": "bottom-left", "allowed_origins": ["https://shop.example"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    app.patch_settings(
+        &ann,
+        json!({"primary_color": "#e11d48", "position": "bottom-left", "allowed_origins": ["https://shop.example"]}),
+    )
+    .await;
     let (org, _) = app.services.setup_progress(&actor, org_id).await.expect("progress");
     let key = org.widget_key.clone();
     let config = |key: String, origin: &'static str| {

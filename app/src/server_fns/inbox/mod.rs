@@ -1,5 +1,6 @@
 //! The agent inbox: the list with stats, a conversation, and what agents do to it.
 
+mod agent_typing;
 mod claim_conversation;
 mod get_conversation_view;
 mod get_inbox;
@@ -9,6 +10,7 @@ mod resolve_conversation;
 mod saved_replies;
 mod tags;
 
+pub use agent_typing::*;
 pub use claim_conversation::*;
 pub use get_conversation_view::*;
 pub use get_inbox::*;

@@ -25,6 +25,6 @@ pub async fn test_question(org_id: Uuid, query: String) -> Result<TestQuestionDt
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::dto::TrialDto;
-    pub use domain::conversation::TrialTurn;
     pub use crate::ssr::{context, require_actor};
+    pub use domain::conversation::TrialTurn;
 }
