@@ -32,8 +32,8 @@
   function stored(suffix) {
     try { return localStorage.getItem("iterochat:" + key + suffix); } catch (e) { return null; }
   }
-  /* The launcher as the widget draws it, in its own shadow root; the widget takes the same
-   * host over when it starts. */
+  // The launcher as the widget draws it, in its own shadow root; the widget takes the same
+  // host over when it starts.
   function launcher(config) {
     var host = document.createElement("div");
     host.id = "iterochat-widget";
@@ -58,12 +58,12 @@
   }
   function go() {
     if (stored("")) return renderWebWidget({ widgetKey: key });
+    // An unknown key or a site the organisation did not allow: nothing is shown, as the widget does.
     fetch(base + "/api/v1/widget/config?key=" + encodeURIComponent(key)).then(function (r) {
-      /* An unknown key or a site the organisation did not allow: nothing is shown, as the widget does. */
       return r.ok ? r.json() : null;
     }).then(function (config) {
       if (!config) return;
-      /* The nudge shows at most once a day (the widget stores the day it did). */
+      // The nudge shows at most once a day (the widget stores the day it did).
       var today = new Date().toISOString().slice(0, 10);
       if (config.proactive_message && stored(":nudged") !== today) return renderWebWidget({ widgetKey: key });
       launcher(config);
