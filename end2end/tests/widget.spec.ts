@@ -108,6 +108,8 @@ test("hostile host CSS does not change the widget", async ({ page }) => {
   expect(box?.width).toBe(56);
   expect(box?.height).toBe(56);
   await launcher.click();
+  // The widget arrives on the click (loaded on interest): wait for its panel before measuring.
+  await expect(page.locator("#iterochat-widget .panel")).toBeVisible();
   const panel = await page.locator("#iterochat-widget .panel").boundingBox();
   expect(panel?.width).toBe(360);
   // The widget's own 16 px (no zoom on focus in iOS Safari), whatever the host page says.
