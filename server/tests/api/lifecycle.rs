@@ -136,10 +136,13 @@ fn a_stale_pid_file_after_a_hard_crash_is_recovered() {
     server.child.wait().expect("wait");
     assert!(wait_gone(pg, Duration::from_secs(10)));
 
-    let mut again = start(data.path());
+    let again = start(data.path());
     assert!(healthy(&again.url), "restart with a stale postmaster.pid works");
     signal(&again.child, libc::SIGTERM);
-    assert!(again.child.wait().expect("wait").success());
+    let out = again.child.wait_with_output().expect("wait");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<&str> = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+    assert!(out.status.success(), "graceful exit, got {}; the server's last lines:\n{}", out.status, tail.join("\n"));
 }
 
 #[test]
