@@ -511,10 +511,7 @@ impl Services {
         let Some(composed) = composed else {
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         };
-        let unsupported: Vec<String> = answer::unsupported_claims(&composed.claims, &asked, &passages)
-            .into_iter()
-            .chain(answer::polarity_mismatches(&composed.claims, &passages))
-            .collect();
+        let unsupported = ungrounded(&composed, &asked, &passages);
         if !unsupported.is_empty() {
             tracing::info!(conversation_id = %conv.id, ?unsupported, "grounding guard blocked an answer");
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
@@ -975,15 +972,7 @@ impl Services {
         reason: EscalationReason,
         lang: Language,
     ) -> DomainResult<TurnOutcome> {
-        // In AI-only mode nothing is handed off; without the low-confidence reason, an unanswered
-        // question is not either (the visitor's own request for a person still is).
-        let unanswered_stays = reason == EscalationReason::LowConfidence && !org.settings.escalates(reason);
-        if org.settings.ai_only_mode || unanswered_stays {
-            let p = if reason == EscalationReason::LowConfidence { Phrase::DontKnow } else { Phrase::CannotHandle };
-            let mut text = phrase(p, lang).to_owned();
-            if !org.settings.contact_route.is_empty() {
-                text = format!("{text} {}", language::contact_hint(lang, &org.settings.contact_route));
-            }
+        if let Some(text) = stays_with_ai(&org.settings, reason, lang) {
             let reply = self.add_message(conv, "ai", &text, Some(&[]), Some(lang)).await?;
             self.announce_ai_reply(conv, &reply).await;
             return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
@@ -1078,14 +1067,9 @@ impl Services {
         }
         let (org, _) = self.organization_for_member(actor.user.id, org_id).await?;
         let lang = detect(text, None);
-        let declined = |reason: EscalationReason| {
-            let unanswered_stays = reason == EscalationReason::LowConfidence && !org.settings.escalates(reason);
-            if org.settings.ai_only_mode || unanswered_stays {
-                let p = if reason == EscalationReason::LowConfidence { Phrase::DontKnow } else { Phrase::CannotHandle };
-                TrialTurn::DeclinesAlone { reason, reply: phrase(p, lang).to_owned() }
-            } else {
-                TrialTurn::HandsOff { reason, reply: confirmation(&org.settings, reason, lang) }
-            }
+        let declined = |reason: EscalationReason| match stays_with_ai(&org.settings, reason, lang) {
+            Some(reply) => TrialTurn::DeclinesAlone { reason, reply },
+            None => TrialTurn::HandsOff { reason, reply: confirmation(&org.settings, reason, lang) },
         };
         let vector = self.embed_query_for(org.id, text).await?;
         if let Some(reason) = self.escalation_reason(text, &vector, lang).await?
@@ -1108,9 +1092,7 @@ impl Services {
         let Found { question: asked, passages, choice, .. } = found;
         let Ok(choice) = choice else { return Ok(declined(EscalationReason::LowConfidence)) };
         let composed = extractive_reply(&choice, &passages, lang);
-        if !answer::unsupported_claims(&composed.claims, &asked, &passages).is_empty()
-            || !answer::polarity_mismatches(&composed.claims, &passages).is_empty()
-        {
+        if !ungrounded(&composed, &asked, &passages).is_empty() {
             return Ok(declined(EscalationReason::LowConfidence));
         }
         Ok(TrialTurn::Answers { reply: composed.text, source: passages[choice.passage].title.clone() })
@@ -1140,6 +1122,32 @@ pub fn widget_config(org: &Organization) -> WidgetConfig {
 /// The organisation's confirmation message; the default one says, in the visitor's language,
 /// why a person takes over: a question the AI is unsure of, a matter for a person (refund,
 /// complaint, account), or the visitor's own request.
+/// What the AI says instead of a hand-off when nothing is handed off: in AI-only mode, and for
+/// an unanswered question with the low-confidence hand-off turned off (the visitor's own
+/// request for a person still goes to the team). `None`: the conversation goes to the team.
+fn stays_with_ai(settings: &OrgSettings, reason: EscalationReason, lang: Language) -> Option<String> {
+    let unanswered_stays = reason == EscalationReason::LowConfidence && !settings.escalates(reason);
+    if !(settings.ai_only_mode || unanswered_stays) {
+        return None;
+    }
+    let p = if reason == EscalationReason::LowConfidence { Phrase::DontKnow } else { Phrase::CannotHandle };
+    let text = phrase(p, lang);
+    Some(if settings.contact_route.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{text} {}", language::contact_hint(lang, &settings.contact_route))
+    })
+}
+
+/// The grounding guard: the claims of an answer its passages do not support (numbers and names
+/// not in them, a yes or no the quoted passage does not say).
+fn ungrounded(composed: &Composed, question: &str, passages: &[Passage]) -> Vec<String> {
+    answer::unsupported_claims(&composed.claims, question, passages)
+        .into_iter()
+        .chain(answer::polarity_mismatches(&composed.claims, passages))
+        .collect()
+}
+
 fn confirmation(settings: &OrgSettings, reason: EscalationReason, lang: Language) -> String {
     if settings.confirmation_message == OrgSettings::default().confirmation_message {
         let p = match reason {
