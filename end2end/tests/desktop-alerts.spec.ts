@@ -71,7 +71,7 @@ test("an agent turns the escalation sound on; it plays for a new escalation and 
   const sound = page.getByLabel("Sound");
   await expect(sound).not.toBeChecked();
   expect((await visitorSays(page, widgetKey, "Can I talk to a real person, please?")).status).toBe("escalated");
-  await expect(page.locator("tr.conversation")).toHaveCount(1);
+  await expect(page.locator("li.conversation")).toHaveCount(1);
   expect(await tones()).toBe(0);
   await sound.check();
   await expect.poll(tones).toBe(2);

@@ -32,12 +32,14 @@ test("an escalation appears in the open inbox live; the agent claims, replies an
   expect((await turn.json()).status).toBe("escalated");
 
   if (!javaScriptEnabled) await page.reload();
-  const row = page.locator("tr.conversation");
+  const row = page.locator("li.conversation");
   await expect(row).toHaveCount(1);
   await expect(row.locator(".badge")).toHaveText("escalated");
   await expect(page.locator(".stats .unresolved")).toHaveText("1");
 
-  await row.getByRole("link").click();
+  await row.locator("a.open").click();
+  // The list stays beside the open conversation.
+  await expect(row.locator("a.open")).toHaveAttribute("aria-current", "page");
   await expect(page.locator(".pinned .summary")).toContainText("asked to talk to a person");
   await expect(page.locator(".line.visitor")).toContainText("My lamp flickers");
   await settled(page, javaScriptEnabled);
@@ -71,7 +73,7 @@ test("an escalation appears in the open inbox live; the agent claims, replies an
   await page.getByRole("link", { name: "← Inbox" }).click();
   await expect(page.locator(".stats .total-escalations")).toHaveText("1");
   await expect(page.locator(".stats .unresolved")).toHaveText("0");
-  await expect(page.locator("tr.conversation")).toHaveCount(0);
+  await expect(page.locator("li.conversation")).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 
@@ -144,7 +146,7 @@ test("saved replies are edited and inserted by typing /, and the keyboard works 
   await expect(page.locator('ul.saved-list li[data-title="Refund policy"]')).toHaveCount(0);
 
   // j / k move through the rows, Enter opens one.
-  const rows = page.locator("tr.conversation td:first-child a");
+  const rows = page.locator("li.conversation a.open");
   await expect(rows).toHaveCount(2);
   await page.locator("h1").first().click();
   await page.keyboard.press("j");
@@ -153,10 +155,10 @@ test("saved replies are edited and inserted by typing /, and the keyboard works 
   await expect(rows.nth(1)).toBeFocused();
   await page.keyboard.press("k");
   await expect(rows.nth(0)).toBeFocused();
-  const first = await rows.nth(0).getAttribute("href");
-  const second = await rows.nth(1).getAttribute("href");
+  const first = await page.locator("li.conversation").nth(0).getAttribute("data-id");
+  const second = await page.locator("li.conversation").nth(1).getAttribute("data-id");
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(new RegExp(`${first}$`));
+  await expect(page).toHaveURL(new RegExp(`/dashboard/conversations/${first}\\?`));
   await settled(page, javaScriptEnabled);
 
   // ? lists the shortcuts; Escape closes the list.
@@ -184,6 +186,6 @@ test("saved replies are edited and inserted by typing /, and the keyboard works 
   await page.keyboard.press("e");
   await expect(page.getByTestId("status")).toHaveText("resolved");
   await page.keyboard.press("j");
-  await expect(page).toHaveURL(new RegExp(`${second}$`));
+  await expect(page).toHaveURL(new RegExp(`/dashboard/conversations/${second}\\?`));
   expect(errors).toEqual([]);
 });

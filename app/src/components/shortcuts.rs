@@ -1,10 +1,10 @@
 //! Keyboard shortcuts for the inbox and a conversation, listed by `?`.
 //!
 //! Keys act on what the page shows: an element marked `data-shortcut="c"` is clicked by `c`
-//! (a button, a link) or focused (a text field). `j` / `k` move through the inbox's rows; on a
-//! conversation they open the next or previous conversation of the list last shown in the
-//! inbox (kept in the tab's `sessionStorage`). Keys are ignored while typing in a field and
-//! with Ctrl, Alt or Cmd held, so the browser's own shortcuts and typing are untouched.
+//! (a button, a link) or focused (a text field). `j` / `k` move through the list's rows; while a
+//! conversation is open beside the list they open the next or previous one. Keys are ignored
+//! while typing in a field and with Ctrl, Alt or Cmd held, so the browser's own shortcuts and
+//! typing are untouched.
 
 use leptos::prelude::*;
 
@@ -49,28 +49,10 @@ pub fn Shortcuts() -> impl IntoView {
     .into_any()
 }
 
-/// Remembers the inbox's current list (conversation links, in order) for `j` / `k` on a
-/// conversation page.
-#[component]
-pub fn RememberQueue(ids: Vec<String>) -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| browser::remember_queue(&ids));
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ids;
-}
-
 #[cfg(feature = "hydrate")]
 mod browser {
     use leptos::prelude::*;
     use wasm_bindgen::JsCast as _;
-
-    const QUEUE: &str = "iterochat:queue";
-
-    pub fn remember_queue(ids: &[String]) {
-        if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
-            let _ = storage.set_item(QUEUE, &ids.join(","));
-        }
-    }
 
     fn typing(ev: &web_sys::KeyboardEvent) -> bool {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return false };
@@ -97,7 +79,7 @@ mod browser {
                 true
             }
             "j" | "k" => step(&doc, if key == "j" { 1 } else { -1 }),
-            "i" => go("/dashboard/conversations"),
+            "i" => act(&doc, "i") || go("/dashboard/conversations"),
             other => act(&doc, other),
         };
         if handled {
@@ -126,37 +108,37 @@ mod browser {
         true
     }
 
-    /// In the inbox: moves the focus to the next or previous row's link. On a conversation:
-    /// opens the next or previous conversation of the inbox's last list.
+    /// With a conversation open: opens the next or previous one of the list. Otherwise moves
+    /// the focus through the list's rows (Enter opens the focused one).
     fn step(doc: &web_sys::Document, by: i32) -> bool {
-        let links = doc.query_selector_all("tr.conversation td:first-child a").ok();
-        if let Some(links) = links.filter(|l| l.length() > 0) {
-            let n = links.length() as i32;
-            let active = doc.active_element();
-            let at = (0..n)
-                .find(|&i| links.item(i as u32).zip(active.clone()).is_some_and(|(l, a)| l.is_same_node(Some(&a))));
-            let next = match at {
-                Some(i) => (i + by).clamp(0, n - 1),
-                None if by > 0 => 0,
-                None => n - 1,
-            };
-            if let Some(link) = links.item(next as u32).and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = link.focus();
-            }
-            return true;
+        let Some(links) = doc.query_selector_all("li.conversation a.open").ok().filter(|l| l.length() > 0) else {
+            return false;
+        };
+        let n = links.length() as i32;
+        let link = |i: i32| links.item(i as u32).and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok());
+        // A conversation is open when the path names one (it may have left the list, e.g.
+        // once resolved under "Unresolved": then `j` opens the first).
+        let opened = web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .is_some_and(|p| p.strip_prefix("/dashboard/conversations/").is_some_and(|id| !id.is_empty()));
+        let at = if opened {
+            (0..n).find(|&i| link(i).is_some_and(|l| l.get_attribute("aria-current").as_deref() == Some("page")))
+        } else {
+            let focused = doc.active_element();
+            (0..n).find(|&i| link(i).zip(focused.clone()).is_some_and(|(l, a)| l.is_same_node(Some(&a))))
+        };
+        let next = match at {
+            Some(i) => (i + by).clamp(0, n - 1),
+            None if by > 0 => 0,
+            None => n - 1,
+        };
+        let Some(target) = link(next) else { return false };
+        if !opened {
+            let _ = target.focus();
+        } else if Some(next) != at {
+            target.click();
         }
-        let Some(path) = web_sys::window().and_then(|w| w.location().pathname().ok()) else { return false };
-        let Some(current) = path.strip_prefix("/dashboard/conversations/") else { return false };
-        let queue = web_sys::window()
-            .and_then(|w| w.session_storage().ok().flatten())
-            .and_then(|s| s.get_item(QUEUE).ok().flatten())
-            .unwrap_or_default();
-        let ids: Vec<&str> = queue.split(',').filter(|s| !s.is_empty()).collect();
-        let Some(at) = ids.iter().position(|id| *id == current) else { return go("/dashboard/conversations") };
-        match ids.get((at as i32 + by).max(0) as usize).filter(|id| **id != current) {
-            Some(id) => go(&format!("/dashboard/conversations/{id}")),
-            None => false,
-        }
+        true
     }
 
     fn go(path: &str) -> bool {

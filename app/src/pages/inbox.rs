@@ -1,11 +1,12 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::components::{
-    FormError, LiveUpdates, LocalTime, RememberQueue, Shortcuts, SignedIn, TypingIndicator, TypingNow, action_error,
-    data_epoch, refresh_on_success, urlencode,
+    FormError, LiveUpdates, LocalTime, Shortcuts, SignedIn, TypingIndicator, TypingNow, action_error, data_epoch,
+    refresh_on_success, urlencode,
 };
 use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
 use crate::error::AppError;
@@ -24,18 +25,34 @@ const FILTERS: &[(&str, &str)] = &[
     ("all", "All"),
 ];
 
-/// `/dashboard/conversations`: the agents' inbox with the stats strip, filters, search, export
-/// and live updates.
+/// Where the workspace lives; a conversation is `{BASE}/{id}`.
+const BASE: &str = "/dashboard/conversations";
+
+/// What the workspace's panes share: the organisation and the list (whose stats the empty pane
+/// shows).
+#[derive(Clone, Copy)]
+struct Desk {
+    org_id: Option<Uuid>,
+    list: Resource<Result<InboxPageDto, AppError>>,
+}
+
+/// `/dashboard/conversations[/{id}]`: the agents' workspace in one screen. The conversation list
+/// (filters, search, export) on the left stays while a conversation opens beside it: its thread
+/// with the composer at the bottom in the middle, summary, actions, contact and tags on the
+/// right. Live throughout; on a phone one pane at a time.
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    view! { <SignedIn next="/dashboard/conversations".to_owned() inner=|s| view! { <Inbox session=s /> }.into_any() /> }
+    view! { <SignedIn next=BASE.to_owned() inner=|s| view! { <Workspace session=s /> }.into_any() /> }
 }
 
 #[component]
-fn Inbox(session: SessionDto) -> impl IntoView {
+fn Workspace(session: SessionDto) -> impl IntoView {
     let org_id = session.current.as_ref().map(|m| m.organization.id);
+    let me = session.user.id;
+    // Who is typing in the open conversation, as the live connection hears it.
+    provide_context(TypingNow::default());
     let query = use_query_map();
-    let page = Resource::new(
+    let list = Resource::new(
         move || {
             let q = query.read();
             let get = |k: &str| q.get(k).unwrap_or_default();
@@ -48,91 +65,130 @@ fn Inbox(session: SessionDto) -> impl IntoView {
             }
         },
     );
+    provide_context(Desk { org_id, list });
+    let location = use_location();
+    let selected = Memo::new(move |_| selected_id(&location.pathname.get()));
     view! {
-        <main class="page inbox">
-            <div class="toolbar">{org_id.map(|id| view! { <LiveUpdates org_id=id /> })} <Shortcuts /></div>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => view! { <InboxView page org_id=org_id.unwrap_or_default() /> }.into_any(),
-                        Err(e) => {
-                            crate::components::set_response_status(e.status_code());
-                            view! { <section class="card"><h1>"Inbox"</h1><p class="form-error" role="alert">{e.to_string()}</p></section> }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
-            {org_id.map(|id| view! { <SavedRepliesManager org_id=id /> })}
+        <main class=move || if selected.get().is_some() { "page workspace has-selection" } else { "page workspace" }>
+            <div class="toolbar">{org_id.map(|id| view! { <LiveUpdates org_id=id me /> })} <Shortcuts /></div>
+            <div class="panes">
+                <section class="pane list-pane" aria-label="Conversations">
+                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match list.await {
+                                Ok(page) => view! { <ConversationList page selected org_id=org_id.unwrap_or_default() /> }.into_any(),
+                                Err(e) => {
+                                    crate::components::set_response_status(e.status_code());
+                                    view! { <h1>"Inbox"</h1><p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+                                }
+                            }
+                        })}
+                    </Transition>
+                </section>
+                <Outlet />
+            </div>
         </main>
     }
     .into_any()
 }
 
+/// The conversation in the path, if one is open.
+fn selected_id(path: &str) -> Option<Uuid> {
+    path.strip_prefix(BASE)?.strip_prefix('/').and_then(|id| Uuid::parse_str(id.trim_end_matches('/')).ok())
+}
+
+/// The list pane: filters, search, export and one row per conversation; a row opens the
+/// conversation beside the list, keeping the filter.
 #[component]
-fn InboxView(page: InboxPageDto, org_id: Uuid) -> impl IntoView {
+fn ConversationList(page: InboxPageDto, selected: Memo<Option<Uuid>>, org_id: Uuid) -> impl IntoView {
     let status = page.status.clone();
     let q = page.q.clone();
     let tag = page.tag.clone();
-    let export = format!(
-        "/api/v1/orgs/{org_id}/conversations.csv?status={}&q={}&tag={}",
-        urlencode(&status),
-        urlencode(&q),
-        urlencode(&tag)
-    );
-    let queue: Vec<String> = page.conversations.iter().map(|c| c.id.to_string()).collect();
+    let keep = format!("status={}&q={}&tag={}", urlencode(&status), urlencode(&q), urlencode(&tag));
+    let export = format!("/api/v1/orgs/{org_id}/conversations.csv?{keep}");
     view! {
-        <RememberQueue ids=queue />
-        <StatsStrip stats=page.stats.clone() />
-        <section class="card">
-            <h1>"Inbox"</h1>
-            <nav class="pills" aria-label="Filter">
-                {FILTERS.iter().map(|(value, label)| {
-                    let href = format!("/dashboard/conversations?status={value}&q={}&tag={}", urlencode(&q), urlencode(&tag));
-                    let current = (*value == status).then_some("page");
-                    view! { <a class="pill" href=href aria-current=current>{*label}</a> }
-                }).collect_view()}
-            </nav>
-            <form method="get" action="/dashboard/conversations" class="search" role="search">
-                <input type="hidden" name="status" value=status.clone() />
-                <input type="hidden" name="tag" value=tag.clone() />
-                <label>"Search"<input type="search" name="q" value=q.clone() placeholder="Words in messages, a name or email" /></label>
-                <button type="submit" class="secondary">"Search"</button>
-                <a class="export" href=export>"Export CSV"</a>
-            </form>
+        <h1>"Inbox"</h1>
+        <nav class="pills" aria-label="Filter">
+            {FILTERS.iter().map(|(value, label)| {
+                let href = format!("{BASE}?status={value}&q={}&tag={}", urlencode(&q), urlencode(&tag));
+                let current = (*value == status).then_some("page");
+                view! { <a class="pill" href=href aria-current=current>{*label}</a> }
+            }).collect_view()}
+        </nav>
+        <form method="get" action=BASE class="search" role="search">
+            <input type="hidden" name="status" value=status.clone() />
+            <input type="hidden" name="tag" value=tag.clone() />
+            <label><span class="sr-only">"Search"</span><input type="search" name="q" value=q.clone() placeholder="Words, a name or email" aria-label="Search" /></label>
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
+        <p class="list-tools">
             {(!tag.is_empty()).then(|| view! {
-                <p class="tag-filter">"Tagged " <span class="tag">{tag.clone()}</span> " · "
-                    <a href=format!("/dashboard/conversations?status={}&q={}", urlencode(&status), urlencode(&q))>"show all"</a></p>
+                <span class="tag-filter">"Tagged " <span class="tag">{tag.clone()}</span> " · "
+                    <a href=format!("{BASE}?status={}&q={}", urlencode(&status), urlencode(&q))>"show all"</a></span>
             })}
-            {if page.conversations.is_empty() {
-                view! { <p class="muted empty">"Nothing here. New escalations appear on their own."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="conversations">
-                        <thead><tr><th>"Visitor"</th><th>"Last message"</th><th>"Escalated"</th><th>"Messages"</th><th>"Status"</th><th>"Claimed by"</th></tr></thead>
-                        <tbody>{page.conversations.into_iter().map(|c| view! { <Row c /> }).collect_view()}</tbody>
-                    </table>
-                }.into_any()
-            }}
-        </section>
+            <a class="export" href=export>"Export CSV"</a>
+        </p>
+        {if page.conversations.is_empty() {
+            view! { <p class="muted empty">"Nothing here. New escalations appear on their own."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="conversation-list">
+                    {page.conversations.into_iter().map(|c| view! { <Row c keep=keep.clone() selected /> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
     }
 }
 
 #[component]
-fn Row(c: ConversationSummaryDto) -> impl IntoView {
-    let href = format!("/dashboard/conversations/{}", c.id);
-    let who = c.visitor_label.clone();
+fn Row(c: ConversationSummaryDto, keep: String, selected: Memo<Option<Uuid>>) -> impl IntoView {
+    let id = c.id;
+    let href = format!("{BASE}/{id}?{keep}");
+    let current = move || (selected.get() == Some(id)).then_some("page");
+    let meta = [
+        c.escalation_reason.as_deref().map(|r| reason_label(r).to_owned()),
+        c.claimed_by_name.clone().map(|n| format!("with {n}")),
+        Some(match c.message_count {
+            1 => "1 message".to_owned(),
+            n => format!("{n} messages"),
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
     view! {
-        <tr class="conversation" data-id=c.id.to_string() data-status=c.status.clone()>
-            <td><a href=href>{who}</a></td>
-            <td class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}
-                {c.tags.iter().map(|t| view! { " " <a class="tag" href=format!("/dashboard/conversations?status=all&tag={}", urlencode(t))>{t.clone()}</a> }).collect_view()}</td>
-            <td>{c.escalated_at.map(|t| view! { <LocalTime at=t /> })}
-                {c.escalation_reason.clone().map(|r| view! { <span class="reason">" · " {reason_label(&r)}</span> })}</td>
-            <td class="count">{c.message_count}</td>
-            <td><span class=format!("badge {}", c.status)>{c.status.clone()}</span></td>
-            <td>{c.claimed_by_name.clone().unwrap_or_default()}</td>
-        </tr>
+        <li class="conversation" data-id=id.to_string() data-status=c.status.clone()>
+            <a class="open" href=href aria-current=current>
+                <span class="who">{c.visitor_label.clone()}</span>
+                <span class=format!("badge {}", c.status)>{c.status.clone()}</span>
+                <span class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}</span>
+                <span class="meta">{meta} " · " <LocalTime at=c.escalated_at.unwrap_or(c.updated_at) /></span>
+            </a>
+            {(!c.tags.is_empty()).then(|| view! {
+                <span class="row-tags">{c.tags.iter().map(|t| view! { <a class="tag" href=format!("{BASE}?status=all&tag={}", urlencode(t))>{t.clone()}</a> " " }).collect_view()}</span>
+            })}
+        </li>
     }
+}
+
+/// The middle and right panes while no conversation is open: the figures of the last 30 days
+/// and the team's saved replies.
+#[component]
+pub fn NoConversation() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    view! {
+        <div class="pane detail-pane overview">
+            <Transition>
+                {move || Suspend::new(async move {
+                    desk.list.await.ok().map(|page| view! { <StatsStrip stats=page.stats /> })
+                })}
+            </Transition>
+            <p class="muted choose">"Choose a conversation on the left to read and answer it here."</p>
+            {desk.org_id.map(|id| view! { <SavedRepliesManager org_id=id /> })}
+        </div>
+    }
+    .into_any()
 }
 
 /// The human-support figures of the last 30 days and escalations per day.
@@ -171,19 +227,11 @@ fn StatsStrip(stats: StatsDto) -> impl IntoView {
     }
 }
 
-/// `/dashboard/conversations/{id}`: summary and reason pinned on top, contact, transcript,
-/// claim / resolve / reopen, reply; live.
+/// An open conversation beside the list: the thread with the composer fixed at its bottom, and
+/// the summary, actions, contact and tags on the right. Follows the conversation live.
 #[component]
-pub fn ConversationPage() -> impl IntoView {
-    view! { <SignedIn next="/dashboard/conversations".to_owned() inner=|s| view! { <Conversation session=s /> }.into_any() /> }
-}
-
-#[component]
-fn Conversation(session: SessionDto) -> impl IntoView {
-    let org_id = session.current.as_ref().map(|m| m.organization.id);
-    let me = session.user.id;
-    // Who is typing in this conversation, as the live connection hears it.
-    provide_context(TypingNow::default());
+pub fn ConversationPane() -> impl IntoView {
+    let Desk { org_id, .. } = expect_context::<Desk>();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok());
     let claim = ServerAction::<ClaimConversation>::new();
@@ -203,38 +251,76 @@ fn Conversation(session: SessionDto) -> impl IntoView {
             }
         },
     );
+    let failed = move |e: AppError| {
+        crate::components::set_response_status(e.status_code());
+        view! { <section class="card"><h2>"Conversation"</h2><p class="form-error" role="alert">{e.to_string()}</p></section> }.into_any()
+    };
     view! {
-        <main class="page conversation-page">
-            <p class="toolbar"><a href="/dashboard/conversations">"← Inbox"</a> " " {org_id.map(|id| view! { <LiveUpdates org_id=id me /> })} <Shortcuts /></p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match view_data.await {
-                        Ok(v) => view! { <ConversationView v org_id=org_id.unwrap_or_default() claim resolve reopen untag /> }.into_any(),
-                        Err(e) => {
-                            crate::components::set_response_status(e.status_code());
-                            view! { <section class="card"><h1>"Conversation"</h1><p class="form-error" role="alert">{e.to_string()}</p></section> }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
-            <FormError error=action_error(untag) />
-            {move || {
-                // Who holds the conversation, when it is a colleague: the reply box asks first.
-                let held_by = Signal::derive(move || {
-                    view_data.get().and_then(Result::ok).and_then(|v| {
-                        let c = v.conversation;
-                        (c.status == "claimed" && c.claimed_by != Some(v.me))
-                            .then(|| c.claimed_by_name.unwrap_or_else(|| "A colleague".into()))
-                    })
-                });
-                id().zip(org_id).map(|(id, org)| view! { <ReplyBox org_id=org id held_by /> })
-            }}
-        </main>
+        <div class="pane detail-pane conversation">
+            <section class="thread" aria-label="Conversation">
+                <p class="back"><a href=BASE data-shortcut="i">"← Inbox"</a></p>
+                <div class="scroll">
+                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match view_data.await {
+                                Ok(v) => view! { <Thread v /> }.into_any(),
+                                Err(e) => failed(e),
+                            }
+                        })}
+                    </Transition>
+                </div>
+                {move || {
+                    // Who holds the conversation, when it is a colleague: the reply box asks first.
+                    let held_by = Signal::derive(move || {
+                        view_data.get().and_then(Result::ok).and_then(|v| {
+                            let c = v.conversation;
+                            (c.status == "claimed" && c.claimed_by != Some(v.me))
+                                .then(|| c.claimed_by_name.unwrap_or_else(|| "A colleague".into()))
+                        })
+                    });
+                    id().zip(org_id).map(|(id, org)| view! { <ReplyBox org_id=org id held_by /> })
+                }}
+            </section>
+            <aside class="side" aria-label="Details">
+                <Transition>
+                    {move || Suspend::new(async move {
+                        view_data.await.ok().map(|v| view! { <Side v org_id=org_id.unwrap_or_default() claim resolve reopen untag /> })
+                    })}
+                </Transition>
+                <FormError error=action_error(untag) />
+            </aside>
+        </div>
+    }
+    .into_any()
+}
+
+/// The visitor, the status and the transcript, scrolled to its newest line each time it is
+/// drawn. (No resource is read here: a resource read outside a `Transition` would make the
+/// page's `Suspense` redraw everything, and the reply box lose its focus, on every update.)
+#[component]
+fn Thread(v: ConversationViewDto) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        leptos::prelude::request_animation_frame(|| {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(".thread .scroll").ok().flatten())
+            {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    });
+    let c = v.conversation;
+    view! {
+        <h2 class="thread-title">{c.visitor_label.clone()} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h2>
+        <ol class="transcript">{v.messages.into_iter().map(|m| view! { <Line m /> }).collect_view()}</ol>
+        <TypingIndicator id=c.id />
     }
 }
 
+/// The right pane: why it came to a person, the summary, the actions, tags and contact.
 #[component]
-fn ConversationView(
+fn Side(
     v: ConversationViewDto,
     org_id: Uuid,
     claim: ServerAction<ClaimConversation>,
@@ -252,7 +338,6 @@ fn ConversationView(
     let contact = c.contact.clone();
     view! {
         <section class="card pinned">
-            <h1>{c.visitor_label.clone()} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h1>
             {c.escalation_reason.clone().map(|r| view! {
                 <p class="reason">"Escalated: " <strong>{reason_label(&r)}</strong> " · " {c.escalated_at.map(|t| view! { <LocalTime at=t /> })}</p>
             })}
@@ -277,7 +362,20 @@ fn ConversationView(
             <FormError error=action_error(resolve) />
             <FormError error=action_error(reopen) />
         </section>
-        {v.can_delete.then(|| view! { <DeleteConversation org_id id=c.id /> })}
+        <section class="card contact">
+            <h2>"Contact"</h2>
+            {match contact {
+                Some(k) => view! {
+                    <dl>
+                        <dt>"Name"</dt><dd>{k.name.unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Email"</dt><dd>{k.email.unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Phone"</dt><dd>{k.phone.unwrap_or_else(|| "—".into())}</dd>
+                    </dl>
+                }.into_any(),
+                None => view! { <p class="muted">{c.visitor_label.clone()}</p> }.into_any(),
+            }}
+            {c.language.clone().map(|l| view! { <p class="muted">"Language: " {l}</p> })}
+        </section>
         <section class="card tags">
             <h2>"Tags"</h2>
             {if c.tags.is_empty() {
@@ -302,26 +400,27 @@ fn ConversationView(
                     </ul>
                 }.into_any()
             }}
+            <TagForm org_id id=c.id />
         </section>
-        <section class="card contact">
-            <h2>"Contact"</h2>
-            {match contact {
-                Some(k) => view! {
-                    <dl>
-                        <dt>"Name"</dt><dd>{k.name.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Email"</dt><dd>{k.email.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Phone"</dt><dd>{k.phone.unwrap_or_else(|| "—".into())}</dd>
-                    </dl>
-                }.into_any(),
-                None => view! { <p class="muted">{c.visitor_label.clone()}</p> }.into_any(),
-            }}
-            {c.language.clone().map(|l| view! { <p class="muted">"Language: " {l}</p> })}
-        </section>
-        <section class="card">
-            <h2>"Transcript"</h2>
-            <ol class="transcript">{v.messages.into_iter().map(|m| view! { <Line m /> }).collect_view()}</ol>
-            <TypingIndicator id=c.id />
-        </section>
+        {v.can_delete.then(|| view! { <DeleteConversation org_id id=c.id /> })}
+    }
+}
+
+/// Adds a tag to the conversation.
+#[component]
+fn TagForm(org_id: Uuid, id: Uuid) -> impl IntoView {
+    let tag = ServerAction::<AddConversationTag>::new();
+    refresh_on_success(tag);
+    view! {
+        <ActionForm action=tag>
+            <input type="hidden" name="org_id" value=org_id.to_string() />
+            <input type="hidden" name="id" value=id.to_string() />
+            <div class="row">
+                <label>"Add a tag"<input type="text" name="tag" required maxlength="32" placeholder="billing" /></label>
+                <button type="submit" class="secondary">"Tag"</button>
+            </div>
+            <FormError error=action_error(tag) />
+        </ActionForm>
     }
 }
 
@@ -349,14 +448,12 @@ fn Line(m: TranscriptEntryDto) -> impl IntoView {
     }
 }
 
-/// The reply form, saved replies and the tag form; outside the live-refreshed part so typing
-/// survives updates.
+/// The reply form and saved replies, at the bottom of the thread; outside the live-refreshed
+/// part so typing survives updates.
 #[component]
 fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>>) -> impl IntoView {
     let reply = ServerAction::<ReplyToConversation>::new();
-    let tag = ServerAction::<AddConversationTag>::new();
     refresh_on_success(reply);
-    refresh_on_success(tag);
     let saved = Resource::new(move || org_id, get_saved_replies);
     let text = NodeRef::<leptos::html::Textarea>::new();
     // What the box holds; "/" and a few letters at its start open the saved-reply picker.
@@ -451,15 +548,6 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
                     })
                 })}
             </Suspense>
-            <ActionForm action=tag>
-                <input type="hidden" name="org_id" value=org_id.to_string() />
-                <input type="hidden" name="id" value=id.to_string() />
-                <div class="row">
-                    <label>"Add a tag"<input type="text" name="tag" required maxlength="32" placeholder="billing" /></label>
-                    <button type="submit" class="secondary">"Tag"</button>
-                </div>
-                <FormError error=action_error(tag) />
-            </ActionForm>
         </section>
     }
 }
