@@ -238,6 +238,18 @@ pub struct WidgetConfigDto {
     pub proactive_message: String,
     pub proactive_trigger: String,
     pub proactive_after: u32,
+    /// Whether the team is in, by its office hours; absent (null) when none are set.
+    #[serde(default)]
+    pub office_hours: Option<TeamHoursDto>,
+}
+
+/// The team's availability for a visitor waiting for a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamHoursDto {
+    /// Within office hours now.
+    pub open: bool,
+    /// Outside them: when the team is back (the next opening).
+    pub back_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /widget/session`.
@@ -344,6 +356,11 @@ pub struct SettingsPageDto {
     pub confirmation_message: String,
     /// Extra hand-off mail recipients (owners always get them).
     pub escalation_recipients: Vec<String>,
+    /// Office hours: IANA time zone (empty = none) and Monday-first day spans ("09:00-17:00").
+    #[serde(default)]
+    pub office_hours_time_zone: String,
+    #[serde(default)]
+    pub office_hours_days: Vec<String>,
 }
 
 /// The alerts page.

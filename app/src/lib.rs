@@ -16,17 +16,19 @@ pub mod ssr;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::pages::{
-    AcceptInvitePage, AlertsPage, ConversationPage, DashboardPage, DocumentEditorPage, FeedbackPage,
-    FeedbackProjectPage, ForgotPasswordPage, HomePage, InboxPage, InstallPage, KnowledgePage, LoginPage, NotFound,
-    PrivacyPage, ResetPasswordPage, SettingsPage, SignupPage, TeamPage, UsagePage,
+    AcceptInvitePage, AlertsPage, ConversationPane, DashboardPage, DocumentEditorPage, FeedbackPage,
+    FeedbackProjectPage, ForgotPasswordPage, HomePage, InboxPage, InstallPage, KnowledgePage, LoginPage,
+    NoConversation, NotFound, PrivacyPage, ResetPasswordPage, SettingsPage, SignupPage, TeamPage, UsagePage,
 };
 
 /// The HTML document around [`App`]; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -67,8 +69,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard/privacy") view=PrivacyPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/install") view=InstallPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/usage") view=UsagePage ssr=SsrMode::Async />
-                <Route path=path!("/dashboard/conversations") view=InboxPage ssr=SsrMode::Async />
-                <Route path=path!("/dashboard/conversations/:id") view=ConversationPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("/dashboard/conversations") view=InboxPage ssr=SsrMode::Async>
+                    <Route path=path!("") view=NoConversation ssr=SsrMode::Async />
+                    <Route path=path!(":id") view=ConversationPane ssr=SsrMode::Async />
+                </ParentRoute>
                 <Route path=path!("/dashboard/feedback") view=FeedbackPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/feedback/:project_id") view=FeedbackProjectPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard/knowledge") view=KnowledgePage ssr=SsrMode::Async />

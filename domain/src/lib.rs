@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod knowledge;
 pub mod llm;
 pub mod markdown;
+pub mod office_hours;
 pub mod organizations;
 pub mod password_reset;
 pub mod privacy;

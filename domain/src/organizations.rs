@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::conversation::escalation::EscalationReason;
 use crate::entities::{membership, organization};
+use crate::office_hours::OfficeHours;
 use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
 
 /// Most escalation-alert recipients an organisation may list (the owner is always added on top).
@@ -82,6 +83,9 @@ pub struct OrgSettings {
     /// Conversations with no activity for this many days are erased automatically; 0 = keep
     /// them (at most [`MAX_RETENTION_DAYS`]).
     pub retention_days: u32,
+    /// When the team is usually in; outside these hours a visitor waiting for a person is told
+    /// when the team is back. None set = always.
+    pub office_hours: OfficeHours,
 }
 
 /// An organisation's choice between answering more and escalating more (the least score of a
@@ -136,6 +140,7 @@ impl Default for OrgSettings {
             confidence: Confidence::Balanced,
             trash_days: 30,
             retention_days: 0,
+            office_hours: OfficeHours::default(),
         }
     }
 }
@@ -166,6 +171,7 @@ pub struct OrgSettingsPatch {
     pub confidence: Option<Confidence>,
     pub trash_days: Option<u32>,
     pub retention_days: Option<u32>,
+    pub office_hours: Option<OfficeHours>,
 }
 
 /// An organisation as its members see it.
@@ -493,6 +499,9 @@ fn apply_patch(mut s: OrgSettings, p: OrgSettingsPatch) -> DomainResult<OrgSetti
     }
     if let Some(v) = p.confidence {
         s.confidence = v;
+    }
+    if let Some(v) = p.office_hours {
+        s.office_hours = OfficeHours::parse(&v.time_zone, &v.days)?;
     }
     if let Some(list) = p.escalation_reasons {
         // In the order of `EscalationReason::ALL`, each once.

@@ -63,6 +63,8 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
 
   await widget.getByRole("button", { name: /Connect to an agent/ }).click();
   await expect(widget.locator(".msg.system").last()).toContainText("asked the team to join");
+  // Waiting for a person, the visitor is told so (no office hours set: no time to give).
+  await expect(widget.locator(".waiting")).toHaveText("You're in the queue: the team will reply here.");
 
   // An agent answers through the API; the reply arrives without a reload.
   const list = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations?status=escalated`, { headers: auth })).json();
@@ -75,6 +77,7 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
   expect(reply.status()).toBe(201);
   // Taking the conversation over says who joined; the reply carries the agent's name.
   await expect(widget.locator(".msg.system").last()).toHaveText("Ada joined the conversation");
+  await expect(widget.locator(".waiting")).toBeHidden();
   await expect(widget.locator(".msg.agent p")).toHaveText("Hi Ana, this is Ada from the shop.");
   await expect(widget.locator(".msg.agent .who")).toContainText("Ada");
   await expect(widget.locator(".msg.agent .who .avatar")).toHaveText("A");
@@ -96,6 +99,39 @@ test("a visitor on a customer's site chats, escalates, gets the agent's reply li
   expect(resolved.status()).toBe(200);
   await expect(widget.locator(".msg.system").last()).toContainText("This conversation was resolved");
   expect(errors).toEqual([]);
+});
+
+test.describe("office hours", () => {
+  test.use({ timezoneId: "UTC", locale: "en-GB" });
+
+  test("set in Settings, they tell a visitor who waits outside them when the team is back", async ({ page }) => {
+    const errors = pageErrors(page);
+    const owner = await signUpOwner(page, "hours", "Lamp Shop");
+    await signIn(page, owner.email, true);
+    await page.goto("/dashboard/settings");
+    await settled(page, true);
+    // Open only tomorrow (UTC), so now is always outside the hours.
+    const names = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+    const tomorrow = names[(new Date().getUTCDay() + 1) % 7];
+    const form = page.locator("form.office-hours");
+    await form.getByLabel("Time zone").fill("Mars/Olympus");
+    await form.getByLabel(tomorrow).fill("9:00-10:00");
+    await form.getByRole("button", { name: "Save office hours" }).click();
+    await expect(form.locator(".form-error")).toContainText('Office hours: "Mars/Olympus" is not a time zone');
+    await form.getByLabel("Time zone").fill("UTC");
+    await form.getByRole("button", { name: "Save office hours" }).click();
+    // The page shows what was stored, normalised.
+    await expect(form.getByLabel(tomorrow)).toHaveValue("09:00-10:00");
+    await expect(form.locator(".form-error")).toHaveCount(0);
+
+    await page.goto(`${SITE}/?key=${owner.widgetKey}`);
+    const widget = page.locator("#iterochat-widget");
+    await widget.locator(".launcher").click();
+    await widget.getByLabel("Message").fill("Can I talk to a real person please?");
+    await widget.getByLabel("Message").press("Enter");
+    await expect(widget.locator(".waiting")).toHaveText(`The team is away right now and back ${tomorrow} 09:00. Their reply will appear here.`);
+    expect(errors).toEqual([]);
+  });
 });
 
 test("hostile host CSS does not change the widget", async ({ page }) => {

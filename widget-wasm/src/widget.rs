@@ -21,6 +21,7 @@ const SKELETON: &str = r#"<div class="root">
 <header><span class="title"></span><button class="close" type="button" aria-label="Close chat">×</button></header>
 <ol class="log" aria-live="polite"></ol>
 <p class="typing" hidden></p>
+<p class="waiting" role="status" hidden></p>
 <form class="contact" hidden novalidate><p class="intro">Before we start, how can we reach you?</p>
 <label>Name<input name="name" autocomplete="name" maxlength="100"></label>
 <label>Email<input name="email" type="email" autocomplete="email" maxlength="254"></label>
@@ -48,6 +49,8 @@ struct Config {
     nudge: String,
     nudge_trigger: String,
     nudge_after: f64,
+    /// Outside the team's office hours: when they are back (ms since the epoch).
+    back_at: Option<f64>,
 }
 
 struct Widget {
@@ -490,6 +493,7 @@ impl Widget {
     }
 
     fn offer_contact(&self) {
+        self.show_waiting();
         let handed_off = *self.status.borrow() == "escalated";
         let skipped = storage()
             .and_then(|s| s.get_item(&format!("iterochat:{}:contact-skipped", self.key)).ok().flatten())
@@ -504,6 +508,21 @@ impl Widget {
         self.set_hidden(".contact .skip", false);
         self.set_hidden(".contact", false);
         self.scroll_to_end();
+    }
+
+    /// While the conversation waits for a person: that it does, and outside office hours when
+    /// the team is back (in the visitor's language and time zone).
+    fn show_waiting(&self) {
+        let waiting = *self.status.borrow() == "escalated";
+        if waiting {
+            let lang = self.latest_lang();
+            let (queued, away, then) = waiting_words(&lang);
+            match self.config.borrow().back_at.filter(|t| *t > js_sys::Date::now()) {
+                Some(at) => self.set_text(".waiting", &[away, &weekday_time(&lang, at), then].concat()),
+                None => self.set_text(".waiting", queued),
+            }
+        }
+        self.set_hidden(".waiting", !waiting);
     }
 
     /// The language of the latest line that has one (the AI's and the system's do).
@@ -626,6 +645,11 @@ impl Widget {
             c.nudge = get_str(&config, "proactive_message").unwrap_or_default();
             c.nudge_trigger = get_str(&config, "proactive_trigger").unwrap_or_default();
             c.nudge_after = get(&config, "proactive_after").as_f64().unwrap_or(30.0);
+            let hours = get(&config, "office_hours");
+            c.back_at = (get(&hours, "open").as_bool() == Some(false))
+                .then(|| get_str(&hours, "back_at").map(|t| js_sys::Date::parse(&t)))
+                .flatten()
+                .filter(|t| t.is_finite());
         }
         if self.q(".title").is_some_and(|t| t.text_content().unwrap_or_default().is_empty()) {
             self.set_title(&get_str(&config, "company_name").unwrap_or_default());
@@ -1079,6 +1103,62 @@ fn glad_it_helped(lang: &str) -> &'static str {
         "nl" => "Fijn dat het geholpen heeft!",
         _ => "Glad it helped!",
     }
+}
+
+/// The waiting state: in the queue; and away, before and after the time the team is back.
+fn waiting_words(lang: &str) -> (&'static str, &'static str, &'static str) {
+    match lang {
+        "es" => (
+            "Estás en la cola: el equipo te responderá aquí.",
+            "El equipo no está ahora; vuelve el ",
+            ". Su respuesta aparecerá aquí.",
+        ),
+        "de" => (
+            "Sie sind in der Warteschlange: Das Team antwortet hier.",
+            "Das Team ist gerade nicht da, wieder ab ",
+            ". Die Antwort erscheint hier.",
+        ),
+        "fr" => (
+            "Vous êtes dans la file : l'équipe vous répondra ici.",
+            "L'équipe est absente ; de retour ",
+            ". Sa réponse s'affichera ici.",
+        ),
+        "pt" => (
+            "Está na fila: a equipa responderá aqui.",
+            "A equipa está ausente; regressa ",
+            ". A resposta aparecerá aqui.",
+        ),
+        "it" => {
+            ("Sei in coda: il team ti risponderà qui.", "Il team ora non c'è; torna ", ". La risposta apparirà qui.")
+        }
+        "nl" => (
+            "U staat in de wachtrij: het team antwoordt hier.",
+            "Het team is er nu niet; terug op ",
+            ". Het antwoord verschijnt hier.",
+        ),
+        _ => (
+            "You're in the queue: the team will reply here.",
+            "The team is away right now and back ",
+            ". Their reply will appear here.",
+        ),
+    }
+}
+
+/// "Monday 09:00" in the visitor's language and time zone (their browser's conventions, such
+/// as a 12- or 24-hour clock, when it speaks that language).
+fn weekday_time(lang: &str, at: f64) -> String {
+    let browser = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    let locale = if browser.starts_with(lang) { browser } else { lang.to_owned() };
+    let options = js_sys::Object::new();
+    for (key, value) in [("weekday", "long"), ("hour", "2-digit"), ("minute", "2-digit")] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    }
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&locale.into()), &options).format();
+    format
+        .call1(&JsValue::NULL, &js_sys::Date::new(&JsValue::from_f64(at)))
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default()
 }
 
 /// The hand-off's request for a way to reach the visitor: intro, send and skip labels, thanks.

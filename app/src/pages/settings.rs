@@ -6,7 +6,7 @@ use crate::dto::{SessionDto, SettingsPageDto};
 use crate::error::AppError;
 use crate::server_fns::alerts::SaveRecipients;
 use crate::server_fns::settings::{
-    RotateWidgetKey, SaveAiSettings, SaveSupportSettings, SaveWidgetSettings, get_settings,
+    RotateWidgetKey, SaveAiSettings, SaveOfficeHours, SaveSupportSettings, SaveWidgetSettings, get_settings,
 };
 
 /// `/dashboard/settings`: the widget's look and greeting, the AI's mode, and how visitors reach a
@@ -62,6 +62,7 @@ fn field_label(field: &str) -> &'static str {
         "confirmation_message" => "Confirmation message",
         "confirm" => "Confirm",
         "escalation_recipients" => "Extra recipients",
+        "office_hours" => "Office hours",
         _ => "Value",
     }
 }
@@ -95,6 +96,8 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
     let support = ServerAction::<SaveSupportSettings>::new();
     let rotate = ServerAction::<RotateWidgetKey>::new();
     let recipients = ServerAction::<SaveRecipients>::new();
+    let hours = ServerAction::<SaveOfficeHours>::new();
+    refresh_on_success(hours);
     refresh_on_success(rotate);
     refresh_on_success(recipients);
     refresh_on_success(widget);
@@ -331,7 +334,57 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                 {saved(recipients)}
                 <button type="submit">"Save recipients"</button>
             </ActionForm>
+            <OfficeHoursForm org_id=page.organization.id.to_string() time_zone=page.office_hours_time_zone.clone() days=page.office_hours_days.clone() action=hours />
             </section>
         }.into_any()}
+    }
+}
+
+/// Weekday names of the office-hours form, Monday first, with their field names.
+const WEEK: [(&str, &str); 7] = [
+    ("monday", "Monday"),
+    ("tuesday", "Tuesday"),
+    ("wednesday", "Wednesday"),
+    ("thursday", "Thursday"),
+    ("friday", "Friday"),
+    ("saturday", "Saturday"),
+    ("sunday", "Sunday"),
+];
+
+/// When the team is usually in: a visitor handed to a person outside these hours is told when
+/// the team is back, in their own language and time zone.
+#[component]
+fn OfficeHoursForm(
+    org_id: String,
+    time_zone: String,
+    days: Vec<String>,
+    action: ServerAction<SaveOfficeHours>,
+) -> impl IntoView {
+    view! {
+        <h3 id="office-hours">"Office hours"</h3>
+        <p class="muted">
+            "While a visitor waits for a person outside these hours, the widget says when the team is back "
+            "(in the visitor's language and time zone). Leave a day empty when the team is off; leave everything "
+            "empty for no office hours."
+        </p>
+        <ActionForm action=action attr:class="office-hours">
+            <input type="hidden" name="org_id" value=org_id />
+            <label>"Time zone"
+                <input name="time_zone" value=time_zone maxlength="64" placeholder="Europe/Berlin" autocomplete="off" />
+            </label>
+            <div class="week">
+                {WEEK.iter().enumerate().map(|(i, (field, label))| {
+                    let value = days.get(i).cloned().unwrap_or_default();
+                    view! {
+                        <label>{*label}
+                            <input name=*field value=value maxlength="11" placeholder="09:00-17:00" pattern="[0-9]{1,2}:[0-9]{2} ?[-–] ?[0-9]{1,2}:[0-9]{2}" />
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            <SaveError error=action_error(action) />
+            {saved(action)}
+            <button type="submit">"Save office hours"</button>
+        </ActionForm>
     }
 }

@@ -47,6 +47,8 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         request_help_label: s.request_help_label,
         confirmation_message: s.confirmation_message,
         escalation_recipients: s.escalation_recipients,
+        office_hours_time_zone: s.office_hours.time_zone,
+        office_hours_days: s.office_hours.days.to_vec(),
     })
 }
 
@@ -166,6 +168,34 @@ pub async fn save_support_settings(
     Ok(())
 }
 
+/// Settings → Human support → Office hours: a time zone and each weekday's hours (empty =
+/// closed; no time zone and no hours = none).
+#[server]
+pub async fn save_office_hours(
+    org_id: Uuid,
+    time_zone: String,
+    monday: String,
+    tuesday: String,
+    wednesday: String,
+    thursday: String,
+    friday: String,
+    saturday: String,
+    sunday: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let ctx = context()?;
+    let actor = require_actor().await?;
+    let patch = OrgSettingsPatch {
+        office_hours: Some(OfficeHours {
+            time_zone,
+            days: [monday, tuesday, wednesday, thursday, friday, saturday, sunday],
+        }),
+        ..Default::default()
+    };
+    ctx.services.update_settings(actor.user.id, org_id, patch).await?;
+    Ok(())
+}
+
 /// Gives the widget a new key once the owner confirmed that the old snippet stops working.
 #[server]
 pub async fn rotate_widget_key(org_id: Uuid, confirm: Option<String>) -> Result<(), AppError> {
@@ -187,5 +217,6 @@ mod ssr {
     pub use crate::dto::OrgRefDto;
     pub use crate::ssr::{context, require_actor};
     pub use domain::conversation::escalation::EscalationReason;
+    pub use domain::office_hours::OfficeHours;
     pub use domain::organizations::{Confidence, OrgSettingsPatch};
 }
