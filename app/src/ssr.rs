@@ -126,12 +126,18 @@ pub fn set_cookie(value: String) {
     }
 }
 
-/// A same-site path to go to after signing in; anything else (absolute URLs, `//host`) → `/dashboard`.
+/// A path on this site to go to after signing in; anything else → `/dashboard`. One leading
+/// slash and no second one or backslash after it, and no whitespace or control character
+/// anywhere: browsers drop tabs and newlines from a URL, so `/\t/evil.example` would become
+/// `//evil.example`, another site.
 pub fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/dashboard".into(),
-    }
+    let local = |n: &str| {
+        let mut chars = n.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
+    next.filter(|n| local(n)).unwrap_or_else(|| "/dashboard".into())
 }
 
 /// Gives a failed server-fn call its real status (401, 403, 422…) instead of the default 500,
@@ -319,6 +325,7 @@ impl From<domain::conversation::WidgetConfig> for WidgetConfigDto {
             proactive_message: c.proactive_message,
             proactive_trigger: c.proactive_trigger,
             proactive_after: c.proactive_after,
+            office_hours: c.office_hours.map(|h| crate::dto::TeamHoursDto { open: h.open, back_at: h.back_at }),
         }
     }
 }
@@ -499,5 +506,50 @@ impl From<domain::feedback::FeedbackPage> for FeedbackPageDto {
             page: p.page,
             per_page: p.per_page,
         }
+    }
+}
+
+/// Sets this page's Content-Security-Policy: scripts only from this server or inline with this
+/// response's nonce (Leptos puts it on its hydration and data scripts), WebAssembly compiled
+/// from this server's bundle, images, frames and connections to this server only, never framed
+/// by another site (clickjacking), no plugins, forms posting only here.
+pub fn content_security_policy() {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self'; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; \
+         form-action 'self'; object-src 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_on_this_site_or_the_dashboard() {
+        for ok in ["/dashboard/knowledge", "/dashboard/conversations?status=all", "/", "/invite/abc"] {
+            assert_eq!(safe_next(Some(ok.into())), ok);
+        }
+        // Browsers drop tabs and newlines from URLs ("/\t/evil.example" becomes "//evil.example"),
+        // and read a backslash as a slash.
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            " /x",
+            "/ /evil",
+        ] {
+            assert_eq!(safe_next(Some(bad.into())), "/dashboard", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/dashboard");
     }
 }

@@ -271,7 +271,8 @@ impl Services {
     pub async fn login(&self, email: &str, password: &str) -> DomainResult<NewSession> {
         const BAD: DomainError = DomainError::Unauthorized("invalid email or password");
         let email = email.trim().to_lowercase();
-        if password.len() > validation::MAX_PASSWORD_LEN {
+        // The same unit as at sign-up (characters), so every password that signs up signs in.
+        if password.chars().count() > validation::MAX_PASSWORD_LEN {
             return Err(BAD);
         }
         self.login_failures.check(&email)?;

@@ -1,7 +1,7 @@
 //! Markdown to HTML that is safe to put in a page: raw HTML in the source is shown as text,
-//! and links may only point to http(s), mailto or relative URLs.
+//! links may only point to http(s), mailto or relative URLs, and images become links.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 /// Renders Markdown (knowledge-base previews, AI replies) to sanitised HTML.
 pub fn to_safe_html(markdown: &str) -> String {
@@ -11,9 +11,13 @@ pub fn to_safe_html(markdown: &str) -> String {
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
             }
+            // An image is shown as a link to it: a document or an answer never makes the reader's
+            // browser fetch from another site (tracking pixels), and the dashboard's policy
+            // allows images from itself only.
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                Event::Start(Tag::Image { link_type, dest_url: safe_url(dest_url), title, id })
+                Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
             }
+            Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
             other => other,
         });
     let mut out = String::new();
@@ -45,5 +49,14 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(html.contains(r##"href="#""##) && html.contains(r#"href="https://ok.example""#), "{html}");
+    }
+
+    #[test]
+    fn images_become_links_so_a_page_loads_nothing_from_elsewhere() {
+        let html =
+            to_safe_html("See ![the wiring diagram](https://img.example/track.png) and ![x](javascript:alert(1)).");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains(r#"<a href="https://img.example/track.png">the wiring diagram</a>"#), "{html}");
+        assert!(html.contains(r##"<a href="#">x</a>"##), "{html}");
     }
 }

@@ -64,7 +64,21 @@ pub fn name(field: &'static str, raw: &str) -> DomainResult<String> {
     if value.chars().any(char::is_control) {
         return Err(DomainError::invalid(field, "must not contain control characters"));
     }
+    if value.chars().any(is_format_char) {
+        return Err(DomainError::invalid(
+            field,
+            "must not contain invisible or direction-changing characters (zero-width spaces, bidi overrides)",
+        ));
+    }
     Ok(value.to_owned())
+}
+
+/// Unicode format characters that hide text or reorder it on screen (a name shown as
+/// "Ada" that reads otherwise): zero-width spaces and joiners, bidi marks, embeddings,
+/// overrides and isolates, the word joiner and invisible operators, the byte-order mark.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// A new password: long enough, not absurdly long, not on the common-password list.

@@ -190,6 +190,8 @@ impl Settings {
         }
         if let Some(v) = get("ITEROCHAT_PUBLIC_URL") {
             self.public_url = Some(v.trim_end_matches('/').to_owned());
+            // Served over HTTPS: the session cookie never travels in clear (unless turned off below).
+            self.secure_cookies |= v.trim().to_ascii_lowercase().starts_with("https://");
         }
         if let Some(v) = get("ITEROCHAT_SECURE_COOKIES") {
             self.secure_cookies = parse_bool("ITEROCHAT_SECURE_COOKIES", &v)?;
@@ -385,6 +387,18 @@ mod tests {
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn an_https_public_url_makes_the_session_cookie_secure_unless_turned_off() {
+        let https = Settings::default().with_env(env(&[("ITEROCHAT_PUBLIC_URL", "https://chat.example")])).expect("ok");
+        assert!(https.secure_cookies);
+        let http = Settings::default().with_env(env(&[("ITEROCHAT_PUBLIC_URL", "http://localhost:3000")])).expect("ok");
+        assert!(!http.secure_cookies);
+        let off = Settings::default()
+            .with_env(env(&[("ITEROCHAT_PUBLIC_URL", "https://chat.example"), ("ITEROCHAT_SECURE_COOKIES", "false")]))
+            .expect("ok");
+        assert!(!off.secure_cookies);
     }
 
     #[test]

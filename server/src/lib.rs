@@ -7,6 +7,7 @@ pub mod dashboard_upload;
 pub mod embedded_postgres;
 pub mod precompress;
 pub mod rate_limit;
+pub mod same_origin;
 pub mod serve;
 pub mod startup;
 pub mod state;

@@ -235,6 +235,16 @@ pub fn router(state: AppState) -> Router {
             tower_http::compression::CompressionLayer::new()
                 .quality(tower_http::compression::CompressionLevel::Precise(5)),
         )
+        // Every response: no MIME sniffing, and no page address sent to other sites.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("same-origin"),
+        ))
+        .layer(axum::middleware::from_fn(crate::same_origin::same_origin_only))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1019,6 +1019,14 @@ impl Widget {
         });
         let _ = source.add_event_listener_with_callback("typing", on_typing.as_ref().unchecked_ref());
         on_typing.forget();
+        // The server says events may have been missed: read what came since the last one.
+        let w = self.clone();
+        let on_resync = Closure::<dyn FnMut()>::new(move || {
+            let w = w.clone();
+            wasm_bindgen_futures::spawn_local(async move { w.catch_up().await });
+        });
+        let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+        on_resync.forget();
         let w = self.clone();
         let dropped = Rc::new(Cell::new(false));
         let was_dropped = dropped.clone();

@@ -370,14 +370,15 @@ fn OfficeHoursForm(
         <ActionForm action=action attr:class="office-hours">
             <input type="hidden" name="org_id" value=org_id />
             <label>"Time zone"
-                <input name="time_zone" value=time_zone maxlength="64" placeholder="Europe/Berlin" autocomplete="off" />
+                // `prop:value` too: after a save the stored (normalised) value replaces what was typed.
+                <input name="time_zone" value=time_zone.clone() prop:value=time_zone maxlength="64" placeholder="Europe/Berlin" autocomplete="off" />
             </label>
             <div class="week">
                 {WEEK.iter().enumerate().map(|(i, (field, label))| {
                     let value = days.get(i).cloned().unwrap_or_default();
                     view! {
                         <label>{*label}
-                            <input name=*field value=value maxlength="11" placeholder="09:00-17:00" pattern="[0-9]{1,2}:[0-9]{2} ?[-–] ?[0-9]{1,2}:[0-9]{2}" />
+                            <input name=*field value=value.clone() prop:value=value maxlength="11" placeholder="09:00-17:00" pattern="[0-9]{1,2}:[0-9]{2} ?[-–] ?[0-9]{1,2}:[0-9]{2}" />
                         </label>
                     }
                 }).collect_view()}

@@ -166,6 +166,16 @@ pub struct WidgetConfig {
     pub proactive_message: String,
     pub proactive_trigger: String,
     pub proactive_after: u32,
+    /// Whether the team is in now, by its office hours (`None`: no office hours set).
+    pub office_hours: Option<TeamHours>,
+}
+
+/// The team's availability as the widget shows it while a visitor waits for a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TeamHours {
+    pub open: bool,
+    /// Outside office hours: the next opening.
+    pub back_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `POST /widget/session`.
@@ -516,9 +526,44 @@ impl Services {
             tracing::info!(conversation_id = %conv.id, ?unsupported, "grounding guard blocked an answer");
             return self.hand_off(&org, &conv, visitor, EscalationReason::LowConfidence, lang).await;
         }
-        let reply = self.add_message(&conv, "ai", &composed.text, Some(&composed.citations), Some(lang)).await?;
+        let Some(reply) = self.add_ai_reply(&conv, &composed.text, Some(&composed.citations), lang).await? else {
+            return self.outcome_without_reply(&conv).await;
+        };
         self.announce_ai_reply(&conv, &reply).await;
         Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
+    }
+
+    /// Stores the AI's reply only while the AI still has the conversation. The status is read
+    /// under a row lock in the transaction that inserts the reply, so a person who claimed the
+    /// conversation (or a hand-off) while the answer was being written wins: the reply is
+    /// discarded (`None`) and the AI stays silent.
+    async fn add_ai_reply(
+        &self,
+        conv: &conversation::Model,
+        text: &str,
+        citations: Option<&[Citation]>,
+        lang: Language,
+    ) -> DomainResult<Option<Message>> {
+        let txn = self.db.begin().await?;
+        let status = conversation::Entity::find_by_id(conv.id).lock_exclusive().one(&txn).await?.map(|c| c.status);
+        if status.as_deref() != Some("ai") {
+            txn.rollback().await?;
+            tracing::info!(conversation_id = %conv.id, ?status, "a person took over while the AI was answering; its reply is discarded");
+            return Ok(None);
+        }
+        let message = insert_message(&txn, &self.alerts, conv, "ai", text, citations, Some(lang)).await?;
+        txn.commit().await?;
+        self.wake_outbox();
+        Ok(Some(message))
+    }
+
+    /// A turn that ends without a reply: the conversation's status as it is now.
+    async fn outcome_without_reply(&self, conv: &conversation::Model) -> DomainResult<TurnOutcome> {
+        let status = conversation::Entity::find_by_id(conv.id)
+            .one(&self.db)
+            .await?
+            .map_or_else(|| conv.status.clone(), |c| c.status);
+        Ok(TurnOutcome { conversation_id: conv.id, status, reply: None })
     }
 
     /// The visitor is typing: the team sees it while a person has (or is about to take) the
@@ -606,22 +651,6 @@ impl Services {
         .await;
     }
 
-    /// Stores a message, with its `message.created` webhook deliveries, in one transaction.
-    async fn add_message(
-        &self,
-        conv: &conversation::Model,
-        role: &str,
-        text: &str,
-        citations: Option<&[Citation]>,
-        lang: Option<Language>,
-    ) -> DomainResult<Message> {
-        let txn = self.db.begin().await?;
-        let message = insert_message(&txn, &self.alerts, conv, role, text, citations, lang).await?;
-        txn.commit().await?;
-        self.wake_outbox();
-        Ok(message)
-    }
-
     /// The outcome to report for a message this visitor already sent with `client_id`.
     async fn already_received(&self, visitor: &Visitor, client_id: Uuid) -> DomainResult<Option<TurnOutcome>> {
         let Some(m) = message::Entity::find()
@@ -663,8 +692,16 @@ impl Services {
         if let Some(c) = latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != "resolved") {
             return Ok(c);
         }
+        // Two first messages at once (two tabs, a retry): the visitor's row is locked while
+        // one of them opens the conversation, and the other then finds it.
+        let txn = self.db.begin().await?;
+        visitor::Entity::find_by_id(visitor.id).lock_exclusive().one(&txn).await?;
+        if let Some(c) = latest_conversation(&txn, visitor.id).await?.filter(|c| c.status != "resolved") {
+            txn.commit().await?;
+            return Ok(c);
+        }
         let now = Utc::now();
-        Ok(conversation::ActiveModel {
+        let opened = conversation::ActiveModel {
             id: Set(Uuid::new_v4()),
             organization_id: Set(visitor.organization_id),
             visitor_id: Set(visitor.id),
@@ -679,8 +716,10 @@ impl Services {
             created_at: Set(now.into()),
             updated_at: Set(now.into()),
         }
-        .insert(&self.db)
-        .await?)
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(opened)
     }
 
     /// The passages for `question` and what the extractive answerer would quote from them.
@@ -973,7 +1012,9 @@ impl Services {
         lang: Language,
     ) -> DomainResult<TurnOutcome> {
         if let Some(text) = stays_with_ai(&org.settings, reason, lang) {
-            let reply = self.add_message(conv, "ai", &text, Some(&[]), Some(lang)).await?;
+            let Some(reply) = self.add_ai_reply(conv, &text, Some(&[]), lang).await? else {
+                return self.outcome_without_reply(conv).await;
+            };
             self.announce_ai_reply(conv, &reply).await;
             return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
         }
@@ -995,7 +1036,7 @@ impl Services {
             .await?;
         if updated.rows_affected == 0 {
             txn.rollback().await?;
-            return Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: None });
+            return self.outcome_without_reply(conv).await;
         }
         let latest_question = history.iter().rev().find(|m| m.role == "visitor").map(|m| m.text.as_str()).unwrap_or("");
         let alert = crate::alerts::EscalationAlert {
@@ -1116,6 +1157,10 @@ pub fn widget_config(org: &Organization) -> WidgetConfig {
         proactive_message: s.proactive_message.clone(),
         proactive_trigger: s.proactive_trigger.clone(),
         proactive_after: s.proactive_after,
+        office_hours: s.office_hours.availability(chrono::Utc::now()).map(|a| match a {
+            crate::office_hours::Availability::Open => TeamHours { open: true, back_at: None },
+            crate::office_hours::Availability::Away { back_at } => TeamHours { open: false, back_at },
+        }),
     }
 }
 
@@ -1318,6 +1363,8 @@ async fn conversation_messages(
     conversation_id: Uuid,
     after: Option<Uuid>,
 ) -> DomainResult<Vec<Message>> {
+    // Keyset on (created_at, id): messages written in the same microsecond are neither skipped
+    // nor repeated.
     let since = match after {
         Some(after) => Some(
             message::Entity::find_by_id(after)
@@ -1332,10 +1379,11 @@ async fn conversation_messages(
     let rows = MessageRow::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!(
-            "{} WHERE m.conversation_id = $1 AND ($2::timestamptz IS NULL OR m.created_at > $2) ORDER BY m.created_at",
+            "{} WHERE m.conversation_id = $1 AND ($2::timestamptz IS NULL OR (m.created_at, m.id) > ($2, $3)) \
+             ORDER BY m.created_at, m.id",
             MessageRow::SELECT
         ),
-        [conversation_id.into(), since.into()],
+        [conversation_id.into(), since.into(), after.unwrap_or_default().into()],
     ))
     .all(db)
     .await?;
@@ -1435,7 +1483,9 @@ async fn insert_message_by(
         author_id: Set(author_id),
         client_id: Set(client_id),
         helpful: Set(None),
-        created_at: Set(Utc::now().into()),
+        // The database's clock (`clock_timestamp()`, the column's default), the same for every
+        // instance: the `?after=` cursor and the order of a conversation rely on it.
+        created_at: sea_orm::ActiveValue::NotSet,
     }
     .insert(db)
     .await

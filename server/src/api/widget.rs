@@ -210,8 +210,10 @@ pub struct StreamQuery {
 /// `GET /widget/stream?token=…`: Server-Sent Events for the visitor's conversations.
 /// `event: message` carries a [`app::dto::MessageDto`] the visitor did not receive in an HTTP
 /// reply (system notes, agent replies); `event: status` carries `{conversation_id, status}`;
-/// `event: typing` carries `{conversation_id, name}` while an agent types. A comment line every
-/// 15 s keeps proxies from closing it.
+/// `event: typing` carries `{conversation_id, name}` while an agent types; `event: resync` (no
+/// data) says events may have been missed (this stream fell behind, or the instance's `LISTEN`
+/// reconnected): the widget re-reads with `GET /messages?after=`. A comment line every 15 s
+/// keeps proxies from closing it.
 pub async fn stream(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -242,7 +244,12 @@ pub async fn stream(
         // Boxed: an idle stream then holds one empty slot, not room for a database query's
         // future (about 2.7 KiB of every open stream otherwise, measured with heaptrack).
         Box::pin(async move {
-            let event = event.ok().filter(|e| e.visitor_id() == Some(visitor.id))?;
+            let event = match event {
+                Ok(event) if event.visitor_id() == Some(visitor.id) => event,
+                // Missed events (this stream fell behind) or a fan-out that may have: re-read.
+                Err(_) | Ok(ConversationEvent::Resync) => return Some(Ok(Event::default().event("resync").data("{}"))),
+                Ok(_) => return None,
+            };
             let sse = match event {
                 ConversationEvent::MessageAdded { message_id, .. } => {
                     let (_, message) = services.visitor_message_by_id(&visitor, message_id).await.ok()?;

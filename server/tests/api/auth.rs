@@ -224,3 +224,37 @@ async fn a_forgotten_password_is_reset_once_by_mail_and_signs_out_every_other_se
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(login("a brand new secret").await, StatusCode::OK, "the password is unchanged");
 }
+
+#[tokio::test]
+async fn a_long_password_that_signs_up_also_signs_in() {
+    let app = TestApp::spawn().await;
+    // 200 characters, 400 bytes: the length rule counts characters at sign-up and at sign-in.
+    let password = "é".repeat(199) + "x";
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            json!({"email": "long@example.com", "password": password, "name": "Long", "organization_name": "Long Ltd"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) =
+        app.post("/api/v1/auth/login", None, json!({"email": "long@example.com", "password": password})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn names_with_invisible_or_direction_changing_characters_are_refused() {
+    let app = TestApp::spawn().await;
+    for name in ["Ada\u{202E}nimda", "Ad\u{200B}a", "\u{2066}Ada"] {
+        let (status, body) = app
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({"email": "bidi@example.com", "password": "correct horse battery", "name": name, "organization_name": "Ok Ltd"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {body}");
+        assert!(body.to_string().contains("invisible"), "{body}");
+    }
+}

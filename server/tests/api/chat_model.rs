@@ -22,6 +22,8 @@ use crate::helpers::{Account, TestApp};
 enum Reply {
     Text(String),
     Fail(u16),
+    /// The text, after thinking this long (a slow model).
+    After(std::time::Duration, String),
 }
 
 type Script = Arc<dyn Fn(&Value) -> Reply + Send + Sync>;
@@ -41,6 +43,10 @@ async fn completions(State(fake): State<Fake>, headers: HeaderMap, Json(req): Js
                 .into_response();
         }
         Reply::Text(text) => text,
+        Reply::After(pause, text) => {
+            tokio::time::sleep(pause).await;
+            text
+        }
     };
     assert_eq!(req["stream"], true, "answers are streamed");
     // One SSE event per few characters, each its own body chunk, then [DONE].
@@ -464,4 +470,46 @@ async fn the_organisations_ai_instructions_reach_the_model_below_the_grounding_r
     assert!(grounding < own, "the grounding rules come first: {system}");
     assert!(system.contains("where they conflict, the rules above win"), "{system}");
     assert!(system.find("<passages>").is_some_and(|p| own < p), "{system}");
+}
+
+#[tokio::test]
+async fn an_answer_finished_after_an_agent_claimed_the_conversation_is_discarded() {
+    let (app, _fake) = app_with_model(|req| {
+        let n = number_of(req, "Shipping and delivery").unwrap_or(1);
+        Reply::After(
+            std::time::Duration::from_millis(1500),
+            format!("Standard delivery takes 3 to 5 working days [{n}]."),
+        )
+    })
+    .await;
+    let (owner, key) = organisation(&app, "owner@example.com", DOCUMENTS).await;
+    let token = crate::helpers::visitor_session(&app, &key).await;
+    // While the model writes, an agent takes the conversation.
+    let claim = async {
+        let conversation = loop {
+            let (_, list) =
+                app.get(&format!("/api/v1/orgs/{}/conversations?status=all", owner.org_id), Some(&owner.token)).await;
+            if let Some(id) = list[0]["id"].as_str() {
+                break id.to_owned();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        let (status, body) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/orgs/{}/conversations/{conversation}/claim", owner.org_id),
+                Some(&owner.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    };
+    let (turn, ()) =
+        tokio::join!(crate::helpers::visitor_says(&app, &token, "How long does standard delivery take?"), claim);
+    assert_eq!(turn["status"], "claimed", "{turn}");
+    assert_eq!(turn["reply"], Value::Null, "{turn}");
+    assert!(
+        !visible_texts(&app).await.iter().any(|t| t.contains("working days")),
+        "the AI never speaks once a person has the conversation"
+    );
 }

@@ -783,3 +783,121 @@ async fn typing_shows_both_ways_once_a_person_has_the_conversation_and_is_never_
     let outsider = app.services.authenticate(&stranger.token).await.expect("actor");
     assert!(app.services.agent_typing(&outsider, org_id, id).await.is_err());
 }
+
+#[tokio::test]
+async fn office_hours_tell_the_widget_when_the_team_is_back_and_bad_ones_change_nothing() {
+    use chrono::{Datelike, Duration, Utc};
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    let config = || async {
+        let (status, body) = app.post("/api/v1/widget/session", None, json!({"widget_key": key})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["config"]["office_hours"].clone()
+    };
+    assert_eq!(config().await, Value::Null, "no office hours: nothing to say");
+
+    // Open only tomorrow (UTC), 09:00 to 10:00: away now, back tomorrow at 09:00.
+    let tomorrow = Utc::now().date_naive() + Duration::days(1);
+    let mut days = vec![""; 7];
+    days[tomorrow.weekday().num_days_from_monday() as usize] = "9:00-10:00";
+    let saved = app.patch_settings(&owner, json!({"office_hours": {"time_zone": "UTC", "days": days}})).await;
+    assert_eq!(
+        saved["settings"]["office_hours"]["days"][tomorrow.weekday().num_days_from_monday() as usize],
+        "09:00-10:00"
+    );
+    let hours = config().await;
+    assert_eq!(hours["open"], false, "{hours}");
+    let back: chrono::DateTime<Utc> = hours["back_at"].as_str().expect("back_at").parse().expect("a time");
+    assert_eq!(back, tomorrow.and_hms_opt(9, 0, 0).expect("09:00").and_utc());
+
+    // Every day, all day: open.
+    app.patch_settings(
+        &owner,
+        json!({"office_hours": {"time_zone": "Pacific/Auckland", "days": vec!["00:00-24:00"; 7]}}),
+    )
+    .await;
+    assert_eq!(config().await, json!({"open": true, "back_at": null}));
+
+    // An unknown zone or a closing before the opening: 4xx naming the problem; nothing changes.
+    let settings = format!("/api/v1/orgs/{}/settings", owner.org_id);
+    for (zone, day, says) in [("Mars/Olympus", "09:00-17:00", "not a time zone"), ("UTC", "17:00-09:00", "Monday")] {
+        let mut days = vec![""; 7];
+        days[0] = day;
+        let (status, body) = app
+            .call(
+                Method::PATCH,
+                &settings,
+                Some(&owner.token),
+                Some(json!({"office_hours": {"time_zone": zone, "days": days}})),
+            )
+            .await;
+        assert!(status.is_client_error(), "{status} {body}");
+        assert!(body.to_string().contains(says), "{body}");
+    }
+    assert_eq!(config().await, json!({"open": true, "back_at": null}), "a refused change keeps what was stored");
+}
+
+#[tokio::test]
+async fn racing_first_messages_of_one_visitor_open_one_conversation() {
+    let app = TestApp::spawn().await;
+    let (_owner, key) = help_centre(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+    let send = |text: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move { app.post("/api/v1/widget/messages", Some(&token), json!({"text": text})).await }
+    };
+    let (a, b, c, d) = tokio::join!(
+        send("Hello, I have a question"),
+        send("Are you there?"),
+        send("Do you ship abroad?"),
+        send("What are your opening hours?")
+    );
+    let ids: std::collections::BTreeSet<String> = [a, b, c, d]
+        .into_iter()
+        .map(|(status, body)| {
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["conversation_id"].as_str().expect("conversation").to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one conversation: {ids:?}");
+    let row = app
+        .services
+        .db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT count(*) AS n FROM conversations"))
+        .await
+        .expect("count")
+        .expect("row");
+    assert_eq!(row.try_get::<i64>("", "n").expect("n"), 1);
+}
+
+#[tokio::test]
+async fn a_stream_that_may_have_missed_events_is_told_to_read_again() {
+    use futures_util::StreamExt as _;
+    let app = TestApp::spawn().await;
+    let (_owner, key) = help_centre(&app, "owner@example.com").await;
+    let token = session(&app, &key).await;
+    let resp =
+        app.client.get(format!("{}/api/v1/widget/stream?token={token}", app.address)).send().await.expect("stream");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut body = resp.bytes_stream();
+    // The instance's LISTEN connection drops (a failover, a restarted pooler): events published
+    // meanwhile never reached it, so every open stream is told to read again.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut received = String::new();
+    while !received.contains("event: resync") {
+        app.services
+            .db
+            .execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .expect("terminate the listener");
+        match tokio::time::timeout(std::time::Duration::from_secs(2), body.next()).await {
+            Ok(Some(Ok(chunk))) => received.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(other) => panic!("the stream ended: {other:?}"),
+            Err(_) => assert!(tokio::time::Instant::now() < deadline, "no resync: {received}"),
+        }
+    }
+}

@@ -18,4 +18,5 @@ mod limits;
 mod live;
 mod orgs;
 mod privacy;
+mod security;
 mod team;
