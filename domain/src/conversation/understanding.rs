@@ -337,10 +337,30 @@ fn mentions(words: &[String], name: &str) -> bool {
     if parts.len() == 1 {
         // "wifi" is written "Wi-Fi" (two words once folded) as often as one.
         return flat.iter().any(|w| same(w, &parts_flat[0]))
-            || flat.windows(2).any(|pair| same(&format!("{}{}", pair[0], pair[1]), &parts_flat[0]));
+            || flat.windows(2).any(|pair| same(&format!("{}{}", pair[0], pair[1]), &parts_flat[0]))
+            || (0..flat.len()).any(|at| abbreviates(&parts_flat[0], &flat[at..]));
     }
     flat.windows(parts.len()).any(|win| win.iter().zip(&parts_flat).all(|(w, p)| same(w, p)))
         || flat.concat().contains(&parts_flat.concat())
+}
+
+/// Whether `name` abbreviates the words `words` starts with: "amex" for "American Express"
+/// (the start of each word, two letters or more), "ups" for "United Parcel Service" (initials).
+/// Two to four words, each of three letters or more, so "nova" is not "no vat".
+fn abbreviates(name: &str, words: &[String]) -> bool {
+    fn pieces(rest: &str, words: &[String], used: usize, initials: bool) -> bool {
+        if rest.is_empty() {
+            return used >= 2;
+        }
+        let Some(word) = words.first().filter(|w| used < 4 && w.len() >= 3 && w.is_ascii()) else { return false };
+        let lengths: Vec<usize> = if initials { vec![1] } else { (2..=rest.len().min(word.len())).rev().collect() };
+        lengths.into_iter().any(|n| {
+            rest.is_char_boundary(n)
+                && word.starts_with(&rest[..n])
+                && pieces(&rest[n..], &words[1..], used + 1, initials)
+        })
+    }
+    name.len() >= 3 && name.is_ascii() && (pieces(name, words, 0, true) || pieces(name, words, 0, false))
 }
 
 /// Day names in the seven languages (folded), Monday first; plurals lose their "s".
@@ -616,6 +636,16 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+
+    #[test]
+    fn abbreviations_and_initials_name_what_they_shorten() {
+        let words = |t: &str| folded_words(t).iter().map(|w| w.replace('-', "")).collect::<Vec<_>>();
+        assert!(mentions(&words("American Express is not accepted."), "amex"));
+        assert!(mentions(&words("We ship with United Parcel Service."), "ups"));
+        assert!(!mentions(&words("Prices include no VAT at all."), "nova"), "short words are not pieces");
+        assert!(!mentions(&words("American Express is not accepted."), "amexco"));
+        assert!(!mentions(&words("Model X and Model Y"), "modz"));
+    }
 
     #[test]
     fn stems_meet_across_word_forms() {
