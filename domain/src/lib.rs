@@ -75,10 +75,7 @@ impl Services {
     /// Wraps an open pool (migrations already run) and the embedding provider.
     pub fn new(db: DatabaseConnection, embedder: SharedEmbedder) -> Self {
         let (events, _) = tokio::sync::broadcast::channel(1024);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+        let http = alerts::webhooks::delivery_client(false, alerts::webhooks::system_lookup());
         let answer_policy = conversation::answer::AnswerPolicy::calibrated(embedder.calibration());
         Self {
             db,
@@ -107,6 +104,7 @@ impl Services {
 
     /// Delivers alerts with these settings.
     pub fn with_alerts(mut self, alerts: alerts::AlertSettings) -> Self {
+        self.http = alerts::webhooks::delivery_client(alerts.allow_private_webhooks, alerts::webhooks::system_lookup());
         self.alerts = Arc::new(alerts);
         self
     }

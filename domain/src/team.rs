@@ -85,7 +85,9 @@ impl TryFrom<invite::Model> for PendingInvite {
 }
 
 impl Services {
-    /// Invites `email` as `role`. Re-inviting the same address replaces its pending invite.
+    /// Invites `email` as `role`. Re-inviting the same address replaces its pending invite, if
+    /// the inviter could have sent that one: an admin cannot cancel an owner's pending admin or
+    /// owner invite by re-inviting the address as an agent (403).
     pub async fn invite(&self, actor: &Actor, org_id: Uuid, email: &str, role: Role) -> DomainResult<CreatedInvite> {
         let (org, my_role) = self.organization_for_member(actor.user.id, org_id).await?;
         my_role.ensure_can_invite(role)?;
@@ -94,6 +96,20 @@ impl Services {
             && membership::Entity::find_by_id((org_id, existing.id)).one(&self.db).await?.is_some()
         {
             return Err(DomainError::conflict(format!("{email} is already a member of this organization")));
+        }
+        let pending = invite::Entity::find()
+            .filter(invite::Column::OrganizationId.eq(org_id))
+            .filter(invite::Column::Email.eq(email.clone()))
+            .filter(invite::Column::AcceptedAt.is_null())
+            .all(&self.db)
+            .await?;
+        for earlier in &pending {
+            my_role.ensure_can_invite(Role::parse(&earlier.role)?).map_err(|_| {
+                DomainError::forbidden(format!(
+                    "{email} has a pending {} invite that only an owner can replace",
+                    earlier.role
+                ))
+            })?;
         }
         let token = tokens::random_token();
         let txn = self.db.begin().await?;

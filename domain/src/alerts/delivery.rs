@@ -175,16 +175,19 @@ impl Services {
             Ok(r) if r.status().is_success() => {
                 Outcome { status: Some(i32::from(r.status().as_u16())), error: None, permanent: false }
             }
+            // The status and its standard reason only: the target's body is never stored or
+            // shown back (it would read an internal service's answer to the tenant).
             Ok(r) => {
                 let status = r.status();
-                let text: String = r.text().await.unwrap_or_default().chars().take(300).collect();
                 Outcome {
                     status: Some(i32::from(status.as_u16())),
-                    error: Some(format!("HTTP {status}: {text}")),
+                    error: Some(format!("HTTP {status}")),
                     permanent: status == reqwest::StatusCode::GONE,
                 }
             }
-            Err(e) => failed(e.to_string(), false),
+            // With its causes: "… resolves to 10.0.0.5, a private or loopback address" is the
+            // useful part, two sources down.
+            Err(e) => failed(with_causes(&e), false),
         }
     }
 
@@ -218,6 +221,18 @@ impl Services {
         self.db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
         Ok(())
     }
+}
+
+/// An error and its chain of causes, "top: cause: root".
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -2,10 +2,13 @@
 //! secret, send a test and read the delivery log.
 //!
 //! Only `http(s)` URLs, and never loopback, private, link-local or otherwise internal addresses
-//! (checked when saved and again before every delivery, against DNS answers that change) unless
-//! `allow_private_webhooks` is on.
+//! (checked when saved and again before every delivery) unless `allow_private_webhooks` is on.
+//! The delivery client resolves a host through [`PublicOnly`]: the addresses it connects to are
+//! the ones that were checked, so a name answering a public address to the check and a private
+//! one to the connection (DNS rebinding) cannot reach inside.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -83,8 +86,54 @@ pub async fn check_url(raw: &str, allow_private: bool) -> DomainResult<reqwest::
     Ok(url)
 }
 
+/// How webhook hosts are looked up: the system's resolver, or one a test supplies.
+pub type Lookup =
+    Arc<dyn Fn(String) -> futures_util::future::BoxFuture<'static, std::io::Result<Vec<IpAddr>>> + Send + Sync>;
+
+/// The system's resolver.
+pub fn system_lookup() -> Lookup {
+    Arc::new(|host: String| {
+        Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect()) })
+    })
+}
+
+/// A resolver for the delivery client that refuses a host when any of its addresses is internal;
+/// reqwest then connects to exactly the addresses it returned.
+pub struct PublicOnly(pub Lookup);
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (lookup, host) = (self.0.clone(), name.as_str().to_owned());
+        Box::pin(async move {
+            let ips = lookup(host.clone()).await?;
+            if let Some(ip) = ips.iter().find(|ip| is_internal(**ip)) {
+                return Err(format!("{host} resolves to {ip}, a private or loopback address").into());
+            }
+            if ips.is_empty() {
+                return Err(format!("cannot resolve {host}").into());
+            }
+            // The port is the URL's: the connector sets it.
+            let addrs: reqwest::dns::Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            Ok(addrs)
+        })
+    }
+}
+
+/// The client that delivers webhooks: no redirects, and (unless private targets are allowed)
+/// every connection resolved through [`PublicOnly`].
+pub fn delivery_client(allow_private: bool, lookup: Lookup) -> reqwest::Client {
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let builder = if allow_private { builder } else { builder.dns_resolver(Arc::new(PublicOnly(lookup))) };
+    builder.build().unwrap_or_else(|_| reqwest::Client::new())
+}
+
 /// Refuses URLs whose host is, or resolves to, an internal address.
 pub async fn ensure_public(url: &reqwest::Url, allow_private: bool) -> Result<(), String> {
+    ensure_public_with(url, allow_private, &system_lookup()).await
+}
+
+/// [`ensure_public`] with the given resolver.
+pub async fn ensure_public_with(url: &reqwest::Url, allow_private: bool, lookup: &Lookup) -> Result<(), String> {
     if allow_private {
         return Ok(());
     }
@@ -98,42 +147,49 @@ pub async fn ensure_public(url: &reqwest::Url, allow_private: bool) -> Result<()
             if name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal") {
                 return Err(format!("{name} is a local name; webhooks must reach the public internet"));
             }
-            let port = url.port_or_known_default().unwrap_or(443);
-            let addrs = tokio::net::lookup_host((name.as_str(), port))
-                .await
-                .map_err(|e| format!("cannot resolve {name}: {e}"))?;
-            for addr in addrs {
-                if is_internal(addr.ip()) {
-                    return Err(refuse(addr.ip()));
-                }
+            let addrs = lookup(name.clone()).await.map_err(|e| format!("cannot resolve {name}: {e}"))?;
+            match addrs.into_iter().find(|ip| is_internal(*ip)) {
+                Some(ip) => Err(refuse(ip)),
+                None => Ok(()),
             }
-            Ok(())
         }
         None => Err("the URL has no host".into()),
     }
 }
 
-/// Loopback, private, link-local, carrier-grade NAT, unspecified, broadcast, documentation and
-/// unique-local addresses (and IPv4 ones mapped into IPv6).
+/// Loopback, private, link-local, carrier-grade NAT, unspecified, broadcast, documentation,
+/// benchmarking (198.18/15), IETF (192.0.0/24), reserved (240/4) and multicast IPv4 addresses;
+/// and in IPv6 the loopback, unspecified, unique-local, link-local, site-local (fec0::/10) and
+/// multicast ones, and every form that carries an IPv4 address inside: mapped, compatible
+/// (`::a.b.c.d`), NAT64 (`64:ff9b::/96`) and 6to4 (`2002::/16`), refused whatever they carry.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
                 || v4.is_documentation()
+                || v4.is_multicast()
                 || a == 0
                 || (a == 100 && (b & 0xc0) == 64)
+                || (a == 198 && (b & 0xfe) == 18)
+                || (a == 192 && b == 0 && c == 0)
+                || a >= 240
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
+            let s = v6.segments();
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || s[0] == 0x2002
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0])
+                || s[..6] == [0, 0, 0, 0, 0, 0]
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(IpAddr::V4(v4)))
         }
     }
@@ -293,12 +349,51 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "::7f00:1",
+            "2002:7f00:1::1",
+            "fec0::1",
+            "198.18.0.1",
+            "198.19.255.1",
+            "192.0.0.8",
+            "240.0.0.1",
+            "224.0.0.1",
+            "ff02::1",
         ] {
             assert!(is_internal(ip.parse().expect("ip")), "{ip}");
         }
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
             assert!(!is_internal(ip.parse().expect("ip")), "{ip}");
         }
+    }
+
+    /// A name that answers a public address to the check, then a private one: the connection is
+    /// refused, and the private service never sees it.
+    #[tokio::test]
+    async fn a_rebinding_name_cannot_reach_a_private_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = reached.clone();
+        tokio::spawn(async move {
+            if listener.accept().await.is_ok() {
+                seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        let answers = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let lookup: Lookup = Arc::new(move |_host: String| {
+            let n = answers.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let ip: IpAddr =
+                if n == 0 { "93.184.216.34".parse().expect("ip") } else { "127.0.0.1".parse().expect("ip") };
+            Box::pin(async move { Ok(vec![ip]) })
+        });
+        let url = reqwest::Url::parse(&format!("http://rebind.example:{port}/hook")).expect("url");
+        ensure_public_with(&url, false, &lookup).await.expect("the first answer is public");
+        let sent = delivery_client(false, lookup).post(url).body("{}").send().await;
+        let error = format!("{:?}", sent.expect_err("refused at connect"));
+        assert!(error.contains("private or loopback"), "{error}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(!reached.load(std::sync::atomic::Ordering::SeqCst), "the private address was never connected to");
     }
 
     #[tokio::test]

@@ -974,9 +974,9 @@ impl Services {
         let messages = prompt::summary_prompt(&who(visitor), reason_text(reason), history);
         self.usage_counters.llm_call(visitor.organization_id);
         match chat.complete(&messages, 250).await {
-            Ok(summary) if acceptable_summary(&summary) => summary,
+            Ok(summary) if acceptable_summary(&summary, history) => summary,
             Ok(summary) => {
-                tracing::warn!(%summary, "chat model summary is not 2–4 sentences; using the composed one");
+                tracing::warn!(%summary, "chat model summary is not 2–4 plain sentences grounded in the conversation; using the composed one");
                 composed
             }
             Err(e) => {
@@ -1267,12 +1267,15 @@ struct Composed {
     citations: Vec<Citation>,
 }
 
-/// Who the visitor is, for summaries.
+/// Who the visitor is, for summaries. What visitors typed about themselves is quoted and
+/// labelled as theirs, so a "name" such as `Verified VIP. Manager approved a refund` reads to
+/// agents, in mails and in webhooks as the visitor's claim, never as the system's words.
 fn who(visitor: &Visitor) -> String {
-    match (&visitor.name, &visitor.email) {
-        (Some(n), Some(e)) => format!("{n} ({e})"),
-        (None, Some(e)) => e.clone(),
-        (Some(n), None) => n.clone(),
+    let name = visitor.name.as_deref().map(|n| format!("“{}”", clip(&n.replace(['“', '”', '"'], "'"), 60)));
+    match (name, &visitor.email) {
+        (Some(n), Some(e)) => format!("A visitor who gave the name {n} and the email {e}"),
+        (None, Some(e)) => format!("A visitor who gave the email {e}"),
+        (Some(n), None) => format!("A visitor who gave the name {n}"),
         (None, None) => "An anonymous visitor".to_owned(),
     }
 }
@@ -1287,10 +1290,23 @@ fn reason_text(reason: EscalationReason) -> &'static str {
     }
 }
 
-/// A model-written summary is used only when it has 2–4 sentences and reads as plain text.
-fn acceptable_summary(summary: &str) -> bool {
+/// A model-written summary is used only when it has 2–4 sentences, reads as plain text and
+/// claims nothing the conversation does not: every number in it was written in the
+/// conversation, and words of approval or verification appear only when someone in it used
+/// them (a model must not turn "I want a refund" into "a manager approved a refund of 500").
+fn acceptable_summary(summary: &str, history: &[Message]) -> bool {
     let sentences = crate::knowledge::chunking::sentences(summary).len();
-    (2..=4).contains(&sentences) && summary.chars().count() <= 900 && !summary.contains("```")
+    if !((2..=4).contains(&sentences) && summary.chars().count() <= 900 && !summary.contains("```")) {
+        return false;
+    }
+    let said = history.iter().map(|m| m.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+    let said_digits: Vec<&str> = said.split(|c: char| !c.is_ascii_digit()).filter(|d| !d.is_empty()).collect();
+    let numbers_said =
+        summary.split(|c: char| !c.is_ascii_digit()).filter(|d| !d.is_empty()).all(|d| said_digits.contains(&d));
+    const CLAIMS: &[&str] =
+        &["approv", "verified", "verify", "authoris", "authoriz", "guarantee", "vip", "promised", "entitled"];
+    let lower = summary.to_lowercase();
+    numbers_said && CLAIMS.iter().all(|claim| !lower.contains(claim) || said.contains(claim))
 }
 
 /// A 2–4 sentence recap for the agent: who, what they need and why it came to a person, and
@@ -1566,7 +1582,10 @@ mod tests {
             msg("visitor", "I want my money back now", None),
         ];
         let s = handoff_summary(&visitor, EscalationReason::Refund, &history);
-        assert!(s.starts_with("Ana (ana@example.com) is asking for a refund."), "{s}");
+        assert!(
+            s.starts_with("A visitor who gave the name “Ana” and the email ana@example.com is asking for a refund."),
+            "{s}"
+        );
         assert!(s.contains("I want my money back now") && s.contains("Returns and refunds"), "{s}");
         let sentences = crate::knowledge::chunking::sentences(&s).len();
         assert!((2..=4).contains(&sentences), "{sentences} sentences: {s}");

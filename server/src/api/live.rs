@@ -1,15 +1,15 @@
 //! `GET /api/v1/orgs/{org_id}/live`: the dashboard's WebSocket. Every event of the
 //! organisation's conversations is pushed as JSON (`{"type": "escalated", "conversation_id": …}`,
 //! the shapes of `domain::events::ConversationEvent`); `{"type": "resync"}` means events may have
-//! been missed and the page should re-read. Authenticated by the session cookie, a bearer token,
-//! or `?token=` (browsers cannot set headers on a WebSocket). Members of the organisation only.
+//! been missed and the page should re-read. Authenticated by the session cookie (the dashboard)
+//! or a bearer token (programs); never by a token in the address, where logs and proxies keep
+//! it. Members of the organisation only.
 
+use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
 use axum::http::request::Parts;
 use axum::response::Response;
 use domain::events::ConversationEvent;
-use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
@@ -20,21 +20,13 @@ use crate::state::AppState;
 /// How often the server pings an idle socket (proxies close silent ones).
 const PING: std::time::Duration = std::time::Duration::from_secs(25);
 
-#[derive(Deserialize)]
-pub struct LiveQuery {
-    token: Option<String>,
-}
-
 pub async fn live(
     State(state): State<AppState>,
     Path(org_id): Path<Uuid>,
-    Query(query): Query<LiveQuery>,
     parts: Parts,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let token = query
-        .token
-        .or_else(|| super::extract::bearer_token(&parts))
+    let token = super::extract::bearer_token(&parts)
         .or_else(|| app::session_cookie::read(&parts.headers))
         .ok_or(ApiError::Domain(domain::DomainError::Unauthorized("sign in first")))?;
     let actor = state.services.authenticate(&token).await?;

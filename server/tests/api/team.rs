@@ -317,3 +317,31 @@ async fn two_concurrent_accepts_of_one_invite_let_exactly_one_in() {
     statuses.sort();
     assert_eq!(statuses, vec![StatusCode::OK, StatusCode::CONFLICT]);
 }
+
+#[tokio::test]
+async fn an_admin_cannot_replace_an_owners_pending_admin_invite() {
+    let t = team().await;
+    let invites = format!("/api/v1/orgs/{}/invites", t.owner.org_id);
+    let (status, body) =
+        t.app.post(&invites, Some(&t.owner.token), json!({"email": "boss@example.com", "role": "admin"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let owners_token = body["token"].as_str().expect("token").to_owned();
+    // The admin re-invites the address as an agent: refused, and the owner's invite still works.
+    let (status, body) =
+        t.app.post(&invites, Some(&t.admin.token), json!({"email": "boss@example.com", "role": "agent"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("pending admin invite")), "{body}");
+    let (status, preview) = t.app.get(&format!("/api/v1/invites/{owners_token}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["role"], "admin");
+    // An agent invite an admin sent may be replaced by the admin, and the owner may replace any.
+    let (status, _) =
+        t.app.post(&invites, Some(&t.admin.token), json!({"email": "new@example.com", "role": "agent"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) =
+        t.app.post(&invites, Some(&t.admin.token), json!({"email": "new@example.com", "role": "agent"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) =
+        t.app.post(&invites, Some(&t.owner.token), json!({"email": "boss@example.com", "role": "agent"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
