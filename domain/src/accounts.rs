@@ -314,6 +314,7 @@ impl Services {
             .filter(session::Column::Id.eq(actor.session_id))
             .exec(&self.db)
             .await?;
+        self.access_changed(actor.user.id).await;
         Ok(())
     }
 

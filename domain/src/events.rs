@@ -37,6 +37,10 @@ pub enum ConversationEvent {
     Typing { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, agent: Option<TypingAgent> },
     /// Events may have been missed (the fan-out connection dropped): re-read everything.
     Resync,
+    /// A person's access changed (signed out, removed from an organisation, role changed,
+    /// password reset): their open dashboard connections check it again and close if it is
+    /// gone. Never sent to a browser.
+    AccessChanged { user_id: Uuid },
 }
 
 /// The agent of a [`ConversationEvent::Typing`]: their id (so their own page ignores it) and
@@ -57,7 +61,7 @@ impl ConversationEvent {
             | Self::Escalated { visitor_id, .. }
             | Self::StatusChanged { visitor_id, .. }
             | Self::Typing { visitor_id, .. } => Some(*visitor_id),
-            Self::Resync => None,
+            Self::Resync | Self::AccessChanged { .. } => None,
         }
     }
 
@@ -70,7 +74,7 @@ impl ConversationEvent {
             | Self::Escalated { organization_id, .. }
             | Self::StatusChanged { organization_id, .. }
             | Self::Typing { organization_id, .. } => Some(*organization_id),
-            Self::Resync => None,
+            Self::Resync | Self::AccessChanged { .. } => None,
         }
     }
 
@@ -83,7 +87,7 @@ impl ConversationEvent {
             | Self::Escalated { conversation_id, .. }
             | Self::StatusChanged { conversation_id, .. }
             | Self::Typing { conversation_id, .. } => Some(*conversation_id),
-            Self::Resync => None,
+            Self::Resync | Self::AccessChanged { .. } => None,
         }
     }
 }
@@ -146,6 +150,12 @@ impl Services {
 
     /// Publishes an event: through Postgres when listening (every instance, this one included,
     /// re-broadcasts it), else in-process. A failed NOTIFY falls back to in-process.
+    /// Tells every instance that `user_id`'s access changed (see
+    /// [`ConversationEvent::AccessChanged`]).
+    pub(crate) async fn access_changed(&self, user_id: Uuid) {
+        self.emit(ConversationEvent::AccessChanged { user_id }).await;
+    }
+
     pub(crate) async fn emit(&self, event: ConversationEvent) {
         if self.fanout_via_postgres.load(std::sync::atomic::Ordering::Acquire) {
             let payload = serde_json::to_string(&event).unwrap_or_default();

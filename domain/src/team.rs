@@ -351,6 +351,7 @@ impl Services {
         crate::privacy::audit(&txn, org_id, Some(actor.user.id), crate::privacy::AuditAction::MemberRemove, &what)
             .await?;
         txn.commit().await?;
+        self.access_changed(target).await;
         Ok(())
     }
 }

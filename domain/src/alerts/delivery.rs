@@ -1,4 +1,10 @@
-//! The outbox worker: claims due deliveries, sends them, records what happened.
+//! The outbox workers: claim due deliveries, send them, record what happened.
+//!
+//! Two lanes, so one kind never waits for the other: mail (escalation alerts, invites, password
+//! resets) and webhooks. In the webhook lane every delivery runs on its own (a slow receiver
+//! holds one slot, not a round), at most [`WEBHOOKS_IN_FLIGHT`] at once in this instance and at
+//! most [`PER_ORGANISATION`] of one organisation, so one tenant's tar pit cannot stall another
+//! tenant's alerts.
 //!
 //! A claim bumps `attempts` and leases the row for [`LEASE`]; if the process dies mid-send, the
 //! row is due again when the lease ends (at-least-once). Each outcome is written back:
@@ -21,6 +27,10 @@ use crate::{DomainResult, Services};
 const LEASE: Duration = Duration::from_secs(20);
 /// Deliveries claimed per round.
 const CLAIM: i64 = 16;
+/// Webhook deliveries in flight at once, in this instance.
+pub const WEBHOOKS_IN_FLIGHT: usize = 32;
+/// Webhook deliveries of one organisation in flight at once, in this instance.
+pub const PER_ORGANISATION: usize = 4;
 /// Longest wait between retries.
 const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 /// Seconds a webhook receiver has to answer.
@@ -42,9 +52,30 @@ pub fn backoff(base: Duration, attempts: i32) -> Duration {
     base.saturating_mul(2u32.saturating_pow(exp)).min(MAX_BACKOFF)
 }
 
+/// The claimed rows, read.
+fn claimed(rows: &[sea_orm::QueryResult]) -> DomainResult<Vec<Claimed>> {
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(Claimed {
+                id: r.try_get("", "id")?,
+                organization_id: r.try_get("", "organization_id")?,
+                kind: r.try_get("", "kind")?,
+                event: r.try_get("", "event")?,
+                webhook_id: r.try_get("", "webhook_id")?,
+                target: r.try_get("", "target")?,
+                payload: r.try_get("", "payload")?,
+                attempts: r.try_get("", "attempts")?,
+                max_attempts: r.try_get("", "max_attempts")?,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()?)
+}
+
 /// A claimed delivery.
 struct Claimed {
     id: Uuid,
+    organization_id: Uuid,
     kind: String,
     event: String,
     webhook_id: Option<Uuid>,
@@ -69,58 +100,131 @@ impl Services {
         self.outbox_wakeup.notify_one();
     }
 
-    /// Delivers outbox items until `shutdown` completes.
+    /// Delivers outbox items, mail and webhooks in their own lanes, until `shutdown` completes.
     pub async fn run_outbox(self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
+        let mail = self.clone();
+        tokio::select! {
+            () = shutdown => {}
+            () = mail.run_mail_lane() => {}
+            () = self.run_webhook_lane() => {}
+        }
+    }
+
+    /// Waits for a wake-up (something was queued) or the next poll.
+    async fn idle(&self) {
+        tokio::select! {
+            () = self.outbox_wakeup.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+
+    async fn run_mail_lane(&self) {
         loop {
-            match self.deliver_due().await {
+            match self.deliver_due_mail().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "outbox round failed"),
+                Err(e) => tracing::error!(error = %e, "mail round failed"),
             }
-            tokio::select! {
-                () = &mut shutdown => return,
-                () = self.outbox_wakeup.notified() => {}
-                () = tokio::time::sleep(POLL) => {}
+            self.idle().await;
+        }
+    }
+
+    /// Each webhook delivery runs on its own; new ones are claimed as slots free up, skipping
+    /// organisations that already have [`PER_ORGANISATION`] in flight here.
+    async fn run_webhook_lane(&self) {
+        let busy: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Uuid, usize>>> = Default::default();
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.try_join_next().is_some() {}
+            let free = WEBHOOKS_IN_FLIGHT.saturating_sub(running.len());
+            let full: Vec<Uuid> = {
+                let busy = busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                busy.iter().filter(|(_, n)| **n >= PER_ORGANISATION).map(|(org, _)| *org).collect()
+            };
+            let claimed = if free == 0 { Ok(Vec::new()) } else { self.claim_webhooks(free, &full).await };
+            let claimed = claimed.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "webhook round failed");
+                Vec::new()
+            });
+            if claimed.is_empty() {
+                tokio::select! {
+                    () = self.idle() => {}
+                    Some(_) = running.join_next(), if !running.is_empty() => {}
+                }
+                continue;
+            }
+            for item in claimed {
+                *busy
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .entry(item.organization_id)
+                    .or_default() += 1;
+                let (services, busy) = (self.clone(), busy.clone());
+                running.spawn(async move {
+                    let outcome = services.send_webhook(&item).await;
+                    if let Err(e) = services.record(&item, outcome).await {
+                        tracing::error!(delivery_id = %item.id, error = %e, "recording a delivery outcome failed");
+                    }
+                    let mut busy = busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some(n) = busy.get_mut(&item.organization_id) {
+                        *n = n.saturating_sub(1);
+                        if *n == 0 {
+                            busy.remove(&item.organization_id);
+                        }
+                    }
+                });
             }
         }
     }
 
-    /// Claims the due deliveries, sends them concurrently and records the outcomes; returns how
-    /// many were attempted.
-    pub async fn deliver_due(&self) -> DomainResult<usize> {
+    /// Claims up to `limit` due webhook deliveries, at most [`PER_ORGANISATION`] per organisation
+    /// and none of the organisations in `full`.
+    async fn claim_webhooks(&self, limit: usize, full: &[Uuid]) -> DomainResult<Vec<Claimed>> {
         let rows = self
             .db
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1) \
-                 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now() \
+                 WHERE id IN ( \
+                   SELECT id FROM ( \
+                     SELECT id, next_attempt_at, row_number() OVER (PARTITION BY organization_id \
+                                                                    ORDER BY next_attempt_at) AS nth \
+                     FROM (SELECT id, organization_id, next_attempt_at FROM outbox \
+                           WHERE status = 'pending' AND kind = 'webhook' AND next_attempt_at <= now() \
+                             AND organization_id <> ALL($4::uuid[]) \
+                           ORDER BY next_attempt_at LIMIT 2000 FOR UPDATE SKIP LOCKED) due \
+                   ) ranked WHERE nth <= $3 ORDER BY next_attempt_at LIMIT $2) \
+                 RETURNING id, organization_id, kind, event, webhook_id, target, payload, attempts, max_attempts",
+                [
+                    LEASE.as_secs_f64().into(),
+                    (limit as i64).into(),
+                    (PER_ORGANISATION as i64).into(),
+                    format!("{{{}}}", full.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")).into(),
+                ],
+            ))
+            .await?;
+        claimed(&rows)
+    }
+
+    /// Claims due mail, sends it concurrently and records the outcomes; returns how many were
+    /// attempted.
+    pub async fn deliver_due_mail(&self) -> DomainResult<usize> {
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1) \
+                 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND kind = 'email' \
+                              AND next_attempt_at <= now() \
                               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, kind, event, webhook_id, target, payload, attempts, max_attempts",
+                 RETURNING id, organization_id, kind, event, webhook_id, target, payload, attempts, max_attempts",
                 [LEASE.as_secs_f64().into(), CLAIM.into()],
             ))
             .await?;
-        let claimed: Vec<Claimed> = rows
-            .iter()
-            .map(|r| {
-                Ok(Claimed {
-                    id: r.try_get("", "id")?,
-                    kind: r.try_get("", "kind")?,
-                    event: r.try_get("", "event")?,
-                    webhook_id: r.try_get("", "webhook_id")?,
-                    target: r.try_get("", "target")?,
-                    payload: r.try_get("", "payload")?,
-                    attempts: r.try_get("", "attempts")?,
-                    max_attempts: r.try_get("", "max_attempts")?,
-                })
-            })
-            .collect::<Result<_, sea_orm::DbErr>>()?;
+        let claimed = claimed(&rows)?;
         let count = claimed.len();
         let sends = claimed.into_iter().map(|item| async move {
-            let outcome = match item.kind.as_str() {
-                "email" => self.send_mail(&item).await,
-                _ => self.send_webhook(&item).await,
-            };
+            let outcome = self.send_mail(&item).await;
             if let Err(e) = self.record(&item, outcome).await {
                 tracing::error!(delivery_id = %item.id, error = %e, "recording a delivery outcome failed");
             }

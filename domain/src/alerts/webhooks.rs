@@ -20,6 +20,9 @@ use crate::accounts::Actor;
 use crate::entities::{outbox, webhook};
 use crate::{DomainError, DomainResult, Services, tokens};
 
+/// Test deliveries an organisation may send per minute.
+pub const TESTS_PER_MINUTE: u64 = 5;
+
 /// Most endpoints per organisation.
 const MAX_WEBHOOKS: usize = 20;
 /// Deliveries listed with each endpoint.
@@ -302,6 +305,16 @@ impl Services {
     pub async fn test_webhook(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Delivery> {
         self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let hook = self.find_webhook(org_id, id).await?;
+        // A test is for trying an endpoint, not for filling the outbox: a few a minute.
+        let recent = outbox::Entity::find()
+            .filter(outbox::Column::OrganizationId.eq(org_id))
+            .filter(outbox::Column::Event.eq(TEST_EVENT))
+            .filter(outbox::Column::CreatedAt.gt(Utc::now() - chrono::Duration::seconds(60)))
+            .count(&self.db)
+            .await?;
+        if recent >= TESTS_PER_MINUTE {
+            return Err(DomainError::Throttled { retry_after_secs: 60 });
+        }
         let body = json!({"event": TEST_EVENT, "data": {"organization_id": org_id, "webhook_id": hook.id,
             "sent_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}});
         let delivery = super::NewDelivery {

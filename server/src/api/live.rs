@@ -37,18 +37,51 @@ pub async fn live(
         state.connections.settings().sockets_per_user,
     )])?;
     let events = state.services.subscribe();
+    let access = Access { services: state.services.clone(), token, user_id: actor.user.id, org_id };
     Ok(upgrade.on_upgrade(move |socket| async move {
-        push(socket, events, org_id).await;
+        push(socket, events, access).await;
         drop(held);
     }))
 }
 
-async fn push(mut socket: WebSocket, mut events: tokio::sync::broadcast::Receiver<ConversationEvent>, org_id: Uuid) {
+/// Who a socket was opened for, to check again when their access changes.
+struct Access {
+    services: domain::Services,
+    token: String,
+    user_id: Uuid,
+    org_id: Uuid,
+}
+
+impl Access {
+    /// Whether the session still works and the person is still a member.
+    async fn still_granted(&self) -> bool {
+        match self.services.authenticate(&self.token).await {
+            Ok(actor) => self.services.organization_for_member(actor.user.id, self.org_id).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+async fn push(mut socket: WebSocket, mut events: tokio::sync::broadcast::Receiver<ConversationEvent>, access: Access) {
+    let org_id = access.org_id;
     let mut ping = tokio::time::interval(PING);
     ping.tick().await;
     loop {
         let outgoing = tokio::select! {
             event = events.recv() => match event {
+                // Signed out or removed: the socket closes (policy violation), no more events.
+                Ok(ConversationEvent::AccessChanged { user_id }) if user_id == access.user_id => {
+                    if access.still_granted().await {
+                        continue;
+                    }
+                    let _ = socket
+                        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                            code: axum::extract::ws::close_code::POLICY,
+                            reason: "access revoked".into(),
+                        })))
+                        .await;
+                    return;
+                }
                 Ok(event) if event.organization_id() == Some(org_id) || event == ConversationEvent::Resync => event,
                 Ok(_) => continue,
                 // This socket fell behind the broadcast: tell the page to re-read.

@@ -271,7 +271,8 @@ pub async fn stream(
                 ConversationEvent::VisitorMessage { .. }
                 | ConversationEvent::AiReplied { .. }
                 | ConversationEvent::Typing { agent: None, .. }
-                | ConversationEvent::Resync => return None,
+                | ConversationEvent::Resync
+                | ConversationEvent::AccessChanged { .. } => return None,
             };
             Some(Ok(sse))
         })

@@ -473,3 +473,69 @@ async fn the_alerts_page_says_who_is_on_the_mail_list() {
     let actor = app.services.authenticate(&stranger.token).await.expect("actor");
     assert!(app.services.on_escalation_mail_list(&actor, org).await.is_err());
 }
+
+#[tokio::test]
+async fn a_tar_pit_webhook_in_one_organisation_delays_no_other_organisations_alerts() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::spawn_configured(alert_settings()).await;
+    // Organisation A's endpoint accepts connections and never answers.
+    let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let tarpit_url = format!("http://{}/hook", tarpit.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = tarpit.accept().await {
+            held.push(socket);
+        }
+    });
+    let a = app.signup("a@example.com").await;
+    let (status, hook) = add_webhook(&app, &a, &tarpit_url, &["conversation.escalated"]).await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    app.services
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO outbox (id, organization_id, kind, event, webhook_id, target, payload, max_attempts) \
+             SELECT gen_random_uuid(), $1::uuid, 'webhook', 'conversation.escalated', $2::uuid, $3, '{}'::jsonb, 5 \
+             FROM generate_series(1, 500)",
+            [a.org_id.clone().into(), hook["id"].as_str().expect("id").into(), tarpit_url.into()],
+        ))
+        .await
+        .expect("500 deliveries queued for A");
+    app.services.wake_outbox();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Organisation B's escalation: its mail and its webhook go out while A's wait on the tar pit.
+    let b = app.signup("b@example.com").await;
+    let receiver = Receiver::start(&[200]).await;
+    let (status, _) = add_webhook(&app, &b, &receiver.url, &["conversation.escalated"]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let key = widget_key(&app, &b).await;
+    escalate(&app, &key, "I want to talk to a person").await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mails = deliveries(&app, &b, "email").await;
+        let hooks = deliveries(&app, &b, "webhook").await;
+        let done = |list: &[Value]| !list.is_empty() && list.iter().all(|d| d["status"] == "delivered");
+        if done(&mails) && done(&hooks) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B waited behind A: mails {mails:#?} webhooks {hooks:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(receiver.received().len(), 1);
+}
+
+#[tokio::test]
+async fn test_sends_are_limited_to_a_few_a_minute() {
+    let app = TestApp::spawn_configured(alert_settings()).await;
+    let owner = app.signup("owner@example.com").await;
+    let receiver = Receiver::start(&[200]).await;
+    let (_, hook) = add_webhook(&app, &owner, &receiver.url, &["conversation.escalated"]).await;
+    let test = format!("/api/v1/orgs/{}/webhooks/{}/test", owner.org_id, hook["id"].as_str().expect("id"));
+    for _ in 0..5 {
+        let (status, body) = app.call(Method::POST, &test, Some(&owner.token), None).await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+    let (status, body) = app.call(Method::POST, &test, Some(&owner.token), None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}

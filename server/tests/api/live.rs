@@ -99,3 +99,45 @@ async fn an_event_on_one_server_reaches_a_dashboard_connected_to_another() {
     let event = next_event(&mut socket, Duration::from_secs(5)).await.expect("an event through Postgres");
     assert_eq!(event["conversation_id"], conversation.as_str());
 }
+
+#[tokio::test]
+async fn removing_a_member_or_signing_out_closes_their_live_socket() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let agent = app.add_member(&owner, &owner.org_id, "agent@example.com", "agent").await;
+    let closes_within = |mut socket: Socket| async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, socket.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    };
+    // Removed from the organisation: the agent's socket closes.
+    let socket = connect(&app, &agent, &owner.org_id).await.expect("agent connects");
+    let (status, body) = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/orgs/{}/members/{}", owner.org_id, agent.user_id),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    assert!(closes_within(socket).await, "the removed agent's socket closed");
+    // Signed out: the owner's socket closes; another owner session's socket is unaffected.
+    let (_, login) = app
+        .post("/api/v1/auth/login", None, json!({"email": "owner@example.com", "password": "correct horse battery"}))
+        .await;
+    let other = Account { token: login["token"].as_str().expect("token").to_owned(), ..owner.clone() };
+    let mine = connect(&app, &owner, &owner.org_id).await.expect("owner connects");
+    let mut theirs = connect(&app, &other, &owner.org_id).await.expect("second session connects");
+    let (status, _) = app.call(reqwest::Method::POST, "/api/v1/auth/logout", Some(&owner.token), None).await;
+    assert!(status.is_success(), "{status}");
+    assert!(closes_within(mine).await, "the signed-out session's socket closed");
+    assert!(next_event(&mut theirs, Duration::from_millis(500)).await.is_none());
+    escalate(&app, &other).await;
+    assert!(next_event(&mut theirs, Duration::from_secs(5)).await.is_some(), "the other session still hears events");
+}
