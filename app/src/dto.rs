@@ -405,6 +405,10 @@ pub struct ConversationSummaryDto {
     pub last_message: Option<String>,
     pub message_count: i64,
     pub contact: Option<ContactDto>,
+    /// What the visitor said about themselves that names another contact: unverified until an
+    /// agent merges it (`POST …/merge-contact`).
+    #[serde(default)]
+    pub claimed: Option<ContactDto>,
     /// Who to call the visitor: the contact's name or email, else "Visitor from Berlin · Chrome
     /// on Windows" (the browser's time zone and `User-Agent`; "Anonymous visitor" when unknown).
     #[serde(default)]

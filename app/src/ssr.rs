@@ -401,6 +401,7 @@ impl From<domain::inbox::ConversationSummary> for ConversationSummaryDto {
             last_message: c.last_message,
             message_count: c.message_count,
             contact: c.contact.map(|k| ContactDto { name: k.name, email: k.email, phone: k.phone }),
+            claimed: c.claimed.map(|k| ContactDto { name: k.name, email: k.email, phone: k.phone }),
             visitor_label: c.visitor_label,
             tags: c.tags,
             created_at: c.created_at,

@@ -104,7 +104,11 @@ pub struct ConversationSummary {
     pub last_message: Option<String>,
     pub message_count: i64,
     pub contact: Option<ContactInfo>,
-    /// Who to call the visitor: the contact's name or email, else where and on what they write
+    /// What the visitor said about themselves that names another contact: unverified until an
+    /// agent merges it ([`Services::merge_claimed_contact`]).
+    pub claimed: Option<ContactInfo>,
+    /// Who to call the visitor: the contact's name or email, else their unverified claim
+    /// ("Ana García (unverified)"), else where and on what they write
     /// from ("Visitor from Berlin · Chrome on Windows", [`crate::conversation::device`]).
     pub visitor_label: String,
     /// Tags, alphabetically.
@@ -156,7 +160,8 @@ SELECT c.id, c.status, c.escalation_reason, c.handoff_summary, c.escalated_at, c
        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
        (SELECT coalesce(jsonb_agg(t.tag ORDER BY t.tag), '[]'::jsonb) FROM conversation_tags t WHERE t.conversation_id = c.id) AS tags,
        ct.id AS contact_id, ct.name AS contact_name, ct.email AS contact_email, ct.phone AS contact_phone,
-       v.browser AS visitor_browser, v.time_zone AS visitor_time_zone
+       v.browser AS visitor_browser, v.time_zone AS visitor_time_zone,
+       v.claimed_name AS visitor_claimed_name, v.claimed_email AS visitor_claimed_email
 FROM conversations c
 JOIN visitors v ON v.id = c.visitor_id
 LEFT JOIN contacts ct ON ct.id = v.contact_id
@@ -175,9 +180,17 @@ fn summary_from_row(r: &QueryResult) -> Result<ConversationSummary, sea_orm::DbE
     };
     let browser: Option<String> = r.try_get("", "visitor_browser")?;
     let time_zone: Option<String> = r.try_get("", "visitor_time_zone")?;
+    let claimed_email: Option<String> = r.try_get("", "visitor_claimed_email")?;
+    let claimed = claimed_email
+        .map(|email| -> Result<ContactInfo, sea_orm::DbErr> {
+            Ok(ContactInfo { name: r.try_get("", "visitor_claimed_name")?, email: Some(email), phone: None })
+        })
+        .transpose()?;
+    let known = |c: &ContactInfo| c.name.clone().filter(|n| !n.is_empty()).or_else(|| c.email.clone());
     let visitor_label = contact
         .as_ref()
-        .and_then(|c| c.name.clone().filter(|n| !n.is_empty()).or_else(|| c.email.clone()))
+        .and_then(known)
+        .or_else(|| claimed.as_ref().and_then(known).map(|who| format!("{who} (unverified)")))
         .unwrap_or_else(|| crate::conversation::device::anonymous_label(time_zone.as_deref(), browser.as_deref()));
     Ok(ConversationSummary {
         id: r.try_get("", "id")?,
@@ -192,6 +205,7 @@ fn summary_from_row(r: &QueryResult) -> Result<ConversationSummary, sea_orm::DbE
         last_message: r.try_get("", "last_message")?,
         message_count: r.try_get("", "message_count")?,
         contact,
+        claimed,
         visitor_label,
         tags: serde_json::from_value(tags).unwrap_or_default(),
         created_at: r.try_get("", "created_at")?,

@@ -26,6 +26,7 @@ mod m20261121_150100_create_revealed_secrets;
 mod m20261206_100000_create_privacy;
 mod m20261207_100000_create_password_resets;
 mod m20261207_100100_add_visitor_device;
+mod m20261207_120000_add_visitor_claims;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_100000_create_privacy::Migration),
             Box::new(m20261207_100000_create_password_resets::Migration),
             Box::new(m20261207_100100_add_visitor_device::Migration),
+            Box::new(m20261207_120000_add_visitor_claims::Migration),
         ]
     }
 }

@@ -11,9 +11,9 @@ use crate::components::{
 use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
 use crate::error::AppError;
 use crate::server_fns::inbox::{
-    AddConversationTag, ClaimConversation, CreateSavedReply, DeleteSavedReply, RemoveConversationTag,
-    ReopenConversation, ReplyToConversation, ResolveConversation, UpdateSavedReply, get_conversation_view, get_inbox,
-    get_saved_replies,
+    AddConversationTag, ClaimConversation, CreateSavedReply, DeleteSavedReply, MergeClaimedContact,
+    RemoveConversationTag, ReopenConversation, ReplyToConversation, ResolveConversation, UpdateSavedReply,
+    get_conversation_view, get_inbox, get_saved_replies,
 };
 
 /// Filter pills of the inbox, in order.
@@ -375,6 +375,7 @@ fn Side(
                 None => view! { <p class="muted">{c.visitor_label.clone()}</p> }.into_any(),
             }}
             {c.language.clone().map(|l| view! { <p class="muted">"Language: " {l}</p> })}
+            {c.claimed.clone().map(|k| view! { <ClaimedDetails org_id id=c.id claimed=k /> })}
         </section>
         <section class="card tags">
             <h2>"Tags"</h2>
@@ -403,6 +404,27 @@ fn Side(
             <TagForm org_id id=c.id />
         </section>
         {v.can_delete.then(|| view! { <DeleteConversation org_id id=c.id /> })}
+    }
+}
+
+/// What the visitor says about themselves that names another, stored contact: shown as
+/// unverified until an agent confirms it is the same person (one action, logged).
+#[component]
+fn ClaimedDetails(org_id: Uuid, id: Uuid, claimed: crate::dto::ContactDto) -> impl IntoView {
+    let merge = ServerAction::<MergeClaimedContact>::new();
+    refresh_on_success(merge);
+    let who = [claimed.name.clone(), claimed.email.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    view! {
+        <div class="claimed-details" data-testid="claimed">
+            <p><strong>"Unverified: "</strong> "the visitor says they are " <span class="claim">{who}</span>
+                ". That email belongs to a stored contact; nothing was changed on it."</p>
+            <ActionForm action=merge>
+                <input type="hidden" name="org_id" value=org_id.to_string() />
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="secondary">"Same person: merge into that contact"</button>
+            </ActionForm>
+            <FormError error=action_error(merge) />
+        </div>
     }
 }
 

@@ -291,14 +291,14 @@ impl Services {
             }
             // With its causes: "… resolves to 10.0.0.5, a private or loopback address" is the
             // useful part, two sources down.
-            Err(e) => failed(with_causes(&e), false),
+            Err(e) => failed(with_causes(&e.without_url()), false),
         }
     }
 
     async fn record(&self, item: &Claimed, outcome: Outcome) -> DomainResult<()> {
         let (sql, values): (&str, Vec<sea_orm::Value>) = match outcome.error {
             None => {
-                tracing::info!(delivery_id = %item.id, kind = item.kind, target = item.target, "delivered");
+                tracing::info!(delivery_id = %item.id, organization_id = %item.organization_id, kind = item.kind, "delivered");
                 (
                     "UPDATE outbox SET status = 'delivered', delivered_at = now(), last_status = $2, last_error = NULL \
                      WHERE id = $1",
@@ -306,7 +306,7 @@ impl Services {
                 )
             }
             Some(error) if outcome.permanent || item.attempts >= item.max_attempts => {
-                tracing::warn!(delivery_id = %item.id, target = item.target, %error, attempts = item.attempts, "delivery dead");
+                tracing::warn!(delivery_id = %item.id, organization_id = %item.organization_id, kind = item.kind, %error, attempts = item.attempts, "delivery dead");
                 (
                     "UPDATE outbox SET status = 'dead', last_status = $2, last_error = $3 WHERE id = $1",
                     vec![item.id.into(), outcome.status.into(), error.into()],
@@ -314,7 +314,7 @@ impl Services {
             }
             Some(error) => {
                 let wait = backoff(self.alerts.retry_base, item.attempts);
-                tracing::info!(delivery_id = %item.id, target = item.target, %error, retry_in = ?wait, "delivery failed; will retry");
+                tracing::info!(delivery_id = %item.id, organization_id = %item.organization_id, kind = item.kind, %error, retry_in = ?wait, "delivery failed; will retry");
                 (
                     "UPDATE outbox SET last_status = $2, last_error = $3, \
                      next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",

@@ -7,6 +7,11 @@
 //!   contact if they had none). A phone number counts when it starts with `+`, or when the
 //!   message mentions a phone ("call", "phone", "teléfono", "WhatsApp"…) — so order numbers are
 //!   not taken for phone numbers. An email in a message never replaces one already given.
+//! - **An unverified claim never changes or takes over a stored contact.** A visitor who gives
+//!   an email that belongs to another contact (a returning customer on a new browser, or
+//!   someone pretending to be them) is not linked to it: the name and email are kept on the
+//!   visitor as a claim, shown to agents as unverified, and an agent merges them with one action
+//!   (written to the audit log).
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -125,6 +130,49 @@ impl Services {
         Ok(contact::Entity::find_by_id(id).one(&self.db).await?.map(|c| (c.name, c.email)).unwrap_or_default())
     }
 
+    /// Links the visitor of conversation `id` to the contact their unverified claim names and
+    /// clears the claim (any member; written to the audit log). Nothing to merge → `Conflict`.
+    pub async fn merge_claimed_contact(
+        &self,
+        actor: &crate::accounts::Actor,
+        org_id: Uuid,
+        id: Uuid,
+    ) -> DomainResult<()> {
+        crate::organizations::member_role(&self.db, org_id, actor.user.id).await?;
+        let conv = super::find_conversation(&self.db, org_id, id).await?;
+        let txn = self.db.begin().await?;
+        let found = visitor::Entity::find_by_id(conv.visitor_id)
+            .filter(visitor::Column::OrganizationId.eq(org_id))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(crate::DomainError::NotFound("conversation"))?;
+        let Some(email) = found.claimed_email.clone() else {
+            return Err(crate::DomainError::conflict("this visitor has no unverified details to merge"));
+        };
+        let contact = by_email(&txn, org_id, &email)
+            .await?
+            .ok_or_else(|| crate::DomainError::conflict(format!("no contact has the email {email} any more")))?;
+        visitor::Entity::update_many()
+            .col_expr(visitor::Column::ContactId, Expr::value(contact.id))
+            .col_expr(visitor::Column::ClaimedName, Expr::value(Option::<String>::None))
+            .col_expr(visitor::Column::ClaimedEmail, Expr::value(Option::<String>::None))
+            .filter(visitor::Column::Id.eq(found.id))
+            .exec(&txn)
+            .await?;
+        crate::privacy::audit(
+            &txn,
+            org_id,
+            Some(actor.user.id),
+            crate::privacy::AuditAction::ContactMerge,
+            // An opaque id only: the audit log outlives an erasure and keeps no personal data.
+            &format!("a visitor's claim into contact {}", contact.id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Merges details into the contact for `email` (or the visitor's current one) in one
     /// transaction and links the visitor to it.
     async fn attach_contact(
@@ -140,9 +188,20 @@ impl Services {
             None => None,
         };
         let target = match email {
-            // The email's contact, unless the visitor's own contact has no email yet: then the
-            // email is added to it — if no other contact holds it already.
+            // The email's contact when it is the visitor's own; another contact's email is only
+            // a claim. Else the email is added to the visitor's contact if it has none yet.
             Some(email) => match by_email(&txn, visitor.organization_id, email).await? {
+                Some(found) if Some(found.id) != current.as_ref().map(|c| c.id) => {
+                    visitor::Entity::update_many()
+                        .col_expr(visitor::Column::ClaimedName, Expr::value(name.map(str::to_owned)))
+                        .col_expr(visitor::Column::ClaimedEmail, Expr::value(email.to_owned()))
+                        .col_expr(visitor::Column::LastSeenAt, Expr::value(Utc::now()))
+                        .filter(visitor::Column::Id.eq(visitor.id))
+                        .exec(&txn)
+                        .await?;
+                    txn.commit().await?;
+                    return Ok(());
+                }
                 Some(found) => Some(found),
                 None => match current.clone().filter(|c| c.email.is_none()) {
                     Some(mine) => Some(mine),

@@ -263,6 +263,8 @@ impl Services {
                     contact_id: Set(None),
                     browser: Set(browser),
                     time_zone: Set(time_zone),
+                    claimed_name: Set(None),
+                    claimed_email: Set(None),
                     created_at: Set(now.into()),
                     last_seen_at: Set(now.into()),
                 }
@@ -342,7 +344,12 @@ impl Services {
             .find_visitor(token)
             .await?
             .ok_or(DomainError::Unauthorized("unknown visitor token; open a widget session first"))?;
-        let (name, email) = self.contact_of(v.contact_id).await?;
+        // Their contact's details; else what they claimed (unverified, labelled as theirs where
+        // it is shown).
+        let (name, email) = match self.contact_of(v.contact_id).await? {
+            (None, None) => (v.claimed_name, v.claimed_email),
+            known => known,
+        };
         Ok(Visitor { id: v.id, organization_id: v.organization_id, contact_id: v.contact_id, name, email })
     }
 
@@ -976,7 +983,11 @@ impl Services {
         match chat.complete(&messages, 250).await {
             Ok(summary) if acceptable_summary(&summary, history) => summary,
             Ok(summary) => {
-                tracing::warn!(%summary, "chat model summary is not 2–4 plain sentences grounded in the conversation; using the composed one");
+                // Its length only: a summary carries the visitor's words, which stay out of logs.
+                tracing::warn!(
+                    chars = summary.chars().count(),
+                    "chat model summary is not 2–4 plain sentences grounded in the conversation; using the composed one"
+                );
                 composed
             }
             Err(e) => {

@@ -15,6 +15,10 @@ pub struct Model {
     pub browser: Option<String>,
     /// The time zone the visitor's browser reported ("Europe/Berlin").
     pub time_zone: Option<String>,
+    /// A name and email the visitor gave that belong to another contact: unverified, shown to
+    /// agents beside the conversation until one merges them.
+    pub claimed_name: Option<String>,
+    pub claimed_email: Option<String>,
     pub created_at: DateTimeWithTimeZone,
     pub last_seen_at: DateTimeWithTimeZone,
 }

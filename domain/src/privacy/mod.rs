@@ -54,6 +54,9 @@ pub enum AuditAction {
     MemberRemove,
     #[serde(rename = "widget_key.rotate")]
     WidgetKeyRotate,
+    /// An agent confirmed a visitor's unverified claim to be a stored contact.
+    #[serde(rename = "contact.merge")]
+    ContactMerge,
 }
 
 impl AuditAction {
@@ -69,6 +72,7 @@ impl AuditAction {
             Self::MemberRole => "member.role",
             Self::MemberRemove => "member.remove",
             Self::WidgetKeyRotate => "widget_key.rotate",
+            Self::ContactMerge => "contact.merge",
         }
     }
 }

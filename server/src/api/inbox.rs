@@ -60,6 +60,17 @@ pub async fn show(
     Ok(axum::Json(state.services.get_conversation(&actor, org_id, id).await?.into()))
 }
 
+/// `POST …/conversations/{id}/merge-contact` → 204: the visitor's unverified details are the
+/// stored contact they name (logged); nothing to merge → 409.
+pub async fn merge_contact(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path((org_id, id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<axum::http::StatusCode> {
+    state.services.merge_claimed_contact(&actor, org_id, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 pub async fn claim(
     State(state): State<AppState>,
     Auth(actor): Auth,

@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{org_id}/usage", get(privacy::usage))
         .route("/orgs/{org_id}/usage.csv", get(privacy::usage_csv))
         .route("/orgs/{org_id}/conversations/{conversation_id}/claim", post(inbox::claim))
+        .route("/orgs/{org_id}/conversations/{conversation_id}/merge-contact", post(inbox::merge_contact))
         .route("/orgs/{org_id}/conversations/{conversation_id}/messages", post(inbox::reply))
         .route("/orgs/{org_id}/conversations/{conversation_id}/resolve", post(inbox::resolve))
         .route("/orgs/{org_id}/conversations/{conversation_id}/reopen", post(inbox::reopen))

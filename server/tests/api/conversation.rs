@@ -570,21 +570,23 @@ async fn one_contact_per_email_per_organisation_grows_from_forms_and_messages() 
         }
     };
 
-    // Two browsers, one person: one contact, and the fuller name wins either way round.
-    contact(session(&app, &key_a).await, "Ana", "Ana@Example.com").await;
+    // One contact per email. Another browser giving the same email is only a claim: the stored
+    // contact keeps its name (an agent merges after checking).
+    let first = session(&app, &key_a).await;
+    contact(first.clone(), "Ana", "Ana@Example.com").await;
     contact(session(&app, &key_a).await, "Ana García", "ana@example.COM").await;
-    contact(session(&app, &key_a).await, "Ana", "ana@example.com").await;
     // The same email in another organisation is another organisation's contact.
     contact(session(&app, &key_b).await, "A. G.", "ana@example.com").await;
     let all = contacts(&app).await;
     assert_eq!(all.len(), 2, "{all:?}");
-    assert_eq!(all[0], (a.org_id.clone(), Some("Ana García".into()), Some("ana@example.com".into()), None));
+    assert_eq!(all[0], (a.org_id.clone(), Some("Ana".into()), Some("ana@example.com".into()), None));
     assert_eq!(all[1].0, b.org_id);
+    // On her own browser, a fuller name does replace the shorter one.
+    contact(first.clone(), "Ana García", "ana@example.com").await;
+    assert_eq!(contacts(&app).await[0].1.as_deref(), Some("Ana García"));
 
     // Details written in messages: a phone joins the contact; an anonymous visitor's email makes one.
-    let known = session(&app, &key_a).await;
-    contact(known.clone(), "Ana", "ana@example.com").await;
-    say(&app, &known, "You can call me on +34 612 345 678 about my order 4417").await;
+    say(&app, &first, "You can call me on +34 612 345 678 about my order 4417").await;
     let anonymous = session(&app, &key_a).await;
     say(&app, &anonymous, "please answer to bob.smith@example.org, my order never came").await;
     let all = contacts(&app).await;
@@ -903,4 +905,70 @@ async fn a_stream_that_may_have_missed_events_is_told_to_read_again() {
             Err(_) => assert!(tokio::time::Instant::now() < deadline, "no resync: {received}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_visitor_claiming_a_customers_email_changes_nothing_until_an_agent_merges() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = help_centre(&app, "owner@example.com").await;
+    // The customer, on their own browser: name, email, and a phone number in a message.
+    let customer = session(&app, &key).await;
+    let (status, _) = app
+        .post("/api/v1/widget/contact", Some(&customer), json!({"name": "Ana García", "email": "ana@example.com"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    say(&app, &customer, "Please call me on +34 612 345 678 about my order").await;
+    let contact_of = |conversation: String| {
+        let (app, owner) = (&app, &owner);
+        async move {
+            let (_, c) = app
+                .get(&format!("/api/v1/orgs/{}/conversations/{conversation}", owner.org_id), Some(&owner.token))
+                .await;
+            c
+        }
+    };
+    let (_, list) =
+        app.get(&format!("/api/v1/orgs/{}/conversations?status=all", owner.org_id), Some(&owner.token)).await;
+    let customers = list[0]["id"].as_str().expect("id").to_owned();
+    let before = contact_of(customers.clone()).await["contact"].clone();
+    assert_eq!(before["phone"], "+34612345678", "{before}");
+
+    // Someone else types Ana's email with another name and phone number.
+    let stranger = session(&app, &key).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/widget/contact",
+            Some(&stranger),
+            json!({"name": "Mallory Ana García", "email": "ANA@example.com"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let turn = say(&app, &stranger, "My new number is +44 7700 900123, call me please").await;
+    let theirs = turn["conversation_id"].as_str().expect("id").to_owned();
+    assert_eq!(contact_of(customers.clone()).await["contact"], before, "the stored contact is unchanged");
+    let view = contact_of(theirs.clone()).await;
+    assert_eq!(view["contact"]["email"], Value::Null, "not linked to Ana's contact: {view}");
+    assert_eq!(view["claimed"]["email"], "ana@example.com", "{view}");
+    assert_eq!(view["visitor_label"], "Mallory Ana García (unverified)");
+
+    // An agent confirms it is the same person: one action, logged.
+    let merge = format!("/api/v1/orgs/{}/conversations/{theirs}/merge-contact", owner.org_id);
+    let (status, body) = app.call(Method::POST, &merge, Some(&owner.token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let view = contact_of(theirs).await;
+    assert_eq!(view["contact"]["email"], "ana@example.com", "{view}");
+    assert_eq!(view["claimed"], Value::Null);
+    let (status, _) = app.call(Method::POST, &merge, Some(&owner.token), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing left to merge");
+    let row = app
+        .services
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'contact.merge'",
+        ))
+        .await
+        .expect("audit")
+        .expect("row");
+    assert_eq!(row.try_get::<i64>("", "n").expect("n"), 1);
 }

@@ -257,6 +257,16 @@ async fn erasing_a_contact_erases_their_conversations_and_their_visitor_tokens()
     let (ana_token, first) =
         visitor_conversation(&app, &key, Some(("Ana", "ana@example.com")), "I need a person").await;
     let (_, second) = visitor_conversation(&app, &key, Some(("Ana", "ana@example.com")), "Refund please").await;
+    // Ana on a second browser is only a claim until an agent merges it.
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &org_path(&owner, &format!("/conversations/{second}/merge-contact")),
+            Some(&agent.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     // One of Ana's conversations is in the trash.
     delete(&app, &org_path(&owner, &format!("/conversations/{second}")), &owner.token).await;
 
