@@ -341,16 +341,15 @@ fn quote(c: &Candidate) -> String {
     if c.text.ends_with(['.', '!', '?']) { c.text.clone() } else { c.with_subject.clone() }
 }
 
-/// Claims in `answer` that the passages (and question) do not support; empty = grounded.
+/// Claims in `answer` that the passages do not support (names may also come from the question);
+/// empty = grounded.
 pub fn unsupported_claims(answer: &str, question: &str, passages: &[Passage]) -> Vec<String> {
-    let evidence: String = passages
-        .iter()
-        .map(|p| format!("{} {} {}", p.title, p.heading, p.text))
-        .chain(std::iter::once(question.to_owned()))
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-    let evidence_numbers = numbers(&evidence);
+    let from_passages: String =
+        passages.iter().map(|p| format!("{} {} {}", p.title, p.heading, p.text)).collect::<Vec<_>>().join(" ");
+    // Numbers must come from the knowledge base: a figure the visitor wrote ("Is it 500
+    // euros?") is no evidence that it is right. A name they wrote may be repeated.
+    let evidence_numbers = numbers(&from_passages.to_lowercase());
+    let evidence = format!("{from_passages} {question}").to_lowercase();
     let mut missing = Vec::new();
     for n in numbers(&answer.to_lowercase()) {
         if !evidence_numbers.contains(&n) {
@@ -537,6 +536,11 @@ mod tests {
         let hyphens = [passage("Network name: VelaAzul-Guest. Charging via USB-C.")];
         assert!(unsupported_claims("Network name: VelaAzul-Guest, via USB-C.", "?", &hyphens).is_empty());
         assert_eq!(unsupported_claims("Delivery takes eleven days.", "?", &p), vec!["11"]);
+        // The visitor's own figure is not evidence for it.
+        assert_eq!(
+            unsupported_claims("Yes, Brightbox Pro costs 500 euros a month.", "Is Brightbox Pro 500 euros?", &p),
+            vec!["500"]
+        );
     }
 
     #[test]
