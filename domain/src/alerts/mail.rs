@@ -158,6 +158,21 @@ pub fn password_reset_mail(settings: &AlertSettings, reset: &ResetMail<'_>) -> V
     json!({"subject": "Reset your Iterochat password", "text": text})
 }
 
+/// The one mail an address gets when escalation mails stop for the hour (the cap).
+pub fn alerts_paused_mail(settings: &AlertSettings, org: &crate::organizations::Organization) -> Value {
+    let inbox = format!("{}/dashboard/conversations", settings.public_url.trim_end_matches('/'));
+    let subject = format!("[{}] Escalation mails paused for the hour", org.name);
+    let text = format!(
+        "{org} has had more escalations this hour than alert mails go out for (at most {per_org} \
+         escalations, {per_recipient} mails to one address). Further escalations this hour are in the \
+         inbox only; mails resume on their own.\n\nOpen the inbox: {inbox}\n",
+        org = org.name,
+        per_org = super::ESCALATION_MAILS_PER_HOUR,
+        per_recipient = super::MAILS_PER_RECIPIENT_PER_HOUR,
+    );
+    json!({"subject": subject, "text": text})
+}
+
 /// The invite mail: who invited whom to which organisation, as what, and the absolute link.
 pub fn invite_mail(settings: &AlertSettings, invite: &InviteMail<'_>) -> Value {
     let org = invite.organization_name;

@@ -40,6 +40,13 @@ pub const TEST_EVENT: &str = "webhook.test";
 pub const INVITED: &str = "member.invited";
 /// The mail that brings a password-reset link (a person's own: in no organisation's log).
 pub const PASSWORD_RESET: &str = "account.password_reset";
+/// The one mail an address gets when escalation mails to it stop for the hour.
+pub const ALERTS_PAUSED: &str = "alerts.paused";
+/// Escalations an organisation mails about per hour: anonymous visitors cause them, so a
+/// flood of hand-offs cannot turn the alert list into a mail cannon.
+pub const ESCALATION_MAILS_PER_HOUR: i64 = 60;
+/// Escalation mails one address gets from one organisation per hour.
+pub const MAILS_PER_RECIPIENT_PER_HOUR: i64 = 20;
 
 /// How alerts are delivered; from the server's settings.
 #[derive(Clone, Debug)]
@@ -141,6 +148,15 @@ pub async fn enqueue_escalation(
     enqueue_event(db, settings, org.id, ESCALATED, data).await?;
     let mail = mail::escalation_mail(settings, alert);
     for recipient in escalation_recipients(db, org).await? {
+        let (escalations, to_recipient, paused) = mailed_this_hour(db, org.id, &recipient).await?;
+        if escalations >= ESCALATION_MAILS_PER_HOUR || to_recipient >= MAILS_PER_RECIPIENT_PER_HOUR {
+            // Over the cap: one line says so (once an hour), the escalations stay in the inbox.
+            if paused == 0 {
+                let payload = mail::alerts_paused_mail(settings, org);
+                insert(db, settings, NewDelivery::mail(Some(org.id), ALERTS_PAUSED, &recipient, payload)).await?;
+            }
+            continue;
+        }
         let delivery = NewDelivery {
             organization_id: Some(org.id),
             kind: "email",
@@ -153,6 +169,29 @@ pub async fn enqueue_escalation(
         insert(db, settings, delivery).await?;
     }
     Ok(())
+}
+
+/// In the last hour: escalations the organisation mailed about, escalation mails to
+/// `recipient`, and "alerts paused" notices to them.
+async fn mailed_this_hour(db: &impl ConnectionTrait, org_id: Uuid, recipient: &str) -> DomainResult<(i64, i64, i64)> {
+    use sea_orm::FromQueryResult;
+    #[derive(FromQueryResult)]
+    struct Counts {
+        escalations: i64,
+        to_recipient: i64,
+        paused: i64,
+    }
+    let counts = Counts::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT count(DISTINCT conversation_id) FILTER (WHERE event = $3) AS escalations, \
+                count(*) FILTER (WHERE event = $3 AND lower(target) = lower($2)) AS to_recipient, \
+                count(*) FILTER (WHERE event = $4 AND lower(target) = lower($2)) AS paused \
+         FROM outbox WHERE organization_id = $1 AND kind = 'email' AND created_at > now() - interval '1 hour'",
+        [org_id.into(), recipient.into(), ESCALATED.into(), ALERTS_PAUSED.into()],
+    ))
+    .one(db)
+    .await?;
+    Ok(counts.map_or((0, 0, 0), |c| (c.escalations, c.to_recipient, c.paused)))
 }
 
 /// What an invite mail says.

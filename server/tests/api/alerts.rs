@@ -539,3 +539,32 @@ async fn test_sends_are_limited_to_a_few_a_minute() {
     let (status, body) = app.call(Method::POST, &test, Some(&owner.token), None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
+
+#[tokio::test]
+async fn escalation_mails_stop_at_the_hourly_cap_with_one_line_saying_so() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::spawn_configured(alert_settings()).await;
+    let owner = app.signup("owner@example.com").await;
+    // This hour the owner already got as many escalation mails as one address may.
+    app.services
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO outbox (id, organization_id, kind, event, target, payload, max_attempts, status) \
+             SELECT gen_random_uuid(), $1::uuid, 'email', 'conversation.escalated', 'owner@example.com', \
+                    '{\"subject\": \"s\", \"text\": \"t\"}'::jsonb, 5, 'delivered' \
+             FROM generate_series(1, $2)",
+            [owner.org_id.clone().into(), (domain::alerts::MAILS_PER_RECIPIENT_PER_HOUR as i32).into()],
+        ))
+        .await
+        .expect("earlier mails");
+    let key = widget_key(&app, &owner).await;
+    escalate(&app, &key, "I want to talk to a person").await;
+    escalate(&app, &key, "Can a human help me?").await;
+    let mails = deliveries(&app, &owner, "email").await;
+    let events: Vec<&str> = mails.iter().filter_map(|m| m["event"].as_str()).collect();
+    let paused = events.iter().filter(|e| **e == domain::alerts::ALERTS_PAUSED).count();
+    let escalated = events.iter().filter(|e| **e == "conversation.escalated").count();
+    assert_eq!(paused, 1, "one notice for the hour: {events:?}");
+    assert_eq!(escalated as i64, domain::alerts::MAILS_PER_RECIPIENT_PER_HOUR, "no mail past the cap: {events:?}");
+}
