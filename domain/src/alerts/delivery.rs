@@ -75,7 +75,8 @@ fn claimed(rows: &[sea_orm::QueryResult]) -> DomainResult<Vec<Claimed>> {
 /// A claimed delivery.
 struct Claimed {
     id: Uuid,
-    organization_id: Uuid,
+    /// `None` for a person's own mail (a password reset), which belongs to no organisation.
+    organization_id: Option<Uuid>,
     kind: String,
     event: String,
     webhook_id: Option<Uuid>,
@@ -154,11 +155,8 @@ impl Services {
                 continue;
             }
             for item in claimed {
-                *busy
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .entry(item.organization_id)
-                    .or_default() += 1;
+                let org = item.organization_id.unwrap_or_default();
+                *busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(org).or_default() += 1;
                 let (services, busy) = (self.clone(), busy.clone());
                 running.spawn(async move {
                     let outcome = services.send_webhook(&item).await;
@@ -166,10 +164,10 @@ impl Services {
                         tracing::error!(delivery_id = %item.id, error = %e, "recording a delivery outcome failed");
                     }
                     let mut busy = busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if let Some(n) = busy.get_mut(&item.organization_id) {
+                    if let Some(n) = busy.get_mut(&org) {
                         *n = n.saturating_sub(1);
                         if *n == 0 {
-                            busy.remove(&item.organization_id);
+                            busy.remove(&org);
                         }
                     }
                 });
@@ -298,7 +296,7 @@ impl Services {
     async fn record(&self, item: &Claimed, outcome: Outcome) -> DomainResult<()> {
         let (sql, values): (&str, Vec<sea_orm::Value>) = match outcome.error {
             None => {
-                tracing::info!(delivery_id = %item.id, organization_id = %item.organization_id, kind = item.kind, "delivered");
+                tracing::info!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind, "delivered");
                 (
                     "UPDATE outbox SET status = 'delivered', delivered_at = now(), last_status = $2, last_error = NULL \
                      WHERE id = $1",
@@ -306,7 +304,7 @@ impl Services {
                 )
             }
             Some(error) if outcome.permanent || item.attempts >= item.max_attempts => {
-                tracing::warn!(delivery_id = %item.id, organization_id = %item.organization_id, kind = item.kind, %error, attempts = item.attempts, "delivery dead");
+                tracing::warn!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind, %error, attempts = item.attempts, "delivery dead");
                 (
                     "UPDATE outbox SET status = 'dead', last_status = $2, last_error = $3 WHERE id = $1",
                     vec![item.id.into(), outcome.status.into(), error.into()],
@@ -314,7 +312,7 @@ impl Services {
             }
             Some(error) => {
                 let wait = backoff(self.alerts.retry_base, item.attempts);
-                tracing::info!(delivery_id = %item.id, organization_id = %item.organization_id, kind = item.kind, %error, retry_in = ?wait, "delivery failed; will retry");
+                tracing::info!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind, %error, retry_in = ?wait, "delivery failed; will retry");
                 (
                     "UPDATE outbox SET last_status = $2, last_error = $3, \
                      next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",
