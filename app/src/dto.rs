@@ -356,6 +356,9 @@ pub struct SettingsPageDto {
     pub confirmation_message: String,
     /// Extra hand-off mail recipients (owners always get them).
     pub escalation_recipients: Vec<String>,
+    /// Listed outside addresses that have not opened their confirmation link yet.
+    #[serde(default)]
+    pub pending_recipients: Vec<String>,
     /// Office hours: IANA time zone (empty = none) and Monday-first day spans ("09:00-17:00").
     #[serde(default)]
     pub office_hours_time_zone: String,

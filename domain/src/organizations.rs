@@ -232,6 +232,7 @@ impl Services {
             return Err(DomainError::forbidden("only owners and admins can change settings"));
         }
         let before = org.settings.clone();
+        let recipients_saved = patch.escalation_recipients.is_some();
         let settings = apply_patch(org.settings, patch)?;
         let changed = changed_fields(&before, &settings);
         let json = serde_json::to_value(&settings).map_err(|e| DomainError::Internal(e.to_string()))?;
@@ -239,6 +240,10 @@ impl Services {
         let mut active = organization::ActiveModel { id: Set(org_id), ..Default::default() };
         active.settings = Set(json);
         let updated = active.update(&txn).await?;
+        let updated_org: Organization = updated.clone().into();
+        if recipients_saved {
+            crate::alerts::recipients::request_confirmations(&txn, &self.alerts, &updated_org).await?;
+        }
         if !changed.is_empty() {
             crate::privacy::audit(
                 &txn,
@@ -250,7 +255,10 @@ impl Services {
             .await?;
         }
         txn.commit().await?;
-        Ok(updated.into())
+        if recipients_saved {
+            self.wake_outbox();
+        }
+        Ok(updated_org)
     }
 }
 

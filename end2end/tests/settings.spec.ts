@@ -154,6 +154,8 @@ test("an owner configures the widget, the AI and human support from Settings; a 
   await support.getByLabel("Extra recipients").fill("Team@AdasLamps.example\nteam@adaslamps.example");
   await support.getByRole("button", { name: "Save recipients" }).click();
   await expect(support.getByLabel("Extra recipients")).toHaveValue("team@adaslamps.example");
+  // Not a member's address: it gets a confirmation link first, and the page says it waits.
+  await expect(support.locator(".pending-recipients")).toContainText("team@adaslamps.example");
   await page.goto("/dashboard/alerts");
   await expect(page.getByLabel("Extra recipients")).toHaveCount(0);
   expect(errors).toEqual([]);

@@ -207,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(favicon))
         .route("/favicon.svg", get(favicon))
         .route("/preview", get(crate::widget_assets::preview))
+        .route("/alerts/confirm/{token}", get(api::confirm_recipient))
         .route("/widget/{file}", get(crate::widget_assets::asset))
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg_files(&options))
         .nest("/api/v1", api::router())

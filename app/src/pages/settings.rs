@@ -321,7 +321,8 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
             </ActionForm>
             <h3>"Who is told about a hand-off"</h3>
             <p class="muted">
-                "Owners always get the hand-off mail. Add up to 10 more addresses, one per line. Webhooks and the "
+                "Owners always get the hand-off mail. Add up to 10 more addresses, one per line; an address that is not \
+                 a member's first confirms by a link we mail it. Webhooks and the "
                 "delivery log are under " <a href="/dashboard/alerts">"Alerts"</a> "."
             </p>
             <ActionForm action=recipients>
@@ -330,6 +331,12 @@ fn SettingsView(page: SettingsPageDto) -> impl IntoView {
                     // `prop:value` too: after a save the stored (normalised) list replaces what was typed.
                     <textarea name="recipients" rows="4" prop:value=page.escalation_recipients.join("\n")>{page.escalation_recipients.join("\n")}</textarea>
                 </label>
+                {(!page.pending_recipients.is_empty()).then(|| view! {
+                    <p class="muted pending-recipients">
+                        "Waiting for confirmation (a link was mailed to them; nothing is sent before they open it): "
+                        {page.pending_recipients.join(", ")}
+                    </p>
+                })}
                 <SaveError error=action_error(recipients) />
                 {saved(recipients)}
                 <button type="submit">"Save recipients"</button>

@@ -158,6 +158,18 @@ pub fn password_reset_mail(settings: &AlertSettings, reset: &ResetMail<'_>) -> V
     json!({"subject": "Reset your Iterochat password", "text": text})
 }
 
+/// The link an outside address opens before it gets an organisation's escalation alerts.
+pub fn recipient_confirmation_mail(settings: &AlertSettings, org_name: &str, token: &str) -> Value {
+    let link = format!("{}/alerts/confirm/{token}", settings.public_url.trim_end_matches('/'));
+    let subject = format!("Confirm escalation alerts from {org_name}");
+    let text = format!(
+        "{org_name} wants to send this address a mail each time a visitor's chat is handed to a person \
+         on Iterochat.\n\nTo receive them, confirm: {link}\n\nIf you did not expect this, ignore the mail: \
+         nothing is sent to you without the link.\n"
+    );
+    json!({"subject": subject, "text": text})
+}
+
 /// The one mail an address gets when escalation mails stop for the hour (the cap).
 pub fn alerts_paused_mail(settings: &AlertSettings, org: &crate::organizations::Organization) -> Value {
     let inbox = format!("{}/dashboard/conversations", settings.public_url.trim_end_matches('/'));

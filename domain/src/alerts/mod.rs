@@ -12,6 +12,7 @@
 
 pub mod delivery;
 pub mod mail;
+pub mod recipients;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -317,7 +318,8 @@ async fn escalation_recipients(db: &impl ConnectionTrait, org: &Organization) ->
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT lower(u.email) AS email, u.notify_escalations AS notify, m.role = 'owner' AS owner \
+            "SELECT lower(u.email) AS email, u.notify_escalations AS notify, m.role = 'owner' AS owner, \
+                    m.role IS NOT NULL AS member \
              FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = $1 \
              WHERE m.role = 'owner' OR lower(u.email) IN (SELECT lower(value) FROM jsonb_array_elements_text($2))",
             [org.id.into(), json!(org.settings.escalation_recipients).into()],
@@ -325,15 +327,27 @@ async fn escalation_recipients(db: &impl ConnectionTrait, org: &Organization) ->
         .await?;
     let mut muted = Vec::new();
     let mut out: Vec<String> = Vec::new();
+    let mut members = Vec::new();
     for row in &rows {
         let email: String = row.try_get("", "email")?;
+        if row.try_get::<Option<bool>>("", "member")?.unwrap_or(false) {
+            members.push(email.clone());
+        }
         if !row.try_get::<bool>("", "notify")? {
             muted.push(email);
         } else if row.try_get::<Option<bool>>("", "owner")?.unwrap_or(false) {
             out.push(email);
         }
     }
-    out.extend(org.settings.escalation_recipients.iter().map(|e| e.to_lowercase()));
+    // Listed addresses: members', and outside ones once they confirmed (recipients.rs).
+    let confirmed = recipients::confirmed(db, org.id).await?;
+    out.extend(
+        org.settings
+            .escalation_recipients
+            .iter()
+            .map(|e| e.to_lowercase())
+            .filter(|e| members.contains(e) || confirmed.contains(e)),
+    );
     out.sort();
     out.dedup();
     out.retain(|e| !muted.contains(e));

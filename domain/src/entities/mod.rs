@@ -1,5 +1,6 @@
 //! SeaORM entities, one module per table. Columns mirror `migrations/` exactly.
 
+pub mod alert_recipient;
 pub mod audit_entry;
 pub mod chunk;
 pub mod contact;

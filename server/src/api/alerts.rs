@@ -111,3 +111,36 @@ pub async fn set_notifications(
     state.services.set_escalation_notifications(&actor, body.notify_escalations).await?;
     Ok(axum::Json(body))
 }
+
+/// `GET /alerts/confirm/{token}`: the link mailed to an outside alert recipient. A small page
+/// says what happened; an unknown link says so (404).
+pub async fn confirm_recipient(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> (axum::http::StatusCode, axum::response::Html<String>) {
+    let page = |title: &str, text: &str| {
+        axum::response::Html(format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+             content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body style=\"font: \
+             16px/1.5 system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem\"><h1>{title}</h1>\
+             <p>{text}</p></body></html>"
+        ))
+    };
+    match state.services.confirm_alert_recipient(&token).await {
+        Ok(org) => (
+            axum::http::StatusCode::OK,
+            page(
+                "Alerts confirmed",
+                &format!("This address now gets a mail when a chat of {} is handed to a person.", html_escape(&org)),
+            ),
+        ),
+        Err(_) => (
+            axum::http::StatusCode::NOT_FOUND,
+            page("Link not found", "This confirmation link is unknown or was withdrawn. Nothing was changed."),
+        ),
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -2,6 +2,7 @@
 //! `domain` service, map the result. Response shapes are the shared DTOs in `app::dto`.
 
 mod alerts;
+pub use alerts::confirm_recipient;
 mod auth;
 pub mod error;
 pub mod extract;

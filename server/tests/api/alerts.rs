@@ -377,6 +377,23 @@ async fn alert_mails_go_over_smtp_to_owners_and_recipients_once_and_never_to_mut
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    // The outside address confirms by the link it was mailed (members need not).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let link = loop {
+        let all = mails.lock().expect("lock").clone();
+        if let Some(link) = all
+            .iter()
+            .map(|(_, data)| readable(data))
+            .find_map(|text| text.split_whitespace().find(|w| w.contains("/alerts/confirm/")).map(str::to_owned))
+        {
+            break link;
+        }
+        assert!(Instant::now() < deadline, "no confirmation mail");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let path = &link[link.find("/alerts/confirm/").expect("path")..];
+    let confirmed = app.client.get(format!("{}{path}", app.address)).send().await.expect("confirm");
+    assert_eq!(confirmed.status(), StatusCode::OK);
 
     let key = widget_key(&app, &owner).await;
     let conversation = escalate(&app, &key, "This is unacceptable, I want to file a complaint").await;
@@ -567,4 +584,57 @@ async fn escalation_mails_stop_at_the_hourly_cap_with_one_line_saying_so() {
     let escalated = events.iter().filter(|e| **e == "conversation.escalated").count();
     assert_eq!(paused, 1, "one notice for the hour: {events:?}");
     assert_eq!(escalated as i64, domain::alerts::MAILS_PER_RECIPIENT_PER_HOUR, "no mail past the cap: {events:?}");
+}
+
+#[tokio::test]
+async fn an_outside_recipient_gets_alerts_only_after_confirming_by_the_mailed_link() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::spawn_configured(alert_settings()).await;
+    let owner = app.signup("owner@example.com").await;
+    app.add_member(&owner, &owner.org_id, "agent@example.com", "agent").await;
+    app.patch_settings(&owner, json!({"escalation_recipients": ["agent@example.com", "Outside@Example.org"]})).await;
+    let key = widget_key(&app, &owner).await;
+    let mailed_to = |event: &'static str| {
+        let (app, owner) = (&app, &owner);
+        async move {
+            let mut to: Vec<String> = deliveries(app, owner, "email")
+                .await
+                .iter()
+                .filter(|d| d["event"] == event)
+                .map(|d| d["target"].as_str().expect("target").to_owned())
+                .collect();
+            to.sort();
+            to
+        }
+    };
+    assert_eq!(mailed_to("alerts.confirm").await, vec!["outside@example.org"], "only the outside address confirms");
+    escalate(&app, &key, "I want to talk to a person").await;
+    assert_eq!(
+        mailed_to("conversation.escalated").await,
+        vec!["agent@example.com", "owner@example.com"],
+        "no alert before the link is opened"
+    );
+
+    // The link in the mail.
+    let row = app
+        .services
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT payload->>'text' AS text FROM outbox WHERE event = 'alerts.confirm'",
+        ))
+        .await
+        .expect("query")
+        .expect("the confirmation mail");
+    let text: String = row.try_get("", "text").expect("text");
+    let link = text.split_whitespace().find(|w| w.contains("/alerts/confirm/")).expect("a link").to_owned();
+    let path = &link[link.find("/alerts/confirm/").expect("path")..];
+    let page = app.client.get(format!("{}{path}", app.address)).send().await.expect("confirm");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("html").contains("Alerts confirmed"));
+    let wrong = app.client.get(format!("{}/alerts/confirm/not-a-token", app.address)).send().await.expect("confirm");
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+
+    escalate(&app, &key, "Can a human help me please?").await;
+    assert_eq!(mailed_to("conversation.escalated").await.iter().filter(|t| *t == "outside@example.org").count(), 1);
 }

@@ -47,6 +47,7 @@ pub async fn get_settings(org_id: Uuid) -> Result<SettingsPageDto, AppError> {
         request_help_label: s.request_help_label,
         confirmation_message: s.confirmation_message,
         escalation_recipients: s.escalation_recipients,
+        pending_recipients: ctx.services.pending_alert_recipients(org.id).await?,
         office_hours_time_zone: s.office_hours.time_zone,
         office_hours_days: s.office_hours.days.to_vec(),
     })
