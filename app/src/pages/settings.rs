@@ -371,8 +371,8 @@ fn OfficeHoursForm(
         <h3 id="office-hours">"Office hours"</h3>
         <p class="muted">
             "While a visitor waits for a person outside these hours, the widget says when the team is back "
-            "(in the visitor's language and time zone). Leave a day empty when the team is off; leave everything "
-            "empty for no office hours."
+            "(in the visitor's language and time zone). Write each day's hours as 09:00-17:00; leave a day empty "
+            "when the team is off, and everything empty for no office hours."
         </p>
         <ActionForm action=action attr:class="office-hours">
             <input type="hidden" name="org_id" value=org_id />
@@ -385,7 +385,7 @@ fn OfficeHoursForm(
                     let value = days.get(i).cloned().unwrap_or_default();
                     view! {
                         <label>{*label}
-                            <input name=*field value=value.clone() prop:value=value maxlength="11" placeholder="09:00-17:00" pattern="[0-9]{1,2}:[0-9]{2} ?[-–] ?[0-9]{1,2}:[0-9]{2}" />
+                            <input name=*field value=value.clone() prop:value=value maxlength="11" placeholder="closed" pattern="[0-9]{1,2}:[0-9]{2} ?[-–] ?[0-9]{1,2}:[0-9]{2}" />
                         </label>
                     }
                 }).collect_view()}
