@@ -132,9 +132,8 @@ pub fn set_cookie(value: String) {
 /// `//evil.example`, another site.
 pub fn safe_next(next: Option<String>) -> String {
     let local = |n: &str| {
-        let mut chars = n.chars();
-        chars.next() == Some('/')
-            && !matches!(chars.next(), Some('/' | '\\'))
+        n.starts_with('/')
+            && !n[1..].starts_with('/')
             && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
     };
     next.filter(|n| local(n)).unwrap_or_else(|| "/dashboard".into())

@@ -37,9 +37,9 @@ pub enum ConversationEvent {
     Typing { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, agent: Option<TypingAgent> },
     /// Events may have been missed (the fan-out connection dropped): re-read everything.
     Resync,
-    /// A person's access changed (signed out, removed from an organisation, role changed,
-    /// password reset): their open dashboard connections check it again and close if it is
-    /// gone. Never sent to a browser.
+    /// A person's access changed (they signed out, or were removed from an organisation): their
+    /// open dashboard connections check it again and close if it is gone. Never sent to a
+    /// browser.
     AccessChanged { user_id: Uuid },
 }
 

@@ -148,9 +148,10 @@ pub async fn enqueue_escalation(
     });
     enqueue_event(db, settings, org.id, ESCALATED, data).await?;
     let mail = mail::escalation_mail(settings, alert);
+    let mailed = MailedThisHour::read(db, org.id).await?;
     for recipient in escalation_recipients(db, org).await? {
-        let (escalations, to_recipient, paused) = mailed_this_hour(db, org.id, &recipient).await?;
-        if escalations >= ESCALATION_MAILS_PER_HOUR || to_recipient >= MAILS_PER_RECIPIENT_PER_HOUR {
+        let (to_recipient, paused) = mailed.to(&recipient);
+        if mailed.escalations >= ESCALATION_MAILS_PER_HOUR || to_recipient >= MAILS_PER_RECIPIENT_PER_HOUR {
             // Over the cap: one line says so (once an hour), the escalations stay in the inbox.
             if paused == 0 {
                 let payload = mail::alerts_paused_mail(settings, org);
@@ -172,27 +173,48 @@ pub async fn enqueue_escalation(
     Ok(())
 }
 
-/// In the last hour: escalations the organisation mailed about, escalation mails to
-/// `recipient`, and "alerts paused" notices to them.
-async fn mailed_this_hour(db: &impl ConnectionTrait, org_id: Uuid, recipient: &str) -> DomainResult<(i64, i64, i64)> {
-    use sea_orm::FromQueryResult;
-    #[derive(FromQueryResult)]
-    struct Counts {
-        escalations: i64,
-        to_recipient: i64,
-        paused: i64,
+/// An organisation's escalation mails of the last hour, read once per escalation: how many
+/// escalations it mailed about, and per address (lower case) the escalation mails and "alerts
+/// paused" notices sent there.
+struct MailedThisHour {
+    escalations: i64,
+    by_address: std::collections::HashMap<String, (i64, i64)>,
+}
+
+impl MailedThisHour {
+    async fn read(db: &impl ConnectionTrait, org_id: Uuid) -> DomainResult<Self> {
+        use sea_orm::FromQueryResult;
+        #[derive(FromQueryResult)]
+        struct Row {
+            address: String,
+            escalations: i64,
+            to_address: i64,
+            paused: i64,
+        }
+        let rows = Row::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT lower(target) AS address, \
+                    (SELECT count(DISTINCT conversation_id) FROM outbox WHERE organization_id = $1 \
+                       AND kind = 'email' AND event = $2 AND created_at > now() - interval '1 hour') AS escalations, \
+                    count(*) FILTER (WHERE event = $2) AS to_address, \
+                    count(*) FILTER (WHERE event = $3) AS paused \
+             FROM outbox WHERE organization_id = $1 AND kind = 'email' AND event IN ($2, $3) \
+               AND created_at > now() - interval '1 hour' \
+             GROUP BY lower(target)",
+            [org_id.into(), ESCALATED.into(), ALERTS_PAUSED.into()],
+        ))
+        .all(db)
+        .await?;
+        Ok(Self {
+            escalations: rows.first().map_or(0, |r| r.escalations),
+            by_address: rows.into_iter().map(|r| (r.address, (r.to_address, r.paused))).collect(),
+        })
     }
-    let counts = Counts::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT count(DISTINCT conversation_id) FILTER (WHERE event = $3) AS escalations, \
-                count(*) FILTER (WHERE event = $3 AND lower(target) = lower($2)) AS to_recipient, \
-                count(*) FILTER (WHERE event = $4 AND lower(target) = lower($2)) AS paused \
-         FROM outbox WHERE organization_id = $1 AND kind = 'email' AND created_at > now() - interval '1 hour'",
-        [org_id.into(), recipient.into(), ESCALATED.into(), ALERTS_PAUSED.into()],
-    ))
-    .one(db)
-    .await?;
-    Ok(counts.map_or((0, 0, 0), |c| (c.escalations, c.to_recipient, c.paused)))
+
+    /// `(escalation mails, paused notices)` sent to `address` this hour.
+    fn to(&self, address: &str) -> (i64, i64) {
+        self.by_address.get(&address.to_lowercase()).copied().unwrap_or((0, 0))
+    }
 }
 
 /// What an invite mail says.
