@@ -57,7 +57,10 @@ fi
 # 3. wasm-bindgen-cli, equal to the workspace's pinned wasm-bindgen.
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 min, once)…"
-  CARGO_TARGET_DIR="$(mktemp -d)" cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$tools"
+  # cargo install leaves its build directory behind (~450 MB): it goes once the tool is in.
+  build_dir=$(mktemp -d)
+  CARGO_TARGET_DIR="$build_dir" cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$tools"
+  rm -rf "$build_dir"
 fi
 
 # 4. wasm-opt from the npm binaryen package (Debian's binaryen 108 breaks hydration: BUILD.md).

@@ -227,8 +227,11 @@ test("the widget's files are compressed, cached and open to any site", async ({ 
   expect(unknown.status()).toBe(404);
 });
 
-test("a message written offline waits, is sent once when the browser is back online", async ({ page, context }) => {
+test("a message written offline waits, is sent once when the browser is back online; the live stream comes back", async ({ page, context, request }) => {
   const org = await organisation(page, "offline");
+  // The stream opens with a single-use ticket, never with the visitor's token in its URL.
+  const streams: string[] = [];
+  page.on("request", (r) => { if (r.url().includes("/api/v1/widget/stream")) streams.push(r.url()); });
   await page.goto(`${SITE}/?key=${org.key}`);
   const widget = page.locator("#iterochat-widget");
   await widget.locator(".launcher").click();
@@ -248,6 +251,21 @@ test("a message written offline waits, is sent once when the browser is back onl
   const detail = await (await page.request.get(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}`, { headers: auth })).json();
   const visitor = detail.messages.filter((m: { role: string }) => m.role === "visitor");
   expect(visitor.map((m: { text: string }) => m.text)).toEqual(["Hello while offline, I need a person"]);
+
+  // Offline again, an agent replies: back online, the widget reconnects with a new ticket, shows
+  // what it missed and then what comes live.
+  await context.setOffline(true);
+  const said = (text: string) =>
+    request.post(`/api/v1/orgs/${org.orgId}/conversations/${list[0].id}/messages`, { headers: auth, data: { text } });
+  expect((await said("Sorry, we missed you there.")).status()).toBe(201);
+  await context.setOffline(false);
+  await expect(widget.locator(".msg.agent p").last()).toHaveText("Sorry, we missed you there.", { timeout: 15_000 });
+  expect((await said("Are you still there?")).status()).toBe(201);
+  await expect(widget.locator(".msg.agent p").last()).toHaveText("Are you still there?");
+  const opened = streams.filter((u) => u.includes("/stream?"));
+  expect(opened.length).toBeGreaterThanOrEqual(2);
+  expect(opened.every((u) => /[?]ticket=[\w-]+$/.test(u) && !u.includes("token="))).toBe(true);
+  expect(new Set(opened).size).toBe(opened.length);
 });
 
 test("an anonymous visitor is asked how to reach them when the chat goes to the team; a skip is remembered", async ({ page, browser }) => {

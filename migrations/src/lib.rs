@@ -28,6 +28,7 @@ mod m20261207_100000_create_password_resets;
 mod m20261207_100100_add_visitor_device;
 mod m20261207_120000_add_visitor_claims;
 mod m20261207_130000_create_alert_recipients;
+mod m20261208_090000_create_stream_tickets;
 
 /// Every migration, in the order they run.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_100100_add_visitor_device::Migration),
             Box::new(m20261207_120000_add_visitor_claims::Migration),
             Box::new(m20261207_130000_create_alert_recipients::Migration),
+            Box::new(m20261208_090000_create_stream_tickets::Migration),
         ]
     }
 }

@@ -289,9 +289,20 @@ async fn idle_streams(base: &str, key: &str, server_pid: u32) -> anyhow::Result<
         let opened = futures_util::future::join_all(chunk.iter().enumerate().map(|(i, token)| {
             let client = client.clone();
             async move {
+                let from = client_address(100_000 + n * 200 + i);
+                let ticket: serde_json::Value = client
+                    .post(format!("{base}/api/v1/widget/stream-ticket"))
+                    .bearer_auth(token)
+                    .header("X-Forwarded-For", from.clone())
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
                 let resp = client
-                    .get(format!("{base}/api/v1/widget/stream?token={token}"))
-                    .header("X-Forwarded-For", client_address(100_000 + n * 200 + i))
+                    .get(format!("{base}/api/v1/widget/stream?ticket={}", ticket["ticket"].as_str()?))
+                    .header("X-Forwarded-For", from)
                     .send()
                     .await
                     .ok()?;

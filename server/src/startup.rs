@@ -246,7 +246,11 @@ pub fn router(state: AppState) -> Router {
             axum::http::HeaderValue::from_static("same-origin"),
         ))
         .layer(axum::middleware::from_fn(crate::same_origin::same_origin_only))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path, never the query: a widget stream's ticket, an invite's token or
+        // a search never reach the logs.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .with_state(state)
 }
 

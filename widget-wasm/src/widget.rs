@@ -66,6 +66,10 @@ struct Widget {
     last_id: RefCell<Option<String>>,
     contact_given: Cell<bool>,
     stream: RefCell<Option<EventSource>>,
+    /// The live stream's event handlers (made once, attached to each connection), and how many
+    /// reconnections failed in a row.
+    handlers: RefCell<Vec<(&'static str, JsValue)>>,
+    retries: Cell<u32>,
     /// Counts "is typing" events, so only the latest one hides the indicator; and when the
     /// visitor last told the team they were typing (ms).
     typing_seq: Cell<u32>,
@@ -157,6 +161,8 @@ fn mount(api: String, key: String) -> Option<Rc<Widget>> {
         last_id: RefCell::new(None),
         contact_given: Cell::new(contact_given),
         stream: RefCell::new(None),
+        handlers: RefCell::new(Vec::new()),
+        retries: Cell::new(0),
         typing_seq: Cell::new(0),
         typing_sent: Cell::new(0.0),
         flushing: Cell::new(false),
@@ -966,11 +972,10 @@ impl Widget {
         }
     }
 
-    /// The live stream: agent messages and status changes; after a drop, the browser reconnects
-    /// and we catch up with `GET /messages?after=`.
+    /// The live stream: agent messages and status changes. Its handlers are made here, once;
+    /// [`Widget::connect`] opens the connection (and opens it again after a drop).
     fn listen(self: &Rc<Self>) {
-        let token = self.token.borrow().clone();
-        let Ok(source) = EventSource::new(&format!("{}/api/v1/widget/stream?token={token}", self.api)) else { return };
+        let mut handlers: Vec<(&'static str, JsValue)> = Vec::new();
         let w = self.clone();
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
             if let Some(data) = e.data().as_string()
@@ -979,8 +984,7 @@ impl Widget {
                 w.render_message(&message, true);
             }
         });
-        let _ = source.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-        on_message.forget();
+        handlers.push(("message", on_message.into_js_value()));
         let w = self.clone();
         let on_status = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
             if let Some(data) = e.data().as_string()
@@ -994,8 +998,7 @@ impl Widget {
                 w.offer_contact();
             }
         });
-        let _ = source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref());
-        on_status.forget();
+        handlers.push(("status", on_status.into_js_value()));
         // "Ana is typing…" for 4 s after the last such event.
         let w = self.clone();
         let on_typing = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
@@ -1017,21 +1020,20 @@ impl Widget {
                 let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(hide.unchecked_ref(), 4000);
             }
         });
-        let _ = source.add_event_listener_with_callback("typing", on_typing.as_ref().unchecked_ref());
-        on_typing.forget();
+        handlers.push(("typing", on_typing.into_js_value()));
         // The server says events may have been missed: read what came since the last one.
         let w = self.clone();
         let on_resync = Closure::<dyn FnMut()>::new(move || {
             let w = w.clone();
             wasm_bindgen_futures::spawn_local(async move { w.catch_up().await });
         });
-        let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
-        on_resync.forget();
+        handlers.push(("resync", on_resync.into_js_value()));
+        // A connection that drops is closed and opened again with a new ticket (a ticket opens
+        // one connection), after 1, 2, 4… up to 30 s; once back, the widget sends what was queued
+        // and reads what it missed.
         let w = self.clone();
-        let dropped = Rc::new(Cell::new(false));
-        let was_dropped = dropped.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
-            if was_dropped.replace(false) {
+            if w.retries.replace(0) > 0 {
                 let w = w.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     w.flush().await;
@@ -1039,13 +1041,42 @@ impl Widget {
                 });
             }
         });
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
-        let on_error = Closure::<dyn FnMut()>::new(move || dropped.set(true));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
+        handlers.push(("open", on_open.into_js_value()));
+        let w = self.clone();
+        let on_error = Closure::<dyn FnMut()>::new(move || w.reconnect_later());
+        handlers.push(("error", on_error.into_js_value()));
+        *self.handlers.borrow_mut() = handlers;
         self.wire_cta();
+        wasm_bindgen_futures::spawn_local(self.clone().connect());
+    }
+
+    /// Opens the live stream with a fresh single-use ticket (the visitor's token never goes in
+    /// a URL).
+    async fn connect(self: Rc<Self>) {
+        let ticket = match self.try_post("/stream-ticket", "").await {
+            Ok(value) => get_str(&value, "ticket").unwrap_or_default(),
+            Err(_) => return self.reconnect_later(),
+        };
+        let Ok(source) = EventSource::new(&format!("{}/api/v1/widget/stream?ticket={ticket}", self.api)) else { return };
+        for (event, handler) in self.handlers.borrow().iter() {
+            let _ = source.add_event_listener_with_callback(event, handler.unchecked_ref());
+        }
         *self.stream.borrow_mut() = Some(source);
+    }
+
+    /// Closes the stream (if open) and connects again after a delay that doubles per failure.
+    fn reconnect_later(self: &Rc<Self>) {
+        if let Some(source) = self.stream.borrow_mut().take() {
+            source.close();
+        }
+        let failures = self.retries.get();
+        self.retries.set(failures + 1);
+        let w = self.clone();
+        let again = Closure::once_into_js(move || wasm_bindgen_futures::spawn_local(w.connect()));
+        if let Some(window) = web_sys::window() {
+            let ms = 1000 << failures.min(5);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), ms.min(30_000));
+        }
     }
 
     /// Clicks on the escalation buttons, delegated from the message log.

@@ -27,6 +27,7 @@ pub mod expectation;
 pub mod glossary;
 pub mod language;
 pub mod prompt;
+pub mod stream_ticket;
 pub mod understanding;
 
 use chrono::{DateTime, Utc};
@@ -344,6 +345,11 @@ impl Services {
             .find_visitor(token)
             .await?
             .ok_or(DomainError::Unauthorized("unknown visitor token; open a widget session first"))?;
+        self.visitor_from_row(v).await
+    }
+
+    /// A visitor as the conversation engine sees them, from their stored row.
+    async fn visitor_from_row(&self, v: visitor::Model) -> DomainResult<Visitor> {
         // Their contact's details; else what they claimed (unverified, labelled as theirs where
         // it is shown).
         let (name, email) = match self.contact_of(v.contact_id).await? {
@@ -847,7 +853,7 @@ impl Services {
                 self.find_answer(org, &gloss.text, Reading::Alone(vector), Language::En, exempt).await?
             }
         };
-        tracing::debug!(gloss = %gloss.text, answered = again.choice.is_ok(), "read in English words");
+        tracing::debug!(answered = again.choice.is_ok(), "read in English words");
         Ok(match (&found.choice, &again.choice) {
             (Ok(a), Ok(b)) if b.score > a.score => again,
             (Err(_), Ok(_)) => again,
@@ -864,12 +870,12 @@ impl Services {
         lang: Language,
     ) -> DomainResult<Option<EscalationReason>> {
         if let Some(reason) = escalation::classify(text) {
-            tracing::debug!(text, ?reason, "escalation: rule");
+            tracing::debug!(?reason, "escalation: rule");
             return Ok(Some(reason));
         }
         let (label, p) = escalation::IntentModel::shipped().predict(text);
         if label.is_some() && p >= self.answer_policy.intent_probability {
-            tracing::debug!(text, ?label, p, "escalation: intent model");
+            tracing::debug!(?label, p, "escalation: intent model");
             return Ok(label);
         }
         // An English-only model's similarities mean something in English only.
@@ -882,7 +888,7 @@ impl Services {
         neighbours.sort_by(|a, b| b.1.total_cmp(&a.1));
         neighbours.truncate(5);
         let nearest = escalation::nearest_intent(&neighbours, self.answer_policy.intent_similarity);
-        tracing::debug!(text, ?nearest, ?neighbours, "escalation: nearest examples");
+        tracing::debug!(?nearest, ?neighbours, "escalation: nearest examples");
         Ok(nearest)
     }
 

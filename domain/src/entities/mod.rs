@@ -14,6 +14,7 @@ pub mod organization;
 pub mod outbox;
 pub mod password_reset;
 pub mod session;
+pub mod stream_ticket;
 pub mod trash_item;
 pub mod usage_counter;
 pub mod user;

@@ -123,6 +123,7 @@ fn widget_router() -> Router<AppState> {
         .route("/messages", post(widget::send_message).get(widget::messages))
         .route("/escalate", post(widget::escalate))
         .route("/typing", post(widget::typing))
+        .route("/stream-ticket", post(widget::stream_ticket))
         .route("/stream", get(widget::stream))
         .route("/messages/{message_id}/feedback", post(widget::feedback))
         .layer(cors)

@@ -201,13 +201,37 @@ pub async fn messages(
     }))
 }
 
-#[derive(Deserialize)]
-pub struct StreamQuery {
-    /// The visitor token (`EventSource` cannot send an `Authorization` header).
-    token: String,
+/// The ticket for one live-stream connection.
+#[derive(serde::Serialize)]
+pub struct StreamTicketDto {
+    /// Single use: opens `GET /widget/stream?ticket=…` once.
+    pub ticket: String,
+    /// Seconds it stays valid if unused.
+    pub expires_in: i64,
 }
 
-/// `GET /widget/stream?token=…`: Server-Sent Events for the visitor's conversations.
+/// `POST /widget/stream-ticket` (Bearer visitor token) → 200 `{ticket, expires_in}`; 401 for an
+/// unknown token, 403 on a site the organisation does not allow, 429 over the visitor's budget.
+/// The live stream is opened with this ticket, never with the long-lived token: URLs end up in
+/// proxies' and servers' logs.
+pub async fn stream_ticket(
+    State(state): State<AppState>,
+    VisitorAuth(visitor): VisitorAuth,
+) -> ApiResult<axum::Json<StreamTicketDto>> {
+    let ticket = state.services.issue_stream_ticket(&visitor).await?;
+    let expires_in = domain::conversation::stream_ticket::TICKET_LIFETIME.num_seconds();
+    Ok(axum::Json(StreamTicketDto { ticket, expires_in }))
+}
+
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    /// A ticket from `POST /widget/stream-ticket` (`EventSource` cannot send an
+    /// `Authorization` header, and the visitor token must not travel in a URL).
+    ticket: String,
+}
+
+/// `GET /widget/stream?ticket=…` → Server-Sent Events for the visitor's conversations; 401 for
+/// an unknown, expired or already used ticket (the widget asks for a new one and reconnects).
 /// `event: message` carries a [`app::dto::MessageDto`] the visitor did not receive in an HTTP
 /// reply (system notes, agent replies); `event: status` carries `{conversation_id, status}`;
 /// `event: typing` carries `{conversation_id, name}` while an agent types; `event: resync` (no
@@ -228,14 +252,14 @@ pub async fn stream(
     use domain::conversation::ConversationEvent;
     use futures_util::StreamExt as _;
 
-    visitor_budgets(&state, &ip, &query.token)?;
-    let visitor = state.services.authenticate_widget_visitor(&query.token, origin(&state, &headers)).await?;
+    state.limits.check(Budget::ClientIp, ip.key())?;
+    let visitor = state.services.redeem_stream_ticket(&query.ticket, origin(&state, &headers)).await?;
     // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
     // in all are capped.
     let caps = state.connections.settings();
     let held = state
         .connections
-        .open(&[(Key::digest("visitor", &query.token), caps.streams_per_visitor), (ip.key(), caps.streams_per_ip)])?;
+        .open(&[(Key::digest("visitor-streams", &visitor.id.to_string()), caps.streams_per_visitor), (ip.key(), caps.streams_per_ip)])?;
     let services = state.services.clone();
     let events = tokio_stream::wrappers::BroadcastStream::new(services.subscribe()).filter_map(move |event| {
         let services = services.clone();

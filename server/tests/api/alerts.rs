@@ -190,6 +190,59 @@ async fn escalations_reach_webhooks_signed_and_are_retried_until_a_2xx() {
     assert!(eml.contains("To: owner@example.com") && eml.contains(&conversation), "{eml}");
 }
 
+/// Everything this test's thread logs, at the server's default level and at debug for our own
+/// crates. (`#[tokio::test]` runs the server's tasks on the test's thread.)
+#[derive(Clone, Default)]
+struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn logs_never_hold_a_webhook_url_nor_what_a_visitor_wrote() {
+    use tracing_subscriber::EnvFilter;
+    let logs = CapturedLogs::default();
+    let writer = logs.clone();
+    let filter = format!("{},domain=debug,server=debug,tower_http=debug", server::telemetry::DEFAULT_FILTER);
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(filter))
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // A receiver that fails, so the delivery is retried and each failure logged.
+    let receiver = Receiver::start(&[500, 500, 200]).await;
+    let app = TestApp::spawn_configured(alert_settings()).await;
+    let owner = app.signup("owner@example.com").await;
+    let (status, _) = add_webhook(&app, &owner, &receiver.url, &["conversation.escalated"]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let key = widget_key(&app, &owner).await;
+    escalate(&app, &key, "I want a refund, my card number is zebra-quartz-9931").await;
+    receiver.wait_for(3).await;
+    wait_deliveries(&app, &owner, "webhook", |l| l.iter().any(|d| d["status"] == "delivered")).await;
+
+    let text = logs.text();
+    assert!(text.contains("delivery failed; will retry"), "the failures were logged: {text}");
+    assert!(text.contains("/api/v1/widget/messages"), "requests were logged: {text}");
+    let host = receiver.url.trim_start_matches("http://").split('/').next().expect("host");
+    assert!(!text.contains(host), "a webhook's address is the tenant's secret: {text}");
+    assert!(!text.contains("zebra-quartz"), "a visitor's words stay out of the logs: {text}");
+}
+
 #[tokio::test]
 async fn undelivered_alerts_survive_a_server_kill_and_go_out_after_restart() {
     let receiver = Receiver::start(&[503]).await;

@@ -447,7 +447,7 @@ async fn a_widget_limited_to_its_sites_refuses_pages_on_other_sites() {
     assert_eq!(history.status(), StatusCode::FORBIDDEN);
     let stream = app
         .client
-        .get(format!("{}/api/v1/widget/stream?token={token}", app.address))
+        .get(app.stream_url(&token).await)
         .header("Origin", "https://copycat.example")
         .send()
         .await
@@ -493,7 +493,7 @@ async fn the_live_stream_pushes_status_changes_and_system_messages_to_the_widget
     let other = session(&app, org["widget_key"].as_str().expect("key")).await;
 
     let resp =
-        app.client.get(format!("{}/api/v1/widget/stream?token={token}", app.address)).send().await.expect("stream");
+        app.client.get(app.stream_url(&token).await).send().await.expect("stream");
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(
         resp.headers()
@@ -527,8 +527,60 @@ async fn the_live_stream_pushes_status_changes_and_system_messages_to_the_widget
         .1;
     assert!(!received.contains(theirs["conversation_id"].as_str().expect("id")), "another visitor's events stay out");
 
-    let (status, _) = app.get("/api/v1/widget/stream?token=nope", None).await;
+    let (status, _) = app.get("/api/v1/widget/stream?ticket=nope", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_live_stream_takes_a_single_use_ticket_never_the_visitor_token() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    let token = session(&app, org["widget_key"].as_str().expect("key")).await;
+
+    // The long-lived token in a URL opens nothing (it would sit in proxies' logs).
+    let (status, body) = app.get(&format!("/api/v1/widget/stream?token={token}"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // A ticket needs the token in the header.
+    let (status, _) = app.call(Method::POST, "/api/v1/widget/stream-ticket", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app.call(Method::POST, "/api/v1/widget/stream-ticket", Some("nope"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, ticket) = app.call(Method::POST, "/api/v1/widget/stream-ticket", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ticket["expires_in"].as_i64().is_some_and(|s| (1..=300).contains(&s)), "{ticket}");
+    let url = format!("{}/api/v1/widget/stream?ticket={}", app.address, ticket["ticket"].as_str().expect("ticket"));
+    let first = app.client.get(&url).send().await.expect("stream");
+    assert_eq!(first.status(), StatusCode::OK);
+    // Used once, it is spent: a copy from a log (or a second tab) is refused.
+    let again = app.client.get(&url).send().await.expect("stream");
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+    drop(first);
+
+    // An unused ticket expires.
+    let (_, stale) = app.call(Method::POST, "/api/v1/widget/stream-ticket", Some(&token), None).await;
+    let stale = stale["ticket"].as_str().expect("ticket").to_owned();
+    expire_ticket(&app, &stale).await;
+    let (status, _) = app.get(&format!("/api/v1/widget/stream?ticket={stale}"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Moves a stream ticket's expiry into the past (waiting a minute in a test is not an option).
+async fn expire_ticket(app: &TestApp, ticket: &str) {
+    use sea_orm::{ConnectionTrait as _, Statement};
+    let hash = domain::tokens::hash_token(ticket);
+    let done = app
+        .services
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "UPDATE stream_tickets SET expires_at = now() - interval '1 second' WHERE ticket_hash = $1",
+            [hash.into()],
+        ))
+        .await
+        .expect("expire");
+    assert_eq!(done.rows_affected(), 1);
 }
 
 async fn contacts(app: &TestApp) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
@@ -761,7 +813,7 @@ async fn typing_shows_both_ways_once_a_person_has_the_conversation_and_is_never_
 
     // An agent types: the visitor's stream says who, by first name only.
     let resp =
-        app.client.get(format!("{}/api/v1/widget/stream?token={token}", app.address)).send().await.expect("stream");
+        app.client.get(app.stream_url(&token).await).send().await.expect("stream");
     let mut body = resp.bytes_stream();
     let actor = app.services.authenticate(&owner.token).await.expect("actor");
     let org_id: uuid::Uuid = owner.org_id.parse().expect("uuid");
@@ -882,7 +934,7 @@ async fn a_stream_that_may_have_missed_events_is_told_to_read_again() {
     let (_owner, key) = help_centre(&app, "owner@example.com").await;
     let token = session(&app, &key).await;
     let resp =
-        app.client.get(format!("{}/api/v1/widget/stream?token={token}", app.address)).send().await.expect("stream");
+        app.client.get(app.stream_url(&token).await).send().await.expect("stream");
     assert_eq!(resp.status(), StatusCode::OK);
     let mut body = resp.bytes_stream();
     // The instance's LISTEN connection drops (a failover, a restarted pooler): events published

@@ -389,6 +389,13 @@ impl TestApp {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    /// The visitor's live-stream URL, with a fresh single-use ticket.
+    pub async fn stream_url(&self, visitor_token: &str) -> String {
+        let (status, body) = self.call(Method::POST, "/api/v1/widget/stream-ticket", Some(visitor_token), None).await;
+        assert_eq!(status, StatusCode::OK, "stream ticket: {body}");
+        format!("{}/api/v1/widget/stream?ticket={}", self.address, body["ticket"].as_str().expect("ticket"))
+    }
+
     /// Signs up `email` with a fresh organisation named after them.
     pub async fn signup(&self, email: &str) -> Account {
         let (status, body) = self

@@ -271,7 +271,7 @@ async fn live_streams_are_capped_per_visitor_and_the_server_answers_503_when_ful
         let app = &app;
         async move {
             app.client
-                .get(format!("{}/api/v1/widget/stream?token={token}", app.address))
+                .get(app.stream_url(&token).await)
                 .send()
                 .await
                 .expect("stream request")
