@@ -98,6 +98,21 @@ impl EmbeddedPostgres {
         format!("postgres://postgres@localhost/{db}?host={}&port={PORT}", self.socket_dir.display())
     }
 
+    /// The URL of database `db` in the cluster that a running server started under `data_dir`,
+    /// if one runs: tools such as `iterochat backup` then work beside it instead of starting a
+    /// second cluster on the same files.
+    pub fn running_url(data_dir: &Path, db: &str) -> Option<String> {
+        let link = data_dir.canonicalize().ok()?.join("pg");
+        let pgdata = fs::read_link(&link).unwrap_or(link);
+        let pid_file = fs::read_to_string(pgdata.join("postmaster.pid")).ok()?;
+        // Line 1: the postmaster's pid; line 5: its socket directory.
+        let mut lines = pid_file.lines();
+        let pid: i32 = lines.next()?.trim().parse().ok()?;
+        let socket_dir = lines.nth(3)?.trim();
+        (is_postgres(pid) && !socket_dir.is_empty())
+            .then(|| format!("postgres://postgres@localhost/{db}?host={socket_dir}&port={PORT}"))
+    }
+
     /// Process id of the postmaster (tests check that it is gone after shutdown).
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

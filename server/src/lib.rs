@@ -1,6 +1,7 @@
 //! The `iterochat` server as a library, so integration tests run the real application.
 
 pub mod api;
+pub mod backup;
 pub mod client_ip;
 pub mod configuration;
 pub mod dashboard_upload;

@@ -7,33 +7,48 @@ use server::embedded_postgres::EmbeddedPostgres;
 use server::startup::{Application, ensure_database};
 use server::telemetry;
 
-/// What the binary was asked to do: serve (no arguments), `migrate [--check]`, or
-/// `precompress <site root>` (a build step).
+/// What the binary was asked to do: serve (no arguments), `migrate [--check]`, `backup FILE`,
+/// `restore FILE`, or `precompress <site root>` (a build step).
 enum Command {
     Serve,
     Migrate { check: bool },
+    Backup { file: std::path::PathBuf },
+    Restore { file: std::path::PathBuf },
     Precompress { dir: std::path::PathBuf },
+    Help,
 }
 
-fn command() -> anyhow::Result<Command> {
+const USAGE: &str = "usage: iterochat                 serve (configuration in the environment, see the README)
+       iterochat migrate         run pending database migrations, then exit
+       iterochat migrate --check exit 1 when the database is behind this binary
+       iterochat backup FILE     write a consistent archive of the database to FILE (pg_dump custom format)
+       iterochat restore FILE    load an archive into an empty database (a new ITEROCHAT_DATA_DIR, or DATABASE_URL)
+       iterochat precompress DIR write .br and .gz copies of the bundles (a build step)";
+
+fn command() -> Option<Command> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] => Ok(Command::Serve),
-        ["migrate"] => Ok(Command::Migrate { check: false }),
-        ["migrate", "--check"] => Ok(Command::Migrate { check: true }),
-        ["precompress", dir] => Ok(Command::Precompress { dir: dir.into() }),
-        _ => anyhow::bail!(
-            "usage: iterochat              serve (configuration in the environment, see the README)\n       \
-             iterochat migrate      run pending database migrations, then exit\n       \
-             iterochat migrate --check   exit 1 when the database is behind this binary\n       \
-             iterochat precompress <site root>   write .br and .gz copies of the bundles (a build step)"
-        ),
-    }
+    Some(match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => Command::Serve,
+        ["migrate"] => Command::Migrate { check: false },
+        ["migrate", "--check"] => Command::Migrate { check: true },
+        ["backup", file] => Command::Backup { file: file.into() },
+        ["restore", file] => Command::Restore { file: file.into() },
+        ["precompress", dir] => Command::Precompress { dir: dir.into() },
+        ["help" | "--help" | "-h"] => Command::Help,
+        _ => return None,
+    })
 }
 
 fn main() -> anyhow::Result<()> {
     telemetry::init();
-    let command = command()?;
+    let Some(command) = command() else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    if let Command::Help = command {
+        println!("{USAGE}");
+        return Ok(());
+    }
     if let Command::Precompress { dir } = &command {
         let r = server::precompress::precompress(dir).with_context(|| format!("compressing {}", dir.display()))?;
         println!(
@@ -47,6 +62,12 @@ fn main() -> anyhow::Result<()> {
     }
     server::startup::raise_open_files_limit();
     let settings = Settings::load()?;
+    // A backup of the embedded database while the server runs reads from that server's cluster.
+    if let (Command::Backup { file }, None) = (&command, &settings.database_url)
+        && let Some(url) = EmbeddedPostgres::running_url(&settings.data_dir, "iterochat")
+    {
+        return backup(&url, &settings, file);
+    }
     // Started on the main thread, which lives until exit: the kernel stops Postgres if it dies.
     let embedded = match &settings.database_url {
         Some(_) => None,
@@ -56,13 +77,28 @@ fn main() -> anyhow::Result<()> {
     let result = match command {
         Command::Serve => runtime.block_on(serve(settings, embedded.as_ref())),
         Command::Migrate { check } => runtime.block_on(migrate(settings, embedded.as_ref(), check)),
-        Command::Precompress { .. } => Ok(()),
+        Command::Backup { file } => {
+            runtime.block_on(database_url(&settings, embedded.as_ref())).and_then(|url| backup(&url, &settings, &file))
+        }
+        Command::Restore { file } => runtime.block_on(async {
+            let url = database_url(&settings, embedded.as_ref()).await?;
+            server::backup::restore(&url, &settings.postgres_dir, &file).await?;
+            println!("restored {}; the next start runs any newer migrations", file.display());
+            Ok(())
+        }),
+        Command::Precompress { .. } | Command::Help => Ok(()),
     };
     drop(runtime); // closes the pool before Postgres stops
     if let Some(pg) = embedded {
         pg.stop()?;
     }
     result
+}
+
+fn backup(url: &str, settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = server::backup::backup(url, &settings.postgres_dir, file)?;
+    println!("backed up the database to {} ({} KB)", file.display(), bytes.div_ceil(1024));
+    Ok(())
 }
 
 /// The database URL: `DATABASE_URL`, or the embedded Postgres's `iterochat` database.

@@ -231,6 +231,78 @@ fn the_migrate_command_checks_applies_and_checks_again() {
     assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains("the database is up to date"), "{stdout}");
     let (code, _, stderr) = run(&["serve-everything"]);
-    assert_ne!(code, Some(0));
-    assert!(stderr.contains("usage: iterochat"), "{stderr}");
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("usage: iterochat") && !stderr.contains("backtrace"), "{stderr}");
+    let (code, stdout, _) = run(&["--help"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("iterochat backup FILE") && stdout.contains("iterochat restore FILE"), "{stdout}");
+}
+
+/// What an operator does to keep their data or move it to a managed Postgres: `iterochat
+/// backup` beside the running server, `iterochat restore` into a new data dir (the same sign-in
+/// and data work there) or into an empty database at `DATABASE_URL`; never over existing data.
+#[test]
+fn a_backup_taken_while_serving_restores_into_a_new_data_dir_and_into_a_managed_postgres() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let run = |data: &Path, args: &[&str], database_url: Option<&str>| {
+        let mut cmd = command(data);
+        if let Some(url) = database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        let out = cmd.args(args).output().expect("run iterochat");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text)
+    };
+    let first = data_dir();
+    let mut server = start(first.path());
+    let client = reqwest::Client::new();
+    let signup = serde_json::json!({"email": "keep@example.com", "password": "correct horse battery",
+        "name": "Kim", "organization_name": "Kept Lamps"});
+    let status = rt.block_on(async {
+        client.post(format!("{}/api/v1/auth/signup", server.url)).json(&signup).send().await.expect("signup").status()
+    });
+    assert!(status.is_success(), "{status}");
+
+    // Taken while the server serves, from its own cluster.
+    let archive = tempfile::tempdir().expect("tempdir");
+    let file = archive.path().join("iterochat.dump");
+    let (code, out) = run(first.path(), &["backup", file.to_str().expect("path")], None);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("backed up the database"), "{out}");
+    assert!(std::fs::metadata(&file).expect("archive").len() > 10_000);
+    assert!(healthy(&server.url), "the server kept serving");
+    signal(&server.child, libc::SIGTERM);
+    server.child.wait().expect("wait");
+
+    // Into a new data dir: the same account signs in and finds its organisation.
+    let second = data_dir();
+    let (code, out) = run(second.path(), &["restore", file.to_str().expect("path")], None);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(second.path(), &["restore", file.to_str().expect("path")], None);
+    assert_ne!(code, Some(0), "a restore never lands on existing data");
+    assert!(out.contains("restore into an empty database"), "{out}");
+    let mut restored = start(second.path());
+    let orgs = rt.block_on(async {
+        let login = serde_json::json!({"email": "keep@example.com", "password": "correct horse battery"});
+        let resp = client.post(format!("{}/api/v1/auth/login", restored.url)).json(&login).send().await.expect("login");
+        assert!(resp.status().is_success(), "{}", resp.status());
+        let token = resp.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned();
+        let me = client.get(format!("{}/api/v1/me", restored.url)).bearer_auth(token).send().await.expect("me");
+        me.json::<serde_json::Value>().await.expect("json")
+    });
+    assert_eq!(orgs["memberships"][0]["organization"]["name"], "Kept Lamps", "{orgs}");
+    signal(&restored.child, libc::SIGTERM);
+    restored.child.wait().expect("wait");
+
+    // Into an empty database elsewhere (a managed Postgres): restored and current.
+    let managed = rt.block_on(crate::helpers::TestDb::create_empty());
+    let (code, out) = run(second.path(), &["restore", file.to_str().expect("path")], Some(&managed.url));
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(second.path(), &["migrate", "--check"], Some(&managed.url));
+    assert_eq!(code, Some(0), "{out}");
+
+    // A backup that cannot be written leaves nothing behind and says so.
+    let (code, out) = run(second.path(), &["backup", "/nonexistent-dir/x.dump"], Some(&managed.url));
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("pg_dump failed"), "{out}");
 }
