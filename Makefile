@@ -19,7 +19,7 @@ build: setup
 ## run: build, start the server with its embedded Postgres, seed and print the demo login
 run: build
 	@mkdir -p .data
-	ITEROCHAT_SEED_DEMO=1 ITEROCHAT_DEMO_ADDR=127.0.0.1:3001 LEPTOS_ENV=PROD LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=iterochat \
+	ITEROCHAT_SEED_DEMO=1 ITEROCHAT_DEMO_ADDR=127.0.0.1:3001 ITEROCHAT_METRICS_ADDR=127.0.0.1:9464 LEPTOS_ENV=PROD LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=iterochat \
 		./target/release/iterochat
 
 ## test: every check — format, clippy (ssr and wasm), unit + integration on real Postgres, end-to-end

@@ -108,8 +108,22 @@ impl ChatModel {
             }
             Ok::<_, LlmError>(text)
         };
-        let text = tokio::time::timeout(DEADLINE, collect).await.map_err(|_| LlmError::Timeout(DEADLINE))??;
-        let text = text.trim().to_owned();
-        if text.is_empty() { Err(LlmError::Empty) } else { Ok(text) }
+        let started = std::time::Instant::now();
+        let result = match tokio::time::timeout(DEADLINE, collect).await {
+            Err(_) => Err(LlmError::Timeout(DEADLINE)),
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(text)) if text.trim().is_empty() => Err(LlmError::Empty),
+            Ok(Ok(text)) => Ok(text.trim().to_owned()),
+        };
+        metrics::histogram!("iterochat_llm_seconds").record(started.elapsed().as_secs_f64());
+        if let Err(e) = &result {
+            let kind = match e {
+                LlmError::Timeout(_) => "timeout",
+                LlmError::Empty => "empty",
+                LlmError::Remote(_) => "remote",
+            };
+            metrics::counter!("iterochat_llm_errors_total", "kind" => kind).increment(1);
+        }
+        result
     }
 }

@@ -51,6 +51,8 @@ pub struct Settings {
     /// Serve a demo customer page embedding the widget on this second address, another origin
     /// (`ITEROCHAT_DEMO_ADDR`); `make run` sets it.
     pub demo_addr: Option<SocketAddr>,
+    /// `ITEROCHAT_METRICS_ADDR`: where `GET /metrics` (Prometheus) listens; `None` = off.
+    pub metrics_addr: Option<SocketAddr>,
     /// Largest request body accepted by the API, in bytes (`ITEROCHAT_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
     /// SMTP server for alert mails (`ITEROCHAT_SMTP_HOST`); unset → `.eml` files under
@@ -104,6 +106,7 @@ impl Default for Settings {
             secure_cookies: false,
             seed_demo: false,
             demo_addr: None,
+            metrics_addr: None,
             max_body_bytes: 1024 * 1024,
             smtp_host: None,
             smtp_port: None,
@@ -203,6 +206,12 @@ impl Settings {
             self.demo_addr = Some(
                 v.parse()
                     .with_context(|| format!("ITEROCHAT_DEMO_ADDR={v:?} is not an address like 127.0.0.1:3001"))?,
+            );
+        }
+        if let Some(v) = get("ITEROCHAT_METRICS_ADDR").filter(|v| !v.trim().is_empty()) {
+            self.metrics_addr = Some(
+                v.parse()
+                    .with_context(|| format!("ITEROCHAT_METRICS_ADDR={v:?} is not an address like 127.0.0.1:9464"))?,
             );
         }
         set_count(&get, "ITEROCHAT_MAX_BODY_BYTES", 0, &mut self.max_body_bytes)?;

@@ -6,6 +6,7 @@ pub mod client_ip;
 pub mod configuration;
 pub mod dashboard_upload;
 pub mod embedded_postgres;
+pub mod metrics;
 pub mod precompress;
 pub mod rate_limit;
 pub mod same_origin;

@@ -174,6 +174,9 @@ async fn serve(settings: Settings, embedded: Option<&EmbeddedPostgres>) -> anyho
             println!("  Demo site:  http://{addr}/  (a customer page on another origin, with the widget)");
             println!("              http://{addr}/feedback  (a checkout page with the feedback SDK)");
         }
+        if let Some(addr) = settings.metrics_addr {
+            println!("  Metrics:    http://{addr}/metrics  (Prometheus)");
+        }
         println!();
     } else {
         println!("Iterochat listening on {base}");

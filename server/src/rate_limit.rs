@@ -92,6 +92,20 @@ impl Budget {
     fn index(self) -> usize {
         Self::ALL.iter().position(|b| *b == self).unwrap_or(0)
     }
+
+    /// The budget's name in metrics (`iterochat_rate_limited_total{budget=…}`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClientIp => "client_ip",
+            Self::NewSessionPerIp => "new_session_per_ip",
+            Self::ReturningSession => "returning_session",
+            Self::Visitor => "visitor",
+            Self::FeedbackPerIp => "feedback_per_ip",
+            Self::FetchPerIp => "fetch_per_ip",
+            Self::FetchPerProject => "fetch_per_project",
+            Self::AuthPerIp => "auth_per_ip",
+        }
+    }
 }
 
 /// Requests per minute of each budget, and the bound on remembered keys (`Settings`; every value
@@ -194,6 +208,12 @@ impl Limits {
 
     /// Counts one request against `budget` for `key`.
     pub fn check(&self, budget: Budget, key: Key) -> Result<(), OverBudget> {
+        self.check_key(budget, key).inspect_err(|_| {
+            metrics::counter!("iterochat_rate_limited_total", "budget" => budget.name()).increment(1);
+        })
+    }
+
+    fn check_key(&self, budget: Budget, key: Key) -> Result<(), OverBudget> {
         let entry = &self.limiters[budget.index()];
         if entry.limiter.len() >= self.max_keys {
             self.sweep(entry);

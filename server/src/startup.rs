@@ -29,6 +29,9 @@ pub struct Application {
     events: domain::events::EventListener,
     limits: crate::rate_limit::Limits,
     draining: Arc<std::sync::atomic::AtomicBool>,
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// `GET /metrics`, when `ITEROCHAT_METRICS_ADDR` is set.
+    metrics: Option<(TcpListener, Router)>,
 }
 
 impl Application {
@@ -92,16 +95,38 @@ impl Application {
             limits: crate::rate_limit::Limits::new(&settings.rate_limits),
             connections: crate::rate_limit::Connections::new(settings.connections.clone()),
             draining: Arc::default(),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             settings: Arc::new(settings),
         };
         let draining = state.draining.clone();
+        let stopping = state.stopping.clone();
         let limits = state.limits.clone();
-        Ok(Self { listener, router: router(state), services, events, limits, draining })
+        let metrics = match state.settings.metrics_addr {
+            Some(addr) => {
+                crate::metrics::handle();
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding the metrics listener on {addr} (ITEROCHAT_METRICS_ADDR)"))?;
+                tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
+                Some((listener, crate::metrics::router(state.clone())))
+            }
+            None => None,
+        };
+        let mut router = router(state);
+        if metrics.is_some() {
+            router = router.layer(axum::middleware::from_fn(crate::metrics::track));
+        }
+        Ok(Self { listener, router, services, events, limits, draining, stopping, metrics })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The metrics listener's port, when metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok()).map(|a| a.port())
     }
 
     /// The domain services (tests use them to arrange data).
@@ -135,12 +160,21 @@ impl Application {
             let _ = outbox_stop.wait_for(|stop| *stop).await;
         })));
         let _privacy = AbortOnDrop(self.services.spawn_privacy_worker());
+        let _metrics = self.metrics.map(|(listener, router)| {
+            AbortOnDrop(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            }))
+        });
         let draining = self.draining.clone();
+        let stopping = self.stopping.clone();
         let served = crate::serve::serve(self.listener, self.router, async move {
             shutdown.await;
-            // Not ready first, so a load balancer stops sending new visitors here, then
-            // in-flight requests finish.
+            // Not ready first, so a load balancer stops sending new visitors here, and open
+            // widget streams told to reconnect (elsewhere); then in-flight requests finish.
             draining.store(true, std::sync::atomic::Ordering::Release);
+            stopping.send_replace(true);
             tokio::time::sleep(DRAIN_GRACE).await;
             let _ = stop_tx.send(true);
         })
@@ -247,10 +281,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(crate::same_origin::same_origin_only))
         // Spans name the path, never the query: a widget stream's ticket, an invite's token or
-        // a search never reach the logs.
+        // a search never reach the logs. Each carries the request's id (`x-request-id`: the
+        // proxy's, or a new one), which the response echoes.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
         }))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
         .with_state(state)
 }
 

@@ -22,6 +22,9 @@ pub struct AppState {
     pub connections: crate::rate_limit::Connections,
     /// Set when shutdown begins: `/readyz` answers 503 so load balancers drain this instance.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Turns `true` when shutdown begins: open widget streams send a last `reconnect` event and
+    /// end, so visitors move to another instance at once.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {

@@ -1044,7 +1044,10 @@ impl Widget {
         handlers.push(("open", on_open.into_js_value()));
         let w = self.clone();
         let on_error = Closure::<dyn FnMut()>::new(move || w.reconnect_later());
-        handlers.push(("error", on_error.into_js_value()));
+        let on_error = on_error.into_js_value();
+        // The server is shutting down: the same as a drop.
+        handlers.push(("reconnect", on_error.clone()));
+        handlers.push(("error", on_error));
         *self.handlers.borrow_mut() = handlers;
         self.wire_cta();
         wasm_bindgen_futures::spawn_local(self.clone().connect());

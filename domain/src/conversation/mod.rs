@@ -198,6 +198,21 @@ pub struct TurnOutcome {
     pub reply: Option<Message>,
 }
 
+impl TurnOutcome {
+    /// The turn's outcome in metrics: `answered` (an AI answer quoting the knowledge base),
+    /// `not_answered` (the AI said it does not know or cannot help: AI-only mode), `escalated`
+    /// (this turn handed the conversation to the team; the reason is in
+    /// `iterochat_escalations_total`), `with_person` (a person has the conversation: no reply).
+    pub fn metric_label(&self) -> &'static str {
+        match &self.reply {
+            None => "with_person",
+            Some(_) if self.status == "escalated" => "escalated",
+            Some(reply) if reply.citations.as_ref().is_some_and(|c| !c.is_empty()) => "answered",
+            Some(_) => "not_answered",
+        }
+    }
+}
+
 /// A visitor, authenticated by their widget token.
 #[derive(Clone, Debug)]
 pub struct Visitor {
@@ -373,6 +388,18 @@ impl Services {
         text: &str,
         client_id: Option<Uuid>,
     ) -> DomainResult<TurnOutcome> {
+        let started = std::time::Instant::now();
+        let outcome = self.visitor_turn(visitor, text, client_id).await;
+        if let Ok(turn) = &outcome {
+            let label = turn.metric_label();
+            metrics::counter!("iterochat_visitor_turns_total", "outcome" => label).increment(1);
+            metrics::histogram!("iterochat_visitor_turn_seconds", "outcome" => label)
+                .record(started.elapsed().as_secs_f64());
+        }
+        outcome
+    }
+
+    async fn visitor_turn(&self, visitor: &Visitor, text: &str, client_id: Option<Uuid>) -> DomainResult<TurnOutcome> {
         if let Some(id) = client_id
             && let Some(done) = self.already_received(visitor, id).await?
         {
@@ -1086,6 +1113,7 @@ impl Services {
         })
         .await;
         tracing::info!(conversation_id = %conv.id, reason = reason.as_str(), "escalated");
+        metrics::counter!("iterochat_escalations_total", "reason" => reason.as_str()).increment(1);
         Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: Some(reply) })
     }
 }

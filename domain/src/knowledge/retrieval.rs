@@ -73,9 +73,10 @@ impl Services {
 
     /// The question's embedding, for callers that need it beyond retrieval.
     pub async fn embed_query(&self, query: &str) -> DomainResult<Vec<f32>> {
-        self.embedder
-            .embed(&[query.to_owned()])
-            .await
+        let started = std::time::Instant::now();
+        let vectors = self.embedder.embed(&[query.to_owned()]).await;
+        metrics::histogram!("iterochat_embedding_seconds").record(started.elapsed().as_secs_f64());
+        vectors
             .map_err(|e| DomainError::Internal(e.to_string()))?
             .pop()
             .ok_or_else(|| DomainError::Internal("embedder returned nothing".into()))

@@ -236,8 +236,9 @@ pub struct StreamQuery {
 /// reply (system notes, agent replies); `event: status` carries `{conversation_id, status}`;
 /// `event: typing` carries `{conversation_id, name}` while an agent types; `event: resync` (no
 /// data) says events may have been missed (this stream fell behind, or the instance's `LISTEN`
-/// reconnected): the widget re-reads with `GET /messages?after=`. A comment line every 15 s
-/// keeps proxies from closing it.
+/// reconnected): the widget re-reads with `GET /messages?after=`; `event: reconnect` (no data)
+/// is the last event of a stream whose instance is shutting down: connect again (with a new
+/// ticket). A comment line every 15 s keeps proxies from closing it.
 pub async fn stream(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -301,6 +302,15 @@ pub async fn stream(
             Some(Ok(sse))
         })
     });
+    // Shutdown begins: a last `reconnect` event, and the stream ends (the widget reconnects
+    // with a new ticket, through the load balancer, to an instance that stays).
+    let mut stopping = state.stopping.subscribe();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+    };
+    let events = events.take_until(stopped).chain(futures_util::stream::once(async {
+        Ok(Event::default().event("reconnect").data("{}"))
+    }));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
 }
 

@@ -47,7 +47,7 @@ impl Receiver {
         Self { url, got, statuses }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.got.lock().expect("lock").clone()
     }
 

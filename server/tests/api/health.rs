@@ -88,3 +88,84 @@ async fn the_favicon_is_served_so_no_page_asks_for_a_missing_file() {
         assert!(response.text().await.expect("body").starts_with("<svg"), "{path}");
     }
 }
+
+/// Shutdown begins: `/readyz` answers 503 at once and every open widget stream gets a last
+/// `reconnect` event and ends, so visitors move to an instance that stays.
+#[tokio::test]
+async fn on_shutdown_widget_streams_are_told_to_reconnect_and_readiness_drops() {
+    use futures_util::StreamExt as _;
+    let (app, _, stop) = TestApp::spawn_stoppable(TestApp::settings()).await;
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    let (_, session) =
+        app.post("/api/v1/widget/session", None, serde_json::json!({"widget_key": org["widget_key"]})).await;
+    let token = session["visitor_token"].as_str().expect("token");
+    let stream = app.client.get(app.stream_url(token).await).send().await.expect("stream");
+    assert_eq!(stream.status(), 200);
+    let mut body = stream.bytes_stream();
+
+    stop.send(()).expect("stop");
+    let mut received = String::new();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(chunk) = body.next().await {
+            received.push_str(&String::from_utf8_lossy(&chunk.expect("bytes")));
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends with the drain, not with the last connection: {received}");
+    assert!(received.trim_end().ends_with("event: reconnect\ndata: {}"), "{received:?}");
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!((status.as_u16(), body["status"].as_str()), (503, Some("shutting down")), "{body}");
+}
+
+/// `ITEROCHAT_METRICS_ADDR` opens a second listener with `GET /metrics` in the Prometheus text
+/// format: requests by route template (never by raw path), visitor turns by outcome,
+/// escalations by reason, rate-limit refusals, the outbox backlog and open streams. The public
+/// listener does not serve it.
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_by_route_template() {
+    let mut settings = TestApp::settings();
+    settings.metrics_addr = Some("127.0.0.1:0".parse().expect("addr"));
+    settings.rate_limits.per_visitor = 3;
+    let (app, port, _stop) = TestApp::spawn_stoppable(settings).await;
+    let port = port.expect("the metrics listener is on");
+    let owner = app.signup("owner@example.com").await;
+    let (_, org) = app.get(&format!("/api/v1/orgs/{}", owner.org_id), Some(&owner.token)).await;
+    let (_, session) =
+        app.post("/api/v1/widget/session", None, serde_json::json!({"widget_key": org["widget_key"]})).await;
+    let token = session["visitor_token"].as_str().expect("token");
+    let (status, turn) =
+        app.post("/api/v1/widget/messages", Some(token), serde_json::json!({"text": "I want a refund"})).await;
+    assert_eq!((status.as_u16(), turn["status"].as_str()), (200, Some("escalated")), "{turn}");
+    // Over the visitor's budget (3 a minute here).
+    let mut refused = false;
+    for _ in 0..4 {
+        refused |= app.get("/api/v1/widget/messages", Some(token)).await.0 == 429;
+    }
+    assert!(refused);
+
+    let response = app.client.get(format!("http://127.0.0.1:{port}/metrics")).send().await.expect("metrics");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().expect("type").starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.expect("text");
+    let org_id = owner.org_id.as_str();
+    for expected in [
+        "iterochat_http_requests_total{method=\"POST\",route=\"/api/v1/auth/signup\",status=\"201\"}",
+        "iterochat_http_requests_total{method=\"GET\",route=\"/api/v1/orgs/{org_id}\",status=\"200\"}",
+        "iterochat_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/widget/messages\",le=\"",
+        "iterochat_visitor_turns_total{outcome=\"escalated\"}",
+        "iterochat_visitor_turn_seconds_count{outcome=\"escalated\"}",
+        "iterochat_escalations_total{reason=\"refund\"}",
+        "iterochat_rate_limited_total{budget=\"visitor\"}",
+        "iterochat_embedding_seconds_count",
+        "iterochat_outbox_pending{kind=\"email\"}",
+        "iterochat_outbox_oldest_pending_seconds{kind=\"webhook\"}",
+        "iterochat_ingestion_queue",
+        "iterochat_live_connections",
+    ] {
+        assert!(text.contains(expected), "{expected} in\n{text}");
+    }
+    assert!(!text.contains(org_id), "ids never become labels");
+    let (status, _) = app.get("/metrics", None).await;
+    assert_eq!(status, 404, "not on the public listener");
+}

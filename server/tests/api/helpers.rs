@@ -331,13 +331,31 @@ impl TestApp {
         Self::settings().data_dir
     }
 
+    /// [`TestApp::spawn_configured`] whose server begins its shutdown (as on SIGTERM) when the
+    /// returned sender is used or dropped; also the metrics port, if `settings` turn them on.
+    pub async fn spawn_stoppable(settings: Settings) -> (Self, Option<u16>, tokio::sync::oneshot::Sender<()>) {
+        server::telemetry::init();
+        let db = Arc::new(TestDb::create().await);
+        let app = Application::build_with_embedder(settings, &db.url, local_embedder().await).await.expect("build app");
+        let metrics = app.metrics_port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = Self::serve_until(app, db, async move {
+            let _ = stopped.await;
+        });
+        (app, metrics, stop)
+    }
+
     fn serve(app: Application, db: Arc<TestDb>) -> Self {
+        Self::serve_until(app, db, std::future::pending())
+    }
+
+    fn serve_until(app: Application, db: Arc<TestDb>, shutdown: impl Future<Output = ()> + Send + 'static) -> Self {
         let address = format!("http://127.0.0.1:{}", app.port());
         let services = app.services().clone();
         let limits = app.limits().clone();
         let draining = app.draining();
         let server = tokio::spawn(async move {
-            let _ = app.run_until_stopped(std::future::pending()).await;
+            let _ = app.run_until_stopped(shutdown).await;
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self { address, client, services, limits, draining, db, server: Some(server) }

@@ -306,3 +306,47 @@ fn a_backup_taken_while_serving_restores_into_a_new_data_dir_and_into_a_managed_
     assert_ne!(code, Some(0), "{out}");
     assert!(out.contains("pg_dump failed"), "{out}");
 }
+
+/// `ITEROCHAT_LOG_FORMAT=json`: every log line is one JSON object (level, message, fields), and
+/// lines logged while serving a request carry that request's id.
+#[test]
+fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let data = data_dir();
+    let mut child = command(data.path()).env("ITEROCHAT_LOG_FORMAT", "json").spawn().expect("spawn iterochat");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let url = loop {
+        let line = rx.recv_timeout(Duration::from_secs(120)).expect("a line before the server listens");
+        if let Some(url) = line.strip_prefix("Iterochat listening on ") {
+            break url.trim().to_owned();
+        }
+        lines.push(line);
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let signup = serde_json::json!({"email": "json@example.com", "password": "correct horse battery",
+        "name": "Jo", "organization_name": "Json Lamps"});
+    let response = rt.block_on(async {
+        reqwest::Client::new().post(format!("{url}/api/v1/auth/signup")).json(&signup).send().await.expect("signup")
+    });
+    let request_id = response.headers()["x-request-id"].to_str().expect("id").to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !lines.iter().any(|l| l.contains("signed up")) && Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            lines.push(line);
+        }
+    }
+    signal(&child, libc::SIGTERM);
+    child.wait().expect("wait");
+    let logs: Vec<serde_json::Value> =
+        lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
+    assert!(logs.iter().all(|l| l["level"].is_string() && l["fields"]["message"].is_string()), "{logs:#?}");
+    let signed_up = logs.iter().find(|l| l["fields"]["message"] == "signed up").expect("the sign-up is logged");
+    assert_eq!(signed_up["span"]["id"], request_id.as_str(), "{signed_up}");
+    assert_eq!(signed_up["span"]["path"], "/api/v1/auth/signup", "{signed_up}");
+}

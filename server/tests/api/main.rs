@@ -18,5 +18,6 @@ mod limits;
 mod live;
 mod orgs;
 mod privacy;
+mod scale;
 mod security;
 mod team;
