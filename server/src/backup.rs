@@ -72,7 +72,10 @@ pub async fn restore(url: &str, install_dir: &Path, file: &Path) -> anyhow::Resu
 fn tool(install_dir: &Path, name: &str) -> anyhow::Result<Command> {
     let program = install_dir.join("bin").join(name);
     if !program.is_file() {
-        bail!("{} is missing; run `make setup` or point ITEROCHAT_POSTGRES_DIR at a Postgres 18 install", program.display());
+        bail!(
+            "{} is missing; run `make setup` or point ITEROCHAT_POSTGRES_DIR at a Postgres 18 install",
+            program.display()
+        );
     }
     let mut command = Command::new(program);
     let mut paths = vec![install_dir.join("lib")];

@@ -1060,7 +1060,9 @@ impl Widget {
             Ok(value) => get_str(&value, "ticket").unwrap_or_default(),
             Err(_) => return self.reconnect_later(),
         };
-        let Ok(source) = EventSource::new(&format!("{}/api/v1/widget/stream?ticket={ticket}", self.api)) else { return };
+        let Ok(source) = EventSource::new(&format!("{}/api/v1/widget/stream?ticket={ticket}", self.api)) else {
+            return;
+        };
         for (event, handler) in self.handlers.borrow().iter() {
             let _ = source.add_event_listener_with_callback(event, handler.unchecked_ref());
         }

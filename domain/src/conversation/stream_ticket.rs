@@ -21,10 +21,7 @@ impl Services {
     /// swept on the way: the table holds about a minute of connections.
     pub async fn issue_stream_ticket(&self, visitor: &Visitor) -> DomainResult<String> {
         let now = Utc::now();
-        stream_ticket::Entity::delete_many()
-            .filter(stream_ticket::Column::ExpiresAt.lt(now))
-            .exec(&self.db)
-            .await?;
+        stream_ticket::Entity::delete_many().filter(stream_ticket::Column::ExpiresAt.lt(now)).exec(&self.db).await?;
         let ticket = tokens::random_token();
         stream_ticket::Entity::insert(stream_ticket::ActiveModel {
             ticket_hash: Set(tokens::hash_token(&ticket)),
@@ -39,8 +36,9 @@ impl Services {
     /// Spends a ticket: the visitor it was issued to, if it exists, has not expired and was not
     /// used before, and the page is on a site the organisation allows.
     pub async fn redeem_stream_ticket(&self, ticket: &str, origin: Option<&str>) -> DomainResult<Visitor> {
-        const REFUSED: DomainError =
-            DomainError::Unauthorized("unknown or used stream ticket; ask for a new one with POST /widget/stream-ticket");
+        const REFUSED: DomainError = DomainError::Unauthorized(
+            "unknown or used stream ticket; ask for a new one with POST /widget/stream-ticket",
+        );
         if ticket.is_empty() || ticket.len() > 128 {
             return Err(REFUSED);
         }

@@ -258,9 +258,10 @@ pub async fn stream(
     // Held while the stream is open: a visitor's tabs, one network's visitors, and the server
     // in all are capped.
     let caps = state.connections.settings();
-    let held = state
-        .connections
-        .open(&[(Key::digest("visitor-streams", &visitor.id.to_string()), caps.streams_per_visitor), (ip.key(), caps.streams_per_ip)])?;
+    let held = state.connections.open(&[
+        (Key::digest("visitor-streams", &visitor.id.to_string()), caps.streams_per_visitor),
+        (ip.key(), caps.streams_per_ip),
+    ])?;
     let services = state.services.clone();
     let events = tokio_stream::wrappers::BroadcastStream::new(services.subscribe()).filter_map(move |event| {
         let services = services.clone();
@@ -308,9 +309,9 @@ pub async fn stream(
     let stopped = async move {
         let _ = stopping.wait_for(|stopping| *stopping).await;
     };
-    let events = events.take_until(stopped).chain(futures_util::stream::once(async {
-        Ok(Event::default().event("reconnect").data("{}"))
-    }));
+    let events = events
+        .take_until(stopped)
+        .chain(futures_util::stream::once(async { Ok(Event::default().event("reconnect").data("{}")) }));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
 }
 

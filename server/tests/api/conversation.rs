@@ -492,8 +492,7 @@ async fn the_live_stream_pushes_status_changes_and_system_messages_to_the_widget
     let token = session(&app, org["widget_key"].as_str().expect("key")).await;
     let other = session(&app, org["widget_key"].as_str().expect("key")).await;
 
-    let resp =
-        app.client.get(app.stream_url(&token).await).send().await.expect("stream");
+    let resp = app.client.get(app.stream_url(&token).await).send().await.expect("stream");
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(
         resp.headers()
@@ -812,8 +811,7 @@ async fn typing_shows_both_ways_once_a_person_has_the_conversation_and_is_never_
     }
 
     // An agent types: the visitor's stream says who, by first name only.
-    let resp =
-        app.client.get(app.stream_url(&token).await).send().await.expect("stream");
+    let resp = app.client.get(app.stream_url(&token).await).send().await.expect("stream");
     let mut body = resp.bytes_stream();
     let actor = app.services.authenticate(&owner.token).await.expect("actor");
     let org_id: uuid::Uuid = owner.org_id.parse().expect("uuid");
@@ -933,8 +931,7 @@ async fn a_stream_that_may_have_missed_events_is_told_to_read_again() {
     let app = TestApp::spawn().await;
     let (_owner, key) = help_centre(&app, "owner@example.com").await;
     let token = session(&app, &key).await;
-    let resp =
-        app.client.get(app.stream_url(&token).await).send().await.expect("stream");
+    let resp = app.client.get(app.stream_url(&token).await).send().await.expect("stream");
     assert_eq!(resp.status(), StatusCode::OK);
     let mut body = resp.bytes_stream();
     // The instance's LISTEN connection drops (a failover, a restarted pooler): events published

@@ -269,13 +269,7 @@ async fn live_streams_are_capped_per_visitor_and_the_server_answers_503_when_ful
     let other = crate::helpers::visitor_session(&app, &key).await;
     let open = |token: String| {
         let app = &app;
-        async move {
-            app.client
-                .get(app.stream_url(&token).await)
-                .send()
-                .await
-                .expect("stream request")
-        }
+        async move { app.client.get(app.stream_url(&token).await).send().await.expect("stream request") }
     };
     // Five tabs of one visitor stream; a sixth is refused, another visitor is not.
     let mut held = Vec::new();

@@ -18,10 +18,9 @@ async fn four_instances_on_one_database_serve_one_visitor_and_agent_and_do_each_
     let mut settings = TestApp::settings();
     settings.allow_private_webhooks = true;
     settings.outbox_retry_seconds = 0.05;
-    let instances = futures_util::future::join_all(
-        (0..4).map(|_| TestApp::spawn_configured_on(db.clone(), settings.clone())),
-    )
-    .await;
+    let instances =
+        futures_util::future::join_all((0..4).map(|_| TestApp::spawn_configured_on(db.clone(), settings.clone())))
+            .await;
     let [a, b, c, d] = &instances[..] else { unreachable!() };
     let receiver = Receiver::start(&[200]).await;
 
@@ -70,9 +69,11 @@ async fn four_instances_on_one_database_serve_one_visitor_and_agent_and_do_each_
     let stream = c.client.get(b.stream_url(&token).await.replace(&b.address, &c.address)).send().await.expect("stream");
     assert_eq!(stream.status(), StatusCode::OK);
     let mut events = stream.bytes_stream();
-    let (_, turn) = b.post("/api/v1/widget/messages", Some(&token), json!({"text": "How much is express delivery?"})).await;
+    let (_, turn) =
+        b.post("/api/v1/widget/messages", Some(&token), json!({"text": "How much is express delivery?"})).await;
     assert!(turn["reply"]["text"].as_str().is_some_and(|t| t.contains("9 euros")), "{turn}");
-    let (_, turn) = b.post("/api/v1/widget/messages", Some(&token), json!({"text": "I want to talk to a person"})).await;
+    let (_, turn) =
+        b.post("/api/v1/widget/messages", Some(&token), json!({"text": "I want to talk to a person"})).await;
     assert_eq!(turn["status"], "escalated", "{turn}");
     let conversation = turn["conversation_id"].as_str().expect("id").to_owned();
 
@@ -101,7 +102,8 @@ async fn four_instances_on_one_database_serve_one_visitor_and_agent_and_do_each_
     let mut received = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !received.contains("Hello from the team") {
-        let chunk = tokio::time::timeout_at(deadline, events.next()).await.expect("in time").expect("open").expect("bytes");
+        let chunk =
+            tokio::time::timeout_at(deadline, events.next()).await.expect("in time").expect("open").expect("bytes");
         received.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(received.contains("event: status") && received.contains("escalated"), "{received}");
@@ -128,7 +130,9 @@ async fn four_instances_on_one_database_serve_one_visitor_and_agent_and_do_each_
     let files = std::fs::read_dir(a.settings_data_dir().join("mail"))
         .expect("mail dir")
         .filter_map(Result::ok)
-        .filter(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| crate::helpers::readable_mail(&t).contains(&conversation)))
+        .filter(|f| {
+            std::fs::read_to_string(f.path()).is_ok_and(|t| crate::helpers::readable_mail(&t).contains(&conversation))
+        })
         .count();
     assert_eq!(files, 1, "one mail written");
 }
