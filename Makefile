@@ -40,6 +40,7 @@ bench: setup
 	cargo bench -p server --bench knowledge
 	cargo bench -p server --bench live
 	cargo bench -p server --bench load
+	cargo bench -p server --bench scale
 
 ## eval: the answer-quality report over server/eval (tuning and test sets; EVAL_ARGS=--sweep for the curve)
 eval: setup

@@ -148,14 +148,14 @@ impl Services {
         }
     }
 
-    /// Publishes an event: through Postgres when listening (every instance, this one included,
-    /// re-broadcasts it), else in-process. A failed NOTIFY falls back to in-process.
     /// Tells every instance that `user_id`'s access changed (see
     /// [`ConversationEvent::AccessChanged`]).
     pub(crate) async fn access_changed(&self, user_id: Uuid) {
         self.emit(ConversationEvent::AccessChanged { user_id }).await;
     }
 
+    /// Publishes an event: through Postgres when listening (every instance, this one included,
+    /// re-broadcasts it), else in-process. A failed NOTIFY falls back to in-process.
     pub(crate) async fn emit(&self, event: ConversationEvent) {
         if self.fanout_via_postgres.load(std::sync::atomic::Ordering::Acquire) {
             let payload = serde_json::to_string(&event).unwrap_or_default();

@@ -94,6 +94,8 @@ impl Services {
             .await?;
         let token = insert_session(&txn, user.id).await?;
         txn.commit().await?;
+        // The signed-out sessions' live sockets close too, on every instance.
+        self.access_changed(user.id).await;
         self.login_failures.succeeded(&user.email);
         tracing::info!(user_id = %user.id, "password reset; other sessions signed out");
         Ok(NewSession { token, user: user.into() })

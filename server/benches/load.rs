@@ -99,14 +99,7 @@ async fn run(pg: &EmbeddedPostgres, data: &std::path::Path) -> anyhow::Result<()
     tokio::spawn(async move { app.run_until_stopped(std::future::pending()).await });
 
     let (owner, actor) = support::owner(&services, "bench@example.com", "Bench Outfitters").await?;
-    for (title, content) in [
-        (
-            "Delivery",
-            "# Delivery\n\n| Country | Time |\n|---|---|\n| Spain | 4 to 5 working days |\n| Norway | 6 to 8 working days |",
-        ),
-        ("Payment", "# Payment\n\nWe accept Visa, Mastercard, Apple Pay and PayPal."),
-        ("Returns", "# Returns\n\nUnused items can be returned within 30 days. Used tents cannot be returned."),
-    ] {
+    for (title, content) in support::DOCUMENTS {
         let input = domain::knowledge::DocumentInput { title: title.into(), content: content.into(), source_url: None };
         services.create_document(&actor, owner.organization.id, input).await?;
     }
@@ -123,7 +116,7 @@ async fn run(pg: &EmbeddedPostgres, data: &std::path::Path) -> anyhow::Result<()
         chat_load(&client, &base, &key, &services).await?;
     }
     if runs("idle") {
-        let (mut separate, separate_base) = start_binary(&pg.url("bench_load"), data)?;
+        let (mut separate, separate_base) = support::start_binary(&pg.url("bench_load"), &data.join("separate"))?;
         let streams = idle_streams(&separate_base, &key, separate.id()).await;
         let _ = separate.kill();
         let _ = separate.wait();
@@ -233,30 +226,6 @@ async fn chat_load(client: &reqwest::Client, base: &str, key: &str, services: &d
 }
 
 /// The server binary on the same database, in a process of its own; returns it and its URL.
-fn start_binary(database_url: &str, data: &std::path::Path) -> anyhow::Result<(std::process::Child, String)> {
-    use std::io::BufRead as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iterochat"))
-        .env("DATABASE_URL", database_url)
-        .env("ITEROCHAT_DATA_DIR", data.join("separate"))
-        .env("ITEROCHAT_ADDR", "127.0.0.1:0")
-        .env("ITEROCHAT_TRUSTED_PROXIES", "127.0.0.1")
-        .env("ITEROCHAT_MODEL_DIR", root().join(".tools/models").join(domain::embeddings::LocalModel::default().name()))
-        .env("LEPTOS_OUTPUT_NAME", "iterochat")
-        .env("RUST_LOG", "warn")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-        if let Some(url) = line.strip_prefix("Iterochat listening on ") {
-            return Ok((child, url.trim().to_owned()));
-        }
-    }
-    let _ = child.kill();
-    anyhow::bail!("the server binary did not start")
-}
-
 async fn idle_streams(base: &str, key: &str, server_pid: u32) -> anyhow::Result<()> {
     // Sessions first (from distinct addresses), then the streams.
     let client = reqwest::Client::new();

@@ -140,4 +140,17 @@ async fn removing_a_member_or_signing_out_closes_their_live_socket() {
     assert!(next_event(&mut theirs, Duration::from_millis(500)).await.is_none());
     escalate(&app, &other).await;
     assert!(next_event(&mut theirs, Duration::from_secs(5)).await.is_some(), "the other session still hears events");
+
+    // A password reset signs every session out: their sockets close as well.
+    let (status, _) = app.post("/api/v1/auth/password-reset", None, json!({"email": "owner@example.com"})).await;
+    assert!(status.is_success(), "{status}");
+    let mail =
+        crate::helpers::wait_for_mail(&app, "owner@example.com", |m| m.contains("Reset your Iterochat password")).await;
+    let start = mail.find("/reset-password/").expect("a reset link") + "/reset-password/".len();
+    let token: String = mail[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let (status, body) = app
+        .post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "password": "a brand new secret"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(closes_within(theirs).await, "a session signed out by the reset loses its socket");
 }
