@@ -1,4 +1,4 @@
-//! Shapes that cross the wire: REST responses (CONTRACTS.md) and server-fn results. They compile
+//! Shapes that cross the wire: REST responses (their schemas are in the OpenAPI description) and server-fn results. They compile
 //! for WASM, so they hold plain data only; conversions from `domain` live in `crate::ssr`.
 
 use chrono::{DateTime, Utc};
@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 /// A person, as others see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserDto {
     pub id: Uuid,
     pub email: String,
@@ -15,6 +16,7 @@ pub struct UserDto {
 
 /// An organisation reference inside a membership.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrgRefDto {
     pub id: Uuid,
     pub name: String,
@@ -22,6 +24,7 @@ pub struct OrgRefDto {
 
 /// An organisation with its public widget key (sign-up response).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrgKeyDto {
     pub id: Uuid,
     pub name: String,
@@ -30,6 +33,7 @@ pub struct OrgKeyDto {
 
 /// One membership of the signed-in person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MembershipDto {
     pub organization: OrgRefDto,
     /// `owner`, `admin` or `agent`.
@@ -38,6 +42,7 @@ pub struct MembershipDto {
 
 /// `POST /auth/signup` → 201.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignupResponse {
     pub token: String,
     pub user: UserDto,
@@ -46,6 +51,7 @@ pub struct SignupResponse {
 
 /// `POST /auth/login` → 200.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub user: UserDto,
@@ -53,6 +59,7 @@ pub struct LoginResponse {
 
 /// `GET /me`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     pub user: UserDto,
     pub memberships: Vec<MembershipDto>,
@@ -60,6 +67,7 @@ pub struct MeResponse {
 
 /// `GET /orgs/{id}`: the organisation with its settings object.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrganizationDto {
     pub id: Uuid,
     pub name: String,
@@ -69,6 +77,7 @@ pub struct OrganizationDto {
 
 /// `POST /orgs/{id}/invites` → 201; `token` is shown this once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InviteCreatedDto {
     pub id: Uuid,
     pub email: String,
@@ -79,6 +88,7 @@ pub struct InviteCreatedDto {
 
 /// A pending invite in lists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InviteDto {
     pub id: Uuid,
     pub email: String,
@@ -89,6 +99,7 @@ pub struct InviteDto {
 
 /// What an invite link shows before it is accepted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvitePreviewDto {
     pub organization: OrgRefDto,
     pub email: String,
@@ -99,6 +110,7 @@ pub struct InvitePreviewDto {
 
 /// A member in the team list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberDto {
     pub user_id: Uuid,
     pub email: String,
@@ -109,6 +121,7 @@ pub struct MemberDto {
 
 /// The dashboard's view of who is signed in and which organisation is selected.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionDto {
     pub user: UserDto,
     pub memberships: Vec<MembershipDto>,
@@ -121,6 +134,7 @@ pub struct SessionDto {
 
 /// A member row on the team page, with what the viewer may do to it (decided in `domain`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamMemberRow {
     pub member: MemberDto,
     /// Roles the viewer may give this member (empty: no role change allowed).
@@ -130,6 +144,7 @@ pub struct TeamMemberRow {
 
 /// Everything the team page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamPageDto {
     pub organization: OrgRefDto,
     pub my_role: String,
@@ -143,6 +158,7 @@ pub struct TeamPageDto {
 
 /// A knowledge-base document (`content` only in detail responses).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DocumentDto {
     pub id: Uuid,
     pub title: String,
@@ -163,6 +179,7 @@ pub struct DocumentDto {
 
 /// One retrieved passage: what the AI would read for a question.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SearchHitDto {
     pub document_id: Uuid,
     pub title: String,
@@ -175,6 +192,7 @@ pub struct SearchHitDto {
 
 /// What the AI would do with a test question, asked as a new conversation's first message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum TrialDto {
     /// It would answer with `reply`, quoting the document `source`.
@@ -187,13 +205,15 @@ pub enum TrialDto {
 
 /// The "Test a question" box: the verdict, and the passages retrieval returns.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TestQuestionDto {
     pub trial: TrialDto,
     pub hits: Vec<SearchHitDto>,
 }
 
-/// A conversation message (CONTRACTS.md `message`).
+/// A conversation message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MessageDto {
     pub id: Uuid,
     /// `visitor`, `ai`, `agent` or `system`.
@@ -212,6 +232,7 @@ pub struct MessageDto {
 
 /// A source an AI answer quotes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CitationDto {
     pub document_id: Uuid,
     pub title: String,
@@ -222,6 +243,7 @@ pub struct CitationDto {
 
 /// How the widget looks and behaves, from the organisation's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WidgetConfigDto {
     pub company_name: String,
     pub primary_color: String,
@@ -245,6 +267,7 @@ pub struct WidgetConfigDto {
 
 /// The team's availability for a visitor waiting for a person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamHoursDto {
     /// Within office hours now.
     pub open: bool,
@@ -254,6 +277,7 @@ pub struct TeamHoursDto {
 
 /// `POST /widget/session`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WidgetSessionDto {
     pub visitor_token: String,
     pub conversation_id: Option<Uuid>,
@@ -263,6 +287,7 @@ pub struct WidgetSessionDto {
 
 /// `POST /widget/messages` and `/widget/escalate`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TurnDto {
     pub conversation_id: Uuid,
     /// `ai`, `escalated`, `claimed` or `resolved`.
@@ -272,6 +297,7 @@ pub struct TurnDto {
 
 /// `GET /widget/messages`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WidgetMessagesDto {
     pub conversation_id: Option<Uuid>,
     pub status: String,
@@ -280,6 +306,7 @@ pub struct WidgetMessagesDto {
 
 /// One email or webhook delivery from the outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeliveryDto {
     /// Also the idempotency id the receiver sees (`X-Iterochat-Delivery`).
     pub id: Uuid,
@@ -304,6 +331,7 @@ pub struct DeliveryDto {
 
 /// A webhook endpoint with its recent deliveries (never its secret).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookDto {
     pub id: Uuid,
     pub url: String,
@@ -314,6 +342,7 @@ pub struct WebhookDto {
 
 /// A new endpoint, or a rotated secret: the secret is shown this once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookSecretDto {
     pub id: Uuid,
     pub url: String,
@@ -323,12 +352,14 @@ pub struct WebhookSecretDto {
 
 /// The caller's alert preferences.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationsDto {
     pub notify_escalations: bool,
 }
 
 /// The settings page (owners and admins): the widget, the AI and human support.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SettingsPageDto {
     pub organization: OrgRefDto,
     pub widget_key: String,
@@ -368,6 +399,7 @@ pub struct SettingsPageDto {
 
 /// The alerts page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AlertsPageDto {
     pub organization: OrgRefDto,
     /// A new or rotated webhook secret, on the one page view after it was made.
@@ -386,14 +418,16 @@ pub struct AlertsPageDto {
 
 /// A contact in the inbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ContactDto {
     pub name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
 }
 
-/// One inbox row (CONTRACTS.md), plus who claimed it by name and timestamps.
+/// One inbox row, plus who claimed it by name and timestamps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConversationSummaryDto {
     pub id: Uuid,
     /// `ai`, `escalated`, `claimed` or `resolved`.
@@ -423,6 +457,7 @@ pub struct ConversationSummaryDto {
 
 /// A message as agents see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AgentMessageDto {
     #[serde(flatten)]
     pub message: MessageDto,
@@ -432,6 +467,7 @@ pub struct AgentMessageDto {
 
 /// A conversation with its transcript.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConversationDetailDto {
     #[serde(flatten)]
     pub summary: ConversationSummaryDto,
@@ -440,13 +476,15 @@ pub struct ConversationDetailDto {
 
 /// Escalations on one day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayCountDto {
     pub date: chrono::NaiveDate,
     pub escalations: i64,
 }
 
-/// Human-support stats (CONTRACTS.md), plus escalations per day for the chart.
+/// Human-support stats, plus escalations per day for the chart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StatsDto {
     pub days: i64,
     pub total_conversations: i64,
@@ -460,6 +498,7 @@ pub struct StatsDto {
 
 /// The inbox page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InboxPageDto {
     /// The filter shown (`unresolved` by default).
     pub status: String,
@@ -472,6 +511,7 @@ pub struct InboxPageDto {
 
 /// One transcript line for the agent view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TranscriptEntryDto {
     pub message: AgentMessageDto,
     /// AI answers rendered from Markdown (sanitised).
@@ -480,6 +520,7 @@ pub struct TranscriptEntryDto {
 
 /// The conversation page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConversationViewDto {
     /// The signed-in agent.
     pub me: Uuid,
@@ -491,6 +532,7 @@ pub struct ConversationViewDto {
 
 /// A saved reply (canned response).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SavedReplyDto {
     pub id: Uuid,
     pub title: String,
@@ -500,6 +542,7 @@ pub struct SavedReplyDto {
 
 /// Saved replies, and whether the caller may manage them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SavedRepliesDto {
     pub replies: Vec<SavedReplyDto>,
     pub can_manage: bool,
@@ -507,6 +550,7 @@ pub struct SavedRepliesDto {
 
 /// An event of a feedback project, with its feedback counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackEventDto {
     pub event_id: String,
     pub name: String,
@@ -518,6 +562,7 @@ pub struct FeedbackEventDto {
 
 /// A feedback project (never with its secret key; `secret_hint` is its last four characters).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackProjectDto {
     pub project_id: String,
     pub name: String,
@@ -528,6 +573,7 @@ pub struct FeedbackProjectDto {
 
 /// A new project or a rotated key: the secret key is shown this once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackSecretDto {
     pub project_id: String,
     pub name: String,
@@ -536,6 +582,7 @@ pub struct FeedbackSecretDto {
 
 /// One line of a feedback conversation (`role`: `ai` or `user`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackTurnDto {
     pub role: String,
     pub text: String,
@@ -544,6 +591,7 @@ pub struct FeedbackTurnDto {
 
 /// One feedback with its diagnostics, as the dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackDto {
     pub id: String,
     pub event_id: String,
@@ -564,6 +612,7 @@ pub struct FeedbackDto {
 
 /// A page of a project's feedback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackPageDto {
     pub items: Vec<FeedbackDto>,
     pub total: u64,
@@ -573,6 +622,7 @@ pub struct FeedbackPageDto {
 
 /// The feedback projects page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackProjectsPageDto {
     pub organization: OrgRefDto,
     /// Owners and admins create projects and events and rotate keys.
@@ -582,6 +632,7 @@ pub struct FeedbackProjectsPageDto {
 
 /// One project's page: its events, the filtered feedback, and where the SDK is served from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackProjectPageDto {
     pub organization: OrgRefDto,
     pub can_manage: bool,
@@ -595,6 +646,7 @@ pub struct FeedbackProjectPageDto {
 
 /// An export job on the Data & privacy page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExportJobDto {
     pub id: Uuid,
     /// `running`, `ready` or `failed`.
@@ -610,6 +662,7 @@ pub struct ExportJobDto {
 
 /// A deleted item waiting in the trash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TrashEntryDto {
     /// `document`, `conversation`, `saved_reply` or `feedback_project`.
     pub kind: String,
@@ -622,6 +675,7 @@ pub struct TrashEntryDto {
 
 /// A contact in the directory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ContactRowDto {
     pub id: Uuid,
     pub name: Option<String>,
@@ -632,6 +686,7 @@ pub struct ContactRowDto {
 
 /// A line of the audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntryDto {
     pub action: String,
     pub actor: Option<String>,
@@ -641,6 +696,7 @@ pub struct AuditEntryDto {
 
 /// The Data & privacy page (owners and admins; the audit log for owners only).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PrivacyPageDto {
     pub organization: OrgRefDto,
     pub trash_days: u32,
@@ -656,6 +712,7 @@ pub struct PrivacyPageDto {
 
 /// One month on the Usage page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsageMonthDto {
     /// `YYYY-MM`.
     pub month: String,
@@ -673,6 +730,7 @@ pub struct UsageMonthDto {
 
 /// The Usage page: months newest first, and the knowledge base's size now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsagePageDto {
     pub organization: OrgRefDto,
     pub months: Vec<UsageMonthDto>,
@@ -682,6 +740,7 @@ pub struct UsagePageDto {
 
 /// The install page: how to embed the widget, and the first-run checklist.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InstallPageDto {
     pub organization: OrgRefDto,
     /// The server's public URL, no trailing slash.

@@ -132,7 +132,7 @@ pub struct AgentMessage {
     pub author_name: Option<String>,
 }
 
-/// Human-support figures over a window of days (CONTRACTS.md `stats`).
+/// Human-support figures over a window of days (the REST API's `stats`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stats {
     pub days: i64,

@@ -1,7 +1,7 @@
 //! Typed settings, loaded once at start-up: defaults → optional TOML file → environment.
 //!
 //! The file is `ITEROCHAT_CONFIG` if set, else `./iterochat.toml` if it exists. Environment
-//! variables (CONTRACTS.md) win over both. Bad values fail at boot with a message naming the
+//! variables (README, "Configuration") win over both. Bad values fail at boot with a message naming the
 //! variable to fix.
 
 use std::net::SocketAddr;

@@ -245,6 +245,7 @@ pub fn router(state: AppState) -> Router {
         .route("/widget/{file}", get(crate::widget_assets::asset))
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg_files(&options))
         .nest("/api/v1", api::router())
+        .merge(api::openapi::docs_router())
         .nest("/sdk/v1", api::sdk_router())
         .route("/sdk/iterato.js", get(crate::widget_assets::sdk_loader))
         .route("/fetchFeedbacks", axum::routing::post(api::feedback::fetch_feedbacks))
@@ -317,7 +318,17 @@ const DRAIN_GRACE: Duration = Duration::from_secs(2);
 /// Readiness: 200 `{"status":"ready"}` when the database answers, migrations are current and the
 /// live-event `LISTEN` is connected (the embedding model is loaded before the server binds);
 /// 503 with the reason otherwise, and from the moment shutdown begins.
-async fn readyz(State(state): State<AppState>) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Readiness: may a load balancer send traffic here",
+    responses(
+        (status = 200, description = "`{\"status\": \"ready\"}`", body = Object),
+        (status = 503, description = "`{\"status\": reason}`: `migrations pending`, `database unavailable`, `live events not connected` or `shutting down`", body = Object)
+    )
+)]
+pub(crate) async fn readyz(State(state): State<AppState>) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
     use migrations::MigratorTrait as _;
     let not_ready =
         |why: &str| (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": why })));
@@ -350,7 +361,20 @@ async fn favicon() -> impl axum::response::IntoResponse {
     )
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, api::error::ApiError> {
+/// Liveness: the process and its database answer.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness",
+    responses(
+        (status = 200, description = "`{\"status\": \"ok\"}`", body = Object),
+        (status = 500, description = "The database does not answer", body = crate::api::error::ErrorBody)
+    )
+)]
+pub(crate) async fn healthz(
+    State(state): State<AppState>,
+) -> Result<axum::Json<serde_json::Value>, api::error::ApiError> {
     state.services.db.execute_unprepared("SELECT 1").await.map_err(|e| api::error::ApiError::Domain(e.into()))?;
     Ok(axum::Json(serde_json::json!({ "status": "ok" })))
 }

@@ -1,7 +1,7 @@
 //! Two standalone, tiny browser bundles (web-sys; no Leptos), picked with features:
 //!
 //! - `chat` (default): the embeddable visitor widget, a launcher bubble and chat panel inside a
-//!   Shadow DOM, talking to the widget API (CONTRACTS.md) with gloo-net and listening to the live
+//!   Shadow DOM, talking to the widget API (`/api/v1/widget`, in the OpenAPI description) with gloo-net and listening to the live
 //!   stream. `widget.js` (served by the server, see `loader.js`) loads this bundle and calls
 //!   [`start`] with `{widgetKey, apiUrl, primaryColor?, companyName?, position?}`.
 //! - `feedback`: the Iterato-compatible feedback SDK (`feedback.rs`): a feedback toast with a

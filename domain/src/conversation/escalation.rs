@@ -22,7 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Why a conversation went to a person (the wire names of CONTRACTS.md).
+/// Why a conversation went to a person (the names on the wire).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationReason {

@@ -150,7 +150,7 @@ pub struct VisitorClient {
     pub time_zone: Option<String>,
 }
 
-/// What the widget needs to render itself (CONTRACTS.md `config`).
+/// What the widget needs to render itself (the widget API's `config`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetConfig {
     pub company_name: String,

@@ -12,12 +12,22 @@ use super::error::ApiResult;
 use super::extract::{Auth, Json, Path};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct WebhookBody {
     url: String,
     events: Vec<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/webhooks",
+    tag = "alerts",
+    summary = "Add a webhook",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = WebhookBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The webhook; its signing secret is shown this once", body = app::dto::WebhookSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn create_webhook(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -28,6 +38,15 @@ pub async fn create_webhook(
     Ok((StatusCode::CREATED, axum::Json(WebhookSecretDto::from(created))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/webhooks",
+    tag = "alerts",
+    summary = "List webhooks",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Webhooks", body = Vec<app::dto::WebhookDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn list_webhooks(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -37,6 +56,15 @@ pub async fn list_webhooks(
     Ok(axum::Json(hooks.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/webhooks/{webhook_id}",
+    tag = "alerts",
+    summary = "Delete a webhook",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("webhook_id" = uuid::Uuid, Path, description = "The webhook")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn delete_webhook(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -46,6 +74,15 @@ pub async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/webhooks/{webhook_id}/rotate-secret",
+    tag = "alerts",
+    summary = "Rotate a webhook's secret",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("webhook_id" = uuid::Uuid, Path, description = "The webhook")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "`{secret}`, shown this once", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -55,6 +92,15 @@ pub async fn rotate_secret(
     Ok(axum::Json(serde_json::json!({ "id": id, "secret": secret })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/webhooks/{webhook_id}/test",
+    tag = "alerts",
+    summary = "Send a test delivery",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("webhook_id" = uuid::Uuid, Path, description = "The webhook")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 202, description = "The test delivery, queued", body = app::dto::DeliveryDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn test_webhook(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -64,12 +110,22 @@ pub async fn test_webhook(
     Ok((StatusCode::ACCEPTED, axum::Json(DeliveryDto::from(delivery))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     kind: Option<String>,
     limit: Option<u64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/deliveries",
+    tag = "alerts",
+    summary = "The delivery log",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), DeliveriesQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Mails and webhook calls, newest first", body = Vec<app::dto::DeliveryDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn deliveries(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -87,6 +143,15 @@ pub async fn deliveries(
     Ok(axum::Json(list.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/deliveries/{delivery_id}/retry",
+    tag = "alerts",
+    summary = "Retry a dead delivery",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("delivery_id" = uuid::Uuid, Path, description = "The delivery")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Queued again", body = app::dto::DeliveryDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn retry(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -95,6 +160,14 @@ pub async fn retry(
     Ok(axum::Json(state.services.retry_delivery(&actor, org_id, id).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/notifications",
+    tag = "alerts",
+    summary = "My alert preferences",
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "My alert preferences", body = app::dto::NotificationsDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody))
+)]
 pub async fn notifications(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -103,6 +176,15 @@ pub async fn notifications(
     Ok(axum::Json(NotificationsDto { notify_escalations: on }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/notifications",
+    tag = "alerts",
+    summary = "Change my alert preferences",
+    request_body = app::dto::NotificationsDto,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Saved", body = app::dto::NotificationsDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn set_notifications(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -144,3 +226,18 @@ pub async fn confirm_recipient(
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_webhook,
+    list_webhooks,
+    delete_webhook,
+    rotate_secret,
+    test_webhook,
+    deliveries,
+    retry,
+    notifications,
+    set_notifications
+))]
+pub(super) struct Doc;

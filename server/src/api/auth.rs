@@ -12,7 +12,7 @@ use super::extract::{Auth, Json};
 use crate::client_ip::ClientIp;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SignupBody {
     email: String,
     password: String,
@@ -20,6 +20,14 @@ pub struct SignupBody {
     organization_name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signup",
+    tag = "auth",
+    summary = "Create an account and its first organisation",
+    request_body = SignupBody,
+    responses((status = 201, description = "The account, its first organisation and a session token", body = app::dto::SignupResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn signup(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -38,12 +46,20 @@ pub async fn signup(
     Ok((StatusCode::CREATED, axum::Json(SignupResponse::from(outcome))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
     email: String,
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    summary = "Sign in",
+    request_body = LoginBody,
+    responses((status = 200, description = "A session token", body = app::dto::LoginResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -54,13 +70,21 @@ pub async fn login(
     Ok(axum::Json(session.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetRequestBody {
     email: String,
 }
 
 /// `POST /auth/password-reset {email}` → 202 whether or not the address has an account; when it
 /// has, a single-use link (30 minutes) is mailed to it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset",
+    tag = "auth",
+    summary = "Ask for a password-reset link",
+    request_body = ResetRequestBody,
+    responses((status = 202, description = "A reset link is mailed if the address has an account (the answer is the same either way)"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn request_password_reset(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -71,7 +95,7 @@ pub async fn request_password_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetBody {
     token: String,
     password: String,
@@ -79,6 +103,14 @@ pub struct ResetBody {
 
 /// `POST /auth/password-reset/confirm {token, password}` → 200 `{token, user}`: the new password
 /// is set, every other session signed out, and this is a new session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset/confirm",
+    tag = "auth",
+    summary = "Set a new password with a reset link",
+    request_body = ResetBody,
+    responses((status = 200, description = "Password set; every other session signed out; a new session", body = app::dto::LoginResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn reset_password(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -89,12 +121,33 @@ pub async fn reset_password(
     Ok(axum::Json(session.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    summary = "Sign out",
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Signed out; the session and its live sockets close"), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody))
+)]
 pub async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<StatusCode> {
     state.services.logout(&actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    summary = "Who am I",
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The signed-in person and their memberships", body = app::dto::MeResponse), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody))
+)]
 pub async fn me(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<MeResponse>> {
     let memberships = state.services.memberships(actor.user.id).await?;
     Ok(axum::Json(MeResponse::new(actor.user, memberships)))
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(signup, login, logout, request_password_reset, reset_password, me))]
+pub(super) struct Doc;

@@ -1,4 +1,4 @@
-//! The API's error type: `{"error": "<message>"}` with the status CONTRACTS.md assigns.
+//! The API's error type: `{"error": "<message>"}` with the status each route documents in the OpenAPI description.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -34,6 +34,16 @@ impl From<crate::rate_limit::Refused> for ApiError {
             crate::rate_limit::Refused::Full => ApiError::Busy(std::time::Duration::from_secs(30)),
         }
     }
+}
+
+/// The body of every error response (its schema in the OpenAPI description).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for a person to read.
+    pub error: String,
+    /// The request field at fault, for 422 answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// Result alias for handlers.

@@ -29,11 +29,21 @@ use crate::state::AppState;
 /// is received and cut to its last entries rather than refused with the feedback lost.
 pub const SUBMIT_BODY_LIMIT: usize = 12 * 1024 * 1024;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ProjectBody {
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/feedback-projects",
+    tag = "feedback",
+    summary = "Add a feedback project",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = ProjectBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The project; its secret key is shown this once", body = app::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn create_project(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -44,6 +54,15 @@ pub async fn create_project(
     Ok((StatusCode::CREATED, axum::Json(FeedbackSecretDto::from(created))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/feedback-projects",
+    tag = "feedback",
+    summary = "List feedback projects",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Feedback projects", body = Vec<app::dto::FeedbackProjectDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn list_projects(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -53,6 +72,15 @@ pub async fn list_projects(
     Ok(axum::Json(projects.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/feedback-projects/{project_id}",
+    tag = "feedback",
+    summary = "Read a feedback project",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("project_id" = String, Path, description = "The feedback project's public id")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The project with its events", body = app::dto::FeedbackProjectDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn show_project(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -61,6 +89,15 @@ pub async fn show_project(
     Ok(axum::Json(state.services.feedback_project(&actor, org_id, &project_id).await?.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/feedback-projects/{project_id}/rotate-secret",
+    tag = "feedback",
+    summary = "Rotate a project's secret key",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("project_id" = String, Path, description = "The feedback project's public id")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The new secret key, shown this once", body = app::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -69,7 +106,7 @@ pub async fn rotate_secret(
     Ok(axum::Json(state.services.rotate_feedback_secret(&actor, org_id, &project_id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EventBody {
     event_id: String,
     name: String,
@@ -77,6 +114,16 @@ pub struct EventBody {
     question: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/feedback-projects/{project_id}/events",
+    tag = "feedback",
+    summary = "Add a feedback event",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("project_id" = String, Path, description = "The feedback project's public id")),
+    request_body = EventBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The event", body = app::dto::FeedbackEventDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn create_event(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -90,7 +137,8 @@ pub async fn create_event(
     Ok((StatusCode::CREATED, axum::Json(FeedbackEventDto::from(event))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     #[serde(default)]
     event_id: Option<String>,
@@ -102,6 +150,15 @@ pub struct ListQuery {
     page: Option<u64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/feedback-projects/{project_id}/feedback",
+    tag = "feedback",
+    summary = "List feedback",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("project_id" = String, Path, description = "The feedback project's public id"), ListQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Feedback, newest first", body = app::dto::FeedbackPageDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn list_feedback(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -113,7 +170,8 @@ pub async fn list_feedback(
     Ok(axum::Json(page.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangQuery {
     #[serde(default)]
     lang: Option<String>,
@@ -127,6 +185,14 @@ fn ip_budget(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
 /// `GET /sdk/v1/projects/{project_id}`: what `IteratoService.init` needs (404 for an unknown
 /// project, which `init` turns into `false`). Rate-limited per IP only: every page load of every
 /// site calls it.
+#[utoipa::path(
+    get,
+    path = "/sdk/v1/projects/{project_id}",
+    tag = "sdk",
+    summary = "A feedback project for the SDK",
+    params(("project_id" = String, Path, description = "The feedback project's public id"), LangQuery),
+    responses((status = 200, description = "What `IteratoService.init` needs: the project's events and texts", body = Object), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn sdk_project(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -206,6 +272,14 @@ fn small_json(raw: Option<Box<RawValue>>, max: usize, field: &str) -> ApiResult<
 }
 
 /// `POST /sdk/v1/feedback`: a 👍 or 👎 from the toast. The IP stored is the connection's.
+#[utoipa::path(
+    post,
+    path = "/sdk/v1/feedback",
+    tag = "sdk",
+    summary = "Send a 👍 or 👎 from the toast",
+    request_body = Object,
+    responses((status = 201, description = "The feedback, with its token for follow-up answers", body = app::dto::FeedbackTurnDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 413, description = "The body is too large", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn sdk_submit(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -386,12 +460,22 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AnswerBody {
     text: String,
 }
 
 /// `POST /sdk/v1/feedback/{feedback_id}/messages` with the feedback's token as bearer.
+#[utoipa::path(
+    post,
+    path = "/sdk/v1/feedback/{feedback_id}/messages",
+    tag = "sdk",
+    summary = "Answer the follow-up questions",
+    params(("feedback_id" = String, Path, description = "The feedback")),
+    request_body = AnswerBody,
+    security(("feedback_token" = [])),
+    responses((status = 200, description = "The next question, or the end", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn sdk_answer(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -419,6 +503,15 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// <secret_key>`, body `{project_id, tag?, event_id?}` (and, beyond the seed, `reaction?`,
 /// `limit?` and `before?`, a feedback id to page back from); 200 with an object keyed by feedback id (oldest first), 400 without a
 /// `project_id`, 401 for a wrong key or another project's key.
+#[utoipa::path(
+    post,
+    path = "/fetchFeedbacks",
+    tag = "sdk",
+    summary = "Fetch feedback (Iterato-compatible)",
+    request_body = Object,
+    security(("sdk_secret" = [])),
+    responses((status = 200, description = "Feedback keyed by id, oldest first", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn fetch_feedbacks(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -461,3 +554,19 @@ pub async fn fetch_feedbacks(
     let feedbacks = state.services.fetch_feedbacks(&grant, &filter, limit, before.as_deref()).await?;
     Ok(axum::Json(feedbacks.into_iter().map(|f| (f.id.clone(), f.to_json())).collect()))
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_project,
+    list_projects,
+    show_project,
+    rotate_secret,
+    create_event,
+    list_feedback,
+    sdk_project,
+    sdk_submit,
+    sdk_answer,
+    fetch_feedbacks
+))]
+pub(super) struct Doc;

@@ -1,4 +1,4 @@
-//! The agent inbox (CONTRACTS.md): list and search, detail, claim, reply, resolve, reopen,
+//! The agent inbox (tag `inbox` of the OpenAPI description): list and search, detail, claim, reply, resolve, reopen,
 //! transcript and list CSV, stats. Any member of the organisation.
 
 use app::dto::{AgentMessageDto, ConversationDetailDto, ConversationSummaryDto, SavedReplyDto, StatsDto};
@@ -13,7 +13,8 @@ use super::error::ApiResult;
 use super::extract::{Auth, Json, Path};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
@@ -26,6 +27,15 @@ impl ListQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/conversations",
+    tag = "inbox",
+    summary = "List conversations",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Conversations, newest activity first", body = Vec<app::dto::ConversationSummaryDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -39,6 +49,15 @@ pub async fn list(
     Ok(axum::Json(list.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/conversations.csv",
+    tag = "inbox",
+    summary = "Export conversations as CSV",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The same list as CSV", body = String, content_type = "text/csv"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn list_csv(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -52,6 +71,15 @@ pub async fn list_csv(
     Ok(csv_response(csv, "conversations.csv"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}",
+    tag = "inbox",
+    summary = "Read a conversation",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The conversation with its messages", body = app::dto::ConversationDetailDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn show(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -62,6 +90,15 @@ pub async fn show(
 
 /// `POST …/conversations/{id}/merge-contact` → 204: the visitor's unverified details are the
 /// stored contact they name (logged); nothing to merge → 409.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/merge-contact",
+    tag = "inbox",
+    summary = "Merge the visitor's unverified details into the contact",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "The visitor's claimed details merged into the contact"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn merge_contact(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -71,6 +108,15 @@ pub async fn merge_contact(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/claim",
+    tag = "inbox",
+    summary = "Claim a conversation",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Claimed by the caller", body = app::dto::ConversationSummaryDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn claim(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -79,11 +125,21 @@ pub async fn claim(
     Ok(axum::Json(state.services.claim_conversation(&actor, org_id, id).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
     text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/messages",
+    tag = "inbox",
+    summary = "Reply to the visitor",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    request_body = ReplyBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The reply, delivered live to the visitor", body = app::dto::AgentMessageDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn reply(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -94,6 +150,15 @@ pub async fn reply(
     Ok((StatusCode::CREATED, axum::Json(AgentMessageDto::from(message))))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/resolve",
+    tag = "inbox",
+    summary = "Resolve",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Resolved", body = app::dto::ConversationSummaryDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn resolve(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -102,6 +167,15 @@ pub async fn resolve(
     Ok(axum::Json(state.services.resolve_conversation(&actor, org_id, id).await?.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/reopen",
+    tag = "inbox",
+    summary = "Reopen",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Back in the queue", body = app::dto::ConversationSummaryDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn reopen(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -110,6 +184,15 @@ pub async fn reopen(
     Ok(axum::Json(state.services.reopen_conversation(&actor, org_id, id).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/transcript.csv",
+    tag = "inbox",
+    summary = "Download a transcript",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The transcript as CSV", body = String, content_type = "text/csv"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn transcript(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -119,11 +202,21 @@ pub async fn transcript(
     Ok(csv_response(csv, &format!("transcript-{id}.csv")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     days: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/stats",
+    tag = "inbox",
+    summary = "Inbox statistics",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), StatsQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Counts and times over the last days", body = app::dto::StatsDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn stats(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -149,11 +242,21 @@ pub(super) fn csv_response(csv: String, file_name: &str) -> impl IntoResponse + 
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TagBody {
     tag: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/tags",
+    tag = "inbox",
+    summary = "Tag a conversation",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    request_body = TagBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "`{tags: [...]}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn add_tag(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -164,6 +267,15 @@ pub async fn add_tag(
     Ok(axum::Json(serde_json::json!({ "tags": tags })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/tags/{tag}",
+    tag = "inbox",
+    summary = "Remove a tag",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation"), ("tag" = String, Path, description = "The tag")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "`{tags: [...]}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn remove_tag(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -173,12 +285,21 @@ pub async fn remove_tag(
     Ok(axum::Json(serde_json::json!({ "tags": tags })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SavedReplyBody {
     title: String,
     body: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/saved-replies",
+    tag = "inbox",
+    summary = "List saved replies",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Saved replies", body = Vec<app::dto::SavedReplyDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn list_saved_replies(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -188,6 +309,16 @@ pub async fn list_saved_replies(
     Ok(axum::Json(list.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/saved-replies",
+    tag = "inbox",
+    summary = "Add a saved reply",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = SavedReplyBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The saved reply", body = app::dto::SavedReplyDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn create_saved_reply(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -198,6 +329,16 @@ pub async fn create_saved_reply(
     Ok((StatusCode::CREATED, axum::Json(SavedReplyDto::from(saved))))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/orgs/{org_id}/saved-replies/{saved_reply_id}",
+    tag = "inbox",
+    summary = "Change a saved reply",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("saved_reply_id" = uuid::Uuid, Path, description = "The saved reply")),
+    request_body = SavedReplyBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The saved reply", body = app::dto::SavedReplyDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn update_saved_reply(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -207,6 +348,15 @@ pub async fn update_saved_reply(
     Ok(axum::Json(state.services.update_saved_reply(&actor, org_id, id, &body.title, &body.body).await?.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/saved-replies/{saved_reply_id}",
+    tag = "inbox",
+    summary = "Delete a saved reply",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("saved_reply_id" = uuid::Uuid, Path, description = "The saved reply")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Deleted"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn delete_saved_reply(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -215,3 +365,25 @@ pub async fn delete_saved_reply(
     state.services.delete_saved_reply(&actor, org_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list,
+    list_csv,
+    show,
+    claim,
+    merge_contact,
+    reply,
+    resolve,
+    reopen,
+    transcript,
+    stats,
+    add_tag,
+    remove_tag,
+    list_saved_replies,
+    create_saved_reply,
+    update_saved_reply,
+    delete_saved_reply
+))]
+pub(super) struct Doc;

@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Json, Path};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct DocumentBody {
     title: String,
     content: String,
@@ -26,6 +26,16 @@ impl From<DocumentBody> for DocumentInput {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/documents",
+    tag = "knowledge",
+    summary = "Add a document",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = DocumentBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The document, `processing` until searchable", body = app::dto::DocumentDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 413, description = "The body is too large", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -36,6 +46,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(DocumentDto::from(doc))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/documents",
+    tag = "knowledge",
+    summary = "List documents",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Documents, without their content", body = Vec<app::dto::DocumentDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -45,6 +64,15 @@ pub async fn list(
     Ok(axum::Json(docs.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/documents/{document_id}",
+    tag = "knowledge",
+    summary = "Read a document",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("document_id" = uuid::Uuid, Path, description = "The document")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The document with its content", body = app::dto::DocumentDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn show(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -53,6 +81,16 @@ pub async fn show(
     Ok(axum::Json(state.services.get_document(&actor, org_id, id).await?.into()))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/orgs/{org_id}/documents/{document_id}",
+    tag = "knowledge",
+    summary = "Replace a document",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("document_id" = uuid::Uuid, Path, description = "The document")),
+    request_body = DocumentBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The document, re-indexed in the background", body = app::dto::DocumentDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 413, description = "The body is too large", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn update(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -62,6 +100,15 @@ pub async fn update(
     Ok(axum::Json(state.services.update_document(&actor, org_id, id, body.into()).await?.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/documents/{document_id}",
+    tag = "knowledge",
+    summary = "Delete a document",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("document_id" = uuid::Uuid, Path, description = "The document")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Moved to the trash"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -108,6 +155,16 @@ impl UploadForm {
 
 /// `multipart/form-data` with a `file` part (`.md`, `.txt`, `.html`) and an optional `title`
 /// (default: the file name without its extension).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/documents/upload",
+    tag = "knowledge",
+    summary = "Upload a file (Markdown, text, HTML, PDF)",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body(content = String, content_type = "multipart/form-data", description = "`file`: the document; `title`: optional"),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The document made from the file", body = app::dto::DocumentDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 413, description = "The body is too large", body = super::error::ErrorBody), (status = 415, description = "Not a supported file type", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn upload(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -127,13 +184,23 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SearchBody {
     query: String,
     #[serde(default)]
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/search",
+    tag = "knowledge",
+    summary = "Search the knowledge base",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = SearchBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The passages the AI would read, best first", body = Vec<app::dto::SearchHitDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn search(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -143,3 +210,8 @@ pub async fn search(
     let hits = state.services.search_knowledge(&actor, org_id, &body.query, body.limit.unwrap_or(5)).await?;
     Ok(axum::Json(hits.into_iter().map(Into::into).collect()))
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, show, update, delete, upload, search))]
+pub(super) struct Doc;

@@ -20,6 +20,15 @@ use crate::state::AppState;
 /// How often the server pings an idle socket (proxies close silent ones).
 const PING: std::time::Duration = std::time::Duration::from_secs(25);
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/live",
+    tag = "inbox",
+    summary = "The dashboard's live events (WebSocket)",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 101, description = "WebSocket: the organisation's conversation events"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn live(
     State(state): State<AppState>,
     Path(org_id): Path<Uuid>,
@@ -105,3 +114,8 @@ async fn push(mut socket: WebSocket, mut events: tokio::sync::broadcast::Receive
         }
     }
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(live))]
+pub(super) struct Doc;

@@ -1,4 +1,4 @@
-//! The REST API under `/api/v1` (CONTRACTS.md). Handlers are thin: parse, authenticate, call one
+//! The REST API under `/api/v1`, described by [`openapi`] (`GET /api/v1/openapi.json`). Handlers are thin: parse, authenticate, call one
 //! `domain` service, map the result. Response shapes are the shared DTOs in `app::dto`.
 
 mod alerts;
@@ -10,6 +10,7 @@ pub mod feedback;
 mod inbox;
 pub mod knowledge;
 mod live;
+pub mod openapi;
 mod orgs;
 mod privacy;
 mod team;
@@ -28,6 +29,7 @@ const DOCUMENT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// Every `/api/v1` route; unknown paths get a JSON 404.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(openapi::json))
         .route("/auth/signup", post(auth::signup))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))

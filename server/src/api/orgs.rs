@@ -12,11 +12,20 @@ use super::error::ApiResult;
 use super::extract::{Auth, Json, Path};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateBody {
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs",
+    tag = "organisations",
+    summary = "Create an organisation",
+    request_body = CreateBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The new organisation; the caller is its owner", body = app::dto::OrganizationDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -26,6 +35,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(OrganizationDto::from(org))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}",
+    tag = "organisations",
+    summary = "Read an organisation",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The organisation with its settings", body = app::dto::OrganizationDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn show(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -35,6 +53,16 @@ pub async fn show(
     Ok(axum::Json(org.into()))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/orgs/{org_id}/settings",
+    tag = "organisations",
+    summary = "Change settings (only the keys sent)",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = Object,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The organisation with its settings after the change", body = app::dto::OrganizationDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn update_settings(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -46,6 +74,15 @@ pub async fn update_settings(
 }
 
 /// `POST /orgs/{id}/widget-key/rotate` → 200 `{widget_key}`; the old key gets 404 at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/widget-key/rotate",
+    tag = "organisations",
+    summary = "Rotate the widget key",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "`{widget_key}`: the new key; the old one gets 404 at once", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn rotate_widget_key(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -54,3 +91,8 @@ pub async fn rotate_widget_key(
     let widget_key = state.services.rotate_widget_key(&actor, org_id).await?;
     Ok(axum::Json(serde_json::json!({ "widget_key": widget_key })))
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, show, update_settings, rotate_widget_key))]
+pub(super) struct Doc;

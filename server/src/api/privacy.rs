@@ -35,6 +35,16 @@ pub struct ExportBody {
 }
 
 /// `POST /orgs/{id}/exports` → 202 `{id, status, progress, download_url}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/exports",
+    tag = "privacy",
+    summary = "Export the organisation's data",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = Object,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 202, description = "The export job, running in the background", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn start_export(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -53,6 +63,15 @@ pub async fn start_export(
     Ok((StatusCode::ACCEPTED, axum::Json(export_dto(org_id, job))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/exports/{export_id}",
+    tag = "privacy",
+    summary = "An export's progress",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("export_id" = uuid::Uuid, Path, description = "The export job")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The export job", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn show_export(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -63,6 +82,15 @@ pub async fn show_export(
 }
 
 /// The archive, streamed from disk.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/exports/{export_id}/download",
+    tag = "privacy",
+    summary = "Download an export",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("export_id" = uuid::Uuid, Path, description = "The export job")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The export archive (application/gzip)", body = String, content_type = "application/gzip"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn download_export(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -86,6 +114,15 @@ pub async fn download_export(
 }
 
 /// `DELETE /orgs/{id}/conversations/{id}` → 204; the conversation goes to the trash.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}",
+    tag = "privacy",
+    summary = "Delete a conversation",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Moved to the trash"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn trash_conversation(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -95,6 +132,15 @@ pub async fn trash_conversation(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/trash",
+    tag = "privacy",
+    summary = "List the trash",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "What can still be restored", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn trash(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -104,6 +150,15 @@ pub async fn trash(
 }
 
 /// `POST /orgs/{id}/trash/{kind}/{id}/restore` → 200 `{restored: {kind, id}}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/trash/{kind}/{item_id}/restore",
+    tag = "privacy",
+    summary = "Restore from the trash",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("kind" = String, Path, description = "`conversation`, `document` or `feedback_project`"), ("item_id" = uuid::Uuid, Path, description = "The trashed item")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "`{restored: true}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn restore(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -114,6 +169,15 @@ pub async fn restore(
     Ok(axum::Json(serde_json::json!({ "restored": { "kind": kind, "id": id } })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/conversations/{conversation_id}/erase",
+    tag = "privacy",
+    summary = "Erase a conversation",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Erased for good"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn erase_conversation(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -123,6 +187,15 @@ pub async fn erase_conversation(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/contacts/{contact_id}/erase",
+    tag = "privacy",
+    summary = "Erase a contact",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("contact_id" = uuid::Uuid, Path, description = "The contact")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "The contact and their conversations erased for good"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn erase_contact(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -132,7 +205,8 @@ pub async fn erase_contact(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     q: Option<String>,
     limit: Option<String>,
@@ -150,6 +224,15 @@ fn number(field: &'static str, value: Option<&str>, default: u64, max: u64) -> A
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/contacts",
+    tag = "privacy",
+    summary = "List contacts",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Contacts `{id, name, email, phone, conversation_count}`", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn contacts(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -160,6 +243,15 @@ pub async fn contacts(
     Ok(axum::Json(state.services.contacts(&actor, org_id, query.q.as_deref().unwrap_or(""), limit).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/audit",
+    tag = "privacy",
+    summary = "The audit log (owners)",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Audit entries `{action, actor, target, at}`, newest first", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn audit(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -170,6 +262,15 @@ pub async fn audit(
     Ok(axum::Json(state.services.audit_log(&actor, org_id, limit).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/usage",
+    tag = "privacy",
+    summary = "Usage per month",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Monthly usage, newest first", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn usage(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -180,6 +281,15 @@ pub async fn usage(
     Ok(axum::Json(state.services.usage(&actor, org_id, months as u32).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/usage.csv",
+    tag = "privacy",
+    summary = "Usage per month as CSV",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The same as CSV", body = String, content_type = "text/csv"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn usage_csv(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -192,6 +302,15 @@ pub async fn usage_csv(
 }
 
 /// `DELETE /orgs/{id}/feedback-projects/{project_id}` → 204; the project goes to the trash.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/feedback-projects/{project_id}",
+    tag = "feedback",
+    summary = "Delete a feedback project",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("project_id" = String, Path, description = "The feedback project's public id")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Moved to the trash"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn delete_feedback_project(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -200,3 +319,22 @@ pub async fn delete_feedback_project(
     state.services.delete_feedback_project(&actor, org_id, &project_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    start_export,
+    show_export,
+    download_export,
+    trash_conversation,
+    trash,
+    restore,
+    erase_conversation,
+    erase_contact,
+    contacts,
+    audit,
+    usage,
+    usage_csv,
+    delete_feedback_project
+))]
+pub(super) struct Doc;

@@ -12,12 +12,22 @@ use super::error::ApiResult;
 use super::extract::{Auth, Json, Path};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct InviteBody {
     email: String,
     role: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orgs/{org_id}/invites",
+    tag = "team",
+    summary = "Invite a person",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    request_body = InviteBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 201, description = "The invite; its token is shown this once", body = app::dto::InviteCreatedDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn invite(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -29,6 +39,15 @@ pub async fn invite(
     Ok((StatusCode::CREATED, axum::Json(InviteCreatedDto::from(created))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/invites",
+    tag = "team",
+    summary = "List pending invites",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Pending invites", body = Vec<app::dto::InviteDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn pending_invites(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -38,6 +57,15 @@ pub async fn pending_invites(
     Ok(axum::Json(invites.into_iter().map(Into::into).collect()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/invites/{invite_id}",
+    tag = "team",
+    summary = "Revoke an invite",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("invite_id" = uuid::Uuid, Path, description = "The invite")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Revoked"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn revoke_invite(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -47,6 +75,14 @@ pub async fn revoke_invite(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invites/{token}",
+    tag = "team",
+    summary = "Preview an invite",
+    params(("token" = String, Path, description = "The token from the link")),
+    responses((status = 200, description = "Who invites whom, to which organisation and role", body = app::dto::InvitePreviewDto), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn preview_invite(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -54,6 +90,15 @@ pub async fn preview_invite(
     Ok(axum::Json(state.services.invite_preview(&token).await?.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{token}/accept",
+    tag = "team",
+    summary = "Accept an invite",
+    params(("token" = String, Path, description = "The token from the link")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The new membership", body = app::dto::MembershipDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn accept_invite(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -62,6 +107,15 @@ pub async fn accept_invite(
     Ok(axum::Json(state.services.accept_invite(&actor, &token).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org_id}/members",
+    tag = "team",
+    summary = "List members",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Members and their roles", body = Vec<app::dto::MemberDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+)]
 pub async fn members(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -71,11 +125,21 @@ pub async fn members(
     Ok(axum::Json(members.into_iter().map(Into::into).collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RoleBody {
     role: String,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/orgs/{org_id}/members/{user_id}",
+    tag = "team",
+    summary = "Change a member's role",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("user_id" = uuid::Uuid, Path, description = "The member (a user id)")),
+    request_body = RoleBody,
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The member with the new role", body = app::dto::MemberDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+)]
 pub async fn change_role(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -86,6 +150,15 @@ pub async fn change_role(
     Ok(axum::Json(state.services.change_role(&actor, org_id, user_id, role).await?.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/orgs/{org_id}/members/{user_id}",
+    tag = "team",
+    summary = "Remove a member",
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("user_id" = uuid::Uuid, Path, description = "The member (a user id)")),
+    security(("session" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Removed; their live sockets close"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+)]
 pub async fn remove_member(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -94,3 +167,17 @@ pub async fn remove_member(
     state.services.remove_member(&actor, org_id, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    invite,
+    pending_invites,
+    revoke_invite,
+    preview_invite,
+    accept_invite,
+    members,
+    change_role,
+    remove_member
+))]
+pub(super) struct Doc;

@@ -1,4 +1,4 @@
-//! The public widget API (CONTRACTS.md): open CORS, visitors identified by their token,
+//! The public widget API (tag `widget` of the OpenAPI description): open CORS, visitors identified by their token,
 //! rate-limited per token and per client network ([`crate::rate_limit`]).
 
 use app::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
@@ -55,7 +55,7 @@ fn visitor_budgets(state: &AppState, ip: &ClientIp, token: &str) -> ApiResult<()
     Ok(state.limits.check(Budget::Visitor, Key::digest("visitor", token))?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SessionBody {
     widget_key: String,
     #[serde(default)]
@@ -65,6 +65,14 @@ pub struct SessionBody {
     time_zone: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/session",
+    tag = "widget",
+    summary = "Open or resume a visitor session",
+    request_body = SessionBody,
+    responses((status = 200, description = "A visitor token, the widget's settings and the history", body = app::dto::WidgetSessionDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn session(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -98,6 +106,14 @@ pub async fn session(
 
 /// `POST /widget/typing`: the visitor is typing. While a person has the conversation, the
 /// team's dashboards show it for a few seconds; otherwise nothing happens. 204 either way.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/typing",
+    tag = "widget",
+    summary = "The visitor is typing",
+    security(("visitor_token" = [])),
+    responses((status = 204, description = "Shown to the agent who has the conversation"), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn typing(
     State(state): State<AppState>,
     VisitorAuth(visitor): VisitorAuth,
@@ -106,7 +122,8 @@ pub async fn typing(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConfigQuery {
     key: String,
 }
@@ -115,6 +132,14 @@ pub struct ConfigQuery {
 /// which draws the launcher with them and fetches the widget itself only when the visitor
 /// shows interest (or at once for a proactive message). No visitor is made. Cached by the
 /// browser for 5 minutes, like the loader.
+#[utoipa::path(
+    get,
+    path = "/api/v1/widget/config",
+    tag = "widget",
+    summary = "The widget's look, before any session",
+    params(ConfigQuery),
+    responses((status = 200, description = "What the loader needs to draw the launcher", body = app::dto::WidgetConfigDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn config(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -129,12 +154,21 @@ pub async fn config(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContactBody {
     name: String,
     email: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/contact",
+    tag = "widget",
+    summary = "Tell the team how to reach me",
+    request_body = ContactBody,
+    security(("visitor_token" = [])),
+    responses((status = 200, description = "`{ok: true}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn contact(
     State(state): State<AppState>,
     VisitorAuth(visitor): VisitorAuth,
@@ -144,7 +178,7 @@ pub async fn contact(
     Ok(axum::Json(serde_json::json!({"status": "ok"})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct MessageBody {
     text: String,
     /// The widget's own id for this message: a re-send with the same id is stored once.
@@ -152,6 +186,15 @@ pub struct MessageBody {
     client_id: Option<Uuid>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/messages",
+    tag = "widget",
+    summary = "Send a visitor message",
+    request_body = MessageBody,
+    security(("visitor_token" = [])),
+    responses((status = 200, description = "The conversation's status and the reply (null while a person has it)", body = app::dto::TurnDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn send_message(
     State(state): State<AppState>,
     VisitorAuth(visitor): VisitorAuth,
@@ -160,6 +203,14 @@ pub async fn send_message(
     Ok(axum::Json(state.services.visitor_message_once(&visitor, &body.text, body.client_id).await?.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/escalate",
+    tag = "widget",
+    summary = "Ask for a person",
+    security(("visitor_token" = [])),
+    responses((status = 200, description = "The conversation handed to the team", body = app::dto::TurnDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn escalate(
     State(state): State<AppState>,
     VisitorAuth(visitor): VisitorAuth,
@@ -167,11 +218,21 @@ pub async fn escalate(
     Ok(axum::Json(state.services.visitor_escalate(&visitor).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct FeedbackBody {
     helpful: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/messages/{message_id}/feedback",
+    tag = "widget",
+    summary = "Rate an AI answer",
+    params(("message_id" = uuid::Uuid, Path, description = "An AI message of this visitor")),
+    request_body = FeedbackBody,
+    security(("visitor_token" = [])),
+    responses((status = 200, description = "`{ok: true}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn feedback(
     State(state): State<AppState>,
     VisitorAuth(visitor): VisitorAuth,
@@ -182,12 +243,22 @@ pub async fn feedback(
     Ok(axum::Json(serde_json::json!({"status": "ok"})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AfterQuery {
     #[serde(default)]
     after: Option<Uuid>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/widget/messages",
+    tag = "widget",
+    summary = "Catch up on messages",
+    params(AfterQuery),
+    security(("visitor_token" = [])),
+    responses((status = 200, description = "Messages after `after`, oldest first", body = app::dto::WidgetMessagesDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn messages(
     State(state): State<AppState>,
     VisitorAuth(visitor): VisitorAuth,
@@ -202,7 +273,7 @@ pub async fn messages(
 }
 
 /// The ticket for one live-stream connection.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct StreamTicketDto {
     /// Single use: opens `GET /widget/stream?ticket=…` once.
     pub ticket: String,
@@ -214,6 +285,14 @@ pub struct StreamTicketDto {
 /// unknown token, 403 on a site the organisation does not allow, 429 over the visitor's budget.
 /// The live stream is opened with this ticket, never with the long-lived token: URLs end up in
 /// proxies' and servers' logs.
+#[utoipa::path(
+    post,
+    path = "/api/v1/widget/stream-ticket",
+    tag = "widget",
+    summary = "A ticket for the live stream",
+    security(("visitor_token" = [])),
+    responses((status = 200, description = "A single-use ticket for one stream connection", body = StreamTicketDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+)]
 pub async fn stream_ticket(
     State(state): State<AppState>,
     VisitorAuth(visitor): VisitorAuth,
@@ -223,7 +302,8 @@ pub async fn stream_ticket(
     Ok(axum::Json(StreamTicketDto { ticket, expires_in }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// A ticket from `POST /widget/stream-ticket` (`EventSource` cannot send an
     /// `Authorization` header, and the visitor token must not travel in a URL).
@@ -239,6 +319,14 @@ pub struct StreamQuery {
 /// reconnected): the widget re-reads with `GET /messages?after=`; `event: reconnect` (no data)
 /// is the last event of a stream whose instance is shutting down: connect again (with a new
 /// ticket). A comment line every 15 s keeps proxies from closing it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/widget/stream",
+    tag = "widget",
+    summary = "The visitor's live stream (Server-Sent Events)",
+    params(StreamQuery),
+    responses((status = 200, description = "Server-Sent Events: `message`, `status`, `typing`, `resync`, `reconnect`", body = String, content_type = "text/event-stream"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody), (status = 503, description = "At capacity; retry after `Retry-After` seconds", body = super::error::ErrorBody))
+)]
 pub async fn stream(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -324,3 +412,8 @@ mod tests {
         assert_eq!(super::own_origin("https://example.com/support/chat"), "https://example.com");
     }
 }
+
+/// This module's operations in the OpenAPI description ([`super::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(session, config, contact, send_message, messages, escalate, typing, feedback, stream_ticket, stream))]
+pub(super) struct Doc;

@@ -16,6 +16,7 @@ mod knowledge_providers;
 mod lifecycle;
 mod limits;
 mod live;
+mod openapi;
 mod orgs;
 mod privacy;
 mod scale;
