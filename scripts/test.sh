@@ -62,7 +62,10 @@ e2e() {
   log="$data/server.log"
   step "starting the server on 127.0.0.1:$port (data in $data)"
   # Every browser of the suite is one client address: its per-address budgets are raised.
-  ITEROCHAT_RATE_AUTH_PER_IP=1000 ITEROCHAT_RATE_NEW_SESSIONS_PER_IP=1000 ITEROCHAT_RATE_PER_IP=10000 \
+  # The API fuzzing afterwards is one client too, with one visitor token and one SDK key.
+  ITEROCHAT_RATE_AUTH_PER_IP=1000 ITEROCHAT_RATE_NEW_SESSIONS_PER_IP=1000 ITEROCHAT_RATE_PER_IP=100000 \
+  ITEROCHAT_RATE_PER_VISITOR=100000 ITEROCHAT_RATE_SESSIONS_PER_VISITOR=100000 ITEROCHAT_RATE_FEEDBACK_PER_IP=100000 \
+  ITEROCHAT_RATE_FETCH_PER_IP=100000 ITEROCHAT_RATE_FETCH_PER_PROJECT=100000 \
   ITEROCHAT_DATA_DIR="$data" ITEROCHAT_ADDR="127.0.0.1:$port" ITEROCHAT_DEMO_ADDR="127.0.0.1:$((port + 1))" LEPTOS_ENV=PROD LEPTOS_SITE_ROOT=target/site \
     LEPTOS_OUTPUT_NAME=iterochat ./target/release/iterochat >"$log" 2>&1 &
   pid=$!
@@ -83,6 +86,15 @@ e2e() {
     sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -E '^\s+[0-9]+\) |Error:|Expected|Received|Timeout|waiting for|^\s+[0-9]+ (failed|flaky|passed)|^\s+\[(hydrated|no-js)\]' | tail -n 60
     exit 1
   fi
+  step "API fuzzing against the OpenAPI description (Schemathesis)"
+  if ! bash scripts/fuzz.sh "http://127.0.0.1:$port" >"$data/fuzz.log" 2>&1; then
+    echo "--- server log (last 40 lines) ---"; tail -n 40 "$log"
+    echo "--- Schemathesis (failures, then the summary) ---"
+    grep -E '^_+ |ST[0-9]{3}|^\[[0-9]{3}\]|^    `|curl ' "$data/fuzz.log" | head -n 80
+    tail -n 25 "$data/fuzz.log"
+    exit 1
+  fi
+  grep -E 'Tested:|generated|passed|failures' "$data/fuzz.log" | tail -n 4
   kill -TERM "$pid"; wait "$pid" || true
   trap - EXIT
   rm -rf "$data"

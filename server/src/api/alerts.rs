@@ -2,14 +2,14 @@
 //! caller's "notify me of escalations" switch.
 
 use app::dto::{DeliveryDto, NotificationsDto, WebhookDto, WebhookSecretDto};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::ApiResult;
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use app::dto::{FeedbackEventDto, FeedbackPageDto, FeedbackProjectDto, FeedbackSecretDto};
-use axum::extract::{FromRef, FromRequestParts, Query, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
 use crate::client_ip::ClientIp;
 use crate::rate_limit::{Budget, Key};
 use crate::state::AppState;
@@ -191,7 +191,7 @@ fn ip_budget(state: &AppState, ip: &ClientIp) -> ApiResult<()> {
     tag = "sdk",
     summary = "A feedback project for the SDK",
     params(("project_id" = String, Path, description = "The feedback project's public id"), LangQuery),
-    responses((status = 200, description = "What `IteratoService.init` needs: the project's events and texts", body = Object), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "What `IteratoService.init` needs: the project's events and texts", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn sdk_project(
     State(state): State<AppState>,

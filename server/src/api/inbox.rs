@@ -2,7 +2,7 @@
 //! transcript and list CSV, stats. Any member of the organisation.
 
 use app::dto::{AgentMessageDto, ConversationDetailDto, ConversationSummaryDto, SavedReplyDto, StatsDto};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use domain::inbox::StatusFilter;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::ApiResult;
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -169,8 +169,10 @@ pub async fn upload(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(org_id): Path<Uuid>,
-    form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<impl IntoResponse> {
+    let form =
+        form.map_err(|e| ApiError::bad_request(format!("expected a multipart/form-data upload: {}", e.body_text())))?;
     let input = UploadForm::read(form).await?.into_document()?;
     let doc = state.services.create_document(&actor, org_id, input).await?;
     Ok((StatusCode::CREATED, axum::Json(DocumentDto::from(doc))))

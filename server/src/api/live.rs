@@ -33,7 +33,7 @@ pub async fn live(
     State(state): State<AppState>,
     Path(org_id): Path<Uuid>,
     parts: Parts,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let token = super::extract::bearer_token(&parts)
         .or_else(|| app::session_cookie::read(&parts.headers))
@@ -41,6 +41,7 @@ pub async fn live(
     let actor = state.services.authenticate(&token).await?;
     // Members only: anyone else gets the same 404 as for any other organisation route.
     state.services.organization_for_member(actor.user.id, org_id).await?;
+    let upgrade = upgrade.map_err(|e| ApiError::bad_request(format!("open a WebSocket here: {}", e.body_text())))?;
     let held = state.connections.open(&[(
         crate::rate_limit::Key::digest("user", &actor.user.id.to_string()),
         state.connections.settings().sockets_per_user,

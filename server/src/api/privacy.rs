@@ -2,7 +2,7 @@
 //! erasure, contacts (any member), the audit log (owners) and monthly usage.
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use domain::privacy::{AuditEntry, ContactSummary, ExportJob, TrashEntry, TrashKind, UsageMonth};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{Auth, Path};
+use super::extract::{Auth, Path, Query};
 use crate::state::AppState;
 
 /// An export job with its download link once ready.

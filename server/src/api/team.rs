@@ -81,7 +81,7 @@ pub async fn revoke_invite(
     tag = "team",
     summary = "Preview an invite",
     params(("token" = String, Path, description = "The token from the link")),
-    responses((status = 200, description = "Who invites whom, to which organisation and role", body = app::dto::InvitePreviewDto), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "Who invites whom, to which organisation and role", body = app::dto::InvitePreviewDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn preview_invite(
     State(state): State<AppState>,
@@ -97,7 +97,7 @@ pub async fn preview_invite(
     summary = "Accept an invite",
     params(("token" = String, Path, description = "The token from the link")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The new membership", body = app::dto::MembershipDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+    responses((status = 200, description = "The new membership", body = app::dto::MembershipDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
 )]
 pub async fn accept_invite(
     State(state): State<AppState>,

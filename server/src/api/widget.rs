@@ -2,7 +2,7 @@
 //! rate-limited per token and per client network ([`crate::rate_limit`]).
 
 use app::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
-use axum::extract::{FromRef, FromRequestParts, Query, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use domain::conversation::Visitor;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{Json, Path};
+use super::extract::{Json, Path, Query};
 use crate::client_ip::ClientIp;
 use crate::rate_limit::{Budget, Key};
 use crate::state::AppState;
@@ -257,7 +257,7 @@ pub struct AfterQuery {
     summary = "Catch up on messages",
     params(AfterQuery),
     security(("visitor_token" = [])),
-    responses((status = 200, description = "Messages after `after`, oldest first", body = app::dto::WidgetMessagesDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "Messages after `after`, oldest first", body = app::dto::WidgetMessagesDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "`after` names no message of this visitor", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn messages(
     State(state): State<AppState>,

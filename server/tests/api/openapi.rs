@@ -133,3 +133,53 @@ async fn the_api_reference_is_browsable_from_the_binary() {
     let bundle = app.client.get(format!("{}/api/docs/swagger-ui-bundle.js", app.address)).send().await.expect("js");
     assert_eq!(bundle.status(), StatusCode::OK, "served from the binary, no CDN");
 }
+
+/// What the API fuzzing found: a NUL character (which Postgres cannot store) in a body, a query
+/// or a path was a 500; a missing query parameter, a plain GET on the WebSocket route and an
+/// upload without a multipart body answered plain text. All are 4xx with the JSON error now, and
+/// nothing is stored.
+#[tokio::test]
+async fn bad_input_the_fuzzer_found_gets_a_json_4xx_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("owner@example.com").await;
+    let docs = format!("/api/v1/orgs/{}/documents", owner.org_id);
+    let (status, body) =
+        app.post(&docs, Some(&owner.token), serde_json::json!({"title": "Nul\u{0}", "content": "a\u{0}b"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("NUL")), "{body}");
+    let (_, list) = app.get(&docs, Some(&owner.token)).await;
+    assert_eq!(list, serde_json::json!([]), "nothing stored");
+    // A backslash followed by the letters u0000 is text like any other.
+    let (status, body) = app
+        .post(
+            &docs,
+            Some(&owner.token),
+            serde_json::json!({"title": "Escapes", "content": "Type \\u0000 to mean NUL."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    for path in [
+        format!("/api/v1/orgs/{}/conversations?q=a%00b", owner.org_id),
+        "/api/v1/invites/a%00b".to_owned(),
+        "/api/v1/widget/config".to_owned(),
+        format!("/api/v1/orgs/{}/live", owner.org_id),
+    ] {
+        let response =
+            app.client.get(format!("{}{path}", app.address)).bearer_auth(&owner.token).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap_or_else(|_| panic!("{path}: a JSON body"));
+        assert!(body["error"].is_string(), "{path}: {body}");
+    }
+    let upload = app
+        .client
+        .post(format!("{}/api/v1/orgs/{}/documents/upload", app.address, owner.org_id))
+        .bearer_auth(&owner.token)
+        .header("content-type", "multipart/form-data")
+        .body("not a form")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(upload.status(), StatusCode::BAD_REQUEST);
+    assert!(upload.json::<serde_json::Value>().await.expect("JSON")["error"].is_string());
+}
