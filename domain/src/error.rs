@@ -60,6 +60,12 @@ impl From<DbErr> for DomainError {
         if matches!(err, DbErr::RecordNotFound(_)) {
             return Self::NotFound("record");
         }
+        // Postgres stores no NUL character: text that holds one is bad input, whichever way it
+        // came (REST, a dashboard form, the widget), and the statement stored nothing.
+        let text = err.to_string();
+        if text.contains("invalid byte sequence") && text.contains("0x00") {
+            return Self::invalid("text", "must not contain NUL (\\u0000) characters");
+        }
         tracing::error!(error = %err, "database error");
         Self::Internal(err.to_string())
     }

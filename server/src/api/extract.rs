@@ -21,26 +21,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !json_content_type(req.headers()) {
-            return Err(ApiError::bad_request("expected a JSON body with Content-Type: application/json"));
-        }
-        // Read within the route's body limit.
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge("request body is too large".into())
-            } else {
-                ApiError::bad_request(format!("unreadable body: {}", rejection.body_text()))
-            }
-        })?;
-        // Text is stored in Postgres, which has no NUL character: refused here as bad input
-        // rather than failing in the database.
-        if contains_nul_escape(&bytes) {
-            return Err(ApiError::Domain(domain::DomainError::invalid(
-                "body",
-                "text must not contain NUL (\\u0000) characters",
-            )));
-        }
-        match axum::Json::<T>::from_bytes(&bytes) {
+        match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(match rejection {
                 JsonRejection::JsonDataError(e) => ApiError::Domain(domain::DomainError::Invalid {
@@ -60,30 +41,6 @@ where
             }),
         }
     }
-}
-
-/// `application/json`, or a `+json` type, as axum's own extractor accepts.
-fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
-/// Whether a JSON text holds a `\u0000` escape (a raw NUL byte is already invalid JSON).
-fn contains_nul_escape(json: &[u8]) -> bool {
-    let mut i = 0;
-    while i < json.len() {
-        if json[i] == b'\\' {
-            // An escape: `\u0000` is NUL; `\\` (an escaped backslash) and the rest are skipped whole.
-            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6).is_some_and(|h| h.iter().all(|b| *b == b'0')) {
-                return true;
-            }
-            i += 2;
-        } else {
-            i += 1;
-        }
-    }
-    false
 }
 
 /// Path parameters; an unparsable id is a 400 with a message rather than axum's plain text.
@@ -161,17 +118,4 @@ pub(crate) fn bearer_of(headers: &axum::http::HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains_nul_escape;
-
-    #[test]
-    fn a_nul_escape_is_found_and_an_escaped_backslash_is_not_one() {
-        assert!(contains_nul_escape(br#"{"text":"a\u0000b"}"#));
-        assert!(!contains_nul_escape(br#"{"text":"a\\u0000b"}"#), "a backslash, then the letters u0000");
-        assert!(!contains_nul_escape(br#"{"text":"\u00e9t\u00e9"}"#));
-        assert!(contains_nul_escape(br#"{"text":"\\\u0000"}"#), "a backslash, then NUL");
-    }
 }
