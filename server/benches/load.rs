@@ -45,18 +45,7 @@ fn root() -> PathBuf {
 }
 
 fn main() -> anyhow::Result<()> {
-    let dir = tempfile::Builder::new().prefix("iterochat-bench-load-").tempdir()?;
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
-    let pg = EmbeddedPostgres::start(
-        dir.path(),
-        &root().join(".tools/postgres"),
-        &[("fsync", "off"), ("max_connections", "200")],
-    )?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = rt.block_on(run(&pg, dir.path()));
-    drop(rt);
-    pg.stop()?;
-    result
+    support::with_postgres("load", |pg, dir| Box::pin(run(pg, dir)))
 }
 
 /// Resident memory of this process, in KiB.

@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
@@ -17,23 +17,8 @@ const VISITORS: usize = 240;
 const AT_ONCE: usize = 48;
 const QUESTIONS: [&str; 2] = ["How long does delivery to Spain take?", "Which payment methods do you accept?"];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn main() -> anyhow::Result<()> {
-    let dir = tempfile::Builder::new().prefix("iterochat-bench-scale-").tempdir()?;
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
-    let pg = EmbeddedPostgres::start(
-        dir.path(),
-        &root().join(".tools/postgres"),
-        &[("fsync", "off"), ("max_connections", "200")],
-    )?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = rt.block_on(run(&pg, dir.path()));
-    drop(rt);
-    pg.stop()?;
-    result
+    support::with_postgres("scale", |pg, dir| Box::pin(run(pg, dir)))
 }
 
 async fn run(pg: &EmbeddedPostgres, data: &Path) -> anyhow::Result<()> {

@@ -59,3 +59,28 @@ pub fn start_binary(database_url: &str, data: &std::path::Path) -> anyhow::Resul
     let _ = child.kill();
     anyhow::bail!("the server binary did not start")
 }
+
+/// Runs `run` on a multi-threaded runtime beside a private Postgres (fsync off, 200
+/// connections) in a temporary folder, which it also gets; Postgres stops afterwards whatever
+/// `run` returned.
+pub fn with_postgres(
+    name: &str,
+    run: impl for<'a> FnOnce(
+        &'a server::embedded_postgres::EmbeddedPostgres,
+        &'a std::path::Path,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>>,
+) -> anyhow::Result<()> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::Builder::new().prefix(&format!("iterochat-bench-{name}-")).tempdir()?;
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let pg = server::embedded_postgres::EmbeddedPostgres::start(
+        dir.path(),
+        &root.join(".tools/postgres"),
+        &[("fsync", "off"), ("max_connections", "200")],
+    )?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let result = rt.block_on(run(&pg, dir.path()));
+    drop(rt);
+    pg.stop()?;
+    result
+}
