@@ -14,9 +14,13 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SignupBody {
+    #[schema(max_length = 254, example = "ana@example.com")]
     email: String,
+    #[schema(min_length = 8, max_length = 256, format = Password)]
     password: String,
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(min_length = 1, max_length = 100)]
     organization_name: String,
 }
 
@@ -49,6 +53,7 @@ pub async fn signup(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
     email: String,
+    #[schema(format = Password)]
     password: String,
 }
 
@@ -98,6 +103,7 @@ pub async fn request_password_reset(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetBody {
     token: String,
+    #[schema(min_length = 8, max_length = 256, format = Password)]
     password: String,
 }
 

@@ -462,6 +462,7 @@ impl<'de> Deserialize<'de> for Text {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AnswerBody {
+    #[schema(min_length = 1, max_length = 2000)]
     text: String,
 }
 

@@ -127,6 +127,7 @@ pub async fn claim(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
+    #[schema(min_length = 1, max_length = 4000)]
     text: String,
 }
 
@@ -244,6 +245,7 @@ pub(super) fn csv_response(csv: String, file_name: &str) -> impl IntoResponse + 
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TagBody {
+    #[schema(min_length = 1, max_length = 32)]
     tag: String,
 }
 

@@ -14,7 +14,9 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct DocumentBody {
+    #[schema(min_length = 1, max_length = 200)]
     title: String,
+    #[schema(max_length = 2097152)]
     content: String,
     #[serde(default)]
     source_url: Option<String>,

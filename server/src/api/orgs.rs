@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateBody {
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
 }
 

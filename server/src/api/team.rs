@@ -15,6 +15,7 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct InviteBody {
     email: String,
+    #[schema(pattern = "^(owner|admin|agent)$", example = "agent")]
     role: String,
 }
 
@@ -127,6 +128,7 @@ pub async fn members(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RoleBody {
+    #[schema(pattern = "^(owner|admin|agent)$", example = "admin")]
     role: String,
 }
 

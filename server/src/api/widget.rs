@@ -156,6 +156,7 @@ pub async fn config(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContactBody {
+    #[schema(max_length = 100)]
     name: String,
     email: String,
 }
@@ -180,6 +181,7 @@ pub async fn contact(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct MessageBody {
+    #[schema(min_length = 1, max_length = 4000)]
     text: String,
     /// The widget's own id for this message: a re-send with the same id is stored once.
     #[serde(default)]
