@@ -4,7 +4,11 @@ TOOLS := $(CURDIR)/.tools
 export PATH := $(TOOLS)/bin:$(TOOLS)/node/node_modules/.bin:$(PATH)
 export CARGO_TERM_COLOR ?= always
 
-.PHONY: setup build run test lint unit e2e bench eval clean
+.PHONY: help setup build run test lint unit e2e bench eval clean
+
+## help: list these targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
 ## setup: install what is missing (idempotent; seconds when nothing is)
 setup:

@@ -22,7 +22,11 @@ project=$(post "/api/v1/orgs/$ST_ORG_ID/feedback-projects" '{"name":"Fuzz shop"}
 export ST_PROJECT_ID=$(echo "$project" | json "['project_id']")
 export ST_SDK_SECRET=$(echo "$project" | json "['secret_key']")
 
-cd "$root/end2end"
-"$st" --config-file schemathesis.toml run "$base/api/v1/openapi.json" --url "$base" \
+# Run from a scratch folder: Schemathesis keeps a cache of earlier failures where it runs, and each
+# run here starts from nothing (same seed, same cases).
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$scratch"
+"$st" --config-file "$root/end2end/schemathesis.toml" run "$base/api/v1/openapi.json" --url "$base" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "${FUZZ_EXAMPLES:-10}" --workers 2 --seed 1 --no-color "${@:2}"
