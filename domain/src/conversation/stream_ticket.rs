@@ -17,11 +17,9 @@ use crate::{DomainError, DomainResult, Services, tokens};
 pub const TICKET_LIFETIME: Duration = Duration::seconds(60);
 
 impl Services {
-    /// A fresh single-use ticket for `visitor`'s live stream. Expired tickets (anyone's) are
-    /// swept on the way: the table holds about a minute of connections.
+    /// A fresh single-use ticket for `visitor`'s live stream.
     pub async fn issue_stream_ticket(&self, visitor: &Visitor) -> DomainResult<String> {
         let now = Utc::now();
-        stream_ticket::Entity::delete_many().filter(stream_ticket::Column::ExpiresAt.lt(now)).exec(&self.db).await?;
         let ticket = tokens::random_token();
         stream_ticket::Entity::insert(stream_ticket::ActiveModel {
             ticket_hash: Set(tokens::hash_token(&ticket)),
@@ -31,6 +29,16 @@ impl Services {
         .exec_without_returning(&self.db)
         .await?;
         Ok(ticket)
+    }
+
+    /// Removes tickets that expired unused (a redeemed one is deleted as it is spent); the
+    /// privacy worker calls it every hour, off the visitors' path.
+    pub async fn sweep_stream_tickets(&self, now: chrono::DateTime<Utc>) -> DomainResult<u64> {
+        let swept = stream_ticket::Entity::delete_many()
+            .filter(stream_ticket::Column::ExpiresAt.lt(now))
+            .exec(&self.db)
+            .await?;
+        Ok(swept.rows_affected)
     }
 
     /// Spends a ticket: the visitor it was issued to, if it exists, has not expired and was not

@@ -314,8 +314,8 @@ impl Services {
         Ok(total)
     }
 
-    /// Starts the privacy worker: every hour it purges expired trash, applies retention periods
-    /// and removes export archives older than a week; every half minute it records model usage.
+    /// Starts the privacy worker: every hour it purges expired trash, applies retention periods,
+    /// removes export archives older than a week and unused stream tickets; every half minute it records model usage.
     pub fn spawn_privacy_worker(&self) -> tokio::task::JoinHandle<()> {
         let services = self.clone();
         tokio::spawn(async move {
@@ -340,6 +340,9 @@ impl Services {
                 }
                 if let Err(e) = services.expire_exports(now).await {
                     tracing::warn!(error = %e, "removing old exports failed");
+                }
+                if let Err(e) = services.sweep_stream_tickets(now).await {
+                    tracing::warn!(error = %e, "removing expired stream tickets failed");
                 }
             }
         })

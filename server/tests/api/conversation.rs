@@ -563,6 +563,10 @@ async fn the_live_stream_takes_a_single_use_ticket_never_the_visitor_token() {
     expire_ticket(&app, &stale).await;
     let (status, _) = app.get(&format!("/api/v1/widget/stream?ticket={stale}"), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The hourly sweep removes what expired unused (the spent ticket is gone already).
+    let (_, fresh) = app.call(Method::POST, "/api/v1/widget/stream-ticket", Some(&token), None).await;
+    assert!(fresh["ticket"].is_string());
+    assert_eq!(app.services.sweep_stream_tickets(chrono::Utc::now()).await.expect("sweep"), 1);
 }
 
 /// Moves a stream ticket's expiry into the past (waiting a minute in a test is not an option).
