@@ -129,6 +129,9 @@ pub fn stored_sentence_vectors(passages: &[Passage]) -> HashMap<String, Vec<f32>
 pub struct Question {
     /// Content-word stems ([`content_stems`]).
     pub stems: Vec<String>,
+    /// Other ways to say some of them ([`super::thesaurus::alternatives`]): a unit holding every
+    /// stem of one alternative covers that question word.
+    pub related: Vec<(String, Vec<Vec<String>>)>,
     /// Named things every answer must mention ([`super::understanding::named_things`]).
     pub names: Vec<String>,
     /// Asks for a yes or a no.
@@ -173,19 +176,19 @@ pub struct Choice {
 /// Share of the question's content words found in the unit (1 each) or only in its passage's
 /// title and heading (½ each), each word weighted by its rarity among the candidate units
 /// (`weights`): "minibar" found nowhere counts for more than "room" found everywhere.
-fn coverage(question: &[String], weights: &[f32], unit: &[String], section: &[String]) -> f32 {
+fn coverage(question: &Question, weights: &[f32], unit: &[String], section: &[String]) -> f32 {
     let total: f32 = weights.iter().sum();
-    if question.is_empty() || total <= 0.0 {
+    if question.stems.is_empty() || total <= 0.0 {
         return 0.0;
     }
-    let hit = |q: &String, words: &[String]| words.iter().any(|w| stems_match(w, q));
     let sum: f32 = question
+        .stems
         .iter()
         .zip(weights)
         .map(|(q, w)| {
-            w * if hit(q, unit) {
+            w * if question.covered(q, unit) {
                 1.0
-            } else if hit(q, section) {
+            } else if question.covered(q, section) {
                 0.5
             } else {
                 0.0
@@ -195,7 +198,24 @@ fn coverage(question: &[String], weights: &[f32], unit: &[String], section: &[St
     sum / total
 }
 
-/// Inverse document frequency of each question word among the units.
+impl Question {
+    /// Whether `stems` (a unit's or a heading's) hold the question word `q`, as written or in
+    /// other words.
+    fn covered(&self, q: &str, stems: &[String]) -> bool {
+        let has = |a: &str| stems.iter().any(|w| stems_match(w, a));
+        has(q)
+            || self
+                .related
+                .iter()
+                .filter(|(s, _)| s == q)
+                .flat_map(|(_, alts)| alts)
+                .any(|alt| alt.iter().all(|a| has(a)))
+    }
+}
+
+/// Inverse document frequency of each question word among the units, counting the units that
+/// hold it as written: a word's other names do not make it commoner (with them, "cost" would
+/// weigh little wherever prices are listed, and the unit that says "cost" would lose ground).
 fn rarity(question: &[String], units: &[Vec<String>]) -> Vec<f32> {
     let n = units.len() as f32;
     question
@@ -241,7 +261,7 @@ pub fn choose(
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let mut lex = coverage(&question.stems, &weights, &unit_stems[i], &section_stems[c.passage]);
+            let mut lex = coverage(question, &weights, &unit_stems[i], &section_stems[c.passage]);
             if foreign[c.passage] {
                 lex = lex.max(policy.foreign_coverage);
             }
@@ -314,8 +334,7 @@ pub fn choose(
         .filter(|_| first.cell_of.is_none());
     if let Some(&(next, next_similarity, _)) = next_unit {
         let (first_stems, next_stems) = (&unit_stems[best], &unit_stems[next]);
-        let has = |stems: &[String], q: &String| stems.iter().any(|s| stems_match(s, q));
-        let adds = question.stems.iter().any(|q| has(next_stems, q) && !has(first_stems, q));
+        let adds = question.stems.iter().any(|q| question.covered(q, next_stems) && !question.covered(q, first_stems));
         // A short sentence ("It is free.") may need the next one; a row or record line stands alone.
         let short = first.text.ends_with(['.', '!', '?']) && first.text.split_whitespace().count() < 6;
         if next_similarity >= similarity - 0.08 && (adds || short) {
@@ -326,7 +345,7 @@ pub fn choose(
     // and most of its words ("Do you take Apple Pay?" ← "We accept … Apple Pay …").
     let verdict = if question.yes_no && mentions_all(&first.with_subject, &question.names) {
         let plain = vec![1.0; question.stems.len()];
-        let own = coverage(&question.stems, &plain, &unit_stems[best], &[]);
+        let own = coverage(question, &plain, &unit_stems[best], &[]);
         let needed = if question.names.is_empty() { 0.75 } else { 0.5 };
         (own >= needed).then(|| !negated(&first.text))
     } else {

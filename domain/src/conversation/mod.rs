@@ -28,6 +28,7 @@ pub mod glossary;
 pub mod language;
 pub mod prompt;
 pub mod stream_ticket;
+pub mod thesaurus;
 pub mod understanding;
 
 use chrono::{DateTime, Utc};
@@ -784,7 +785,8 @@ impl Services {
                 must_relate,
             ),
         };
-        let passages = self.retrieve_with_vector(org.id, question, &vector, PASSAGES).await?;
+        // The lexical leg also ranks passages that say the question's words in other words.
+        let passages = self.retrieve_with_vector(org.id, &thesaurus::expanded(question), &vector, PASSAGES).await?;
         let stored = answer::stored_sentence_vectors(&passages);
         // Instructions planted in documents never reach an answerer.
         let passages: Vec<Passage> = passages
@@ -825,6 +827,7 @@ impl Services {
         let own_days = own.map_or(0, |(own, _)| understanding::days(own));
         let asked = answer::Question {
             stems: understanding::content_stems(question),
+            related: thesaurus::alternatives(question),
             names,
             yes_no: understanding::is_yes_no(own.map_or(question, |(own, _)| own), lang),
             focus: own.map(|(own, _)| understanding::focus_stems(own)).unwrap_or_default(),
