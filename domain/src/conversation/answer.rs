@@ -173,8 +173,8 @@ pub struct Choice {
     pub verdict: Option<bool>,
 }
 
-/// Share of the question's content words found in the unit (1 each) or only in its passage's
-/// title and heading (½ each), each word weighted by its rarity among the candidate units
+/// Share of the question's content words found in the unit (1 each), or only said there in other
+/// words ([`super::thesaurus`]) or in its passage's title and heading (½ each), each word weighted by its rarity among the candidate units
 /// (`weights`): "minibar" found nowhere counts for more than "room" found everywhere.
 fn coverage(question: &Question, weights: &[f32], unit: &[String], section: &[String]) -> f32 {
     let total: f32 = weights.iter().sum();
@@ -186,9 +186,9 @@ fn coverage(question: &Question, weights: &[f32], unit: &[String], section: &[St
         .iter()
         .zip(weights)
         .map(|(q, w)| {
-            w * if question.covered(q, unit) {
+            w * if unit.iter().any(|u| stems_match(u, q)) {
                 1.0
-            } else if question.covered(q, section) {
+            } else if question.covered(q, unit) || question.covered(q, section) {
                 0.5
             } else {
                 0.0
@@ -543,6 +543,24 @@ mod tests {
             score: 0.8,
             sentence_vectors: None,
         }
+    }
+
+    #[test]
+    fn a_word_said_in_other_words_counts_half_as_much_as_the_word_itself() {
+        let text = "Can I leave my bags at reception?";
+        let q = Question {
+            stems: content_stems(text),
+            related: crate::conversation::thesaurus::alternatives(text),
+            ..Question::default()
+        };
+        let plain = vec![1.0; q.stems.len()];
+        let said = |unit: &str| coverage(&q, &plain, &content_stems(unit), &[]);
+        let as_written = said("Bags can be left at reception.");
+        let in_other_words = said("Luggage can be left at reception.");
+        let without = said("Keys can be left at reception.");
+        assert!(as_written > in_other_words && in_other_words > without, "{as_written} {in_other_words} {without}");
+        let per_word = 1.0 / q.stems.len() as f32;
+        assert!((as_written - in_other_words - per_word / 2.0).abs() < 1e-6);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! none, so a sentence holding the answer in other words scored as if it shared nothing with the
 //! question. `thesaurus.txt` lists groups of English support vocabulary (money, delivery,
 //! accounts, opening times, places, people, hotels, health, rentals); a question word found in a
-//! group is covered by a unit holding any other variant of it. Only the coverage of units
-//! changes: names, numbers and identifiers still have to occur as written.
+//! group is half covered by a unit holding another variant of it (as by a heading: weaker
+//! evidence than the word itself), and the lexical leg of retrieval looks for every variant.
+//! Names, numbers and identifiers still have to occur as written.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -19,6 +20,9 @@ use super::understanding::content_stems;
 struct Variant {
     words: Vec<String>,
     stems: Vec<String>,
+    /// Written `?do you charge`: a way of asking, looked for in questions only ("charge" alone
+    /// in a unit is as likely a battery's).
+    question_only: bool,
 }
 
 /// The groups, and for each group the variants it holds.
@@ -38,7 +42,17 @@ static THESAURUS: LazyLock<Thesaurus> = LazyLock::new(|| {
         }
         let group: Vec<Variant> = line
             .split(',')
-            .map(|v| Variant { words: normalise(v).iter().map(|w| singular(w)).collect(), stems: content_stems(v) })
+            .map(|v| {
+                let (v, question_only) = match v.trim().strip_prefix('?') {
+                    Some(asked) => (asked, true),
+                    None => (v, false),
+                };
+                Variant {
+                    words: normalise(v).iter().map(|w| singular(w)).collect(),
+                    stems: content_stems(v),
+                    question_only,
+                }
+            })
             .filter(|v| !v.words.is_empty() && !v.stems.is_empty())
             .collect();
         for (i, v) in group.iter().enumerate() {
@@ -88,7 +102,7 @@ pub fn alternatives(question: &str) -> Vec<(String, Vec<Vec<String>>)> {
             let others = group
                 .iter()
                 .enumerate()
-                .filter(|(i, o)| *i != variant && !o.stems.contains(stem))
+                .filter(|(i, o)| *i != variant && !o.question_only && !o.stems.contains(stem))
                 .map(|(_, o)| o.stems.clone());
             match out.iter_mut().find(|(s, _)| s == stem) {
                 Some((_, alts)) => alts.extend(others),
@@ -105,7 +119,7 @@ pub fn expanded(question: &str) -> String {
     let words: Vec<String> = normalise(question).iter().map(|w| singular(w)).collect();
     let mut extra: Vec<&str> = Vec::new();
     for (group, _) in found_in(question) {
-        for w in THESAURUS.groups[group].iter().flat_map(|other| &other.words) {
+        for w in THESAURUS.groups[group].iter().filter(|o| !o.question_only).flat_map(|other| &other.words) {
             if !words.contains(w) && !extra.contains(&w.as_str()) {
                 extra.push(w);
             }
@@ -142,6 +156,10 @@ mod tests {
         assert!(!covers("Can I leave my bags after check-out?", "bags", "Bike rental starts at 9 am."));
         // "flat" alone is not a puncture ("a flat rate").
         assert!(alternatives("Is it a flat rate?").iter().all(|(s, _)| s != "flat"));
+        // A way of asking is looked for in questions only.
+        assert!(covers("How much do you charge for parking?", "charge", "Parking costs €22 per day."));
+        assert!(!covers("Is there a fee?", "fee", "Free of charge."));
+        assert!(alternatives("What does it cost?").iter().all(|(_, alts)| alts.iter().all(|a| a != &["charg"])));
         // Kinds of one thing cover their general word and back, never each other.
         assert!(covers("Are pets allowed?", "pets", "Dogs are welcome for €15 a night."));
         assert!(covers("Can I bring my dog?", "dog", "Pets are welcome for €15 a night."));
