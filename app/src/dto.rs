@@ -5,6 +5,123 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// A closed set that crosses the wire as one of a few lowercase names: the enum, its
+/// `as_str()` (the wire name, also used as a CSS class) and `Display`. `domain` has the stored
+/// counterpart; `crate::ssr` maps one onto the other.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)+
+        }
+
+        impl $name {
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Where a conversation is: with the AI, waiting for the team, with an agent, or done.
+    pub enum ConversationStatus {
+        /// The AI answers.
+        Ai = "ai",
+        /// Handed to the team, waiting for someone to claim it; the AI is silent.
+        Escalated = "escalated",
+        /// An agent has it.
+        Claimed = "claimed",
+        /// Done; the visitor's next message starts a new conversation.
+        Resolved = "resolved",
+    }
+}
+
+impl ConversationStatus {
+    /// An agent may claim it (it is not with anyone and not done).
+    pub fn claimable(self) -> bool {
+        matches!(self, Self::Ai | Self::Escalated)
+    }
+}
+
+wire_enum! {
+    /// Who wrote a message.
+    pub enum MessageRole {
+        Visitor = "visitor",
+        Ai = "ai",
+        Agent = "agent",
+        /// The product itself ("Ana joined the conversation").
+        System = "system",
+    }
+}
+
+wire_enum! {
+    /// Where a document is in ingestion.
+    pub enum DocumentStatus {
+        Processing = "processing",
+        Ready = "ready",
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// What an outbox delivery is.
+    pub enum DeliveryKind {
+        Email = "email",
+        Webhook = "webhook",
+    }
+}
+
+wire_enum! {
+    /// Where an outbox delivery is.
+    pub enum DeliveryStatus {
+        Pending = "pending",
+        Delivered = "delivered",
+        /// Out of attempts, or refused for good; an admin may retry it.
+        Dead = "dead",
+    }
+}
+
+wire_enum! {
+    /// Who said a line of a feedback conversation.
+    pub enum FeedbackTurnRole {
+        /// The SDK's follow-up question.
+        Ai = "ai",
+        /// The person giving feedback.
+        User = "user",
+    }
+}
+
+wire_enum! {
+    /// Where a data export is.
+    pub enum ExportStatus {
+        Running = "running",
+        Ready = "ready",
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// What a trash entry is.
+    pub enum TrashKind {
+        Document = "document",
+        Conversation = "conversation",
+        SavedReply = "saved_reply",
+        FeedbackProject = "feedback_project",
+    }
+}
+
 /// A person, as others see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -162,8 +279,7 @@ pub struct TeamPageDto {
 pub struct DocumentDto {
     pub id: Uuid,
     pub title: String,
-    /// `processing`, `ready` or `failed`.
-    pub status: String,
+    pub status: DocumentStatus,
     /// Passages of the current version (planned while processing).
     pub chunk_count: i32,
     /// Passages embedded so far; equals `chunk_count` once ready.
@@ -216,8 +332,7 @@ pub struct TestQuestionDto {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MessageDto {
     pub id: Uuid,
-    /// `visitor`, `ai`, `agent` or `system`.
-    pub role: String,
+    pub role: MessageRole,
     pub text: String,
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -290,8 +405,7 @@ pub struct WidgetSessionDto {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TurnDto {
     pub conversation_id: Uuid,
-    /// `ai`, `escalated`, `claimed` or `resolved`.
-    pub status: String,
+    pub status: ConversationStatus,
     pub reply: Option<MessageDto>,
 }
 
@@ -300,7 +414,7 @@ pub struct TurnDto {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WidgetMessagesDto {
     pub conversation_id: Option<Uuid>,
-    pub status: String,
+    pub status: ConversationStatus,
     pub messages: Vec<MessageDto>,
 }
 
@@ -310,16 +424,14 @@ pub struct WidgetMessagesDto {
 pub struct DeliveryDto {
     /// Also the idempotency id the receiver sees (`X-Iterochat-Delivery`).
     pub id: Uuid,
-    /// `email` or `webhook`.
-    pub kind: String,
+    pub kind: DeliveryKind,
     pub event: String,
     pub webhook_id: Option<Uuid>,
     /// Email address or webhook URL.
     pub target: String,
     /// Webhook: the JSON body sent. Email: `{subject, text}`.
     pub payload: serde_json::Value,
-    /// `pending`, `delivered` or `dead`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
@@ -430,8 +542,7 @@ pub struct ContactDto {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConversationSummaryDto {
     pub id: Uuid,
-    /// `ai`, `escalated`, `claimed` or `resolved`.
-    pub status: String,
+    pub status: ConversationStatus,
     pub escalation_reason: Option<String>,
     pub handoff_summary: Option<String>,
     pub escalated_at: Option<DateTime<Utc>>,
@@ -584,7 +695,7 @@ pub struct FeedbackSecretDto {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FeedbackTurnDto {
-    pub role: String,
+    pub role: FeedbackTurnRole,
     pub text: String,
     pub at: DateTime<Utc>,
 }
@@ -649,8 +760,7 @@ pub struct FeedbackProjectPageDto {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExportJobDto {
     pub id: Uuid,
-    /// `running`, `ready` or `failed`.
-    pub status: String,
+    pub status: ExportStatus,
     /// 0..1.
     pub progress: f32,
     /// Whose data, when it is one contact's export.
@@ -664,8 +774,7 @@ pub struct ExportJobDto {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TrashEntryDto {
-    /// `document`, `conversation`, `saved_reply` or `feedback_project`.
-    pub kind: String,
+    pub kind: TrashKind,
     pub id: Uuid,
     pub title: String,
     pub deleted_at: DateTime<Utc>,

@@ -14,6 +14,32 @@ use crate::dto::*;
 use crate::error::AppError;
 use crate::session_cookie;
 
+/// `From<domain::…>` for a wire enum of `crate::dto`, variant by variant (an added variant on
+/// either side fails to compile here, never on the wire).
+macro_rules! map_enum {
+    ($($from:path => $to:ident { $($variant:ident),+ $(,)? })+) => {
+        $(impl From<$from> for $to {
+            fn from(value: $from) -> Self {
+                use $from as From;
+                match value {
+                    $(From::$variant => Self::$variant,)+
+                }
+            }
+        })+
+    };
+}
+
+map_enum! {
+    domain::ConversationStatus => ConversationStatus { Ai, Escalated, Claimed, Resolved }
+    domain::MessageRole => MessageRole { Visitor, Ai, Agent, System }
+    domain::knowledge::DocumentStatus => DocumentStatus { Processing, Ready, Failed }
+    domain::alerts::DeliveryKind => DeliveryKind { Email, Webhook }
+    domain::alerts::DeliveryStatus => DeliveryStatus { Pending, Delivered, Dead }
+    domain::feedback::TurnRole => FeedbackTurnRole { Ai, User }
+    domain::privacy::ExportStatus => ExportStatus { Running, Ready, Failed }
+    domain::privacy::TrashKind => TrashKind { Document, Conversation, SavedReply, FeedbackProject }
+}
+
 /// Provided to every server fn and SSR render by the server's router.
 #[derive(Clone, Debug)]
 pub struct ServerContext {
@@ -266,7 +292,7 @@ impl From<domain::knowledge::Document> for DocumentDto {
         Self {
             id: d.id,
             title: d.title,
-            status: d.status,
+            status: d.status.into(),
             chunk_count: d.chunk_count,
             chunks_done: d.chunks_done,
             error: d.error,
@@ -295,7 +321,7 @@ impl From<domain::conversation::Message> for MessageDto {
     fn from(m: domain::conversation::Message) -> Self {
         Self {
             id: m.id,
-            role: m.role,
+            role: m.role.into(),
             text: m.text,
             created_at: m.created_at,
             citations: m.citations.map(|c| {
@@ -342,7 +368,7 @@ impl From<domain::conversation::WidgetSession> for WidgetSessionDto {
 
 impl From<domain::conversation::TurnOutcome> for TurnDto {
     fn from(t: domain::conversation::TurnOutcome) -> Self {
-        Self { conversation_id: t.conversation_id, status: t.status, reply: t.reply.map(Into::into) }
+        Self { conversation_id: t.conversation_id, status: t.status.into(), reply: t.reply.map(Into::into) }
     }
 }
 
@@ -350,12 +376,12 @@ impl From<domain::alerts::Delivery> for DeliveryDto {
     fn from(d: domain::alerts::Delivery) -> Self {
         Self {
             id: d.id,
-            kind: d.kind,
+            kind: d.kind.into(),
             event: d.event,
             webhook_id: d.webhook_id,
             target: d.target,
             payload: d.payload,
-            status: d.status,
+            status: d.status.into(),
             attempts: d.attempts,
             max_attempts: d.max_attempts,
             next_attempt_at: d.next_attempt_at,
@@ -389,7 +415,7 @@ impl From<domain::inbox::ConversationSummary> for ConversationSummaryDto {
     fn from(c: domain::inbox::ConversationSummary) -> Self {
         Self {
             id: c.id,
-            status: c.status,
+            status: c.status.into(),
             escalation_reason: c.escalation_reason,
             handoff_summary: c.handoff_summary,
             escalated_at: c.escalated_at,
@@ -490,7 +516,7 @@ impl From<domain::feedback::Feedback> for FeedbackDto {
             conversation: f
                 .conversation
                 .into_iter()
-                .map(|t| FeedbackTurnDto { role: t.role, text: t.text, at: t.at })
+                .map(|t| FeedbackTurnDto { role: t.role.into(), text: t.text, at: t.at })
                 .collect(),
             conversation_summary: f.summary,
             created_at: f.created_at,

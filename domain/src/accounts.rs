@@ -328,9 +328,7 @@ impl Services {
             .await?;
         rows.into_iter()
             .filter_map(|(m, org)| org.map(|o| (m, o)))
-            .map(|(m, org)| {
-                Ok(MembershipInfo { organization_id: org.id, organization_name: org.name, role: Role::parse(&m.role)? })
-            })
+            .map(|(m, org)| Ok(MembershipInfo { organization_id: org.id, organization_name: org.name, role: m.role }))
             .collect()
     }
 }

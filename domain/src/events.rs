@@ -11,8 +11,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::Services;
 use crate::conversation::escalation::EscalationReason;
+use crate::{ConversationStatus, Services};
 
 /// The Postgres channel events travel on.
 const CHANNEL: &str = "iterochat_events";
@@ -30,7 +30,7 @@ pub enum ConversationEvent {
     /// The conversation went to the human queue.
     Escalated { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, reason: EscalationReason },
     /// An agent claimed, resolved or reopened it (`claimed`, `resolved`, `escalated`).
-    StatusChanged { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: String },
+    StatusChanged { organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: ConversationStatus },
     /// Someone is typing in the conversation: the visitor (`agent: None`, shown to the team)
     /// or an agent (their first name, shown to the visitor and to colleagues). Never stored;
     /// an indicator shows it for a few seconds after the last one.
@@ -183,7 +183,7 @@ mod tests {
             organization_id: Uuid::nil(),
             visitor_id: Uuid::nil(),
             conversation_id: Uuid::nil(),
-            status: "claimed".into(),
+            status: ConversationStatus::Claimed,
         };
         let json = serde_json::to_value(&event).expect("json");
         assert_eq!(json["type"], "status_changed");

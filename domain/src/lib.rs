@@ -27,6 +27,7 @@ pub mod team;
 pub mod tokens;
 pub mod validation;
 
+pub use entities::{conversation::ConversationStatus, message::MessageRole};
 pub use error::{DomainError, DomainResult};
 pub use roles::Role;
 

@@ -394,7 +394,7 @@ pub(crate) async fn note_widget_seen(db: &impl ConnectionTrait, org_id: Uuid, or
 pub async fn member_role(db: &impl ConnectionTrait, org_id: Uuid, user_id: Uuid) -> DomainResult<Role> {
     let found = membership::Entity::find_by_id((org_id, user_id)).one(db).await?;
     match found {
-        Some(m) => Role::parse(&m.role),
+        Some(m) => Ok(m.role),
         None => Err(DomainError::NotFound("organization")),
     }
 }
@@ -420,7 +420,7 @@ pub(crate) async fn insert_organization(
     membership::ActiveModel {
         organization_id: Set(org.id),
         user_id: Set(owner_id),
-        role: Set(Role::Owner.as_str().to_owned()),
+        role: Set(Role::Owner),
         created_at: Set(now.into()),
     }
     .insert(db)

@@ -4,16 +4,24 @@
 //! people and invites. Agents work conversations only. These checks are the single source of
 //! truth; the UI merely hides what they would refuse.
 
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 
 use crate::{DomainError, DomainResult};
 
-/// A member's role in one organisation. Ordered by power: `Agent < Admin < Owner`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A member's role in one organisation. Ordered by power: `Agent < Admin < Owner`. Stored as
+/// checked text in `memberships.role` and `invites.role`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    #[sea_orm(string_value = "agent")]
     Agent,
+    #[sea_orm(string_value = "admin")]
     Admin,
+    #[sea_orm(string_value = "owner")]
     Owner,
 }
 

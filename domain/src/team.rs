@@ -74,13 +74,7 @@ impl TryFrom<invite::Model> for PendingInvite {
     type Error = DomainError;
     fn try_from(m: invite::Model) -> DomainResult<Self> {
         let expires_at: DateTime<Utc> = m.expires_at.into();
-        Ok(Self {
-            id: m.id,
-            email: m.email,
-            role: Role::parse(&m.role)?,
-            expires_at,
-            expired: expires_at <= Utc::now(),
-        })
+        Ok(Self { id: m.id, email: m.email, role: m.role, expires_at, expired: expires_at <= Utc::now() })
     }
 }
 
@@ -104,7 +98,7 @@ impl Services {
             .all(&self.db)
             .await?;
         for earlier in &pending {
-            my_role.ensure_can_invite(Role::parse(&earlier.role)?).map_err(|_| {
+            my_role.ensure_can_invite(earlier.role).map_err(|_| {
                 DomainError::forbidden(format!(
                     "{email} has a pending {} invite that only an owner can replace",
                     earlier.role
@@ -124,7 +118,7 @@ impl Services {
             id: Set(Uuid::new_v4()),
             organization_id: Set(org_id),
             email: Set(email),
-            role: Set(role.as_str().to_owned()),
+            role: Set(role),
             token_hash: Set(tokens::hash_token(&token)),
             invited_by: Set(Some(actor.user.id)),
             expires_at: Set((now + Duration::days(INVITE_TTL_DAYS)).into()),
@@ -174,7 +168,7 @@ impl Services {
             .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound("invite"))?;
-        my_role.ensure_can_invite(Role::parse(&found.role)?)?;
+        my_role.ensure_can_invite(found.role)?;
         invite::Entity::delete_by_id(found.id).exec(&self.db).await?;
         Ok(())
     }
@@ -187,7 +181,7 @@ impl Services {
             organization_id: org.id,
             organization_name: org.name,
             email: inv.email,
-            role: Role::parse(&inv.role)?,
+            role: inv.role,
             expired: expires_at <= Utc::now(),
             accepted: inv.accepted_at.is_some(),
         })
@@ -206,7 +200,7 @@ impl Services {
         if membership::Entity::find_by_id((org.id, actor.user.id)).one(&self.db).await?.is_some() {
             return Err(DomainError::conflict("you are already a member of this organization"));
         }
-        let role = Role::parse(&inv.role)?;
+        let role = inv.role;
         let txn = self.db.begin().await?;
         claim_invite(&txn, &inv, actor.user.id).await?;
         txn.commit().await?;
@@ -290,13 +284,7 @@ impl Services {
             .into_iter()
             .filter_map(|(m, u)| u.map(|u| (m, u)))
             .map(|(m, u)| {
-                Ok(Member {
-                    user_id: u.id,
-                    email: u.email,
-                    name: u.name,
-                    role: Role::parse(&m.role)?,
-                    joined_at: m.created_at.into(),
-                })
+                Ok(Member { user_id: u.id, email: u.email, name: u.name, role: m.role, joined_at: m.created_at.into() })
             })
             .collect::<DomainResult<Vec<_>>>()?;
         members.sort_by(|a, b| b.role.cmp(&a.role).then(a.joined_at.cmp(&b.joined_at)));
@@ -309,14 +297,14 @@ impl Services {
         my_role.ensure_can_view_team()?;
         let txn = self.db.begin().await?;
         let current = target_membership(&txn, org_id, target).await?;
-        let current_role = Role::parse(&current.role)?;
+        let current_role = current.role;
         my_role.ensure_can_change_role(current_role, new_role)?;
         if current_role == Role::Owner && new_role != Role::Owner {
             ensure_another_owner(&txn, org_id, "demote").await?;
         }
         let mut active =
             membership::ActiveModel { organization_id: Set(org_id), user_id: Set(target), ..Default::default() };
-        active.role = Set(new_role.as_str().to_owned());
+        active.role = Set(new_role);
         let updated = active.update(&txn).await?;
         let person = user::Entity::find_by_id(target).one(&txn).await?.ok_or(DomainError::NotFound("member"))?;
         if current_role != new_role {
@@ -340,7 +328,7 @@ impl Services {
         my_role.ensure_can_view_team()?;
         let txn = self.db.begin().await?;
         let current = target_membership(&txn, org_id, target).await?;
-        let current_role = Role::parse(&current.role)?;
+        let current_role = current.role;
         my_role.ensure_can_remove(current_role)?;
         if current_role == Role::Owner {
             ensure_another_owner(&txn, org_id, "remove").await?;
@@ -397,7 +385,7 @@ async fn claim_invite(db: &impl ConnectionTrait, inv: &invite::Model, user_id: U
     membership::ActiveModel {
         organization_id: Set(inv.organization_id),
         user_id: Set(user_id),
-        role: Set(inv.role.clone()),
+        role: Set(inv.role),
         created_at: Set(Utc::now().into()),
     }
     .insert(db)
@@ -413,7 +401,7 @@ async fn target_membership(db: &impl ConnectionTrait, org_id: Uuid, target: Uuid
 async fn ensure_another_owner(db: &impl ConnectionTrait, org_id: Uuid, verb: &str) -> DomainResult<()> {
     let owners = membership::Entity::find()
         .filter(membership::Column::OrganizationId.eq(org_id))
-        .filter(membership::Column::Role.eq(Role::Owner.as_str()))
+        .filter(membership::Column::Role.eq(Role::Owner))
         .lock_exclusive()
         .all(db)
         .await?

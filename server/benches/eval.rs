@@ -25,10 +25,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use domain::Services;
 use domain::conversation::answer::AnswerPolicy;
 use domain::embeddings::{EmbeddingConfig, LocalModel, SharedEmbedder};
 use domain::knowledge::DocumentInput;
+use domain::{ConversationStatus, MessageRole, Services};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::Database;
 use serde::Deserialize;
@@ -53,7 +53,7 @@ struct Run {
     case: Case,
     set: &'static str,
     /// Status after the last turn.
-    status: String,
+    status: ConversationStatus,
     /// The AI's (or system's) reply to the last turn.
     reply: String,
     reply_language: Option<String>,
@@ -67,7 +67,7 @@ struct Run {
 
 impl Run {
     fn escalated(&self) -> bool {
-        self.status == "escalated"
+        self.status == ConversationStatus::Escalated
     }
 
     fn facts_present(&self) -> bool {
@@ -234,7 +234,7 @@ async fn run_cases(
         let mut run = Run {
             case: case.clone(),
             set,
-            status: "ai".into(),
+            status: ConversationStatus::Ai,
             reply: String::new(),
             reply_language: None,
             quoted: false,
@@ -249,7 +249,8 @@ async fn run_cases(
             run.status = outcome.status;
             match outcome.reply {
                 Some(reply) => {
-                    run.quoted = reply.role == "ai" && reply.citations.as_ref().is_some_and(|c| !c.is_empty());
+                    run.quoted =
+                        reply.role == MessageRole::Ai && reply.citations.as_ref().is_some_and(|c| !c.is_empty());
                     run.all_replies.push_str(&reply.text);
                     run.all_replies.push('\n');
                     run.reply = reply.text;

@@ -364,7 +364,7 @@ async fn per_message(pg: &EmbeddedPostgres, local: &SharedEmbedder) -> anyhow::R
             let start = Instant::now();
             let turn = services.visitor_message(&visitor, question).await?;
             latencies.push(start.elapsed());
-            if turn.status == "ai" { answered += 1 } else { escalated += 1 }
+            if turn.status == domain::ConversationStatus::Ai { answered += 1 } else { escalated += 1 }
         }
     }
     latencies.sort();

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{FormError, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success};
-use crate::dto::{AlertsPageDto, DeliveryDto, SessionDto, WebhookDto};
+use crate::dto::{AlertsPageDto, DeliveryDto, DeliveryStatus, SessionDto, WebhookDto};
 use crate::error::AppError;
 use crate::server_fns::alerts::{
     AddWebhook, DeleteWebhook, RetryDelivery, RotateWebhookSecret, SetNotifications, TestWebhook, get_alerts,
@@ -184,14 +184,14 @@ fn DeliveryLog(org_id: String, deliveries: Vec<DeliveryDto>, retry: ServerAction
             <thead><tr><th>"When"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last response"</th><th></th></tr></thead>
             <tbody>
                 {deliveries.into_iter().map(|d| {
-                    let dead = d.status == "dead";
+                    let dead = d.status == DeliveryStatus::Dead;
                     let payload = serde_json::to_string_pretty(&d.payload).unwrap_or_default();
                     let org = org_id.clone();
                     view! {
                         <tr class=format!("delivery {}", d.status)>
                             <td><LocalTime at=d.created_at /></td>
                             <td>{d.event.clone()}</td>
-                            <td><span class="status">{d.status.clone()}</span></td>
+                            <td><span class="status">{d.status.as_str()}</span></td>
                             <td>{format!("{}/{}", d.attempts, d.max_attempts)}</td>
                             <td>
                                 {d.last_status.map(|s| s.to_string())}
@@ -235,14 +235,14 @@ fn SentMail(org_id: String, mails: Vec<DeliveryDto>, folder: Option<String>) -> 
                         {mails.into_iter().map(|m| {
                             let subject = m.payload["subject"].as_str().unwrap_or_default().to_owned();
                             let text = m.payload["text"].as_str().unwrap_or_default().to_owned();
-                            let dead = m.status == "dead";
+                            let dead = m.status == DeliveryStatus::Dead;
                             let org = org_id.clone();
                             view! {
                                 <li class=format!("mail {}", m.status)>
                                     <details>
                                         <summary>
                                             <strong>{subject}</strong> " → " {m.target.clone()} " · "
-                                            <span class="status">{m.status.clone()}</span> " · "
+                                            <span class="status">{m.status.as_str()}</span> " · "
                                             <span class="muted"><LocalTime at=m.created_at /></span>
                                         </summary>
                                         <pre class="mail-text">{text}</pre>

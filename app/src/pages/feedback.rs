@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{FormError, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success};
-use crate::dto::{FeedbackDto, FeedbackProjectPageDto, FeedbackProjectsPageDto, SessionDto};
+use crate::dto::{FeedbackDto, FeedbackProjectPageDto, FeedbackProjectsPageDto, FeedbackTurnRole, SessionDto};
 use crate::error::AppError;
 use crate::server_fns::feedback::{
     AddFeedbackEvent, CreateFeedbackProject, DeleteFeedbackProject, RotateFeedbackKey, get_feedback_project,
@@ -358,7 +358,7 @@ fn FeedbackItem(f: FeedbackDto) -> impl IntoView {
                     <h4>"Conversation"</h4>
                     <ol class="feedback-conversation">
                         {f.conversation.iter().map(|t| view! {
-                            <li class=format!("turn {}", t.role)><strong>{if t.role == "ai" { "AI" } else { "User" }}</strong> ": " {t.text.clone()}</li>
+                            <li class=format!("turn {}", t.role)><strong>{if t.role == FeedbackTurnRole::Ai { "AI" } else { "User" }}</strong> ": " {t.text.clone()}</li>
                         }).collect_view()}
                     </ol>
                 })}

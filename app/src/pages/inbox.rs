@@ -8,7 +8,10 @@ use crate::components::{
     FormError, LiveUpdates, LocalTime, Shortcuts, SignedIn, TypingIndicator, TypingNow, action_error, data_epoch,
     refresh_on_success, urlencode,
 };
-use crate::dto::{ConversationSummaryDto, ConversationViewDto, InboxPageDto, SessionDto, StatsDto, TranscriptEntryDto};
+use crate::dto::{
+    ConversationStatus, ConversationSummaryDto, ConversationViewDto, InboxPageDto, MessageRole, SessionDto, StatsDto,
+    TranscriptEntryDto,
+};
 use crate::error::AppError;
 use crate::server_fns::inbox::{
     AddConversationTag, ClaimConversation, CreateSavedReply, DeleteSavedReply, MergeClaimedContact,
@@ -158,10 +161,10 @@ fn Row(c: ConversationSummaryDto, keep: String, selected: Memo<Option<Uuid>>) ->
     .collect::<Vec<_>>()
     .join(" · ");
     view! {
-        <li class="conversation" data-id=id.to_string() data-status=c.status.clone()>
+        <li class="conversation" data-id=id.to_string() data-status=c.status.as_str()>
             <a class="open" href=href aria-current=current>
                 <span class="who">{c.visitor_label.clone()}</span>
-                <span class=format!("badge {}", c.status)>{c.status.clone()}</span>
+                <span class=format!("badge {}", c.status)>{c.status.as_str()}</span>
                 <span class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}</span>
                 <span class="meta">{meta} " · " <LocalTime at=c.escalated_at.unwrap_or(c.updated_at) /></span>
             </a>
@@ -274,7 +277,7 @@ pub fn ConversationPane() -> impl IntoView {
                     let held_by = Signal::derive(move || {
                         view_data.get().and_then(Result::ok).and_then(|v| {
                             let c = v.conversation;
-                            (c.status == "claimed" && c.claimed_by != Some(v.me))
+                            (c.status == ConversationStatus::Claimed && c.claimed_by != Some(v.me))
                                 .then(|| c.claimed_by_name.unwrap_or_else(|| "A colleague".into()))
                         })
                     });
@@ -312,7 +315,7 @@ fn Thread(v: ConversationViewDto) -> impl IntoView {
     });
     let c = v.conversation;
     view! {
-        <h2 class="thread-title">{c.visitor_label.clone()} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.clone()}</span></h2>
+        <h2 class="thread-title">{c.visitor_label.clone()} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.as_str()}</span></h2>
         <ol class="transcript">{v.messages.into_iter().map(|m| view! { <Line m /> }).collect_view()}</ol>
         <TypingIndicator id=c.id />
     }
@@ -333,7 +336,7 @@ fn Side(
     let mine = c.claimed_by == Some(v.me);
     // A colleague's claim stands: no Claim button then, their name instead (the page follows
     // claims live).
-    let can_claim = c.status == "ai" || c.status == "escalated";
+    let can_claim = c.status.claimable();
     let transcript = format!("/api/v1/orgs/{org_id}/conversations/{}/transcript.csv", c.id);
     let contact = c.contact.clone();
     view! {
@@ -348,11 +351,11 @@ fn Side(
                     let (org, id) = (org.clone(), id.clone());
                     view! { <ActionForm action=claim><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" data-shortcut="c" aria-keyshortcuts="c">"Claim"</button></ActionForm> }
                 })}
-                {(c.status != "resolved").then(|| {
+                {(c.status != ConversationStatus::Resolved).then(|| {
                     let (org, id) = (org.clone(), id.clone());
                     view! { <ActionForm action=resolve><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary" data-shortcut="e" aria-keyshortcuts="e">"Mark resolved"</button></ActionForm> }
                 })}
-                {(c.status == "resolved").then(|| {
+                {(c.status == ConversationStatus::Resolved).then(|| {
                     let (org, id) = (org.clone(), id.clone());
                     view! { <ActionForm action=reopen><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary" data-shortcut="o" aria-keyshortcuts="o">"Reopen"</button></ActionForm> }
                 })}
@@ -449,11 +452,11 @@ fn TagForm(org_id: Uuid, id: Uuid) -> impl IntoView {
 #[component]
 fn Line(m: TranscriptEntryDto) -> impl IntoView {
     let msg = m.message.message.clone();
-    let who = match msg.role.as_str() {
-        "visitor" => "Visitor".to_owned(),
-        "ai" => "AI".to_owned(),
-        "system" => "System".to_owned(),
-        _ => m.message.author_name.clone().unwrap_or_else(|| "Agent".into()),
+    let who = match msg.role {
+        MessageRole::Visitor => "Visitor".to_owned(),
+        MessageRole::Ai => "AI".to_owned(),
+        MessageRole::System => "System".to_owned(),
+        MessageRole::Agent => m.message.author_name.clone().unwrap_or_else(|| "Agent".into()),
     };
     let citations = msg.citations.clone().unwrap_or_default();
     view! {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::inbox::reason_label;
 use crate::components::{FormError, LocalTime, Nav, action_error, data_epoch, refresh_on_success, set_response_status};
-use crate::dto::{DocumentDto, SessionDto, TrialDto};
+use crate::dto::{DocumentDto, DocumentStatus, SessionDto, TrialDto};
 use crate::error::AppError;
 use crate::server_fns::auth::get_session;
 use crate::server_fns::knowledge::{
@@ -76,7 +76,7 @@ fn Knowledge(org_id: Uuid) -> impl IntoView {
                         match docs.await {
                             Ok(list) if list.is_empty() => view! { <p class="muted empty">"No documents yet. Add one below."</p> }.into_any(),
                             Ok(list) => {
-                                let processing = list.iter().any(|d| d.status == "processing");
+                                let processing = list.iter().any(|d| d.status == DocumentStatus::Processing);
                                 view! {
                                     {processing.then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
                                     <table class="documents">
@@ -109,9 +109,9 @@ fn Knowledge(org_id: Uuid) -> impl IntoView {
 
 #[component]
 fn DocumentRow(doc: DocumentDto, org_id: Uuid, delete: ServerAction<DeleteDocument>) -> impl IntoView {
-    let status = match doc.status.as_str() {
-        "processing" => format!("processing {}/{}", doc.chunks_done, doc.chunk_count),
-        other => other.to_owned(),
+    let status = match doc.status {
+        DocumentStatus::Processing => format!("processing {}/{}", doc.chunks_done, doc.chunk_count),
+        other => other.as_str().to_owned(),
     };
     let id = doc.id.to_string();
     let label = format!("Delete {}", doc.title);

@@ -4,7 +4,9 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::components::{FormError, LocalTime, SignedIn, action_error, data_epoch, refresh_on_success};
-use crate::dto::{AuditEntryDto, ContactRowDto, ExportJobDto, PrivacyPageDto, SessionDto, TrashEntryDto};
+use crate::dto::{
+    AuditEntryDto, ContactRowDto, ExportJobDto, ExportStatus, PrivacyPageDto, SessionDto, TrashEntryDto, TrashKind,
+};
 use crate::error::AppError;
 use crate::server_fns::privacy::{
     ERASE_CONFIRMATION, EraseContact, RestoreItem, SaveRetention, StartExport, get_privacy_page,
@@ -50,7 +52,7 @@ fn Privacy(session: SessionDto) -> impl IntoView {
 #[component]
 fn PrivacyView(page: PrivacyPageDto) -> impl IntoView {
     let org_id = page.organization.id;
-    let running = page.exports.iter().any(|j| j.status == "running");
+    let running = page.exports.iter().any(|j| j.status == ExportStatus::Running);
     view! {
         <section class="card">
             <h1>"Data & privacy for " {page.organization.name.clone()}</h1>
@@ -108,15 +110,15 @@ fn Exports(org_id: Uuid, jobs: Vec<ExportJobDto>, running: bool) -> impl IntoVie
                     <tbody>
                         {jobs.into_iter().map(|j| {
                             let what = if j.contact_id.is_some() { "One contact" } else { "Everything" };
-                            let status = match j.status.as_str() {
-                                "ready" => view! { <span class="badge resolved">"Ready"</span> }.into_any(),
-                                "failed" => view! { <span class="badge escalated" title=j.error.clone().unwrap_or_default()>"Failed"</span> }.into_any(),
-                                _ => view! {
+                            let status = match j.status {
+                                ExportStatus::Ready => view! { <span class="badge resolved">"Ready"</span> }.into_any(),
+                                ExportStatus::Failed => view! { <span class="badge escalated" title=j.error.clone().unwrap_or_default()>"Failed"</span> }.into_any(),
+                                ExportStatus::Running => view! {
                                     <progress max="1" value=j.progress.to_string() aria-label="Export progress"></progress>
                                     " " {format!("{:.0}%", j.progress * 100.0)}
                                 }.into_any(),
                             };
-                            let link = (j.status == "ready").then(|| {
+                            let link = (j.status == ExportStatus::Ready).then(|| {
                                 let href = format!("/api/v1/orgs/{org_id}/exports/{}/download", j.id);
                                 view! { <a class="export" href=href download="">"Download" {j.bytes.map(|b| format!(" ({})", size(b)))}</a> }
                             });
@@ -138,13 +140,12 @@ fn Exports(org_id: Uuid, jobs: Vec<ExportJobDto>, running: bool) -> impl IntoVie
 }
 
 /// A trash kind in words.
-fn kind_label(kind: &str) -> &'static str {
+fn kind_label(kind: TrashKind) -> &'static str {
     match kind {
-        "document" => "Document",
-        "conversation" => "Conversation",
-        "saved_reply" => "Saved reply",
-        "feedback_project" => "Feedback project",
-        _ => "Item",
+        TrashKind::Document => "Document",
+        TrashKind::Conversation => "Conversation",
+        TrashKind::SavedReply => "Saved reply",
+        TrashKind::FeedbackProject => "Feedback project",
     }
 }
 
@@ -165,10 +166,10 @@ fn Trash(org_id: Uuid, items: Vec<TrashEntryDto>) -> impl IntoView {
                         <thead><tr><th>"What"</th><th>"Title"</th><th>"Deleted"</th><th>"Purged on"</th><th></th></tr></thead>
                         <tbody>
                             {items.into_iter().map(|t| {
-                                let label = format!("Restore {} {}", kind_label(&t.kind).to_lowercase(), t.title);
+                                let label = format!("Restore {} {}", kind_label(t.kind).to_lowercase(), t.title);
                                 view! {
                                     <tr>
-                                        <td>{kind_label(&t.kind)}</td>
+                                        <td>{kind_label(t.kind)}</td>
                                         <td>{t.title.clone()}</td>
                                         <td>
                                             <LocalTime at=t.deleted_at />
@@ -178,7 +179,7 @@ fn Trash(org_id: Uuid, items: Vec<TrashEntryDto>) -> impl IntoView {
                                         <td>
                                             <ActionForm action=restore>
                                                 <input type="hidden" name="org_id" value=org_id.to_string() />
-                                                <input type="hidden" name="kind" value=t.kind.clone() />
+                                                <input type="hidden" name="kind" value=t.kind.as_str() />
                                                 <input type="hidden" name="id" value=t.id.to_string() />
                                                 <button type="submit" class="secondary" aria-label=label>"Restore"</button>
                                             </ActionForm>

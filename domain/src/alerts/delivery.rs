@@ -19,6 +19,7 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use super::{DeliveryKind, DeliveryStatus};
 use crate::entities::webhook;
 use crate::{DomainResult, Services};
 
@@ -77,7 +78,7 @@ struct Claimed {
     id: Uuid,
     /// `None` for a person's own mail (a password reset), which belongs to no organisation.
     organization_id: Option<Uuid>,
-    kind: String,
+    kind: DeliveryKind,
     event: String,
     webhook_id: Option<Uuid>,
     target: String,
@@ -188,7 +189,7 @@ impl Services {
                      SELECT id, next_attempt_at, row_number() OVER (PARTITION BY organization_id \
                                                                     ORDER BY next_attempt_at) AS nth \
                      FROM (SELECT id, organization_id, next_attempt_at FROM outbox \
-                           WHERE status = 'pending' AND kind = 'webhook' AND next_attempt_at <= now() \
+                           WHERE status = $5 AND kind = $6 AND next_attempt_at <= now() \
                              AND organization_id <> ALL($4::uuid[]) \
                            ORDER BY next_attempt_at LIMIT 2000 FOR UPDATE SKIP LOCKED) due \
                    ) ranked WHERE nth <= $3 ORDER BY next_attempt_at LIMIT $2) \
@@ -198,6 +199,8 @@ impl Services {
                     (limit as i64).into(),
                     (PER_ORGANISATION as i64).into(),
                     format!("{{{}}}", full.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")).into(),
+                    DeliveryStatus::Pending.into(),
+                    DeliveryKind::Webhook.into(),
                 ],
             ))
             .await?;
@@ -212,11 +215,11 @@ impl Services {
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1) \
-                 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND kind = 'email' \
+                 WHERE id IN (SELECT id FROM outbox WHERE status = $3 AND kind = $4 \
                               AND next_attempt_at <= now() \
                               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, organization_id, kind, event, webhook_id, target, payload, attempts, max_attempts",
-                [LEASE.as_secs_f64().into(), CLAIM.into()],
+                [LEASE.as_secs_f64().into(), CLAIM.into(), DeliveryStatus::Pending.into(), DeliveryKind::Email.into()],
             ))
             .await?;
         let claimed = claimed(&rows)?;
@@ -296,23 +299,23 @@ impl Services {
     async fn record(&self, item: &Claimed, outcome: Outcome) -> DomainResult<()> {
         let (sql, values): (&str, Vec<sea_orm::Value>) = match outcome.error {
             None => {
-                tracing::info!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind, "delivered");
+                tracing::info!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind.as_str(), "delivered");
                 (
-                    "UPDATE outbox SET status = 'delivered', delivered_at = now(), last_status = $2, last_error = NULL \
+                    "UPDATE outbox SET status = $3, delivered_at = now(), last_status = $2, last_error = NULL \
                      WHERE id = $1",
-                    vec![item.id.into(), outcome.status.into()],
+                    vec![item.id.into(), outcome.status.into(), DeliveryStatus::Delivered.into()],
                 )
             }
             Some(error) if outcome.permanent || item.attempts >= item.max_attempts => {
-                tracing::warn!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind, %error, attempts = item.attempts, "delivery dead");
+                tracing::warn!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind.as_str(), %error, attempts = item.attempts, "delivery dead");
                 (
-                    "UPDATE outbox SET status = 'dead', last_status = $2, last_error = $3 WHERE id = $1",
-                    vec![item.id.into(), outcome.status.into(), error.into()],
+                    "UPDATE outbox SET status = $4, last_status = $2, last_error = $3 WHERE id = $1",
+                    vec![item.id.into(), outcome.status.into(), error.into(), DeliveryStatus::Dead.into()],
                 )
             }
             Some(error) => {
                 let wait = backoff(self.alerts.retry_base, item.attempts);
-                tracing::info!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind, %error, retry_in = ?wait, "delivery failed; will retry");
+                tracing::info!(delivery_id = %item.id, organization_id = ?item.organization_id, kind = item.kind.as_str(), %error, retry_in = ?wait, "delivery failed; will retry");
                 (
                     "UPDATE outbox SET last_status = $2, last_error = $3, \
                      next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1",

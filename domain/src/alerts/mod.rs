@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::accounts::Actor;
 use crate::conversation::escalation::EscalationReason;
 use crate::entities::outbox;
+pub use crate::entities::outbox::{DeliveryKind, DeliveryStatus};
 use crate::organizations::Organization;
 use crate::{DomainError, DomainResult, Services};
 
@@ -79,12 +80,12 @@ impl Default for AlertSettings {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delivery {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: DeliveryKind,
     pub event: String,
     pub webhook_id: Option<Uuid>,
     pub target: String,
     pub payload: Value,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
@@ -161,7 +162,7 @@ pub async fn enqueue_escalation(
         }
         let delivery = NewDelivery {
             organization_id: Some(org.id),
-            kind: "email",
+            kind: DeliveryKind::Email,
             event: ESCALATED,
             webhook_id: None,
             target: &recipient,
@@ -195,13 +196,13 @@ impl MailedThisHour {
             DbBackend::Postgres,
             "SELECT lower(target) AS address, \
                     (SELECT count(DISTINCT conversation_id) FROM outbox WHERE organization_id = $1 \
-                       AND kind = 'email' AND event = $2 AND created_at > now() - interval '1 hour') AS escalations, \
+                       AND kind = $4 AND event = $2 AND created_at > now() - interval '1 hour') AS escalations, \
                     count(*) FILTER (WHERE event = $2) AS to_address, \
                     count(*) FILTER (WHERE event = $3) AS paused \
-             FROM outbox WHERE organization_id = $1 AND kind = 'email' AND event IN ($2, $3) \
+             FROM outbox WHERE organization_id = $1 AND kind = $4 AND event IN ($2, $3) \
                AND created_at > now() - interval '1 hour' \
              GROUP BY lower(target)",
-            [org_id.into(), ESCALATED.into(), ALERTS_PAUSED.into()],
+            [org_id.into(), ESCALATED.into(), ALERTS_PAUSED.into(), DeliveryKind::Email.into()],
         ))
         .all(db)
         .await?;
@@ -279,7 +280,7 @@ pub async fn enqueue_event(
         let body = json!({"event": event, "data": data});
         let delivery = NewDelivery {
             organization_id: Some(organization_id),
-            kind: "webhook",
+            kind: DeliveryKind::Webhook,
             event,
             webhook_id: Some(hook.id),
             target: &hook.url,
@@ -294,7 +295,7 @@ pub async fn enqueue_event(
 /// One delivery to write into the outbox.
 pub(super) struct NewDelivery<'a> {
     pub(super) organization_id: Option<Uuid>,
-    pub(super) kind: &'a str,
+    pub(super) kind: DeliveryKind,
     pub(super) event: &'a str,
     pub(super) webhook_id: Option<Uuid>,
     pub(super) target: &'a str,
@@ -306,7 +307,15 @@ pub(super) struct NewDelivery<'a> {
 impl<'a> NewDelivery<'a> {
     /// A mail about no conversation (an invite, a password reset).
     fn mail(organization_id: Option<Uuid>, event: &'a str, to: &'a str, payload: Value) -> Self {
-        Self { organization_id, kind: "email", event, webhook_id: None, target: to, payload, conversation_id: None }
+        Self {
+            organization_id,
+            kind: DeliveryKind::Email,
+            event,
+            webhook_id: None,
+            target: to,
+            payload,
+            conversation_id: None,
+        }
     }
 }
 
@@ -320,7 +329,7 @@ pub(super) async fn insert(
     outbox::ActiveModel {
         id: Set(id),
         organization_id: Set(d.organization_id),
-        kind: Set(d.kind.to_owned()),
+        kind: Set(d.kind),
         event: Set(d.event.to_owned()),
         webhook_id: Set(d.webhook_id),
         target: Set(d.target.to_owned()),
@@ -340,11 +349,11 @@ async fn escalation_recipients(db: &impl ConnectionTrait, org: &Organization) ->
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT lower(u.email) AS email, u.notify_escalations AS notify, m.role = 'owner' AS owner, \
+            "SELECT lower(u.email) AS email, u.notify_escalations AS notify, m.role = $3 AS owner, \
                     m.role IS NOT NULL AS member \
              FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = $1 \
-             WHERE m.role = 'owner' OR lower(u.email) IN (SELECT lower(value) FROM jsonb_array_elements_text($2))",
-            [org.id.into(), json!(org.settings.escalation_recipients).into()],
+             WHERE m.role = $3 OR lower(u.email) IN (SELECT lower(value) FROM jsonb_array_elements_text($2))",
+            [org.id.into(), json!(org.settings.escalation_recipients).into(), crate::Role::Owner.into()],
         ))
         .await?;
     let mut muted = Vec::new();
@@ -382,7 +391,7 @@ impl Services {
         &self,
         actor: &Actor,
         org_id: Uuid,
-        kind: Option<&str>,
+        kind: Option<DeliveryKind>,
         limit: u64,
     ) -> DomainResult<Vec<Delivery>> {
         self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
@@ -408,10 +417,10 @@ impl Services {
             .db
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE outbox SET status = 'pending', next_attempt_at = now(), \
+                "UPDATE outbox SET status = $3, next_attempt_at = now(), \
                  max_attempts = GREATEST(max_attempts, attempts + 1) \
-                 WHERE id = $1 AND organization_id = $2 AND status <> 'delivered' RETURNING id",
-                [id.into(), org_id.into()],
+                 WHERE id = $1 AND organization_id = $2 AND status <> $4 RETURNING id",
+                [id.into(), org_id.into(), DeliveryStatus::Pending.into(), DeliveryStatus::Delivered.into()],
             ))
             .await?;
         if row.is_none() {

@@ -15,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Delivery, EVENTS, TEST_EVENT};
+use super::{Delivery, DeliveryKind, EVENTS, TEST_EVENT};
 use crate::accounts::Actor;
 use crate::entities::{outbox, webhook};
 use crate::{DomainError, DomainResult, Services, tokens};
@@ -319,7 +319,7 @@ impl Services {
             "sent_at": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}});
         let delivery = super::NewDelivery {
             organization_id: Some(org_id),
-            kind: "webhook",
+            kind: DeliveryKind::Webhook,
             event: TEST_EVENT,
             webhook_id: Some(hook.id),
             target: &hook.url,

@@ -8,8 +8,7 @@ use super::*;
 pub struct Message {
     pub id: Uuid,
     pub conversation_id: Uuid,
-    /// `visitor`, `ai`, `agent` or `system`.
-    pub role: String,
+    pub role: MessageRole,
     pub text: String,
     pub created_at: DateTime<Utc>,
     pub citations: Option<Vec<Citation>>,
@@ -29,7 +28,7 @@ pub(crate) fn first_name(name: &str) -> Option<String> {
 pub(crate) struct MessageRow {
     id: Uuid,
     conversation_id: Uuid,
-    role: String,
+    role: MessageRole,
     text: String,
     created_at: sea_orm::prelude::DateTimeWithTimeZone,
     citations: Option<serde_json::Value>,
@@ -47,7 +46,7 @@ impl MessageRow {
         Message {
             id: self.id,
             conversation_id: self.conversation_id,
-            role: self.role.clone(),
+            role: self.role,
             text: self.text.clone(),
             created_at: self.created_at.into(),
             citations: self.citations.clone().and_then(|c| serde_json::from_value(c).ok()),
@@ -76,7 +75,7 @@ impl Services {
     /// Records the visitor's 👍/👎 on one of their AI answers.
     pub async fn message_feedback(&self, visitor: &Visitor, message_id: Uuid, helpful: bool) -> DomainResult<()> {
         let found = message::Entity::find_by_id(message_id)
-            .filter(message::Column::Role.eq("ai"))
+            .filter(message::Column::Role.eq(MessageRole::Ai))
             .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound("message"))?;
@@ -95,16 +94,20 @@ impl Services {
         &self,
         visitor: &Visitor,
         after: Option<Uuid>,
-    ) -> DomainResult<(Option<Uuid>, String, Vec<Message>)> {
+    ) -> DomainResult<(Option<Uuid>, ConversationStatus, Vec<Message>)> {
         let Some(conv) = latest_conversation(&self.db, visitor.id).await? else {
-            return Ok((None, "ai".into(), Vec::new()));
+            return Ok((None, ConversationStatus::Ai, Vec::new()));
         };
-        Ok((Some(conv.id), conv.status.clone(), conversation_messages(&self.db, conv.id, after).await?))
+        Ok((Some(conv.id), conv.status, conversation_messages(&self.db, conv.id, after).await?))
     }
 
     /// One message of the visitor's conversations (for the live stream) and its conversation's
     /// status; anything else → `NotFound`.
-    pub async fn visitor_message_by_id(&self, visitor: &Visitor, message_id: Uuid) -> DomainResult<(String, Message)> {
+    pub async fn visitor_message_by_id(
+        &self,
+        visitor: &Visitor,
+        message_id: Uuid,
+    ) -> DomainResult<(ConversationStatus, Message)> {
         let m = message::Entity::find_by_id(message_id).one(&self.db).await?.ok_or(DomainError::NotFound("message"))?;
         let conv = conversation::Entity::find_by_id(m.conversation_id)
             .one(&self.db)
@@ -193,7 +196,7 @@ pub(crate) async fn insert_agent_message(
     author_id: Uuid,
     text: &str,
 ) -> DomainResult<Message> {
-    insert_message_by(db, alerts, conv, "agent", text, None, None, Some(author_id), None).await
+    insert_message_by(db, alerts, conv, MessageRole::Agent, text, None, None, Some(author_id), None).await
 }
 
 /// A line the visitor reads about the conversation itself, stored as a `system` message in the
@@ -220,9 +223,18 @@ pub(crate) async fn insert_notice(
         }
         Notice::Resolved => (phrase(Phrase::Resolved, lang).to_owned(), None),
     };
-    let mut m =
-        insert_message_by(db, alerts, conv, "system", &line, None, Some(lang), author.as_ref().map(|a| a.0), None)
-            .await?;
+    let mut m = insert_message_by(
+        db,
+        alerts,
+        conv,
+        MessageRole::System,
+        &line,
+        None,
+        Some(lang),
+        author.as_ref().map(|a| a.0),
+        None,
+    )
+    .await?;
     m.author = author.map(|a| a.1);
     Ok(Some(m))
 }
@@ -244,7 +256,7 @@ pub(super) async fn insert_message(
     db: &impl ConnectionTrait,
     alerts: &crate::alerts::AlertSettings,
     conv: &conversation::Model,
-    role: &str,
+    role: MessageRole,
     text: &str,
     citations: Option<&[Citation]>,
     lang: Option<Language>,
@@ -259,7 +271,7 @@ pub(super) async fn insert_message_by(
     db: &impl ConnectionTrait,
     alerts: &crate::alerts::AlertSettings,
     conv: &conversation::Model,
-    role: &str,
+    role: MessageRole,
     text: &str,
     citations: Option<&[Citation]>,
     lang: Option<Language>,
@@ -271,7 +283,7 @@ pub(super) async fn insert_message_by(
         id: Set(Uuid::new_v4()),
         conversation_id: Set(conv.id),
         organization_id: Set(conv.organization_id),
-        role: Set(role.to_owned()),
+        role: Set(role),
         text: Set(text.to_owned()),
         citations: Set(citations),
         language: Set(lang.map(|l| l.code().to_owned())),

@@ -52,7 +52,7 @@ use crate::entities::{conversation, message, organization, visitor};
 use crate::knowledge::retrieval::Passage;
 use crate::llm::{ChatModel, LlmError};
 use crate::organizations::{OrgSettings, Organization};
-use crate::{DomainError, DomainResult, Services, tokens};
+use crate::{ConversationStatus, DomainError, DomainResult, MessageRole, Services, tokens};
 
 /// Longest visitor message.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -126,8 +126,7 @@ pub struct WidgetSession {
 #[derive(Clone, Debug)]
 pub struct TurnOutcome {
     pub conversation_id: Uuid,
-    /// `ai`, `escalated`, `claimed` or `resolved`.
-    pub status: String,
+    pub status: ConversationStatus,
     /// The AI's answer or the system's confirmation; `None` while a person has the conversation.
     pub reply: Option<Message>,
 }
@@ -140,7 +139,7 @@ impl TurnOutcome {
     pub fn metric_label(&self) -> &'static str {
         match &self.reply {
             None => "with_person",
-            Some(_) if self.status == "escalated" => "escalated",
+            Some(_) if self.status == ConversationStatus::Escalated => "escalated",
             Some(reply) if reply.citations.as_ref().is_some_and(|c| !c.is_empty()) => "answered",
             Some(_) => "not_answered",
         }
@@ -172,11 +171,11 @@ pub use turn::TrialTurn;
 mod tests {
     use super::*;
 
-    fn msg(role: &str, text: &str, citation: Option<&str>) -> Message {
+    fn msg(role: MessageRole, text: &str, citation: Option<&str>) -> Message {
         Message {
             id: Uuid::new_v4(),
             conversation_id: Uuid::nil(),
-            role: role.into(),
+            role,
             text: text.into(),
             created_at: Utc::now(),
             citations: citation.map(|t| vec![Citation { document_id: Uuid::nil(), title: t.into(), source_url: None }]),
@@ -195,9 +194,9 @@ mod tests {
             email: Some("ana@example.com".into()),
         };
         let history = vec![
-            msg("visitor", "How long do refunds take?", None),
-            msg("ai", "Refunds take 5 days.", Some("Returns and refunds")),
-            msg("visitor", "I want my money back now", None),
+            msg(MessageRole::Visitor, "How long do refunds take?", None),
+            msg(MessageRole::Ai, "Refunds take 5 days.", Some("Returns and refunds")),
+            msg(MessageRole::Visitor, "I want my money back now", None),
         ];
         let s = handoff_summary(&visitor, EscalationReason::Refund, &history);
         assert!(

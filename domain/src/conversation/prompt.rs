@@ -14,6 +14,7 @@ use crate::llm::Speaker;
 
 use super::language::Language;
 use super::{Citation, Message};
+use crate::MessageRole;
 
 /// What the model answers when the passages do not answer the question.
 pub const NO_ANSWER: &str = "NO_ANSWER";
@@ -73,10 +74,10 @@ pub fn answer_prompt(
     }
     system.push_str("</passages>");
     let mut out = vec![(Speaker::System, system)];
-    let earlier = history.iter().filter(|m| m.role == "visitor" || m.role == "ai");
+    let earlier = history.iter().filter(|m| matches!(m.role, MessageRole::Visitor | MessageRole::Ai));
     let skip = earlier.clone().count().saturating_sub(HISTORY);
     for m in earlier.skip(skip) {
-        let speaker = if m.role == "visitor" { Speaker::User } else { Speaker::Assistant };
+        let speaker = if m.role == MessageRole::Visitor { Speaker::User } else { Speaker::Assistant };
         out.push((speaker, m.text.clone()));
     }
     out.push((Speaker::User, question.to_owned()));

@@ -65,7 +65,8 @@ impl Services {
                 (v, token)
             }
         };
-        let conversation = latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != "resolved");
+        let conversation =
+            latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != ConversationStatus::Resolved);
         let messages = match &conversation {
             Some(c) => conversation_messages(&self.db, c.id, None).await?,
             None => Vec::new(),

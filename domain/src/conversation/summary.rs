@@ -37,7 +37,7 @@ impl Services {
         conversation::Entity::update_many()
             .col_expr(conversation::Column::HandoffSummary, sea_orm::sea_query::Expr::value(summary))
             .filter(conversation::Column::Id.eq(conv.id))
-            .filter(conversation::Column::Status.eq("escalated"))
+            .filter(conversation::Column::Status.eq(ConversationStatus::Escalated))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -90,7 +90,7 @@ fn acceptable_summary(summary: &str, history: &[Message]) -> bool {
 /// what the AI already told them.
 pub fn handoff_summary(visitor: &Visitor, reason: EscalationReason, history: &[Message]) -> String {
     let who = who(visitor);
-    let asks: Vec<&Message> = history.iter().filter(|m| m.role == "visitor").collect();
+    let asks: Vec<&Message> = history.iter().filter(|m| m.role == MessageRole::Visitor).collect();
     let last = asks.last().map(|m| clip(&m.text, 200)).unwrap_or_else(|| "(no message yet)".into());
     let why = reason_text(reason);
     let mut summary = format!("{who} {why}. Their latest message: \"{last}\".");
@@ -99,7 +99,7 @@ pub fn handoff_summary(visitor: &Visitor, reason: EscalationReason, history: &[M
     }
     let cited: Vec<String> = history
         .iter()
-        .filter(|m| m.role == "ai")
+        .filter(|m| m.role == MessageRole::Ai)
         .flat_map(|m| m.citations.clone().unwrap_or_default())
         .map(|c| c.title)
         .collect::<std::collections::BTreeSet<_>>()

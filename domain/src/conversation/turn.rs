@@ -56,7 +56,8 @@ impl Services {
         let stored = {
             let txn = self.db.begin().await?;
             let inserted =
-                insert_message_by(&txn, &self.alerts, &conv, "visitor", text, None, None, None, client_id).await;
+                insert_message_by(&txn, &self.alerts, &conv, MessageRole::Visitor, text, None, None, None, client_id)
+                    .await;
             match inserted {
                 Ok(message) => {
                     txn.commit().await?;
@@ -73,7 +74,7 @@ impl Services {
         };
         // Waiting in the queue, the visitor added something: the agents' summary says so before
         // the inbox hears of the message. The message is stored either way.
-        if conv.status == "escalated"
+        if conv.status == ConversationStatus::Escalated
             && let Err(e) = self.refresh_summary(&conv, visitor).await
         {
             tracing::warn!(conversation_id = %conv.id, error = %e, "could not refresh the hand-off summary");
@@ -89,7 +90,7 @@ impl Services {
         if let Err(e) = self.absorb_contact_details(visitor, text).await {
             tracing::warn!(visitor_id = %visitor.id, error = %e, "could not update the contact from a message");
         }
-        if conv.status == "escalated" || conv.status == "claimed" {
+        if conv.status.with_team() {
             return Ok(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None });
         }
 
@@ -203,7 +204,7 @@ impl Services {
             return self.outcome_without_reply(&conv).await;
         };
         self.announce_ai_reply(&conv, &reply).await;
-        Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) })
+        Ok(TurnOutcome { conversation_id: conv.id, status: ConversationStatus::Ai, reply: Some(reply) })
     }
 
     /// Stores the AI's reply only while the AI still has the conversation. The status is read
@@ -219,12 +220,12 @@ impl Services {
     ) -> DomainResult<Option<Message>> {
         let txn = self.db.begin().await?;
         let status = conversation::Entity::find_by_id(conv.id).lock_exclusive().one(&txn).await?.map(|c| c.status);
-        if status.as_deref() != Some("ai") {
+        if status != Some(ConversationStatus::Ai) {
             txn.rollback().await?;
             tracing::info!(conversation_id = %conv.id, ?status, "a person took over while the AI was answering; its reply is discarded");
             return Ok(None);
         }
-        let message = insert_message(&txn, &self.alerts, conv, "ai", text, citations, Some(lang)).await?;
+        let message = insert_message(&txn, &self.alerts, conv, MessageRole::Ai, text, citations, Some(lang)).await?;
         txn.commit().await?;
         self.wake_outbox();
         Ok(Some(message))
@@ -232,10 +233,7 @@ impl Services {
 
     /// A turn that ends without a reply: the conversation's status as it is now.
     async fn outcome_without_reply(&self, conv: &conversation::Model) -> DomainResult<TurnOutcome> {
-        let status = conversation::Entity::find_by_id(conv.id)
-            .one(&self.db)
-            .await?
-            .map_or_else(|| conv.status.clone(), |c| c.status);
+        let status = conversation::Entity::find_by_id(conv.id).one(&self.db).await?.map_or(conv.status, |c| c.status);
         Ok(TurnOutcome { conversation_id: conv.id, status, reply: None })
     }
 
@@ -243,7 +241,7 @@ impl Services {
     /// conversation; with the AI answering, nobody is watching and nothing is sent. Never stored.
     pub async fn visitor_typing(&self, visitor: &Visitor) -> DomainResult<()> {
         let Some(conv) = latest_conversation(&self.db, visitor.id).await? else { return Ok(()) };
-        if conv.status == "escalated" || conv.status == "claimed" {
+        if conv.status.with_team() {
             self.emit(ConversationEvent::Typing {
                 organization_id: conv.organization_id,
                 visitor_id: visitor.id,
@@ -259,7 +257,7 @@ impl Services {
     pub async fn visitor_escalate(&self, visitor: &Visitor) -> DomainResult<TurnOutcome> {
         let org = self.visitor_organization(visitor).await?;
         let conv = self.open_conversation(visitor).await?;
-        if conv.status != "ai" {
+        if conv.status != ConversationStatus::Ai {
             return Ok(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None });
         }
         let lang = conv.language.as_deref().and_then(Language::from_code).unwrap_or(Language::En);
@@ -297,14 +295,18 @@ impl Services {
 
     /// The visitor's conversation that is not resolved, or a new one.
     async fn open_conversation(&self, visitor: &Visitor) -> DomainResult<conversation::Model> {
-        if let Some(c) = latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != "resolved") {
+        if let Some(c) =
+            latest_conversation(&self.db, visitor.id).await?.filter(|c| c.status != ConversationStatus::Resolved)
+        {
             return Ok(c);
         }
         // Two first messages at once (two tabs, a retry): the visitor's row is locked while
         // one of them opens the conversation, and the other then finds it.
         let txn = self.db.begin().await?;
         visitor::Entity::find_by_id(visitor.id).lock_exclusive().one(&txn).await?;
-        if let Some(c) = latest_conversation(&txn, visitor.id).await?.filter(|c| c.status != "resolved") {
+        if let Some(c) =
+            latest_conversation(&txn, visitor.id).await?.filter(|c| c.status != ConversationStatus::Resolved)
+        {
             txn.commit().await?;
             return Ok(c);
         }
@@ -313,7 +315,7 @@ impl Services {
             id: Set(Uuid::new_v4()),
             organization_id: Set(visitor.organization_id),
             visitor_id: Set(visitor.id),
-            status: Set("ai".into()),
+            status: Set(ConversationStatus::Ai),
             language: Set(None),
             escalation_reason: Set(None),
             handoff_summary: Set(None),
@@ -522,7 +524,7 @@ impl Services {
     ) -> DomainResult<Option<String>> {
         let recent = message::Entity::find()
             .filter(message::Column::ConversationId.eq(conv.id))
-            .filter(message::Column::Role.eq("visitor"))
+            .filter(message::Column::Role.eq(MessageRole::Visitor))
             .filter(message::Column::Id.ne(current))
             .order_by_desc(message::Column::CreatedAt)
             .limit(3)
@@ -590,7 +592,7 @@ impl Services {
                 return self.outcome_without_reply(conv).await;
             };
             self.announce_ai_reply(conv, &reply).await;
-            return Ok(TurnOutcome { conversation_id: conv.id, status: "ai".into(), reply: Some(reply) });
+            return Ok(TurnOutcome { conversation_id: conv.id, status: ConversationStatus::Ai, reply: Some(reply) });
         }
         let history = recent_messages(&self.db, conv.id).await?;
         let summary = self.summary_for(visitor, reason, &history).await;
@@ -599,20 +601,21 @@ impl Services {
         let txn = self.db.begin().await?;
         // Only an `ai` conversation escalates: of two racing turns, one wins.
         let updated = conversation::Entity::update_many()
-            .col_expr(conversation::Column::Status, sea_orm::sea_query::Expr::value("escalated"))
+            .col_expr(conversation::Column::Status, sea_orm::sea_query::Expr::value(ConversationStatus::Escalated))
             .col_expr(conversation::Column::EscalationReason, sea_orm::sea_query::Expr::value(reason.as_str()))
             .col_expr(conversation::Column::HandoffSummary, sea_orm::sea_query::Expr::value(summary.clone()))
             .col_expr(conversation::Column::EscalatedAt, sea_orm::sea_query::Expr::value(now))
             .col_expr(conversation::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
             .filter(conversation::Column::Id.eq(conv.id))
-            .filter(conversation::Column::Status.eq("ai"))
+            .filter(conversation::Column::Status.eq(ConversationStatus::Ai))
             .exec(&txn)
             .await?;
         if updated.rows_affected == 0 {
             txn.rollback().await?;
             return self.outcome_without_reply(conv).await;
         }
-        let latest_question = history.iter().rev().find(|m| m.role == "visitor").map(|m| m.text.as_str()).unwrap_or("");
+        let latest_question =
+            history.iter().rev().find(|m| m.role == MessageRole::Visitor).map(|m| m.text.as_str()).unwrap_or("");
         let alert = crate::alerts::EscalationAlert {
             organization: org,
             conversation_id: conv.id,
@@ -625,7 +628,8 @@ impl Services {
         };
         crate::alerts::enqueue_escalation(&txn, &self.alerts, &alert).await?;
         let confirmation = confirmation(&org.settings, reason, lang);
-        let reply = insert_message(&txn, &self.alerts, conv, "system", &confirmation, None, Some(lang)).await?;
+        let reply =
+            insert_message(&txn, &self.alerts, conv, MessageRole::System, &confirmation, None, Some(lang)).await?;
         txn.commit().await?;
         self.wake_outbox();
         self.emit(ConversationEvent::Escalated {
@@ -644,7 +648,7 @@ impl Services {
         .await;
         tracing::info!(conversation_id = %conv.id, reason = reason.as_str(), "escalated");
         metrics::counter!("iterochat_escalations_total", "reason" => reason.as_str()).increment(1);
-        Ok(TurnOutcome { conversation_id: conv.id, status: "escalated".into(), reply: Some(reply) })
+        Ok(TurnOutcome { conversation_id: conv.id, status: ConversationStatus::Escalated, reply: Some(reply) })
     }
 }
 

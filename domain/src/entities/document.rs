@@ -1,6 +1,32 @@
 //! A knowledge-base document of one organisation; re-embedded on edit; deleted ones wait in the trash (`privacy::trash`).
 use sea_orm::entity::prelude::*;
 
+/// Where a document is in ingestion. Stored as checked text; mapped here only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum DocumentStatus {
+    /// Being chunked and embedded (in the background; `chunks_done` of `chunk_count`).
+    #[sea_orm(string_value = "processing")]
+    Processing,
+    /// Searchable.
+    #[sea_orm(string_value = "ready")]
+    Ready,
+    /// Ingestion failed; `error` says why.
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+impl DocumentStatus {
+    /// The name stored in the database and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Processing => "processing",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "documents")]
 pub struct Model {
@@ -11,8 +37,7 @@ pub struct Model {
     /// Markdown or plain text.
     pub content: String,
     pub source_url: Option<String>,
-    /// `processing`, `ready` or `failed`.
-    pub status: String,
+    pub status: DocumentStatus,
     /// Why ingestion failed (shown to admins).
     pub error: Option<String>,
     /// Passages planned for the current version.

@@ -10,8 +10,7 @@ pub struct Model {
     pub requested_by: Option<Uuid>,
     /// Set for a right-of-access export of one contact.
     pub contact_id: Option<Uuid>,
-    /// `running`, `ready` or `failed` (`privacy::ExportStatus`).
-    pub status: String,
+    pub status: crate::privacy::ExportStatus,
     /// 0..1.
     pub progress: f32,
     /// The archive's file name under the exports directory, once ready.

@@ -8,7 +8,7 @@ pub struct Model {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub email: String,
-    pub role: String,
+    pub role: crate::Role,
     /// SHA-256 of the token; the token itself is shown once, to the inviter.
     pub token_hash: String,
     pub invited_by: Option<Uuid>,

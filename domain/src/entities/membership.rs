@@ -8,8 +8,7 @@ pub struct Model {
     pub organization_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
-    /// `owner`, `admin` or `agent` (see [`crate::Role`]).
-    pub role: String,
+    pub role: crate::Role,
     pub created_at: DateTimeWithTimeZone,
 }
 

@@ -9,8 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub organization_id: Uuid,
-    /// `document`, `conversation`, `saved_reply` or `feedback_project` (`privacy::TrashKind`).
-    pub kind: String,
+    pub kind: crate::privacy::TrashKind,
     /// The item's own id, which it gets back on restore.
     pub item_id: Uuid,
     pub title: String,

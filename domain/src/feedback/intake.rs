@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::dialogue::{self, MAX_ANSWER_CHARS, MAX_ANSWERS, Next, ToastTexts};
-use super::{Reaction, Turn, new_feedback_id};
+use super::{Reaction, Turn, TurnRole, new_feedback_id};
 use crate::conversation::language::{self, Language};
 use crate::llm::Speaker;
 use crate::{DomainError, DomainResult, Services, tokens};
@@ -249,7 +249,7 @@ impl Services {
             Reaction::Positive => (None, Vec::new(), None),
             Reaction::Negative => {
                 let question = dialogue::first_question(lang).to_owned();
-                let turn = Turn { role: "ai".into(), text: question.clone(), at: now };
+                let turn = Turn { role: TurnRole::Ai, text: question.clone(), at: now };
                 (Some(question), vec![turn], Some(dialogue::extractive_summary(&event_name, &[])))
             }
         };
@@ -321,8 +321,8 @@ impl Services {
         let previous = Language::from_code(&row.try_get::<String>("", "language")?);
         let lang = language::detect(text, previous);
         let now = Utc::now();
-        turns.push(Turn { role: "user".into(), text: text.to_owned(), at: now });
-        let answers: Vec<String> = turns.iter().filter(|t| t.role == "user").map(|t| t.text.clone()).collect();
+        turns.push(Turn { role: TurnRole::User, text: text.to_owned(), at: now });
+        let answers: Vec<String> = turns.iter().filter(|t| t.role == TurnRole::User).map(|t| t.text.clone()).collect();
 
         let next = if answers.len() >= MAX_ANSWERS {
             Next::Done(dialogue::closing(lang).to_owned())
@@ -340,7 +340,7 @@ impl Services {
             Next::Ask(q) => (q, false),
             Next::Done(closing) => (closing, true),
         };
-        turns.push(Turn { role: "ai".into(), text: reply.clone(), at: Utc::now() });
+        turns.push(Turn { role: TurnRole::Ai, text: reply.clone(), at: Utc::now() });
         // Guarded by the conversation's length, so two answers racing cannot both land.
         let updated = self
             .db
@@ -371,7 +371,9 @@ impl Services {
         let chat = self.chat.as_ref()?;
         let mut messages = vec![(Speaker::System, dialogue::question_prompt(event_name, lang))];
         messages.extend(
-            turns.iter().map(|t| (if t.role == "user" { Speaker::User } else { Speaker::Assistant }, t.text.clone())),
+            turns
+                .iter()
+                .map(|t| (if t.role == TurnRole::User { Speaker::User } else { Speaker::Assistant }, t.text.clone())),
         );
         let text = chat
             .complete(&messages, 120)

@@ -95,11 +95,20 @@ pub struct Event {
     pub created_at: DateTime<Utc>,
 }
 
+/// Who said a line of a feedback conversation (stored in the feedback's JSON as `ai`/`user`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TurnRole {
+    /// The follow-up question the SDK asked.
+    Ai,
+    /// The person who gave the feedback.
+    User,
+}
+
 /// One line of a feedback conversation.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Turn {
-    /// `ai` or `user`.
-    pub role: String,
+    pub role: TurnRole,
     pub text: String,
     pub at: DateTime<Utc>,
 }

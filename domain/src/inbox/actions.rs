@@ -11,20 +11,29 @@ impl Services {
         let claimed = txn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE conversations c SET status = 'claimed', claimed_by = $3, claimed_at = now(), updated_at = now() \
-                 FROM (SELECT id, status = 'claimed' AND claimed_by = $3 AS already FROM conversations \
+                "UPDATE conversations c SET status = $4, claimed_by = $3, claimed_at = now(), updated_at = now() \
+                 FROM (SELECT id, status = $4 AND claimed_by = $3 AS already FROM conversations \
                        WHERE id = $1 FOR UPDATE) o \
                  WHERE c.id = o.id AND c.organization_id = $2 \
-                   AND (c.status IN ('ai', 'escalated') OR (c.status = 'claimed' AND c.claimed_by = $3)) \
+                   AND (c.status IN ($5, $6) OR (c.status = $4 AND c.claimed_by = $3)) \
                  RETURNING c.visitor_id, o.already",
-                [id.into(), org_id.into(), actor.user.id.into()],
+                [
+                    id.into(),
+                    org_id.into(),
+                    actor.user.id.into(),
+                    ConversationStatus::Claimed.into(),
+                    ConversationStatus::Ai.into(),
+                    ConversationStatus::Escalated.into(),
+                ],
             ))
             .await?;
         let Some(row) = claimed else {
             let current = self.conversation_summary(&txn, org_id, id).await?;
             txn.rollback().await?;
-            return Err(match current.status.as_str() {
-                "resolved" => DomainError::Conflict("this conversation is resolved; reopen it first".into()),
+            return Err(match current.status {
+                ConversationStatus::Resolved => {
+                    DomainError::Conflict("this conversation is resolved; reopen it first".into())
+                }
                 _ => DomainError::Conflict(format!(
                     "{} already claimed this conversation",
                     current.claimed_by_name.as_deref().unwrap_or("another agent")
@@ -42,7 +51,7 @@ impl Services {
         let summary = self.conversation_summary(&txn, org_id, id).await?;
         txn.commit().await?;
         self.wake_outbox();
-        self.emit_status(org_id, visitor_id, id, "claimed").await;
+        self.emit_status(org_id, visitor_id, id, ConversationStatus::Claimed).await;
         if let Some(joined) = joined {
             self.announce_message(org_id, visitor_id, id, joined.id).await;
         }
@@ -56,7 +65,7 @@ impl Services {
     pub async fn agent_typing(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
         member_role(&self.db, org_id, actor.user.id).await?;
         let conv = crate::conversation::find_conversation(&self.db, org_id, id).await?;
-        if conv.status == "resolved" {
+        if conv.status == ConversationStatus::Resolved {
             return Ok(());
         }
         let name = crate::conversation::first_name(&actor.user.name).unwrap_or_else(|| "An agent".to_owned());
@@ -96,11 +105,11 @@ impl Services {
             return Err(DomainError::invalid("text", "must not contain control characters"));
         }
         let conv = crate::conversation::find_conversation(&self.db, org_id, id).await?;
-        if conv.status == "resolved" {
+        if conv.status == ConversationStatus::Resolved {
             return Err(DomainError::Conflict("this conversation is resolved; reopen it to reply".into()));
         }
         if let (HeldReply::AskFirst, Some(holder)) = (held, conv.claimed_by.filter(|by| *by != actor.user.id))
-            && conv.status == "claimed"
+            && conv.status == ConversationStatus::Claimed
         {
             let name = <crate::entities::user::Entity as sea_orm::EntityTrait>::find_by_id(holder)
                 .one(&self.db)
@@ -115,9 +124,15 @@ impl Services {
         let took = txn
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE conversations SET status = 'claimed', claimed_by = $2, claimed_at = now() \
-                 WHERE id = $1 AND status IN ('ai', 'escalated')",
-                [id.into(), actor.user.id.into()],
+                "UPDATE conversations SET status = $3, claimed_by = $2, claimed_at = now() \
+                 WHERE id = $1 AND status IN ($4, $5)",
+                [
+                    id.into(),
+                    actor.user.id.into(),
+                    ConversationStatus::Claimed.into(),
+                    ConversationStatus::Ai.into(),
+                    ConversationStatus::Escalated.into(),
+                ],
             ))
             .await?
             .rows_affected()
@@ -128,7 +143,7 @@ impl Services {
         txn.commit().await?;
         self.wake_outbox();
         if took {
-            self.emit_status(org_id, conv.visitor_id, id, "claimed").await;
+            self.emit_status(org_id, conv.visitor_id, id, ConversationStatus::Claimed).await;
         }
         for added in joined.iter().chain([&message]) {
             self.announce_message(org_id, conv.visitor_id, id, added.id).await;
@@ -167,9 +182,9 @@ impl Services {
         let row = txn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE conversations SET status = 'resolved', resolved_at = now(), updated_at = now() \
-                 WHERE id = $1 AND organization_id = $2 AND status <> 'resolved' RETURNING visitor_id, resolved_at",
-                [id.into(), org_id.into()],
+                "UPDATE conversations SET status = $3, resolved_at = now(), updated_at = now() \
+                 WHERE id = $1 AND organization_id = $2 AND status <> $3 RETURNING visitor_id, resolved_at",
+                [id.into(), org_id.into(), ConversationStatus::Resolved.into()],
             ))
             .await?;
         let Some(row) = row else {
@@ -192,7 +207,7 @@ impl Services {
         let summary = self.conversation_summary(&txn, org_id, id).await?;
         txn.commit().await?;
         self.wake_outbox();
-        self.emit_status(org_id, visitor_id, id, "resolved").await;
+        self.emit_status(org_id, visitor_id, id, ConversationStatus::Resolved).await;
         if let Some(note) = note {
             self.announce_message(org_id, visitor_id, id, note.id).await;
         }
@@ -211,17 +226,17 @@ impl Services {
             .db
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "UPDATE conversations SET status = 'escalated', resolved_at = NULL, claimed_by = NULL, claimed_at = NULL, \
+                "UPDATE conversations SET status = $3, resolved_at = NULL, claimed_by = NULL, claimed_at = NULL, \
                  escalated_at = coalesce(escalated_at, now()), \
                  escalation_reason = coalesce(escalation_reason, 'requested'), updated_at = now() \
-                 WHERE id = $1 AND organization_id = $2 AND status = 'resolved' RETURNING visitor_id",
-                [id.into(), org_id.into()],
+                 WHERE id = $1 AND organization_id = $2 AND status = $4 RETURNING visitor_id",
+                [id.into(), org_id.into(), ConversationStatus::Escalated.into(), ConversationStatus::Resolved.into()],
             ))
             .await?;
         let current = self.conversation_summary(&self.db, org_id, id).await?;
         match row {
             Some(row) => {
-                self.emit_status(org_id, row.try_get("", "visitor_id")?, id, "escalated").await;
+                self.emit_status(org_id, row.try_get("", "visitor_id")?, id, ConversationStatus::Escalated).await;
                 Ok(current)
             }
             None => Err(DomainError::Conflict(format!(
@@ -231,8 +246,13 @@ impl Services {
         }
     }
 
-    async fn emit_status(&self, organization_id: Uuid, visitor_id: Uuid, conversation_id: Uuid, status: &str) {
-        let status = status.to_owned();
+    async fn emit_status(
+        &self,
+        organization_id: Uuid,
+        visitor_id: Uuid,
+        conversation_id: Uuid,
+        status: ConversationStatus,
+    ) {
         self.emit(ConversationEvent::StatusChanged { organization_id, visitor_id, conversation_id, status }).await;
     }
 }

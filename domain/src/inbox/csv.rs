@@ -11,7 +11,7 @@ impl Services {
             let sources: Vec<String> = m.message.citations.iter().flatten().map(|c| c.title.clone()).collect();
             let row = [
                 m.message.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                m.message.role.clone(),
+                m.message.role.to_string(),
                 m.author_name.clone().unwrap_or_default(),
                 m.message.text.clone(),
                 sources.join("; "),
@@ -38,7 +38,7 @@ impl Services {
             let contact = c.contact.clone();
             let row = [
                 c.id.to_string(),
-                c.status.clone(),
+                c.status.to_string(),
                 c.escalation_reason.clone().unwrap_or_default(),
                 c.escalated_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default(),
                 c.claimed_by_name.clone().unwrap_or_default(),

@@ -29,7 +29,7 @@ pub use saved::{SavedReply, normalise_tag};
 use crate::accounts::Actor;
 use crate::conversation::{ConversationEvent, Message, MessageRow, Notice};
 use crate::organizations::member_role;
-use crate::{DomainError, DomainResult, Services};
+use crate::{ConversationStatus, DomainError, DomainResult, Services};
 
 /// Most conversations one list returns.
 const LIST_LIMIT: i64 = 200;
@@ -73,13 +73,14 @@ impl StatusFilter {
         })
     }
 
-    fn statuses(self) -> &'static [&'static str] {
+    fn statuses(self) -> &'static [ConversationStatus] {
+        use ConversationStatus as S;
         match self {
-            Self::Unresolved => &["escalated", "claimed"],
-            Self::Escalated => &["escalated"],
-            Self::Claimed => &["claimed"],
-            Self::Resolved => &["resolved"],
-            Self::All => &["ai", "escalated", "claimed", "resolved"],
+            Self::Unresolved => &[S::Escalated, S::Claimed],
+            Self::Escalated => &[S::Escalated],
+            Self::Claimed => &[S::Claimed],
+            Self::Resolved => &[S::Resolved],
+            Self::All => &[S::Ai, S::Escalated, S::Claimed, S::Resolved],
         }
     }
 }
@@ -96,7 +97,7 @@ pub struct ContactInfo {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConversationSummary {
     pub id: Uuid,
-    pub status: String,
+    pub status: ConversationStatus,
     pub escalation_reason: Option<String>,
     pub handoff_summary: Option<String>,
     pub escalated_at: Option<DateTime<Utc>>,
@@ -159,7 +160,7 @@ pub struct Stats {
 const SUMMARY_SELECT: &str = "\
 SELECT c.id, c.status, c.escalation_reason, c.handoff_summary, c.escalated_at, c.claimed_by,
        u.name AS claimed_by_name, c.resolved_at, c.language, c.created_at, c.updated_at,
-       (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'visitor'
+       (SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'visitor' -- MessageRole::Visitor
          ORDER BY m.created_at DESC LIMIT 1) AS last_message,
        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count,
        (SELECT coalesce(jsonb_agg(t.tag ORDER BY t.tag), '[]'::jsonb) FROM conversation_tags t WHERE t.conversation_id = c.id) AS tags,

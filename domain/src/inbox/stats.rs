@@ -17,13 +17,19 @@ impl Services {
                  SELECT \
                    (SELECT count(*) FROM conversations, window_start WHERE organization_id = $1 AND created_at >= since) AS conversations, \
                    count(*) AS escalations, \
-                   count(*) FILTER (WHERE status IN ('escalated', 'claimed')) AS unresolved, \
-                   count(*) FILTER (WHERE status = 'resolved') AS resolved, \
+                   count(*) FILTER (WHERE status IN ($3, $4)) AS unresolved, \
+                   count(*) FILTER (WHERE status = $5) AS resolved, \
                    coalesce(avg(extract(epoch FROM resolved_at - escalated_at) / 3600.0) \
-                            FILTER (WHERE status = 'resolved' AND resolved_at IS NOT NULL), 0)::float8 AS avg_hours \
+                            FILTER (WHERE status = $5 AND resolved_at IS NOT NULL), 0)::float8 AS avg_hours \
                  FROM conversations, window_start \
                  WHERE organization_id = $1 AND escalated_at >= since",
-                [org_id.into(), (days as i32).into()],
+                [
+                    org_id.into(),
+                    (days as i32).into(),
+                    ConversationStatus::Escalated.into(),
+                    ConversationStatus::Claimed.into(),
+                    ConversationStatus::Resolved.into(),
+                ],
             ))
             .await?
             .ok_or_else(|| DomainError::Internal("stats returned no row".into()))?;

@@ -18,6 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::chunking::{self, ChunkConfig};
+use crate::entities::document::DocumentStatus;
 use crate::entities::{chunk, document};
 use crate::{DomainError, DomainResult, Services};
 
@@ -124,7 +125,7 @@ impl Services {
     /// (ready or failed). Documents another worker holds are skipped.
     pub async fn ingest_pending(&self) -> DomainResult<usize> {
         let pending = document::Entity::find()
-            .filter(document::Column::Status.eq("processing"))
+            .filter(document::Column::Status.eq(DocumentStatus::Processing))
             .filter(document::Column::DeletedAt.is_null())
             .order_by_asc(document::Column::UpdatedAt)
             .limit(20)
@@ -149,10 +150,10 @@ impl Services {
     /// re-indexing.
     pub async fn requeue_stale_embeddings(&self) -> DomainResult<u64> {
         let result = document::Entity::update_many()
-            .col_expr(document::Column::Status, sea_orm::sea_query::Expr::value("processing"))
+            .col_expr(document::Column::Status, sea_orm::sea_query::Expr::value(DocumentStatus::Processing))
             .col_expr(document::Column::ChunksDone, sea_orm::sea_query::Expr::value(0))
             .filter(document::Column::DeletedAt.is_null())
-            .filter(document::Column::Status.eq("ready"))
+            .filter(document::Column::Status.eq(DocumentStatus::Ready))
             .filter(
                 sea_orm::Condition::any()
                     .add(document::Column::EmbeddingModel.is_null())
@@ -181,7 +182,7 @@ impl Services {
             return Ok(false);
         }
         let Some(doc) = document::Entity::find_by_id(id)
-            .filter(document::Column::Status.eq("processing"))
+            .filter(document::Column::Status.eq(DocumentStatus::Processing))
             .filter(document::Column::DeletedAt.is_null())
             .one(&self.db)
             .await?
@@ -267,7 +268,7 @@ impl Services {
         let count = rows.len() as i32;
         let txn = self.db.begin().await?;
         let marked = document::Entity::update_many()
-            .col_expr(document::Column::Status, sea_orm::sea_query::Expr::value("ready"))
+            .col_expr(document::Column::Status, sea_orm::sea_query::Expr::value(DocumentStatus::Ready))
             .col_expr(document::Column::ChunkCount, sea_orm::sea_query::Expr::value(count))
             .col_expr(document::Column::ChunksDone, sea_orm::sea_query::Expr::value(count))
             .col_expr(document::Column::EmbeddingModel, sea_orm::sea_query::Expr::value(self.index_version()))
@@ -292,7 +293,7 @@ impl Services {
 
     async fn mark_failed(&self, doc: &document::Model, cause: &str) -> DomainResult<bool> {
         let mut active: document::ActiveModel = doc.clone().into();
-        active.status = Set("failed".into());
+        active.status = Set(DocumentStatus::Failed);
         active.error = Set(Some(cause.chars().take(500).collect()));
         active.updated_at = Set(Utc::now().into());
         let still_current = document::Entity::find_by_id(doc.id)

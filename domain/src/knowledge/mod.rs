@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::accounts::Actor;
 use crate::entities::document;
+pub use crate::entities::document::DocumentStatus;
 use crate::{DomainError, DomainResult, Services};
 
 /// Largest document we accept, in bytes of text; bigger ones should be split.
@@ -40,8 +41,7 @@ pub struct Document {
     pub id: Uuid,
     pub title: String,
     pub source_url: Option<String>,
-    /// `processing`, `ready` or `failed`.
-    pub status: String,
+    pub status: DocumentStatus,
     pub error: Option<String>,
     pub chunk_count: i32,
     pub chunks_done: i32,
@@ -140,7 +140,7 @@ impl Services {
             title: Set(input.title),
             content: Set(input.content),
             source_url: Set(input.source_url),
-            status: Set("processing".into()),
+            status: Set(DocumentStatus::Processing),
             error: Set(None),
             chunk_count: Set(0),
             chunks_done: Set(0),
@@ -191,7 +191,7 @@ impl Services {
         active.title = Set(input.title);
         active.content = Set(input.content);
         active.source_url = Set(input.source_url);
-        active.status = Set("processing".into());
+        active.status = Set(DocumentStatus::Processing);
         active.error = Set(None);
         active.chunks_done = Set(0);
         active.version = Set(version);

@@ -27,11 +27,15 @@ const PAGE: i64 = 200;
 const KEEP_ARCHIVES_DAYS: i64 = 7;
 
 /// Where an export job is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "snake_case")]
 pub enum ExportStatus {
+    #[sea_orm(string_value = "running")]
     Running,
+    #[sea_orm(string_value = "ready")]
     Ready,
+    #[sea_orm(string_value = "failed")]
     Failed,
 }
 
@@ -41,14 +45,6 @@ impl ExportStatus {
             Self::Running => "running",
             Self::Ready => "ready",
             Self::Failed => "failed",
-        }
-    }
-
-    fn parse(value: &str) -> Self {
-        match value {
-            "ready" => Self::Ready,
-            "failed" => Self::Failed,
-            _ => Self::Running,
         }
     }
 }
@@ -72,7 +68,7 @@ impl From<export::Model> for ExportJob {
     fn from(m: export::Model) -> Self {
         Self {
             id: m.id,
-            status: ExportStatus::parse(&m.status),
+            status: m.status,
             progress: m.progress.clamp(0.0, 1.0),
             contact_id: m.contact_id,
             bytes: m.bytes,
@@ -244,7 +240,7 @@ impl Services {
             organization_id: Set(org_id),
             requested_by: Set(Some(actor.user.id)),
             contact_id: Set(contact_id),
-            status: Set(ExportStatus::Running.as_str().into()),
+            status: Set(ExportStatus::Running),
             progress: Set(0.0),
             file_name: Set(None),
             bytes: Set(None),
@@ -294,7 +290,7 @@ impl Services {
     pub async fn export_archive(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<(PathBuf, String)> {
         self.require_admin(actor, org_id, "export data").await?;
         let job = find_export(&self.db, org_id, id).await?;
-        let (ExportStatus::Ready, Some(file)) = (ExportStatus::parse(&job.status), job.file_name.as_deref()) else {
+        let (ExportStatus::Ready, Some(file)) = (job.status, job.file_name.as_deref()) else {
             return Err(DomainError::conflict("the export is not ready"));
         };
         let path = self.exports_dir.join(file);
@@ -330,13 +326,13 @@ impl Services {
     pub(crate) async fn withdraw_exports(&self, org_id: Uuid) -> DomainResult<()> {
         let ready = export::Entity::find()
             .filter(export::Column::OrganizationId.eq(org_id))
-            .filter(export::Column::Status.eq(ExportStatus::Ready.as_str()))
+            .filter(export::Column::Status.eq(ExportStatus::Ready))
             .all(&self.db)
             .await?;
         for job in ready {
             self.remove_export_files(job.id).await;
             let mut active: export::ActiveModel = job.into();
-            active.status = Set(ExportStatus::Failed.as_str().into());
+            active.status = Set(ExportStatus::Failed);
             active.file_name = Set(None);
             active.error = Set(Some("withdrawn: data in it was erased since; start a new export".into()));
             active.updated_at = Set(Utc::now().into());
@@ -359,23 +355,23 @@ impl Services {
             export::Entity::delete_by_id(job.id).exec(&self.db).await?;
         }
         export::Entity::update_many()
-            .col_expr(export::Column::Status, sea_orm::sea_query::Expr::value(ExportStatus::Failed.as_str()))
+            .col_expr(export::Column::Status, sea_orm::sea_query::Expr::value(ExportStatus::Failed))
             .col_expr(export::Column::Error, sea_orm::sea_query::Expr::value("interrupted; start a new export"))
-            .filter(export::Column::Status.eq(ExportStatus::Running.as_str()))
+            .filter(export::Column::Status.eq(ExportStatus::Running))
             .filter(export::Column::UpdatedAt.lt(now - chrono::Duration::minutes(10)))
             .exec(&self.db)
             .await?;
         // Files no ready job owns, an hour old: failed or interrupted jobs, erased contacts'
         // exports.
         let ready: Vec<String> = export::Entity::find()
-            .filter(export::Column::Status.eq(ExportStatus::Ready.as_str()))
+            .filter(export::Column::Status.eq(ExportStatus::Ready))
             .all(&self.db)
             .await?
             .into_iter()
             .filter_map(|j| j.file_name)
             .collect();
         let running: Vec<String> = export::Entity::find()
-            .filter(export::Column::Status.eq(ExportStatus::Running.as_str()))
+            .filter(export::Column::Status.eq(ExportStatus::Running))
             .all(&self.db)
             .await?
             .into_iter()
@@ -414,7 +410,7 @@ impl Services {
         active.updated_at = Set(Utc::now().into());
         match outcome {
             Ok((file, bytes)) => {
-                active.status = Set(ExportStatus::Ready.as_str().into());
+                active.status = Set(ExportStatus::Ready);
                 active.progress = Set(1.0);
                 active.file_name = Set(Some(file));
                 active.bytes = Set(Some(bytes as i64));
@@ -422,7 +418,7 @@ impl Services {
             Err(e) => {
                 tracing::error!(export_id = %job.id, error = %e, "export failed");
                 self.remove_export_files(job.id).await;
-                active.status = Set(ExportStatus::Failed.as_str().into());
+                active.status = Set(ExportStatus::Failed);
                 active.error =
                     Set(Some("the export failed; try again, and tell your operator if it keeps failing".into()));
             }

@@ -208,7 +208,7 @@ impl Services {
         // The trashed copy first: a restore running meanwhile then finds nothing to bring back.
         let trashed = trash_item::Entity::delete_many()
             .filter(trash_item::Column::OrganizationId.eq(org_id))
-            .filter(trash_item::Column::Kind.eq(TrashKind::Conversation.as_str()))
+            .filter(trash_item::Column::Kind.eq(TrashKind::Conversation))
             .filter(trash_item::Column::ItemId.eq(id))
             .exec(&txn)
             .await?
@@ -296,7 +296,7 @@ impl Services {
                 .rows_affected();
             let trashed = trash_item::Entity::delete_many()
                 .filter(trash_item::Column::OrganizationId.eq(org.id))
-                .filter(trash_item::Column::Kind.eq(TrashKind::Conversation.as_str()))
+                .filter(trash_item::Column::Kind.eq(TrashKind::Conversation))
                 .filter(trash_item::Column::DeletedAt.lt(cutoff))
                 .exec(&txn)
                 .await?

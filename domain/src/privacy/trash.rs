@@ -17,12 +17,17 @@ use crate::entities::{organization, trash_item};
 use crate::{DomainError, DomainResult, Services};
 
 /// What can be in the trash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 #[serde(rename_all = "snake_case")]
 pub enum TrashKind {
+    #[sea_orm(string_value = "document")]
     Document,
+    #[sea_orm(string_value = "conversation")]
     Conversation,
+    #[sea_orm(string_value = "saved_reply")]
     SavedReply,
+    #[sea_orm(string_value = "feedback_project")]
     FeedbackProject,
 }
 
@@ -131,7 +136,7 @@ pub(crate) async fn move_to_trash(db: &impl ConnectionTrait, item: Trashing<'_>)
     trash_item::ActiveModel {
         id: Set(trash_id),
         organization_id: Set(item.org_id),
-        kind: Set(item.kind.as_str().to_owned()),
+        kind: Set(item.kind),
         item_id: Set(item.item_id),
         title: Set(item.title.chars().take(200).collect()),
         visitor_id: Set(item.visitor_id),
@@ -176,7 +181,7 @@ impl Services {
         rows.into_iter()
             .map(|r| {
                 Ok(TrashEntry {
-                    kind: TrashKind::parse(&r.kind)?,
+                    kind: r.kind,
                     id: r.item_id,
                     title: r.title,
                     deleted_at: r.deleted_at.into(),
@@ -195,7 +200,7 @@ impl Services {
         let txn = self.db.begin().await?;
         let item = trash_item::Entity::find()
             .filter(trash_item::Column::OrganizationId.eq(org_id))
-            .filter(trash_item::Column::Kind.eq(kind.as_str()))
+            .filter(trash_item::Column::Kind.eq(kind))
             .filter(trash_item::Column::ItemId.eq(id))
             .lock_exclusive()
             .one(&txn)
@@ -342,9 +347,9 @@ async fn conversation_title(
         DbBackend::Postgres,
         "SELECT (SELECT coalesce(ct.name, ct.email) FROM visitors v JOIN contacts ct ON ct.id = v.contact_id \
                   WHERE v.id = $2) AS who, \
-                (SELECT m.text FROM messages m WHERE m.conversation_id = $1 AND m.role = 'visitor' \
+                (SELECT m.text FROM messages m WHERE m.conversation_id = $1 AND m.role = $3 \
                   ORDER BY m.created_at LIMIT 1) AS first",
-        [conv.id.into(), conv.visitor_id.into()],
+        [conv.id.into(), conv.visitor_id.into(), crate::MessageRole::Visitor.into()],
     ))
     .one(db)
     .await?;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::accounts::Actor;
-use crate::{DomainError, DomainResult, Services};
+use crate::{DomainError, DomainResult, MessageRole, Services};
 
 /// Most months one call covers.
 pub const MAX_MONTHS: u32 = 36;
@@ -52,18 +52,18 @@ WITH months AS (
 SELECT to_char(start, 'YYYY-MM') AS month,
     (SELECT count(*) FROM conversations c WHERE c.organization_id = $1
         AND c.created_at >= start AT TIME ZONE 'UTC' AND c.created_at < stop AT TIME ZONE 'UTC') AS conversations,
-    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = 'visitor'
+    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = $3
         AND x.created_at >= start AT TIME ZONE 'UTC' AND x.created_at < stop AT TIME ZONE 'UTC') AS visitor_messages,
-    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = 'ai'
+    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = $4
         AND x.created_at >= start AT TIME ZONE 'UTC' AND x.created_at < stop AT TIME ZONE 'UTC') AS ai_answers,
     (SELECT count(*) FROM conversations c WHERE c.organization_id = $1
         AND c.escalated_at >= start AT TIME ZONE 'UTC' AND c.escalated_at < stop AT TIME ZONE 'UTC') AS escalations,
     (SELECT count(*) FROM conversations c WHERE c.organization_id = $1 AND c.escalated_at IS NULL
         AND c.created_at >= start AT TIME ZONE 'UTC' AND c.created_at < stop AT TIME ZONE 'UTC'
-        AND EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.role = 'ai')) AS ai_resolved,
-    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = 'ai' AND x.helpful
+        AND EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.role = $4)) AS ai_resolved,
+    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = $4 AND x.helpful
         AND x.created_at >= start AT TIME ZONE 'UTC' AND x.created_at < stop AT TIME ZONE 'UTC') AS helpful,
-    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = 'ai' AND NOT x.helpful
+    (SELECT count(*) FROM messages x WHERE x.organization_id = $1 AND x.role = $4 AND NOT x.helpful
         AND x.created_at >= start AT TIME ZONE 'UTC' AND x.created_at < stop AT TIME ZONE 'UTC') AS not_helpful,
     coalesce(u.llm_calls, 0) AS llm_calls,
     coalesce(u.embedding_calls, 0) AS embedding_calls,
@@ -152,7 +152,7 @@ impl Services {
         Ok(UsageMonth::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             USAGE_SQL,
-            [org_id.into(), (months as i32).into()],
+            [org_id.into(), (months as i32).into(), MessageRole::Visitor.into(), MessageRole::Ai.into()],
         ))
         .all(&self.db)
         .await?)

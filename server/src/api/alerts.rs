@@ -134,10 +134,12 @@ pub async fn deliveries(
 ) -> ApiResult<axum::Json<Vec<DeliveryDto>>> {
     let kind = match q.kind.as_deref() {
         None | Some("") => None,
-        Some(k @ ("email" | "webhook")) => Some(k),
-        Some(other) => {
-            return Err(domain::DomainError::invalid("kind", format!("'{other}' is not email or webhook")).into());
-        }
+        Some(k) => match domain::alerts::DeliveryKind::parse(k) {
+            Some(kind) => Some(kind),
+            None => {
+                return Err(domain::DomainError::invalid("kind", format!("'{k}' is not email or webhook")).into());
+            }
+        },
     };
     let list = state.services.list_deliveries(&actor, org_id, kind, q.limit.unwrap_or(100)).await?;
     Ok(axum::Json(list.into_iter().map(Into::into).collect()))

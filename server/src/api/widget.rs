@@ -269,7 +269,7 @@ pub async fn messages(
     let (conversation_id, status, messages) = state.services.visitor_messages(&visitor, query.after).await?;
     Ok(axum::Json(WidgetMessagesDto {
         conversation_id,
-        status,
+        status: status.into(),
         messages: messages.into_iter().map(Into::into).collect(),
     }))
 }

@@ -16,7 +16,8 @@ pub async fn get_conversation_view(org_id: Uuid, id: Uuid) -> Result<Conversatio
         .messages
         .into_iter()
         .map(|m| {
-            let html = (m.message.role == "ai").then(|| domain::markdown::to_safe_html(&m.message.text));
+            let html =
+                (m.message.role == domain::MessageRole::Ai).then(|| domain::markdown::to_safe_html(&m.message.text));
             TranscriptEntryDto { message: m.into(), html }
         })
         .collect();

@@ -35,7 +35,7 @@ pub async fn get_privacy_page(org_id: Uuid, q: Option<String>) -> Result<Privacy
             .into_iter()
             .map(|j| ExportJobDto {
                 id: j.id,
-                status: j.status.as_str().to_owned(),
+                status: j.status.into(),
                 progress: j.progress,
                 contact_id: j.contact_id,
                 bytes: j.bytes,
@@ -46,7 +46,7 @@ pub async fn get_privacy_page(org_id: Uuid, q: Option<String>) -> Result<Privacy
         trash: trash
             .into_iter()
             .map(|t| TrashEntryDto {
-                kind: t.kind.as_str().to_owned(),
+                kind: t.kind.into(),
                 id: t.id,
                 title: t.title,
                 deleted_at: t.deleted_at,
