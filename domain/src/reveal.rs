@@ -4,39 +4,45 @@
 //! is kept here under a random id bound to the creator's session, read once, and forgotten after
 //! ten minutes.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::accounts::Actor;
+use crate::entities::revealed_secret;
 use crate::{DomainResult, Services};
+
+/// How long a stashed secret can be revealed.
+const KEEP_MINUTES: i64 = 10;
 
 impl Services {
     /// Keeps `secret` for the actor's session; returns the id to reveal it with.
     pub async fn stash_secret(&self, actor: &Actor, secret: &str) -> DomainResult<Uuid> {
-        let id = Uuid::new_v4();
-        self.db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "WITH expired AS (DELETE FROM revealed_secrets WHERE created_at < now() - interval '10 minutes') \
-                 INSERT INTO revealed_secrets (id, session_id, secret) VALUES ($1, $2, $3)",
-                [id.into(), actor.session_id.into(), secret.into()],
-            ))
+        revealed_secret::Entity::delete_many()
+            .filter(revealed_secret::Column::CreatedAt.lt(Utc::now() - Duration::minutes(KEEP_MINUTES)))
+            .exec(&self.db)
             .await?;
+        let id = Uuid::new_v4();
+        revealed_secret::ActiveModel {
+            id: Set(id),
+            session_id: Set(actor.session_id),
+            secret: Set(secret.to_owned()),
+            created_at: Set(Utc::now().into()),
+        }
+        .insert(&self.db)
+        .await?;
         Ok(id)
     }
 
     /// The secret stashed under `id` by this session, once; `None` for another session's, an
     /// expired or an already revealed one.
     pub async fn take_secret(&self, actor: &Actor, id: Uuid) -> DomainResult<Option<String>> {
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "DELETE FROM revealed_secrets WHERE id = $1 AND session_id = $2 \
-                 AND created_at >= now() - interval '10 minutes' RETURNING secret",
-                [id.into(), actor.session_id.into()],
-            ))
+        let taken = revealed_secret::Entity::delete_many()
+            .filter(revealed_secret::Column::Id.eq(id))
+            .filter(revealed_secret::Column::SessionId.eq(actor.session_id))
+            .filter(revealed_secret::Column::CreatedAt.gte(Utc::now() - Duration::minutes(KEEP_MINUTES)))
+            .exec_with_returning(&self.db)
             .await?;
-        Ok(row.map(|r| r.try_get::<String>("", "secret")).transpose()?)
+        Ok(taken.into_iter().next().map(|r| r.secret))
     }
 }

@@ -17,11 +17,16 @@ mod listing;
 mod projects;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait, Value};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult, Set,
+    Statement, TransactionTrait, Value,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::accounts::Actor;
+use crate::entities::feedback_project;
 use crate::organizations::member_role;
 use crate::{DomainError, DomainResult, Services, tokens};
 
@@ -41,10 +46,13 @@ pub const FETCH_MAX_LIMIT: u64 = 10_000;
 /// ones are fetched with `before`.
 pub const FETCH_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
-/// 👍 or 👎.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// 👍 or 👎. Stored as checked text in `feedbacks.reaction`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Reaction {
+    #[sea_orm(string_value = "positive")]
     Positive,
+    #[sea_orm(string_value = "negative")]
     Negative,
 }
 
@@ -340,26 +348,13 @@ fn filter_sql(filter: &FeedbackFilter, first: usize) -> (String, Vec<Value>) {
 impl Services {
     /// The project's internal id and its fields, if it belongs to `org_id`.
     async fn project_in_org(&self, org_id: Uuid, project_id: &str) -> DomainResult<(Uuid, Project)> {
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT id, public_id, name, secret_hint, created_at FROM feedback_projects \
-                 WHERE public_id = $1 AND organization_id = $2",
-                [project_id.into(), org_id.into()],
-            ))
+        let row = feedback_project::Entity::find()
+            .filter(feedback_project::Column::PublicId.eq(project_id))
+            .filter(feedback_project::Column::OrganizationId.eq(org_id))
+            .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound("project"))?;
-        Ok((
-            row.try_get("", "id")?,
-            Project {
-                project_id: row.try_get("", "public_id")?,
-                name: row.try_get("", "name")?,
-                secret_hint: row.try_get("", "secret_hint")?,
-                created_at: row.try_get("", "created_at")?,
-                events: Vec::new(),
-            },
-        ))
+        Ok((row.id, row.into()))
     }
 
     async fn project_events(&self, org_id: Uuid, project: Uuid) -> DomainResult<Vec<Event>> {
@@ -368,14 +363,27 @@ impl Services {
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT e.event_key, e.name, e.question, e.created_at, \
-                 count(f.id) FILTER (WHERE f.reaction = 'positive') AS positive, \
-                 count(f.id) FILTER (WHERE f.reaction = 'negative') AS negative \
+                 count(f.id) FILTER (WHERE f.reaction = $3) AS positive, \
+                 count(f.id) FILTER (WHERE f.reaction = $4) AS negative \
                  FROM feedback_events e LEFT JOIN feedbacks f ON f.event_id = e.id \
                  WHERE e.project_id = $1 AND e.organization_id = $2 GROUP BY e.id ORDER BY e.created_at",
-                [project.into(), org_id.into()],
+                [project.into(), org_id.into(), Reaction::Positive.into(), Reaction::Negative.into()],
             ))
             .await?;
         Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
+    }
+}
+
+impl From<feedback_project::Model> for Project {
+    /// The project without its events (the caller adds them).
+    fn from(m: feedback_project::Model) -> Self {
+        Self {
+            project_id: m.public_id,
+            name: m.name,
+            secret_hint: m.secret_hint,
+            created_at: m.created_at.into(),
+            events: Vec::new(),
+        }
     }
 }
 

@@ -30,55 +30,36 @@ impl Services {
         }
         let secret_key = new_secret_key();
         let public_id = new_public_id();
-        let row = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO feedback_projects (id, organization_id, public_id, name, secret_hash, secret_hint) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING created_at",
-                [
-                    Uuid::new_v4().into(),
-                    org_id.into(),
-                    public_id.clone().into(),
-                    name.clone().into(),
-                    tokens::hash_token(&secret_key).into(),
-                    hint(&secret_key).into(),
-                ],
-            ))
-            .await?
-            .ok_or_else(|| DomainError::Internal("insert returned nothing".into()))?;
+        let now = Utc::now();
+        let row = feedback_project::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(org_id),
+            public_id: Set(public_id),
+            name: Set(name),
+            secret_hash: Set(tokens::hash_token(&secret_key)),
+            secret_hint: Set(hint(&secret_key)),
+            secret_rotated_at: Set(now.into()),
+            created_at: Set(now.into()),
+        }
+        .insert(&txn)
+        .await?;
         txn.commit().await?;
-        let project = Project {
-            project_id: public_id,
-            name,
-            secret_hint: hint(&secret_key),
-            created_at: row.try_get("", "created_at")?,
-            events: Vec::new(),
-        };
+        let project = Project { events: Vec::new(), ..row.into() };
         Ok(ProjectSecret { project, secret_key })
     }
 
     /// The organisation's projects with their events and counts (any member).
     pub async fn list_feedback_projects(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Project>> {
         member_role(&self.db, org_id, actor.user.id).await?;
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT id, public_id, name, secret_hint, created_at FROM feedback_projects \
-                 WHERE organization_id = $1 ORDER BY created_at",
-                [org_id.into()],
-            ))
+        let rows = feedback_project::Entity::find()
+            .filter(feedback_project::Column::OrganizationId.eq(org_id))
+            .order_by_asc(feedback_project::Column::CreatedAt)
+            .all(&self.db)
             .await?;
         let mut projects = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id: Uuid = r.try_get("", "id")?;
-            projects.push(Project {
-                project_id: r.try_get("", "public_id")?,
-                name: r.try_get("", "name")?,
-                secret_hint: r.try_get("", "secret_hint")?,
-                created_at: r.try_get("", "created_at")?,
-                events: self.project_events(org_id, id).await?,
-            });
+        for row in rows {
+            let id = row.id;
+            projects.push(Project { events: self.project_events(org_id, id).await?, ..row.into() });
         }
         Ok(projects)
     }
@@ -100,13 +81,13 @@ impl Services {
         self.require_admin(actor, org_id, "rotate project keys").await?;
         let (id, project) = self.project_in_org(org_id, project_id).await?;
         let secret_key = new_secret_key();
-        self.db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "UPDATE feedback_projects SET secret_hash = $2, secret_hint = $3, secret_rotated_at = now() \
-                 WHERE id = $1 AND organization_id = $4",
-                [id.into(), tokens::hash_token(&secret_key).into(), hint(&secret_key).into(), org_id.into()],
-            ))
+        feedback_project::Entity::update_many()
+            .col_expr(feedback_project::Column::SecretHash, Expr::value(tokens::hash_token(&secret_key)))
+            .col_expr(feedback_project::Column::SecretHint, Expr::value(hint(&secret_key)))
+            .col_expr(feedback_project::Column::SecretRotatedAt, Expr::current_timestamp())
+            .filter(feedback_project::Column::Id.eq(id))
+            .filter(feedback_project::Column::OrganizationId.eq(org_id))
+            .exec(&self.db)
             .await?;
         let project =
             Project { secret_hint: hint(&secret_key), events: self.project_events(org_id, id).await?, ..project };

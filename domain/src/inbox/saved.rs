@@ -2,10 +2,15 @@
 //! conversation tags (any member adds or removes them; the inbox filters by them).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect,
+    Statement, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::accounts::Actor;
+use crate::entities::{conversation_tag, saved_reply};
 use crate::organizations::member_role;
 use crate::{DomainError, DomainResult, Services};
 
@@ -23,13 +28,10 @@ pub struct SavedReply {
     pub updated_at: DateTime<Utc>,
 }
 
-fn saved_from_row(r: &QueryResult) -> Result<SavedReply, sea_orm::DbErr> {
-    Ok(SavedReply {
-        id: r.try_get("", "id")?,
-        title: r.try_get("", "title")?,
-        body: r.try_get("", "body")?,
-        updated_at: r.try_get("", "updated_at")?,
-    })
+impl From<saved_reply::Model> for SavedReply {
+    fn from(m: saved_reply::Model) -> Self {
+        Self { id: m.id, title: m.title, body: m.body, updated_at: m.updated_at.into() }
+    }
 }
 
 /// Validates a saved reply: a title of 1–80 characters and a body of 1–4000, no control
@@ -66,15 +68,12 @@ impl Services {
     /// The organisation's saved replies, by title (any member).
     pub async fn list_saved_replies(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<SavedReply>> {
         member_role(&self.db, org_id, actor.user.id).await?;
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT id, title, body, updated_at FROM saved_replies WHERE organization_id = $1 ORDER BY lower(title)",
-                [org_id.into()],
-            ))
+        let rows = saved_reply::Entity::find()
+            .filter(saved_reply::Column::OrganizationId.eq(org_id))
+            .order_by(Func::lower(Expr::col(saved_reply::Column::Title)), Order::Asc)
+            .all(&self.db)
             .await?;
-        Ok(rows.iter().map(saved_from_row).collect::<Result<_, _>>()?)
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// Adds a saved reply (owners and admins); titles are unique per organisation, ignoring case.
@@ -87,19 +86,19 @@ impl Services {
     ) -> DomainResult<SavedReply> {
         self.require_admin(actor, org_id, "manage saved replies").await?;
         let (title, body) = validate_saved(title, body)?;
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO saved_replies (id, organization_id, title, body) \
-                 SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM saved_replies WHERE organization_id = $2) < $5 \
-                 ON CONFLICT (organization_id, lower(title)) DO NOTHING \
-                 RETURNING id, title, body, updated_at",
-                [Uuid::new_v4().into(), org_id.into(), title.clone().into(), body.into(), MAX_SAVED_REPLIES.into()],
-            ))
-            .await?;
+        // One statement, so the limit and the unique title hold under concurrent adds.
+        let row = saved_reply::Model::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO saved_replies (id, organization_id, title, body) \
+             SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM saved_replies WHERE organization_id = $2) < $5 \
+             ON CONFLICT (organization_id, lower(title)) DO NOTHING \
+             RETURNING *",
+            [Uuid::new_v4().into(), org_id.into(), title.clone().into(), body.into(), MAX_SAVED_REPLIES.into()],
+        ))
+        .one(&self.db)
+        .await?;
         match row {
-            Some(r) => Ok(saved_from_row(&r)?),
+            Some(r) => Ok(r.into()),
             None => Err(DomainError::Conflict(format!(
                 "a saved reply called '{title}' exists already (or the organisation has {MAX_SAVED_REPLIES})"
             ))),
@@ -117,14 +116,13 @@ impl Services {
     ) -> DomainResult<SavedReply> {
         self.require_admin(actor, org_id, "manage saved replies").await?;
         let (title, body) = validate_saved(title, body)?;
-        let row = self
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "UPDATE saved_replies SET title = $3, body = $4, updated_at = now() \
-                 WHERE id = $1 AND organization_id = $2 RETURNING id, title, body, updated_at",
-                [id.into(), org_id.into(), title.into(), body.into()],
-            ))
+        let row = saved_reply::Entity::update_many()
+            .col_expr(saved_reply::Column::Title, Expr::value(title))
+            .col_expr(saved_reply::Column::Body, Expr::value(body))
+            .col_expr(saved_reply::Column::UpdatedAt, Expr::current_timestamp())
+            .filter(saved_reply::Column::Id.eq(id))
+            .filter(saved_reply::Column::OrganizationId.eq(org_id))
+            .exec_with_returning(&self.db)
             .await
             .map_err(|e| match e.sql_err() {
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
@@ -132,23 +130,22 @@ impl Services {
                 }
                 _ => e.into(),
             })?
+            .pop()
             .ok_or(DomainError::NotFound("saved reply"))?;
-        Ok(saved_from_row(&row)?)
+        Ok(row.into())
     }
 
     /// Moves a saved reply to the trash (owners and admins).
     pub async fn delete_saved_reply(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
         self.require_admin(actor, org_id, "manage saved replies").await?;
         let txn = self.db.begin().await?;
-        let row = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT title FROM saved_replies WHERE id = $1 AND organization_id = $2 FOR UPDATE",
-                [id.into(), org_id.into()],
-            ))
+        let title = saved_reply::Entity::find_by_id(id)
+            .filter(saved_reply::Column::OrganizationId.eq(org_id))
+            .lock_exclusive()
+            .one(&txn)
             .await?
-            .ok_or(DomainError::NotFound("saved reply"))?;
-        let title: String = row.try_get("", "title")?;
+            .ok_or(DomainError::NotFound("saved reply"))?
+            .title;
         crate::privacy::move_to_trash(
             &txn,
             crate::privacy::Trashing {
@@ -192,26 +189,24 @@ impl Services {
         member_role(&self.db, org_id, actor.user.id).await?;
         crate::conversation::find_conversation(&self.db, org_id, id).await?;
         let tag = normalise_tag(tag)?;
-        self.db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "DELETE FROM conversation_tags WHERE conversation_id = $1 AND organization_id = $2 AND tag = $3",
-                [id.into(), org_id.into(), tag.into()],
-            ))
+        conversation_tag::Entity::delete_many()
+            .filter(conversation_tag::Column::ConversationId.eq(id))
+            .filter(conversation_tag::Column::OrganizationId.eq(org_id))
+            .filter(conversation_tag::Column::Tag.eq(tag))
+            .exec(&self.db)
             .await?;
         self.tags_of(id).await
     }
 
     pub(super) async fn tags_of(&self, id: Uuid) -> DomainResult<Vec<String>> {
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT tag FROM conversation_tags WHERE conversation_id = $1 ORDER BY tag",
-                [id.into()],
-            ))
-            .await?;
-        Ok(rows.iter().map(|r| r.try_get::<String>("", "tag")).collect::<Result<_, _>>()?)
+        Ok(conversation_tag::Entity::find()
+            .select_only()
+            .column(conversation_tag::Column::Tag)
+            .filter(conversation_tag::Column::ConversationId.eq(id))
+            .order_by_asc(conversation_tag::Column::Tag)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
     }
 }
 
