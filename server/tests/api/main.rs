@@ -20,5 +20,6 @@ mod openapi;
 mod orgs;
 mod privacy;
 mod scale;
+mod schema;
 mod security;
 mod team;
