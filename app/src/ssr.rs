@@ -194,8 +194,8 @@ impl AppError {
             DomainError::TooLarge(m) => AppError::TooLarge(m),
             e @ DomainError::Throttled { .. } => AppError::TooManyRequests(e.to_string()),
             DomainError::Invalid { field, message } => AppError::Invalid { field: field.into(), message },
-            DomainError::Internal(cause) => {
-                tracing::error!(%cause, "internal error in a server fn");
+            e @ DomainError::Internal { .. } => {
+                tracing::error!(error = %e.chain(), "internal error in a server fn");
                 AppError::Internal
             }
         }

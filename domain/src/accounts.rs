@@ -105,7 +105,7 @@ fn hashing() -> &'static Hashing {
                 }
             });
             if let Err(e) = spawned {
-                tracing::error!(error = %e, "could not start a password-hashing thread");
+                tracing::error!(error = %crate::error::Report(&e), "could not start a password-hashing thread");
             }
         }
         Hashing { jobs }
@@ -118,8 +118,8 @@ async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 
     let job: Box<dyn FnOnce() + Send> = Box::new(move || {
         let _ = reply.send(work());
     });
-    hashing().jobs.send(job).map_err(|_| DomainError::Internal("no password-hashing thread is running".to_owned()))?;
-    result.await.map_err(|_| DomainError::Internal("password hashing stopped".to_owned()))
+    hashing().jobs.send(job).map_err(|_| DomainError::internal("no password-hashing thread is running"))?;
+    result.await.map_err(|_| DomainError::internal("password hashing stopped"))
 }
 
 /// Lowers the calling thread's CPU priority (Linux: niceness is per thread). Where that is not
@@ -147,7 +147,7 @@ pub async fn hash_password(password: String) -> DomainResult<String> {
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| DomainError::Internal(format!("hashing password: {e}")))
+            .map_err(|e| DomainError::internal(format!("hashing password: {e}")))
     })
     .await?
 }

@@ -2,7 +2,12 @@
 
 use sea_orm::{DbErr, SqlErr};
 
-/// What went wrong, in terms a client can act on. `Internal` carries the cause for the log only.
+/// The error behind an internal fault, kept (with its own sources) for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What went wrong, in terms a client can act on. `Internal` carries the cause for the log only:
+/// it is logged once, where the error leaves the program (the REST and server-fn edges, a
+/// background worker), with its whole chain ([`DomainError::chain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     /// The object does not exist *for this caller* (also: belongs to another organisation).
@@ -26,9 +31,14 @@ pub enum DomainError {
     /// Too many attempts (failed sign-ins for one account); try again after this many seconds.
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     Throttled { retry_after_secs: u64 },
-    /// A fault on our side; never shown to clients verbatim.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A fault on our side; never shown to clients verbatim. `context` says what was being
+    /// done; `source` is the error that stopped it.
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Cause>,
+    },
 }
 
 /// Result alias used by every service.
@@ -43,6 +53,21 @@ impl DomainError {
     /// Shorthand for [`DomainError::Forbidden`].
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden(message.into())
+    }
+
+    /// An internal fault with no underlying error (an invariant that did not hold).
+    pub fn internal(context: impl Into<String>) -> Self {
+        Self::Internal { context: context.into(), source: None }
+    }
+
+    /// An internal fault caused by `source` while doing `context`.
+    pub fn internal_from(context: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Self::Internal { context: context.into(), source: Some(source.into()) }
+    }
+
+    /// This error and its sources, outermost first: `internal error: reading settings: EOF`.
+    pub fn chain(&self) -> String {
+        Report(self).to_string()
     }
 
     /// Shorthand for [`DomainError::Conflict`].
@@ -66,7 +91,22 @@ impl From<DbErr> for DomainError {
         if text.contains("invalid byte sequence") && text.contains("0x00") {
             return Self::invalid("text", "must not contain NUL (\\u0000) characters");
         }
-        tracing::error!(error = %err, "database error");
-        Self::Internal(err.to_string())
+        Self::internal_from("database", err)
+    }
+}
+
+/// Shows an error with its sources, outermost first (`a: b: c`): how errors are logged, so the
+/// cause a `#[source]` keeps is never lost.
+pub struct Report<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            write!(f, ": {cause}")?;
+            next = cause.source();
+        }
+        Ok(())
     }
 }

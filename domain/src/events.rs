@@ -132,7 +132,9 @@ impl Services {
                     Ok(event) => {
                         let _ = self.events.send(event);
                     }
-                    Err(e) => tracing::warn!(error = %e, "unreadable event on the fan-out channel"),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::error::Report(&e), "unreadable event on the fan-out channel")
+                    }
                 },
                 // The connection dropped; the next call reconnects and listens again.
                 Ok(None) => {
@@ -140,7 +142,7 @@ impl Services {
                     let _ = self.events.send(ConversationEvent::Resync);
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "event fan-out failed; retrying in a second");
+                    tracing::warn!(error = %crate::error::Report(&e), "event fan-out failed; retrying in a second");
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     let _ = self.events.send(ConversationEvent::Resync);
                 }
@@ -166,7 +168,9 @@ impl Services {
                 .await;
             match sent {
                 Ok(_) => return,
-                Err(e) => tracing::warn!(error = %e, "NOTIFY failed; delivering the event in this instance only"),
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::Report(&e), "NOTIFY failed; delivering the event in this instance only")
+                }
             }
         }
         let _ = self.events.send(event);

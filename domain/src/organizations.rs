@@ -194,7 +194,7 @@ impl From<organization::Model> for Organization {
 /// defaults, with a warning.
 pub(crate) fn settings_of(m: &organization::Model) -> OrgSettings {
     OrgSettings::deserialize(&m.settings).unwrap_or_else(|e| {
-        tracing::warn!(organization_id = %m.id, error = %e, "unreadable settings; using defaults");
+        tracing::warn!(organization_id = %m.id, error = %crate::error::Report(&e), "unreadable settings; using defaults");
         OrgSettings::default()
     })
 }
@@ -235,7 +235,7 @@ impl Services {
         let recipients_saved = patch.escalation_recipients.is_some();
         let settings = apply_patch(org.settings, patch)?;
         let changed = changed_fields(&before, &settings);
-        let json = serde_json::to_value(&settings).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let json = serde_json::to_value(&settings).map_err(|e| DomainError::internal_from("storing settings", e))?;
         let txn = self.db.begin().await?;
         let mut active = organization::ActiveModel { id: Set(org_id), ..Default::default() };
         active.settings = Set(json);
@@ -406,7 +406,8 @@ pub(crate) async fn insert_organization(
     owner_id: Uuid,
 ) -> DomainResult<Organization> {
     let now = Utc::now();
-    let settings = serde_json::to_value(OrgSettings::default()).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let settings =
+        serde_json::to_value(OrgSettings::default()).map_err(|e| DomainError::internal_from("default settings", e))?;
     let org = organization::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(name.to_owned()),

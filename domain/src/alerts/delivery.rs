@@ -125,7 +125,7 @@ impl Services {
             match self.deliver_due_mail().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "mail round failed"),
+                Err(e) => tracing::error!(error = %crate::error::Report(&e), "mail round failed"),
             }
             self.idle().await;
         }
@@ -145,7 +145,7 @@ impl Services {
             };
             let claimed = if free == 0 { Ok(Vec::new()) } else { self.claim_webhooks(free, &full).await };
             let claimed = claimed.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "webhook round failed");
+                tracing::error!(error = %crate::error::Report(&e), "webhook round failed");
                 Vec::new()
             });
             if claimed.is_empty() {
@@ -162,7 +162,7 @@ impl Services {
                 running.spawn(async move {
                     let outcome = services.send_webhook(&item).await;
                     if let Err(e) = services.record(&item, outcome).await {
-                        tracing::error!(delivery_id = %item.id, error = %e, "recording a delivery outcome failed");
+                        tracing::error!(delivery_id = %item.id, error = %crate::error::Report(&e), "recording a delivery outcome failed");
                     }
                     let mut busy = busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     if let Some(n) = busy.get_mut(&org) {
@@ -227,7 +227,7 @@ impl Services {
         let sends = claimed.into_iter().map(|item| async move {
             let outcome = self.send_mail(&item).await;
             if let Err(e) = self.record(&item, outcome).await {
-                tracing::error!(delivery_id = %item.id, error = %e, "recording a delivery outcome failed");
+                tracing::error!(delivery_id = %item.id, error = %crate::error::Report(&e), "recording a delivery outcome failed");
             }
         });
         futures_util::future::join_all(sends).await;

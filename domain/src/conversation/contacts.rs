@@ -284,7 +284,7 @@ async fn insert_contact(db: &impl ConnectionTrait, organization_id: Uuid, email:
         [id.into(), organization_id.into(), email.into(), now.into()],
     ))
     .await?;
-    by_email(db, organization_id, email).await?.ok_or(crate::DomainError::Internal("contact vanished".into()))
+    by_email(db, organization_id, email).await?.ok_or(crate::DomainError::internal("contact vanished"))
 }
 
 #[cfg(test)]

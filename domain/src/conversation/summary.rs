@@ -21,7 +21,7 @@ impl Services {
                 composed
             }
             Err(e) => {
-                tracing::warn!(error = %e, "chat model summary failed; using the composed one");
+                tracing::warn!(error = %crate::error::Report(&e), "chat model summary failed; using the composed one");
                 composed
             }
         }

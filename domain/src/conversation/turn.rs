@@ -77,7 +77,7 @@ impl Services {
         if conv.status == ConversationStatus::Escalated
             && let Err(e) = self.refresh_summary(&conv, visitor).await
         {
-            tracing::warn!(conversation_id = %conv.id, error = %e, "could not refresh the hand-off summary");
+            tracing::warn!(conversation_id = %conv.id, error = %crate::error::Report(&e), "could not refresh the hand-off summary");
         }
         self.emit(ConversationEvent::VisitorMessage {
             organization_id: org.id,
@@ -88,7 +88,7 @@ impl Services {
         .await;
         // The message is stored; failing to read contact details out of it must not lose it.
         if let Err(e) = self.absorb_contact_details(visitor, text).await {
-            tracing::warn!(visitor_id = %visitor.id, error = %e, "could not update the contact from a message");
+            tracing::warn!(visitor_id = %visitor.id, error = %crate::error::Report(&e), "could not update the contact from a message");
         }
         if conv.status.with_team() {
             return Ok(TurnOutcome { conversation_id: conv.id, status: conv.status, reply: None });
@@ -181,7 +181,7 @@ impl Services {
                     match self.model_answer(chat, &org, &conv, stored.id, &asked, lang, &passages).await? {
                         Ok(composed) => composed,
                         Err(e) => {
-                            tracing::warn!(conversation_id = %conv.id, error = %e, "chat model failed; answering extractively");
+                            tracing::warn!(conversation_id = %conv.id, error = %crate::error::Report(&e), "chat model failed; answering extractively");
                             choice.ok().map(|c| extractive_reply(&c, &passages, lang))
                         }
                     }
@@ -506,7 +506,11 @@ impl Services {
             .get_or_try_init(|| async {
                 let examples = escalation::intent_examples();
                 let texts: Vec<String> = examples.iter().map(|(_, t)| (*t).to_owned()).collect();
-                let vectors = self.embedder.embed(&texts).await.map_err(|e| DomainError::Internal(e.to_string()))?;
+                let vectors = self
+                    .embedder
+                    .embed(&texts)
+                    .await
+                    .map_err(|e| DomainError::internal_from("embedding the escalation examples", e))?;
                 Ok::<_, DomainError>(examples.into_iter().map(|(l, _)| l).zip(vectors).collect())
             })
             .await?;

@@ -316,7 +316,7 @@ impl Services {
         }
         let event_name: String = row.try_get("", "name")?;
         let mut turns: Vec<Turn> = serde_json::from_value(row.try_get("", "conversation")?)
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
+            .map_err(|e| DomainError::internal_from("reading a stored feedback conversation", e))?;
         let seen = turns.len();
         let previous = Language::from_code(&row.try_get::<String>("", "language")?);
         let lang = language::detect(text, previous);
@@ -378,7 +378,7 @@ impl Services {
         let text = chat
             .complete(&messages, 120)
             .await
-            .map_err(|e| tracing::warn!(error = %e, "feedback question failed"))
+            .map_err(|e| tracing::warn!(error = %crate::error::Report(&e), "feedback question failed"))
             .ok()?;
         if text.trim().trim_matches('.').eq_ignore_ascii_case("done") {
             return Some(Next::Done(dialogue::closing(lang).to_owned()));
@@ -397,7 +397,7 @@ impl Services {
         let text = chat
             .complete(&messages, 120)
             .await
-            .map_err(|e| tracing::warn!(error = %e, "feedback summary failed"))
+            .map_err(|e| tracing::warn!(error = %crate::error::Report(&e), "feedback summary failed"))
             .ok()?;
         dialogue::checked_summary(&text)
     }

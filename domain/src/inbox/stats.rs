@@ -32,7 +32,7 @@ impl Services {
                 ],
             ))
             .await?
-            .ok_or_else(|| DomainError::Internal("stats returned no row".into()))?;
+            .ok_or_else(|| DomainError::internal("stats returned no row"))?;
         let conversations: i64 = row.try_get("", "conversations")?;
         let escalations: i64 = row.try_get("", "escalations")?;
         let resolved: i64 = row.try_get("", "resolved")?;

@@ -51,7 +51,7 @@ impl Services {
             Ok(n) => {
                 tracing::info!(documents = n, model = self.embedder.model_id(), "re-embedding for the active model")
             }
-            Err(e) => tracing::error!(error = %e, "could not look for stale embeddings"),
+            Err(e) => tracing::error!(error = %crate::error::Report(&e), "could not look for stale embeddings"),
         }
         // Organisations take turns: each has at most one document in work, and a new one starts
         // as soon as a slot is free, so one organisation's large upload never holds up another's
@@ -72,7 +72,7 @@ impl Services {
                                 match services.ingest_one(doc.id).await {
                                     Ok(finished) => (doc.id, finished),
                                     Err(e) => {
-                                        tracing::error!(document_id = %doc.id, error = %e, "ingestion failed");
+                                        tracing::error!(document_id = %doc.id, error = %crate::error::Report(&e), "ingestion failed");
                                         (doc.id, false)
                                     }
                                 }
@@ -80,7 +80,9 @@ impl Services {
                             busy.insert(task.id(), doc.organization_id);
                         }
                     }
-                    Err(e) => tracing::error!(error = %e, "could not look for documents to ingest"),
+                    Err(e) => {
+                        tracing::error!(error = %crate::error::Report(&e), "could not look for documents to ingest")
+                    }
                 }
             }
             tokio::select! {
@@ -192,7 +194,12 @@ impl Services {
         let outcome = self.embed_document(&doc).await;
         let finished = match outcome {
             Ok(rows) => self.store_chunks(&doc, rows).await?,
-            Err(DomainError::Internal(cause)) | Err(DomainError::Invalid { message: cause, .. }) => {
+            Err(e @ DomainError::Internal { .. }) => {
+                let cause = e.chain();
+                tracing::warn!(document_id = %doc.id, %cause, "ingestion failed");
+                self.mark_failed(&doc, &cause).await?
+            }
+            Err(DomainError::Invalid { message: cause, .. }) => {
                 tracing::warn!(document_id = %doc.id, %cause, "ingestion failed");
                 self.mark_failed(&doc, &cause).await?
             }
@@ -216,7 +223,7 @@ impl Services {
                 batch.iter().map(|p| format!("{}\n{}\n{}", doc.title, p.heading, p.text).trim().to_owned()).collect();
             let vectors = self.embed_for(doc.organization_id, &inputs).await?;
             if vectors.len() != batch.len() {
-                return Err(DomainError::Internal("the embedder returned the wrong number of vectors".into()));
+                return Err(DomainError::internal("the embedder returned the wrong number of vectors"));
             }
             // Each answer unit too, once, for the extractive answerer (see
             // `answer::stored_sentence_vectors`), with its subject in front ("Summit 2 — Price:

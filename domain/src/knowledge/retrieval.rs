@@ -77,9 +77,9 @@ impl Services {
         let vectors = self.embedder.embed(&[query.to_owned()]).await;
         metrics::histogram!("iterochat_embedding_seconds").record(started.elapsed().as_secs_f64());
         vectors
-            .map_err(|e| DomainError::Internal(e.to_string()))?
+            .map_err(|e| DomainError::internal_from("embedding the query", e))?
             .pop()
-            .ok_or_else(|| DomainError::Internal("embedder returned nothing".into()))
+            .ok_or_else(|| DomainError::internal("embedder returned nothing"))
     }
 
     /// [`Services::retrieve`] with the question already embedded (`vector`).

@@ -416,7 +416,7 @@ impl Services {
                 active.bytes = Set(Some(bytes as i64));
             }
             Err(e) => {
-                tracing::error!(export_id = %job.id, error = %e, "export failed");
+                tracing::error!(export_id = %job.id, error = %crate::error::Report(&e), "export failed");
                 self.remove_export_files(job.id).await;
                 active.status = Set(ExportStatus::Failed);
                 active.error =
@@ -425,7 +425,7 @@ impl Services {
         }
         if let Err(e) = active.update(&self.db).await {
             // The job's row went (its contact was erased meanwhile): so does what it wrote.
-            tracing::warn!(export_id = %job.id, error = %e, "recording the export's outcome failed");
+            tracing::warn!(export_id = %job.id, error = %crate::error::Report(&e), "recording the export's outcome failed");
             self.remove_export_files(job.id).await;
         }
     }
@@ -511,7 +511,7 @@ impl Services {
         let archive = self.exports_dir.join(&file_name);
         let bytes = tokio::task::spawn_blocking(move || pack(&parts, &archive))
             .await
-            .map_err(|e| DomainError::Internal(format!("packing the export: {e}")))??;
+            .map_err(|e| DomainError::internal_from("packing the export", e))??;
         Ok((file_name, bytes))
     }
 
@@ -538,12 +538,12 @@ async fn find_export(db: &impl ConnectionTrait, org_id: Uuid, id: Uuid) -> Domai
 }
 
 async fn write_json(path: &Path, value: &impl Serialize) -> DomainResult<()> {
-    let text = serde_json::to_vec_pretty(value).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let text = serde_json::to_vec_pretty(value).map_err(|e| DomainError::internal_from("writing the export", e))?;
     tokio::fs::write(path, text).await.map_err(io_error)
 }
 
 fn io_error(e: std::io::Error) -> DomainError {
-    DomainError::Internal(format!("writing the export: {e}"))
+    DomainError::internal_from("writing the export", e)
 }
 
 /// Packs the part files into `archive` (`manifest.json` first) and removes them.

@@ -325,7 +325,7 @@ impl Services {
                 tokio::select! {
                     _ = flush.tick() => {
                         if let Err(e) = services.flush_usage().await {
-                            tracing::warn!(error = %e, "recording model usage failed");
+                            tracing::warn!(error = %crate::error::Report(&e), "recording model usage failed");
                         }
                         continue;
                     }
@@ -333,16 +333,16 @@ impl Services {
                 }
                 let now = Utc::now();
                 if let Err(e) = services.purge_trash(now).await {
-                    tracing::warn!(error = %e, "purging the trash failed");
+                    tracing::warn!(error = %crate::error::Report(&e), "purging the trash failed");
                 }
                 if let Err(e) = services.apply_retention(now).await {
-                    tracing::warn!(error = %e, "applying retention failed");
+                    tracing::warn!(error = %crate::error::Report(&e), "applying retention failed");
                 }
                 if let Err(e) = services.expire_exports(now).await {
-                    tracing::warn!(error = %e, "removing old exports failed");
+                    tracing::warn!(error = %crate::error::Report(&e), "removing old exports failed");
                 }
                 if let Err(e) = services.sweep_stream_tickets(now).await {
-                    tracing::warn!(error = %e, "removing expired stream tickets failed");
+                    tracing::warn!(error = %crate::error::Report(&e), "removing expired stream tickets failed");
                 }
             }
         })

@@ -130,7 +130,7 @@ impl Services {
                 ))
                 .await;
             if let Err(e) = added {
-                tracing::warn!(organization_id = %org_id, error = %e, "could not record model usage");
+                tracing::warn!(organization_id = %org_id, error = %crate::error::Report(&e), "could not record model usage");
             }
         }
         Ok(())
@@ -139,7 +139,7 @@ impl Services {
     /// Embeds `texts` for `org_id`, counting the call.
     pub(crate) async fn embed_for(&self, org_id: Uuid, texts: &[String]) -> DomainResult<Vec<Vec<f32>>> {
         self.usage_counters.embedding_call(org_id, texts.len());
-        self.embedder.embed(texts).await.map_err(|e| DomainError::Internal(e.to_string()))
+        self.embedder.embed(texts).await.map_err(|e| DomainError::internal_from("embedding", e))
     }
 
     /// The last `months` calendar months (this one included), newest first (owners and admins).

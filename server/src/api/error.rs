@@ -91,8 +91,8 @@ impl ApiError {
                 DomainError::Invalid { field, message } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}"), Some(field))
                 }
-                DomainError::Internal(cause) => {
-                    tracing::error!(%cause, "internal error");
+                e @ DomainError::Internal { .. } => {
+                    tracing::error!(error = %e.chain(), "internal error");
                     (StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged".to_owned(), None)
                 }
             },

@@ -99,7 +99,7 @@ pub async fn download_export(
     let (path, name) = state.services.export_archive(&actor, org_id, id).await?;
     let file = tokio::fs::File::open(&path)
         .await
-        .map_err(|e| ApiError::Domain(domain::DomainError::Internal(format!("opening the export: {e}"))))?;
+        .map_err(|e| ApiError::Domain(domain::DomainError::internal_from("opening the export", e)))?;
     let length = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     Ok((
