@@ -1,4 +1,6 @@
-//! Shapes that cross the wire: REST responses (their schemas are in the OpenAPI description) and server-fn results. They compile
+//! Shapes that cross the wire and that dashboard pages use: server-fn results, and the REST
+//! responses pages render too (their schemas are in the OpenAPI description; REST-only shapes
+//! live in `server::api::dto`). They compile
 //! for WASM, so they hold plain data only; conversions from `domain` live in `crate::ssr`.
 
 use chrono::{DateTime, Utc};
@@ -139,15 +141,6 @@ pub struct OrgRefDto {
     pub name: String,
 }
 
-/// An organisation with its public widget key (sign-up response).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct OrgKeyDto {
-    pub id: Uuid,
-    pub name: String,
-    pub widget_key: String,
-}
-
 /// One membership of the signed-in person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -155,31 +148,6 @@ pub struct MembershipDto {
     pub organization: OrgRefDto,
     /// `owner`, `admin` or `agent`.
     pub role: String,
-}
-
-/// `POST /auth/signup` → 201.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SignupResponse {
-    pub token: String,
-    pub user: UserDto,
-    pub organization: OrgKeyDto,
-}
-
-/// `POST /auth/login` → 200.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct LoginResponse {
-    pub token: String,
-    pub user: UserDto,
-}
-
-/// `GET /me`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct MeResponse {
-    pub user: UserDto,
-    pub memberships: Vec<MembershipDto>,
 }
 
 /// `GET /orgs/{id}`: the organisation with its settings object.
@@ -190,17 +158,6 @@ pub struct OrganizationDto {
     pub name: String,
     pub widget_key: String,
     pub settings: serde_json::Value,
-}
-
-/// `POST /orgs/{id}/invites` → 201; `token` is shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct InviteCreatedDto {
-    pub id: Uuid,
-    pub email: String,
-    pub role: String,
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
 }
 
 /// A pending invite in lists.
@@ -356,68 +313,6 @@ pub struct CitationDto {
     pub source_url: Option<String>,
 }
 
-/// How the widget looks and behaves, from the organisation's settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct WidgetConfigDto {
-    pub company_name: String,
-    pub primary_color: String,
-    pub position: String,
-    pub require_contact: bool,
-    /// Ask a visitor without an email for one when the conversation is handed off.
-    #[serde(default)]
-    pub ask_contact_at_handoff: bool,
-    pub greeting: String,
-    pub show_escalation_cta: bool,
-    pub positive_feedback_label: String,
-    pub request_help_label: String,
-    /// The proactive nudge: text (empty = off), `delay` / `scroll` / `idle`, and its threshold.
-    pub proactive_message: String,
-    pub proactive_trigger: String,
-    pub proactive_after: u32,
-    /// Whether the team is in, by its office hours; absent (null) when none are set.
-    #[serde(default)]
-    pub office_hours: Option<TeamHoursDto>,
-}
-
-/// The team's availability for a visitor waiting for a person.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct TeamHoursDto {
-    /// Within office hours now.
-    pub open: bool,
-    /// Outside them: when the team is back (the next opening).
-    pub back_at: Option<DateTime<Utc>>,
-}
-
-/// `POST /widget/session`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct WidgetSessionDto {
-    pub visitor_token: String,
-    pub conversation_id: Option<Uuid>,
-    pub config: WidgetConfigDto,
-    pub messages: Vec<MessageDto>,
-}
-
-/// `POST /widget/messages` and `/widget/escalate`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct TurnDto {
-    pub conversation_id: Uuid,
-    pub status: ConversationStatus,
-    pub reply: Option<MessageDto>,
-}
-
-/// `GET /widget/messages`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct WidgetMessagesDto {
-    pub conversation_id: Option<Uuid>,
-    pub status: ConversationStatus,
-    pub messages: Vec<MessageDto>,
-}
-
 /// One email or webhook delivery from the outbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -450,23 +345,6 @@ pub struct WebhookDto {
     pub events: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub deliveries: Vec<DeliveryDto>,
-}
-
-/// A new endpoint, or a rotated secret: the secret is shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct WebhookSecretDto {
-    pub id: Uuid,
-    pub url: String,
-    pub events: Vec<String>,
-    pub secret: String,
-}
-
-/// The caller's alert preferences.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct NotificationsDto {
-    pub notify_escalations: bool,
 }
 
 /// The settings page (owners and admins): the widget, the AI and human support.
@@ -576,15 +454,6 @@ pub struct AgentMessageDto {
     pub author_name: Option<String>,
 }
 
-/// A conversation with its transcript.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ConversationDetailDto {
-    #[serde(flatten)]
-    pub summary: ConversationSummaryDto,
-    pub messages: Vec<AgentMessageDto>,
-}
-
 /// Escalations on one day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -680,15 +549,6 @@ pub struct FeedbackProjectDto {
     pub secret_hint: String,
     pub created_at: DateTime<Utc>,
     pub events: Vec<FeedbackEventDto>,
-}
-
-/// A new project or a rotated key: the secret key is shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct FeedbackSecretDto {
-    pub project_id: String,
-    pub name: String,
-    pub secret_key: String,
 }
 
 /// One line of a feedback conversation (`role`: `ai` or `user`).

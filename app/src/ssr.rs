@@ -2,9 +2,9 @@
 //! conversions from `domain` types to DTOs and errors.
 
 use domain::DomainError;
-use domain::accounts::{Actor, MembershipInfo, NewSession, SignupOutcome, UserInfo};
+use domain::accounts::{Actor, MembershipInfo, UserInfo};
 use domain::organizations::Organization;
-use domain::team::{CreatedInvite, InvitePreview, Member, PendingInvite};
+use domain::team::{InvitePreview, Member, PendingInvite};
 use http::header::{HeaderValue, SET_COOKIE};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -217,49 +217,10 @@ impl From<MembershipInfo> for MembershipDto {
     }
 }
 
-impl From<SignupOutcome> for SignupResponse {
-    fn from(o: SignupOutcome) -> Self {
-        Self {
-            token: o.token,
-            user: o.user.into(),
-            organization: OrgKeyDto {
-                id: o.organization.id,
-                name: o.organization.name,
-                widget_key: o.organization.widget_key,
-            },
-        }
-    }
-}
-
-impl From<NewSession> for LoginResponse {
-    fn from(s: NewSession) -> Self {
-        Self { token: s.token, user: s.user.into() }
-    }
-}
-
-impl MeResponse {
-    /// Builds the `/me` body.
-    pub fn new(user: UserInfo, memberships: Vec<MembershipInfo>) -> Self {
-        Self { user: user.into(), memberships: memberships.into_iter().map(Into::into).collect() }
-    }
-}
-
 impl From<Organization> for OrganizationDto {
     fn from(o: Organization) -> Self {
         let settings = serde_json::to_value(&o.settings).unwrap_or_default();
         Self { id: o.id, name: o.name, widget_key: o.widget_key, settings }
-    }
-}
-
-impl From<CreatedInvite> for InviteCreatedDto {
-    fn from(c: CreatedInvite) -> Self {
-        Self {
-            id: c.invite.id,
-            email: c.invite.email,
-            role: c.invite.role.as_str().into(),
-            token: c.token,
-            expires_at: c.invite.expires_at,
-        }
     }
 }
 
@@ -335,43 +296,6 @@ impl From<domain::conversation::Message> for MessageDto {
     }
 }
 
-impl From<domain::conversation::WidgetConfig> for WidgetConfigDto {
-    fn from(c: domain::conversation::WidgetConfig) -> Self {
-        Self {
-            company_name: c.company_name,
-            primary_color: c.primary_color,
-            position: c.position,
-            require_contact: c.require_contact,
-            ask_contact_at_handoff: c.ask_contact_at_handoff,
-            greeting: c.greeting,
-            show_escalation_cta: c.show_escalation_cta,
-            positive_feedback_label: c.positive_feedback_label,
-            request_help_label: c.request_help_label,
-            proactive_message: c.proactive_message,
-            proactive_trigger: c.proactive_trigger,
-            proactive_after: c.proactive_after,
-            office_hours: c.office_hours.map(|h| crate::dto::TeamHoursDto { open: h.open, back_at: h.back_at }),
-        }
-    }
-}
-
-impl From<domain::conversation::WidgetSession> for WidgetSessionDto {
-    fn from(s: domain::conversation::WidgetSession) -> Self {
-        Self {
-            visitor_token: s.visitor_token,
-            conversation_id: s.conversation_id,
-            config: s.config.into(),
-            messages: s.messages.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<domain::conversation::TurnOutcome> for TurnDto {
-    fn from(t: domain::conversation::TurnOutcome) -> Self {
-        Self { conversation_id: t.conversation_id, status: t.status.into(), reply: t.reply.map(Into::into) }
-    }
-}
-
 impl From<domain::alerts::Delivery> for DeliveryDto {
     fn from(d: domain::alerts::Delivery) -> Self {
         Self {
@@ -405,12 +329,6 @@ impl From<domain::alerts::webhooks::Webhook> for WebhookDto {
     }
 }
 
-impl From<domain::alerts::webhooks::NewWebhook> for WebhookSecretDto {
-    fn from(n: domain::alerts::webhooks::NewWebhook) -> Self {
-        Self { id: n.webhook.id, url: n.webhook.url, events: n.webhook.events, secret: n.secret }
-    }
-}
-
 impl From<domain::inbox::ConversationSummary> for ConversationSummaryDto {
     fn from(c: domain::inbox::ConversationSummary) -> Self {
         Self {
@@ -438,12 +356,6 @@ impl From<domain::inbox::ConversationSummary> for ConversationSummaryDto {
 impl From<domain::inbox::AgentMessage> for AgentMessageDto {
     fn from(m: domain::inbox::AgentMessage) -> Self {
         Self { message: m.message.into(), author_name: m.author_name }
-    }
-}
-
-impl From<domain::inbox::ConversationDetail> for ConversationDetailDto {
-    fn from(d: domain::inbox::ConversationDetail) -> Self {
-        Self { summary: d.summary.into(), messages: d.messages.into_iter().map(Into::into).collect() }
     }
 }
 
@@ -490,12 +402,6 @@ impl From<domain::feedback::Project> for FeedbackProjectDto {
             created_at: p.created_at,
             events: p.events.into_iter().map(Into::into).collect(),
         }
-    }
-}
-
-impl From<domain::feedback::ProjectSecret> for FeedbackSecretDto {
-    fn from(s: domain::feedback::ProjectSecret) -> Self {
-        Self { project_id: s.project.project_id, name: s.project.name, secret_key: s.secret_key }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Alerts: webhook endpoints, the delivery log (emails and webhooks) with retry, and the
 //! caller's "notify me of escalations" switch.
 
-use app::dto::{DeliveryDto, NotificationsDto, WebhookDto, WebhookSecretDto};
+use crate::api::dto::{NotificationsDto, WebhookSecretDto};
+use app::dto::{DeliveryDto, WebhookDto};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -26,7 +27,7 @@ pub struct WebhookBody {
     params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
     request_body = WebhookBody,
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 201, description = "The webhook; its signing secret is shown this once", body = app::dto::WebhookSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 201, description = "The webhook; its signing secret is shown this once", body = crate::api::dto::WebhookSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn create_webhook(
     State(state): State<AppState>,
@@ -168,7 +169,7 @@ pub async fn retry(
     tag = "alerts",
     summary = "My alert preferences",
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "My alert preferences", body = app::dto::NotificationsDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody))
+    responses((status = 200, description = "My alert preferences", body = crate::api::dto::NotificationsDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody))
 )]
 pub async fn notifications(
     State(state): State<AppState>,
@@ -183,9 +184,9 @@ pub async fn notifications(
     path = "/api/v1/me/notifications",
     tag = "alerts",
     summary = "Change my alert preferences",
-    request_body = app::dto::NotificationsDto,
+    request_body = crate::api::dto::NotificationsDto,
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Saved", body = app::dto::NotificationsDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "Saved", body = crate::api::dto::NotificationsDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn set_notifications(
     State(state): State<AppState>,

@@ -1,6 +1,6 @@
 //! Sign-up, sign-in, sign-out and `me`.
 
-use app::dto::{LoginResponse, MeResponse, SignupResponse};
+use crate::api::dto::{LoginResponse, MeResponse, SignupResponse};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -30,7 +30,7 @@ pub struct SignupBody {
     tag = "auth",
     summary = "Create an account and its first organisation",
     request_body = SignupBody,
-    responses((status = 201, description = "The account, its first organisation and a session token", body = app::dto::SignupResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 201, description = "The account, its first organisation and a session token", body = crate::api::dto::SignupResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn signup(
     State(state): State<AppState>,
@@ -63,7 +63,7 @@ pub struct LoginBody {
     tag = "auth",
     summary = "Sign in",
     request_body = LoginBody,
-    responses((status = 200, description = "A session token", body = app::dto::LoginResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "A session token", body = crate::api::dto::LoginResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn login(
     State(state): State<AppState>,
@@ -115,7 +115,7 @@ pub struct ResetBody {
     tag = "auth",
     summary = "Set a new password with a reset link",
     request_body = ResetBody,
-    responses((status = 200, description = "Password set; every other session signed out; a new session", body = app::dto::LoginResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "Password set; every other session signed out; a new session", body = crate::api::dto::LoginResponse), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn reset_password(
     State(state): State<AppState>,
@@ -146,7 +146,7 @@ pub async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResu
     tag = "auth",
     summary = "Who am I",
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The signed-in person and their memberships", body = app::dto::MeResponse), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody))
+    responses((status = 200, description = "The signed-in person and their memberships", body = crate::api::dto::MeResponse), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody))
 )]
 pub async fn me(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<axum::Json<MeResponse>> {
     let memberships = state.services.memberships(actor.user.id).await?;

@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use app::dto::{FeedbackEventDto, FeedbackPageDto, FeedbackProjectDto, FeedbackSecretDto};
+use crate::api::dto::FeedbackSecretDto;
+use app::dto::{FeedbackEventDto, FeedbackPageDto, FeedbackProjectDto};
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -42,7 +43,7 @@ pub struct ProjectBody {
     params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
     request_body = ProjectBody,
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 201, description = "The project; its secret key is shown this once", body = app::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 201, description = "The project; its secret key is shown this once", body = crate::api::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn create_project(
     State(state): State<AppState>,
@@ -96,7 +97,7 @@ pub async fn show_project(
     summary = "Rotate a project's secret key",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("project_id" = String, Path, description = "The feedback project's public id")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The new secret key, shown this once", body = app::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "The new secret key, shown this once", body = crate::api::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn rotate_secret(
     State(state): State<AppState>,

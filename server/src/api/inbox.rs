@@ -1,7 +1,8 @@
 //! The agent inbox (tag `inbox` of the OpenAPI description): list and search, detail, claim, reply, resolve, reopen,
 //! transcript and list CSV, stats. Any member of the organisation.
 
-use app::dto::{AgentMessageDto, ConversationDetailDto, ConversationSummaryDto, SavedReplyDto, StatsDto};
+use crate::api::dto::ConversationDetailDto;
+use app::dto::{AgentMessageDto, ConversationSummaryDto, SavedReplyDto, StatsDto};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -78,7 +79,7 @@ pub async fn list_csv(
     summary = "Read a conversation",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The conversation with its messages", body = app::dto::ConversationDetailDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "The conversation with its messages", body = crate::api::dto::ConversationDetailDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn show(
     State(state): State<AppState>,

@@ -4,6 +4,7 @@
 mod alerts;
 pub use alerts::confirm_recipient;
 mod auth;
+pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod feedback;

@@ -1,6 +1,7 @@
 //! Team: invites (create, list, revoke, preview, accept) and members (list, change role, remove).
 
-use app::dto::{InviteCreatedDto, InviteDto, InvitePreviewDto, MemberDto, MembershipDto};
+use crate::api::dto::InviteCreatedDto;
+use app::dto::{InviteDto, InvitePreviewDto, MemberDto, MembershipDto};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -27,7 +28,7 @@ pub struct InviteBody {
     params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
     request_body = InviteBody,
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 201, description = "The invite; its token is shown this once", body = app::dto::InviteCreatedDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 201, description = "The invite; its token is shown this once", body = crate::api::dto::InviteCreatedDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn invite(
     State(state): State<AppState>,

@@ -1,7 +1,7 @@
 //! The public widget API (tag `widget` of the OpenAPI description): open CORS, visitors identified by their token,
 //! rate-limited per token and per client network ([`crate::rate_limit`]).
 
-use app::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
+use crate::api::dto::{TurnDto, WidgetMessagesDto, WidgetSessionDto};
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
@@ -71,7 +71,7 @@ pub struct SessionBody {
     tag = "widget",
     summary = "Open or resume a visitor session",
     request_body = SessionBody,
-    responses((status = 200, description = "A visitor token, the widget's settings and the history", body = app::dto::WidgetSessionDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "A visitor token, the widget's settings and the history", body = crate::api::dto::WidgetSessionDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn session(
     State(state): State<AppState>,
@@ -138,7 +138,7 @@ pub struct ConfigQuery {
     tag = "widget",
     summary = "The widget's look, before any session",
     params(ConfigQuery),
-    responses((status = 200, description = "What the loader needs to draw the launcher", body = app::dto::WidgetConfigDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "What the loader needs to draw the launcher", body = crate::api::dto::WidgetConfigDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn config(
     State(state): State<AppState>,
@@ -150,7 +150,7 @@ pub async fn config(
     let config = state.services.widget_look(&query.key, origin(&state, &headers)).await?;
     Ok((
         [(axum::http::header::CACHE_CONTROL, "public, max-age=300"), (axum::http::header::VARY, "Origin")],
-        axum::Json(app::dto::WidgetConfigDto::from(config)),
+        axum::Json(crate::api::dto::WidgetConfigDto::from(config)),
     ))
 }
 
@@ -195,7 +195,7 @@ pub struct MessageBody {
     summary = "Send a visitor message",
     request_body = MessageBody,
     security(("visitor_token" = [])),
-    responses((status = 200, description = "The conversation's status and the reply (null while a person has it)", body = app::dto::TurnDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "The conversation's status and the reply (null while a person has it)", body = crate::api::dto::TurnDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn send_message(
     State(state): State<AppState>,
@@ -211,7 +211,7 @@ pub async fn send_message(
     tag = "widget",
     summary = "Ask for a person",
     security(("visitor_token" = [])),
-    responses((status = 200, description = "The conversation handed to the team", body = app::dto::TurnDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "The conversation handed to the team", body = crate::api::dto::TurnDto), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn escalate(
     State(state): State<AppState>,
@@ -259,7 +259,7 @@ pub struct AfterQuery {
     summary = "Catch up on messages",
     params(AfterQuery),
     security(("visitor_token" = [])),
-    responses((status = 200, description = "Messages after `after`, oldest first", body = app::dto::WidgetMessagesDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "`after` names no message of this visitor", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "Messages after `after`, oldest first", body = crate::api::dto::WidgetMessagesDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "`after` names no message of this visitor", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn messages(
     State(state): State<AppState>,

@@ -1,0 +1,232 @@
+//! Response shapes only the REST API uses (sign-up and sign-in, the widget and SDK endpoints,
+//! one-time secrets). Shapes that dashboard pages render as well live in `app::dto`, which both
+//! this API and the pages share; conversions from `domain` are here, next to their types.
+
+use app::dto::*;
+use chrono::{DateTime, Utc};
+use domain::accounts::{MembershipInfo, NewSession, SignupOutcome, UserInfo};
+use domain::team::CreatedInvite;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An organisation with its public widget key (sign-up response).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrgKeyDto {
+    pub id: Uuid,
+    pub name: String,
+    pub widget_key: String,
+}
+
+/// `POST /auth/signup` → 201.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SignupResponse {
+    pub token: String,
+    pub user: UserDto,
+    pub organization: OrgKeyDto,
+}
+
+/// `POST /auth/login` → 200.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub user: UserDto,
+}
+
+/// `GET /me`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MeResponse {
+    pub user: UserDto,
+    pub memberships: Vec<MembershipDto>,
+}
+
+/// `POST /orgs/{id}/invites` → 201; `token` is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InviteCreatedDto {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How the widget looks and behaves, from the organisation's settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WidgetConfigDto {
+    pub company_name: String,
+    pub primary_color: String,
+    pub position: String,
+    pub require_contact: bool,
+    /// Ask a visitor without an email for one when the conversation is handed off.
+    #[serde(default)]
+    pub ask_contact_at_handoff: bool,
+    pub greeting: String,
+    pub show_escalation_cta: bool,
+    pub positive_feedback_label: String,
+    pub request_help_label: String,
+    /// The proactive nudge: text (empty = off), `delay` / `scroll` / `idle`, and its threshold.
+    pub proactive_message: String,
+    pub proactive_trigger: String,
+    pub proactive_after: u32,
+    /// Whether the team is in, by its office hours; absent (null) when none are set.
+    #[serde(default)]
+    pub office_hours: Option<TeamHoursDto>,
+}
+
+/// The team's availability for a visitor waiting for a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TeamHoursDto {
+    /// Within office hours now.
+    pub open: bool,
+    /// Outside them: when the team is back (the next opening).
+    pub back_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /widget/session`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WidgetSessionDto {
+    pub visitor_token: String,
+    pub conversation_id: Option<Uuid>,
+    pub config: WidgetConfigDto,
+    pub messages: Vec<MessageDto>,
+}
+
+/// `POST /widget/messages` and `/widget/escalate`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TurnDto {
+    pub conversation_id: Uuid,
+    pub status: ConversationStatus,
+    pub reply: Option<MessageDto>,
+}
+
+/// `GET /widget/messages`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WidgetMessagesDto {
+    pub conversation_id: Option<Uuid>,
+    pub status: ConversationStatus,
+    pub messages: Vec<MessageDto>,
+}
+
+/// A new endpoint, or a rotated secret: the secret is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WebhookSecretDto {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+}
+
+/// The caller's alert preferences.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NotificationsDto {
+    pub notify_escalations: bool,
+}
+
+/// A conversation with its transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConversationDetailDto {
+    #[serde(flatten)]
+    pub summary: ConversationSummaryDto,
+    pub messages: Vec<AgentMessageDto>,
+}
+
+/// A new project or a rotated key: the secret key is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FeedbackSecretDto {
+    pub project_id: String,
+    pub name: String,
+    pub secret_key: String,
+}
+
+impl From<SignupOutcome> for SignupResponse {
+    fn from(o: SignupOutcome) -> Self {
+        Self {
+            token: o.token,
+            user: o.user.into(),
+            organization: OrgKeyDto {
+                id: o.organization.id,
+                name: o.organization.name,
+                widget_key: o.organization.widget_key,
+            },
+        }
+    }
+}
+
+impl From<NewSession> for LoginResponse {
+    fn from(s: NewSession) -> Self {
+        Self { token: s.token, user: s.user.into() }
+    }
+}
+
+impl MeResponse {
+    /// Builds the `/me` body.
+    pub fn new(user: UserInfo, memberships: Vec<MembershipInfo>) -> Self {
+        Self { user: user.into(), memberships: memberships.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl From<CreatedInvite> for InviteCreatedDto {
+    fn from(c: CreatedInvite) -> Self {
+        Self {
+            id: c.invite.id,
+            email: c.invite.email,
+            role: c.invite.role.as_str().into(),
+            token: c.token,
+            expires_at: c.invite.expires_at,
+        }
+    }
+}
+
+impl From<domain::conversation::WidgetConfig> for WidgetConfigDto {
+    fn from(c: domain::conversation::WidgetConfig) -> Self {
+        Self {
+            company_name: c.company_name,
+            primary_color: c.primary_color,
+            position: c.position,
+            require_contact: c.require_contact,
+            ask_contact_at_handoff: c.ask_contact_at_handoff,
+            greeting: c.greeting,
+            show_escalation_cta: c.show_escalation_cta,
+            positive_feedback_label: c.positive_feedback_label,
+            request_help_label: c.request_help_label,
+            proactive_message: c.proactive_message,
+            proactive_trigger: c.proactive_trigger,
+            proactive_after: c.proactive_after,
+            office_hours: c.office_hours.map(|h| TeamHoursDto { open: h.open, back_at: h.back_at }),
+        }
+    }
+}
+
+impl From<domain::conversation::WidgetSession> for WidgetSessionDto {
+    fn from(s: domain::conversation::WidgetSession) -> Self {
+        Self {
+            visitor_token: s.visitor_token,
+            conversation_id: s.conversation_id,
+            config: s.config.into(),
+            messages: s.messages.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<domain::conversation::TurnOutcome> for TurnDto {
+    fn from(t: domain::conversation::TurnOutcome) -> Self {
+        Self { conversation_id: t.conversation_id, status: t.status.into(), reply: t.reply.map(Into::into) }
+    }
+}
+
+impl From<domain::alerts::webhooks::NewWebhook> for WebhookSecretDto {
+    fn from(n: domain::alerts::webhooks::NewWebhook) -> Self {
+        Self { id: n.webhook.id, url: n.webhook.url, events: n.webhook.events, secret: n.secret }
+    }
+}
+
+impl From<domain::inbox::ConversationDetail> for ConversationDetailDto {
+    fn from(d: domain::inbox::ConversationDetail) -> Self {
+        Self { summary: d.summary.into(), messages: d.messages.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl From<domain::feedback::ProjectSecret> for FeedbackSecretDto {
+    fn from(s: domain::feedback::ProjectSecret) -> Self {
+        Self { project_id: s.project.project_id, name: s.project.name, secret_key: s.secret_key }
+    }
+}
