@@ -484,6 +484,10 @@ pub struct InboxPageDto {
     pub status: String,
     pub q: String,
     pub tag: String,
+    /// The cursor this page starts at (empty: the newest).
+    pub after: String,
+    /// The next (older) page's cursor, when there is one.
+    pub next: Option<String>,
     pub conversations: Vec<ConversationSummaryDto>,
     /// The last 30 days.
     pub stats: StatsDto,

@@ -19,6 +19,7 @@ pub mod llm;
 pub mod markdown;
 pub mod office_hours;
 pub mod organizations;
+pub mod pagination;
 pub mod password_reset;
 pub mod privacy;
 pub mod reveal;

@@ -59,11 +59,11 @@ fn Workspace(session: SessionDto) -> impl IntoView {
         move || {
             let q = query.read();
             let get = |k: &str| q.get(k).unwrap_or_default();
-            (org_id, get("status"), get("q"), get("tag"), data_epoch())
+            (org_id, get("status"), get("q"), get("tag"), get("after"), data_epoch())
         },
-        |(org_id, status, q, tag, _)| async move {
+        |(org_id, status, q, tag, after, _)| async move {
             match org_id {
-                Some(id) => get_inbox(id, status, q, tag).await,
+                Some(id) => get_inbox(id, status, q, tag, after).await,
                 None => Err(AppError::NotFound("organization not found".into())),
             }
         },
@@ -109,6 +109,8 @@ fn ConversationList(page: InboxPageDto, selected: Memo<Option<Uuid>>, org_id: Uu
     let tag = page.tag.clone();
     let keep = format!("status={}&q={}&tag={}", urlencode(&status), urlencode(&q), urlencode(&tag));
     let export = format!("/api/v1/orgs/{org_id}/conversations.csv?{keep}");
+    let newest = (!page.after.is_empty()).then(|| format!("{BASE}?{keep}"));
+    let older = page.next.as_ref().map(|next| format!("{BASE}?{keep}&after={}", urlencode(next)));
     view! {
         <h1>"Inbox"</h1>
         <nav class="pills" aria-label="Filter">
@@ -138,6 +140,12 @@ fn ConversationList(page: InboxPageDto, selected: Memo<Option<Uuid>>, org_id: Uu
                 <ul class="conversation-list">
                     {page.conversations.into_iter().map(|c| view! { <Row c keep=keep.clone() selected /> }).collect_view()}
                 </ul>
+                {(newest.is_some() || older.is_some()).then(|| view! {
+                    <nav class="pager" aria-label="More conversations">
+                        {newest.map(|href| view! { <a href=href>"← Newest"</a> })}
+                        {older.map(|href| view! { <a href=href rel="next">"Older conversations →"</a> })}
+                    </nav>
+                })}
             }.into_any()
         }}
     }

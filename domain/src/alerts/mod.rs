@@ -18,7 +18,7 @@ pub mod webhooks;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -27,6 +27,7 @@ use crate::conversation::escalation::EscalationReason;
 use crate::entities::outbox;
 pub use crate::entities::outbox::{DeliveryKind, DeliveryStatus};
 use crate::organizations::Organization;
+use crate::pagination::{Cursor, Page, PageRequest};
 use crate::{DomainError, DomainResult, Services};
 
 pub use mail::{Mailer, SmtpConfig, SmtpTls};
@@ -392,22 +393,17 @@ impl Services {
         actor: &Actor,
         org_id: Uuid,
         kind: Option<DeliveryKind>,
-        limit: u64,
-    ) -> DomainResult<Vec<Delivery>> {
+        page: PageRequest,
+    ) -> DomainResult<Page<Delivery>> {
         self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
         let mut query =
             outbox::Entity::find().filter(sea_orm::ColumnTrait::eq(&outbox::Column::OrganizationId, org_id));
         if let Some(kind) = kind {
             query = query.filter(sea_orm::ColumnTrait::eq(&outbox::Column::Kind, kind));
         }
-        Ok(query
-            .order_by_desc(outbox::Column::CreatedAt)
-            .limit(limit.min(500))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let rows = page.select(query, outbox::Column::CreatedAt, outbox::Column::Id).all(&self.db).await?;
+        let rows: Vec<Delivery> = rows.into_iter().map(Into::into).collect();
+        Ok(page.page(rows, |d| Cursor { at: d.created_at, id: d.id }))
     }
 
     /// Puts a dead (or failing) delivery back in the queue for an immediate attempt.

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The most conversations one list export holds; a larger one is refused, never cut.
+const MAX_CSV_ROWS: usize = 10_000;
+
 impl Services {
     /// The transcript as CSV: `time,role,author,text,sources`.
     pub async fn transcript_csv(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<String> {
@@ -21,7 +24,7 @@ impl Services {
         Ok(out)
     }
 
-    /// The filtered inbox as CSV.
+    /// The filtered inbox as CSV: every matching conversation (at most [`MAX_CSV_ROWS`]).
     pub async fn conversations_csv(
         &self,
         actor: &Actor,
@@ -30,7 +33,21 @@ impl Services {
         q: Option<&str>,
         tag: Option<&str>,
     ) -> DomainResult<String> {
-        let list = self.list_conversations(actor, org_id, filter, q, tag).await?;
+        let mut list = Vec::new();
+        let mut page = PageRequest { limit: crate::pagination::MAX_LIMIT, after: None };
+        loop {
+            let got = self.list_conversations(actor, org_id, filter, q, tag, page).await?;
+            list.extend(got.items);
+            if list.len() > MAX_CSV_ROWS {
+                return Err(DomainError::TooLarge(format!(
+                    "more than {MAX_CSV_ROWS} conversations match; narrow the filter or the search"
+                )));
+            }
+            match got.next {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
         let mut out = String::from(
             "id,status,escalation_reason,escalated_at,claimed_by,contact_name,contact_email,message_count,tags,last_message,handoff_summary\r\n",
         );

@@ -29,10 +29,9 @@ pub use saved::{SavedReply, normalise_tag};
 use crate::accounts::Actor;
 use crate::conversation::{ConversationEvent, Message, MessageRow, Notice};
 use crate::organizations::member_role;
+use crate::pagination::{Cursor, Page, PageRequest};
 use crate::{ConversationStatus, DomainError, DomainResult, Services};
 
-/// Most conversations one list returns.
-const LIST_LIMIT: i64 = 200;
 /// Longest agent reply.
 pub const MAX_REPLY_CHARS: usize = 4000;
 
@@ -226,7 +225,8 @@ fn contains_pattern(text: &str) -> String {
 
 impl Services {
     /// The inbox: conversations of `org_id` with `filter`, matching `q` (in any message, or the
-    /// contact's name or email) and carrying `tag` when given, most recently active first.
+    /// contact's name or email) and carrying `tag` when given, most recently active first; one
+    /// page of them (`page`), with the cursor of the next.
     pub async fn list_conversations(
         &self,
         actor: &Actor,
@@ -234,7 +234,8 @@ impl Services {
         filter: StatusFilter,
         q: Option<&str>,
         tag: Option<&str>,
-    ) -> DomainResult<Vec<ConversationSummary>> {
+        page: PageRequest,
+    ) -> DomainResult<Page<ConversationSummary>> {
         member_role(&self.db, org_id, actor.user.id).await?;
         let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Some(normalise_tag(t)?),
@@ -254,18 +255,28 @@ impl Services {
                     OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text ILIKE $3))
                AND ($4::text IS NULL
                     OR EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = $4))
-             ORDER BY c.updated_at DESC
-             LIMIT {LIST_LIMIT}"
+               AND ($5::timestamptz IS NULL OR (c.updated_at, c.id) < ($5, $6))
+             ORDER BY c.updated_at DESC, c.id DESC
+             LIMIT $7"
         );
         let rows = self
             .db
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 sql,
-                [org_id.into(), statuses.into(), q.map(contains_pattern).into(), tag.into()],
+                [
+                    org_id.into(),
+                    statuses.into(),
+                    q.map(contains_pattern).into(),
+                    tag.into(),
+                    page.after.map(|c| c.at).into(),
+                    page.after.map(|c| c.id).into(),
+                    page.fetch().into(),
+                ],
             ))
             .await?;
-        Ok(rows.iter().map(summary_from_row).collect::<Result<_, _>>()?)
+        let rows = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page.page(rows, |c| Cursor { at: c.updated_at, id: c.id }))
     }
 
     /// One conversation of `org_id` with its transcript.

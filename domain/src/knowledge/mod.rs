@@ -12,7 +12,7 @@ pub mod retrieval;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Set, Statement,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::accounts::Actor;
 use crate::entities::document;
 pub use crate::entities::document::DocumentStatus;
+use crate::pagination::{Cursor, Page, PageRequest};
 use crate::{DomainError, DomainResult, Services};
 
 /// Largest document we accept, in bytes of text; bigger ones should be split.
@@ -157,15 +158,14 @@ impl Services {
     }
 
     /// The organisation's documents, newest first (deleted ones excluded).
-    pub async fn list_documents(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Document>> {
+    pub async fn list_documents(&self, actor: &Actor, org_id: Uuid, page: PageRequest) -> DomainResult<Page<Document>> {
         self.require_admin(actor, org_id, "manage the knowledge base").await?;
-        let docs = document::Entity::find()
+        let query = document::Entity::find()
             .filter(document::Column::OrganizationId.eq(org_id))
-            .filter(document::Column::DeletedAt.is_null())
-            .order_by_desc(document::Column::CreatedAt)
-            .all(&self.db)
-            .await?;
-        Ok(docs.into_iter().map(|d| Document::from_model(d, false)).collect())
+            .filter(document::Column::DeletedAt.is_null());
+        let docs = page.select(query, document::Column::CreatedAt, document::Column::Id).all(&self.db).await?;
+        let docs = docs.into_iter().map(|d| Document::from_model(d, false)).collect();
+        Ok(page.page(docs, |d: &Document| Cursor { at: d.created_at, id: d.id }))
     }
 
     /// One document with its content.

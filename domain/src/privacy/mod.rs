@@ -22,8 +22,8 @@ pub use usage::{MAX_MONTHS, UsageCounters, UsageMonth};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    Set, Statement, TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -31,6 +31,7 @@ use uuid::Uuid;
 use crate::accounts::Actor;
 use crate::entities::{audit_entry, contact, conversation, trash_item, user};
 use crate::organizations::member_role;
+use crate::pagination::{Cursor, Page, PageRequest};
 use crate::{DomainError, DomainResult, Role, Services};
 
 /// What an audit line records.
@@ -148,17 +149,15 @@ impl Services {
     }
 
     /// The organisation's audit log, newest first (owners).
-    pub async fn audit_log(&self, actor: &Actor, org_id: Uuid, limit: u64) -> DomainResult<Vec<AuditEntry>> {
+    pub async fn audit_log(&self, actor: &Actor, org_id: Uuid, page: PageRequest) -> DomainResult<Page<AuditEntry>> {
         self.require_owner(actor, org_id, "read the audit log").await?;
-        let rows = audit_entry::Entity::find()
-            .filter(audit_entry::Column::OrganizationId.eq(org_id))
-            .order_by_desc(audit_entry::Column::CreatedAt)
-            .limit(limit.clamp(1, MAX_LIST))
-            .all(&self.db)
-            .await?;
-        let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_id).collect();
+        let query = audit_entry::Entity::find().filter(audit_entry::Column::OrganizationId.eq(org_id));
+        let rows = page.select(query, audit_entry::Column::CreatedAt, audit_entry::Column::Id).all(&self.db).await?;
+        let rows = page.page(rows, |r| Cursor { at: r.created_at.into(), id: r.id });
+        let ids: Vec<Uuid> = rows.items.iter().filter_map(|r| r.actor_id).collect();
         let actors = actor_refs(&self.db, &ids).await?;
-        Ok(rows
+        let items = rows
+            .items
             .into_iter()
             .map(|r| AuditEntry {
                 actor: r.actor_id.and_then(|id| actors.iter().find(|a| a.id == id).cloned()),
@@ -166,7 +165,8 @@ impl Services {
                 target: r.target,
                 at: r.created_at.into(),
             })
-            .collect())
+            .collect();
+        Ok(Page { items, next: rows.next })
     }
 
     /// Contacts whose name, email or phone contains `q` (all when empty), most recently active

@@ -3,8 +3,8 @@
 
 use crate::api::dto::{NotificationsDto, WebhookSecretDto};
 use app::dto::{DeliveryDto, WebhookDto};
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -114,8 +114,13 @@ pub async fn test_webhook(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
+    /// `email` or `webhook`; both when absent.
     kind: Option<String>,
-    limit: Option<u64>,
+    /// Deliveries per page: 1–200, default 100.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// Where the page starts: the `X-Next-Cursor` of the previous page.
+    after: Option<String>,
 }
 
 #[utoipa::path(
@@ -125,14 +130,15 @@ pub struct DeliveriesQuery {
     summary = "The delivery log",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), DeliveriesQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Mails and webhook calls, newest first", body = Vec<app::dto::DeliveryDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "One page of mails and webhook calls, newest first", body = Vec<app::dto::DeliveryDto>, headers(("Link" = String, description = "`<…&after=CURSOR>; rel=\"next\"` when another page follows"), ("X-Next-Cursor" = String, description = "The next page's `after`, when another page follows"))), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn deliveries(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(org_id): Path<Uuid>,
+    OriginalUri(uri): OriginalUri,
     Query(q): Query<DeliveriesQuery>,
-) -> ApiResult<axum::Json<Vec<DeliveryDto>>> {
+) -> ApiResult<(HeaderMap, axum::Json<Vec<DeliveryDto>>)> {
     let kind = match q.kind.as_deref() {
         None | Some("") => None,
         Some(k) => match domain::alerts::DeliveryKind::parse(k) {
@@ -142,8 +148,9 @@ pub async fn deliveries(
             }
         },
     };
-    let list = state.services.list_deliveries(&actor, org_id, kind, q.limit.unwrap_or(100)).await?;
-    Ok(axum::Json(list.into_iter().map(Into::into).collect()))
+    let page = super::page::request(q.limit.as_deref(), q.after.as_deref())?;
+    let list = state.services.list_deliveries(&actor, org_id, kind, page).await?;
+    Ok(super::page::respond(&uri, list))
 }
 
 #[utoipa::path(

@@ -3,8 +3,8 @@
 
 use crate::api::dto::ConversationDetailDto;
 use app::dto::{AgentMessageDto, ConversationSummaryDto, SavedReplyDto, StatsDto};
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::inbox::StatusFilter;
 use serde::Deserialize;
@@ -17,15 +17,35 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `unresolved`, `escalated`, `claimed`, `resolved` or `all` (the default).
     status: Option<String>,
+    /// Words in any message, or the contact's name or email.
     q: Option<String>,
+    /// Only conversations with this tag.
     tag: Option<String>,
+    /// Conversations per page: 1–200, default 100.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// Where the page starts: the `X-Next-Cursor` of the previous page.
+    after: Option<String>,
 }
 
 impl ListQuery {
     fn filter(&self) -> ApiResult<StatusFilter> {
         Ok(StatusFilter::parse(self.status.as_deref().unwrap_or("all"))?)
     }
+}
+
+/// The list export's filter: the list's, without paging (the export holds every match).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CsvQuery {
+    /// `unresolved`, `escalated`, `claimed`, `resolved` or `all` (the default).
+    status: Option<String>,
+    /// Words in any message, or the contact's name or email.
+    q: Option<String>,
+    /// Only conversations with this tag.
+    tag: Option<String>,
 }
 
 #[utoipa::path(
@@ -35,19 +55,21 @@ impl ListQuery {
     summary = "List conversations",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Conversations, newest activity first", body = Vec<app::dto::ConversationSummaryDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "One page of conversations, newest activity first", body = Vec<app::dto::ConversationSummaryDto>, headers(("Link" = String, description = "`<…&after=CURSOR>; rel=\"next\"` when another page follows"), ("X-Next-Cursor" = String, description = "The next page's `after`, when another page follows"))), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    OriginalUri(uri): OriginalUri,
     Path(org_id): Path<Uuid>,
     Query(query): Query<ListQuery>,
-) -> ApiResult<axum::Json<Vec<ConversationSummaryDto>>> {
+) -> ApiResult<(HeaderMap, axum::Json<Vec<ConversationSummaryDto>>)> {
+    let page = super::page::request(query.limit.as_deref(), query.after.as_deref())?;
     let list = state
         .services
-        .list_conversations(&actor, org_id, query.filter()?, query.q.as_deref(), query.tag.as_deref())
+        .list_conversations(&actor, org_id, query.filter()?, query.q.as_deref(), query.tag.as_deref(), page)
         .await?;
-    Ok(axum::Json(list.into_iter().map(Into::into).collect()))
+    Ok(super::page::respond(&uri, list))
 }
 
 #[utoipa::path(
@@ -55,20 +77,19 @@ pub async fn list(
     path = "/api/v1/orgs/{org_id}/conversations.csv",
     tag = "inbox",
     summary = "Export conversations as CSV",
-    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), CsvQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The same list as CSV", body = String, content_type = "text/csv"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 413, description = "More than 10,000 conversations match; narrow the filter", body = super::error::ErrorBody), (status = 200, description = "Every matching conversation as CSV", body = String, content_type = "text/csv"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn list_csv(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(org_id): Path<Uuid>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<CsvQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let csv = state
-        .services
-        .conversations_csv(&actor, org_id, query.filter()?, query.q.as_deref(), query.tag.as_deref())
-        .await?;
+    let filter = StatusFilter::parse(query.status.as_deref().unwrap_or("all"))?;
+    let csv =
+        state.services.conversations_csv(&actor, org_id, filter, query.q.as_deref(), query.tag.as_deref()).await?;
     Ok(csv_response(csv, "conversations.csv"))
 }
 

@@ -1,15 +1,16 @@
 //! Knowledge base: documents (CRUD and file upload) and the retrieval test endpoint.
 
 use app::dto::{DocumentDto, SearchHitDto};
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::extract::{Multipart, OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use domain::knowledge::{DocumentInput, document_from_upload};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
+use super::page::PageQuery;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -53,17 +54,20 @@ pub async fn create(
     path = "/api/v1/orgs/{org_id}/documents",
     tag = "knowledge",
     summary = "List documents",
-    params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), PageQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Documents, without their content", body = Vec<app::dto::DocumentDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "One page of documents, newest first, without their content", body = Vec<app::dto::DocumentDto>, headers(("Link" = String, description = "`<…&after=CURSOR>; rel=\"next\"` when another page follows"), ("X-Next-Cursor" = String, description = "The next page's `after`, when another page follows"))), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    OriginalUri(uri): OriginalUri,
     Path(org_id): Path<Uuid>,
-) -> ApiResult<axum::Json<Vec<DocumentDto>>> {
-    let docs = state.services.list_documents(&actor, org_id).await?;
-    Ok(axum::Json(docs.into_iter().map(Into::into).collect()))
+    Query(query): Query<PageQuery>,
+) -> ApiResult<(HeaderMap, axum::Json<Vec<DocumentDto>>)> {
+    let page = query.request()?;
+    let docs = state.services.list_documents(&actor, org_id, page).await?;
+    Ok(super::page::respond(&uri, docs))
 }
 
 #[utoipa::path(

@@ -13,6 +13,7 @@ pub mod knowledge;
 mod live;
 pub mod openapi;
 mod orgs;
+pub mod page;
 mod privacy;
 mod team;
 mod widget;

@@ -2,8 +2,8 @@
 //! erasure, contacts (any member), the audit log (owners) and monthly usage.
 
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::privacy::{AuditEntry, ContactSummary, ExportJob, TrashEntry, TrashKind, UsageMonth};
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Path, Query};
+use super::page::PageQuery;
 use crate::state::AppState;
 
 /// An export job with its download link once ready.
@@ -248,18 +249,19 @@ pub async fn contacts(
     path = "/api/v1/orgs/{org_id}/audit",
     tag = "privacy",
     summary = "The audit log (owners)",
-    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
+    params(("org_id" = uuid::Uuid, Path, description = "The organisation"), PageQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Audit entries `{action, actor, target, at}`, newest first", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "One page of audit entries `{action, actor, target, at}`, newest first", body = Vec<Object>, headers(("Link" = String, description = "`<…&after=CURSOR>; rel=\"next\"` when another page follows"), ("X-Next-Cursor" = String, description = "The next page's `after`, when another page follows"))), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn audit(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    OriginalUri(uri): OriginalUri,
     Path(org_id): Path<Uuid>,
-    Query(query): Query<ListQuery>,
-) -> ApiResult<axum::Json<Vec<AuditEntry>>> {
-    let limit = number("limit", query.limit.as_deref(), 100, domain::privacy::MAX_LIST)?;
-    Ok(axum::Json(state.services.audit_log(&actor, org_id, limit).await?))
+    Query(query): Query<PageQuery>,
+) -> ApiResult<(HeaderMap, axum::Json<Vec<AuditEntry>>)> {
+    let log = state.services.audit_log(&actor, org_id, query.request()?).await?;
+    Ok(super::page::respond(&uri, log))
 }
 
 #[utoipa::path(

@@ -493,3 +493,50 @@ async fn a_reply_into_a_colleagues_conversation_can_ask_first() {
         app.post(&path(&org, &format!("/{id}/messages")), Some(&agent.token), json!({"text": "REST"})).await;
     assert_eq!(status, StatusCode::CREATED, "REST does not ask");
 }
+
+#[tokio::test]
+async fn the_inbox_pages_by_cursor_and_says_when_more_follow_instead_of_cutting_the_list() {
+    let app = TestApp::spawn().await;
+    let a = organisation(&app, "pages@a.example").await;
+    let b = organisation(&app, "pages@b.example").await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        made.push(visitor_escalates(&app, &a.key, &format!("I want a refund for order {i}")).await.1);
+    }
+    visitor_escalates(&app, &b.key, "I want a refund, says org B").await;
+    let base = format!("/api/v1/orgs/{}/conversations?status=unresolved&limit=2", a.owner.org_id);
+    let (mut seen, mut next, mut pages) = (Vec::new(), Some(base.clone()), 0);
+    while let Some(path) = next.take() {
+        let resp =
+            app.client.get(format!("{}{path}", app.address)).bearer_auth(&a.owner.token).send().await.expect("request");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let link = resp.headers().get("link").map(|v| v.to_str().expect("ascii").to_owned());
+        let cursor = resp.headers().get("x-next-cursor").map(|v| v.to_str().expect("ascii").to_owned());
+        let body: Value = resp.json().await.expect("json");
+        let items = body.as_array().expect("a plain array");
+        assert!(items.len() <= 2, "limit holds: {body}");
+        seen.extend(items.iter().map(|c| c["id"].as_str().expect("id").to_owned()));
+        pages += 1;
+        match (link, cursor) {
+            (Some(link), Some(cursor)) => {
+                assert!(link.ends_with("; rel=\"next\""), "{link}");
+                assert!(link.contains(&format!("after={cursor}")) && link.contains("status=unresolved"), "{link}");
+                let target = link.trim_start_matches('<').split('>').next().expect("url").to_owned();
+                next = Some(target);
+            }
+            (None, None) => {}
+            other => panic!("Link and X-Next-Cursor come together: {other:?}"),
+        }
+        assert!(pages <= 3, "five conversations in pages of two end after three pages");
+    }
+    assert_eq!(pages, 3);
+    made.reverse(); // newest activity first
+    assert_eq!(seen, made, "every conversation once, newest first, none of org B's");
+
+    for (query, field) in [("limit=0", "limit"), ("limit=201", "limit"), ("after=yesterday", "after")] {
+        let (status, body) =
+            app.get(&format!("/api/v1/orgs/{}/conversations?{query}", a.owner.org_id), Some(&a.owner.token)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+        assert_eq!(body["field"], field, "{body}");
+    }
+}

@@ -298,3 +298,30 @@ async fn error_codes_and_model_numbers_find_the_passage_that_names_them() {
     let hits = search(&app, &owner, "what is E1047").await;
     assert_eq!(hits[0]["document_id"], id.as_str(), "{hits:?}");
 }
+
+#[tokio::test]
+async fn documents_list_in_pages_with_a_next_link_and_every_document_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.signup("pages@docs.example").await;
+    let mut made = Vec::new();
+    for i in 0..3 {
+        made.push(create(&app, &owner, &format!("Doc {i}"), &format!("Body number {i}.")).await);
+    }
+    let mut path = Some(format!("/api/v1/orgs/{}/documents?limit=2", owner.org_id));
+    let mut seen = Vec::new();
+    while let Some(p) = path.take() {
+        let resp =
+            app.client.get(format!("{}{p}", app.address)).bearer_auth(&owner.token).send().await.expect("request");
+        assert_eq!(resp.status(), StatusCode::OK);
+        path = resp
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().expect("ascii").trim_start_matches('<').split('>').next().expect("url").to_owned());
+        let body: Value = resp.json().await.expect("json");
+        assert!(body.as_array().expect("array").len() <= 2);
+        seen.extend(body.as_array().expect("array").iter().map(|d| d["id"].as_str().expect("id").to_owned()));
+        assert!(seen.len() <= 3, "no page repeats: {seen:?}");
+    }
+    made.reverse();
+    assert_eq!(seen, made, "newest first, each once");
+}

@@ -17,7 +17,11 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
     let can_manage = role.can_manage_knowledge();
     let (webhooks, mails) = if can_manage {
         let hooks = ctx.services.list_webhooks(&actor, org_id).await?;
-        let mails = ctx.services.list_deliveries(&actor, org_id, Some(domain::alerts::DeliveryKind::Email), 50).await?;
+        let mails = ctx
+            .services
+            .list_deliveries(&actor, org_id, Some(domain::alerts::DeliveryKind::Email), RECENT)
+            .await?
+            .items;
         (hooks.into_iter().map(Into::into).collect(), mails.into_iter().map(Into::into).collect())
     } else {
         (Vec::new(), Vec::new())
@@ -38,5 +42,7 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::dto::OrgRefDto;
+    /// The mails the alerts page shows: the latest.
+    pub const RECENT: domain::pagination::PageRequest = domain::pagination::PageRequest { limit: 50, after: None };
     pub use crate::ssr::{context, require_actor, take_revealed};
 }

@@ -25,8 +25,11 @@ pub async fn get_privacy_page(org_id: Uuid, q: Option<String>) -> Result<Privacy
     let exports = ctx.services.recent_exports(&actor, org_id, 5).await?;
     let trash = ctx.services.trash(&actor, org_id).await?;
     let contacts = ctx.services.contacts(&actor, org_id, &contact_query, 50).await?;
-    let audit =
-        if role == domain::Role::Owner { Some(ctx.services.audit_log(&actor, org_id, 50).await?) } else { None };
+    let audit = if role == domain::Role::Owner {
+        Some(ctx.services.audit_log(&actor, org_id, RECENT).await?.items)
+    } else {
+        None
+    };
     Ok(PrivacyPageDto {
         organization: OrgRefDto { id: org.id, name: org.name },
         trash_days: org.settings.trash_days,
@@ -208,6 +211,8 @@ pub async fn get_usage_page(org_id: Uuid) -> Result<UsagePageDto, AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    /// The audit entries the page shows: the latest.
+    pub const RECENT: domain::pagination::PageRequest = domain::pagination::PageRequest { limit: 50, after: None };
     pub use crate::dto::{AuditEntryDto, ContactRowDto, ExportJobDto, OrgRefDto, TrashEntryDto, UsageMonthDto};
     pub use crate::ssr::{context, require_actor};
     pub use domain::organizations::OrgSettingsPatch;
