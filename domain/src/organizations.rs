@@ -267,7 +267,7 @@ impl Services {
     /// pages still carrying it get 404 until their snippet is updated; visitors' conversations
     /// are kept.
     pub async fn rotate_widget_key(&self, actor: &crate::accounts::Actor, org_id: Uuid) -> DomainResult<String> {
-        self.require_admin(actor, org_id, "rotate the widget key").await?;
+        self.membership(actor, org_id).await?.require(Role::Admin, "rotate the widget key")?;
         let key = tokens::public_key("wk");
         let txn = self.db.begin().await?;
         organization::ActiveModel { id: Set(org_id), widget_key: Set(key.clone()), ..Default::default() }
@@ -286,19 +286,12 @@ impl Services {
         Ok(key)
     }
 
-    /// Passes owners and admins of `org_id`; agents get `Forbidden` ("only owners and admins can
-    /// {what}"), non-members `NotFound`.
-    pub(crate) async fn require_admin(
-        &self,
-        actor: &crate::accounts::Actor,
-        org_id: Uuid,
-        what: &str,
-    ) -> DomainResult<()> {
-        if member_role(&self.db, org_id, actor.user.id).await?.can_manage_knowledge() {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden(format!("only owners and admins can {what}")))
-        }
+    /// The caller's membership of `org_id`: the one guard every organisation-scoped service
+    /// starts with. Not a member → `NotFound("organization")` (another organisation's data does
+    /// not exist for them); then [`Membership::require`] for what needs more than membership.
+    pub async fn membership(&self, actor: &crate::accounts::Actor, org_id: Uuid) -> DomainResult<Membership> {
+        let role = member_role(&self.db, org_id, actor.user.id).await?;
+        Ok(Membership { org_id, user_id: actor.user.id, role })
     }
 }
 
@@ -321,7 +314,7 @@ impl Services {
         org_id: Uuid,
     ) -> DomainResult<(organization::Model, SetupProgress)> {
         use sea_orm::{DbBackend, FromQueryResult, Statement};
-        self.require_admin(actor, org_id, "install the widget").await?;
+        self.membership(actor, org_id).await?.require(Role::Admin, "install the widget")?;
         let org = organization::Entity::find_by_id(org_id)
             .one(&self.db)
             .await?
@@ -353,7 +346,7 @@ impl Services {
         else {
             return Ok(false);
         };
-        Ok(member_role(&self.db, org.id, actor.user.id).await.is_ok_and(Role::can_manage_knowledge))
+        Ok(self.membership(actor, org.id).await.is_ok_and(|m| m.role.can_manage_knowledge()))
     }
 }
 
@@ -390,8 +383,32 @@ pub(crate) async fn note_widget_seen(db: &impl ConnectionTrait, org_id: Uuid, or
     Ok(())
 }
 
-/// The caller's role in `org_id`; `NotFound("organization")` when not a member.
-pub async fn member_role(db: &impl ConnectionTrait, org_id: Uuid, user_id: Uuid) -> DomainResult<Role> {
+/// A person's membership of one organisation, checked: what [`Services::membership`] returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub org_id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+}
+
+impl Membership {
+    /// Passes when the role is at least `role`; otherwise `Forbidden`, saying who may `what`
+    /// ("only owners and admins can manage the knowledge base").
+    pub fn require(self, role: Role, what: &str) -> DomainResult<Self> {
+        if self.role >= role {
+            return Ok(self);
+        }
+        Err(DomainError::forbidden(match role {
+            Role::Owner => format!("only owners can {what}"),
+            Role::Admin => format!("only owners and admins can {what}"),
+            Role::Agent => format!("only members can {what}"),
+        }))
+    }
+}
+
+/// The role of `user_id` in `org_id`; `NotFound("organization")` when not a member. Services
+/// use [`Services::membership`]; this is for callers without an `Actor`.
+pub(crate) async fn member_role(db: &impl ConnectionTrait, org_id: Uuid, user_id: Uuid) -> DomainResult<Role> {
     let found = membership::Entity::find_by_id((org_id, user_id)).one(db).await?;
     match found {
         Some(m) => Ok(m.role),

@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use crate::accounts::{Actor, find_user_by_email};
 use crate::entities::{invite, membership, organization, user};
-use crate::organizations::member_role;
 use crate::{DomainError, DomainResult, Role, Services, tokens, validation};
 
 /// How long an invite stays valid.
@@ -146,7 +145,7 @@ impl Services {
 
     /// Invites not yet accepted (expired ones included, flagged), newest first. Owners and admins.
     pub async fn pending_invites(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<PendingInvite>> {
-        member_role(&self.db, org_id, actor.user.id).await?.ensure_can_view_team()?;
+        self.membership(actor, org_id).await?.role.ensure_can_view_team()?;
         invite::Entity::find()
             .filter(invite::Column::OrganizationId.eq(org_id))
             .filter(invite::Column::AcceptedAt.is_null())
@@ -160,7 +159,7 @@ impl Services {
 
     /// Withdraws a pending invite; admins only withdraw agent invites.
     pub async fn revoke_invite(&self, actor: &Actor, org_id: Uuid, invite_id: Uuid) -> DomainResult<()> {
-        let my_role = member_role(&self.db, org_id, actor.user.id).await?;
+        let my_role = self.membership(actor, org_id).await?.role;
         my_role.ensure_can_view_team()?;
         let found = invite::Entity::find_by_id(invite_id)
             .filter(invite::Column::OrganizationId.eq(org_id))
@@ -273,7 +272,7 @@ impl Services {
 
     /// Everyone in the organisation, owners first. Owners and admins only.
     pub async fn members(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Member>> {
-        member_role(&self.db, org_id, actor.user.id).await?.ensure_can_view_team()?;
+        self.membership(actor, org_id).await?.role.ensure_can_view_team()?;
         let rows = membership::Entity::find()
             .filter(membership::Column::OrganizationId.eq(org_id))
             .order_by_asc(membership::Column::CreatedAt)
@@ -293,7 +292,7 @@ impl Services {
 
     /// Changes a member's role. Demoting the last owner → `Conflict`.
     pub async fn change_role(&self, actor: &Actor, org_id: Uuid, target: Uuid, new_role: Role) -> DomainResult<Member> {
-        let my_role = member_role(&self.db, org_id, actor.user.id).await?;
+        let my_role = self.membership(actor, org_id).await?.role;
         my_role.ensure_can_view_team()?;
         let txn = self.db.begin().await?;
         let current = target_membership(&txn, org_id, target).await?;
@@ -324,7 +323,7 @@ impl Services {
 
     /// Removes a member from the organisation. Removing the last owner → `Conflict`.
     pub async fn remove_member(&self, actor: &Actor, org_id: Uuid, target: Uuid) -> DomainResult<()> {
-        let my_role = member_role(&self.db, org_id, actor.user.id).await?;
+        let my_role = self.membership(actor, org_id).await?.role;
         my_role.ensure_can_view_team()?;
         let txn = self.db.begin().await?;
         let current = target_membership(&txn, org_id, target).await?;

@@ -395,7 +395,7 @@ impl Services {
         kind: Option<DeliveryKind>,
         page: PageRequest,
     ) -> DomainResult<Page<Delivery>> {
-        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage alerts and webhooks")?;
         let mut query =
             outbox::Entity::find().filter(sea_orm::ColumnTrait::eq(&outbox::Column::OrganizationId, org_id));
         if let Some(kind) = kind {
@@ -408,7 +408,7 @@ impl Services {
 
     /// Puts a dead (or failing) delivery back in the queue for an immediate attempt.
     pub async fn retry_delivery(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Delivery> {
-        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage alerts and webhooks")?;
         let row = self
             .db
             .query_one_raw(Statement::from_sql_and_values(

@@ -211,7 +211,7 @@ impl Services {
         url: &str,
         events: &[String],
     ) -> DomainResult<NewWebhook> {
-        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage alerts and webhooks")?;
         let url = check_url(url, self.alerts.allow_private_webhooks).await?;
         let events = validate_events(events)?;
         let existing =
@@ -247,7 +247,7 @@ impl Services {
 
     /// The organisation's endpoints with their recent deliveries.
     pub async fn list_webhooks(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Webhook>> {
-        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage alerts and webhooks")?;
         let hooks = webhook::Entity::find()
             .filter(webhook::Column::OrganizationId.eq(org_id))
             .order_by_asc(webhook::Column::CreatedAt)
@@ -277,7 +277,7 @@ impl Services {
 
     /// Removes an endpoint and its pending deliveries.
     pub async fn delete_webhook(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage alerts and webhooks")?;
         let gone = webhook::Entity::delete_many()
             .filter(webhook::Column::Id.eq(id))
             .filter(webhook::Column::OrganizationId.eq(org_id))
@@ -292,7 +292,7 @@ impl Services {
     /// Replaces an endpoint's secret; the new one is returned this once and signs every
     /// delivery from now on (retries included).
     pub async fn rotate_webhook_secret(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<String> {
-        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage alerts and webhooks")?;
         let hook = self.find_webhook(org_id, id).await?;
         let secret = new_secret();
         let mut active: webhook::ActiveModel = hook.into();
@@ -303,7 +303,7 @@ impl Services {
 
     /// Queues a `webhook.test` delivery to one endpoint ("Send test").
     pub async fn test_webhook(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Delivery> {
-        self.require_admin(actor, org_id, "manage alerts and webhooks").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage alerts and webhooks")?;
         let hook = self.find_webhook(org_id, id).await?;
         // A test is for trying an endpoint, not for filling the outbox: a few a minute.
         let recent = outbox::Entity::find()

@@ -138,7 +138,7 @@ impl Services {
         org_id: Uuid,
         id: Uuid,
     ) -> DomainResult<()> {
-        crate::organizations::member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let conv = super::find_conversation(&self.db, org_id, id).await?;
         let txn = self.db.begin().await?;
         let found = visitor::Entity::find_by_id(conv.visitor_id)

@@ -681,7 +681,7 @@ impl Services {
         org_id: Uuid,
         text: &str,
     ) -> DomainResult<TrialTurn> {
-        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;
         let text = text.trim();
         if text.is_empty() {
             return Err(DomainError::invalid("question", "must not be empty"));

@@ -13,7 +13,7 @@ impl Services {
         name: &str,
         question: Option<&str>,
     ) -> DomainResult<Event> {
-        self.require_admin(actor, org_id, "create feedback events").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "create feedback events")?;
         self.insert_feedback_event(org_id, project_id, event_id, name, question).await
     }
 

@@ -12,7 +12,7 @@ impl Services {
         filter: &FeedbackFilter,
         page: u64,
     ) -> DomainResult<FeedbackPage> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let (id, _) = self.project_in_org(org_id, project_id).await?;
         let page = page.clamp(1, MAX_PAGE);
         let (conditions, values) = filter_sql(filter, 3);

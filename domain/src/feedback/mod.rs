@@ -27,7 +27,6 @@ use uuid::Uuid;
 
 use crate::accounts::Actor;
 use crate::entities::feedback_project;
-use crate::organizations::member_role;
 use crate::{DomainError, DomainResult, Services, tokens};
 
 /// Most projects per organisation.

@@ -10,7 +10,7 @@ impl Services {
         org_id: Uuid,
         name: &str,
     ) -> DomainResult<ProjectSecret> {
-        self.require_admin(actor, org_id, "create feedback projects").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "create feedback projects")?;
         self.insert_feedback_project(org_id, name).await
     }
 
@@ -50,7 +50,7 @@ impl Services {
 
     /// The organisation's projects with their events and counts (any member).
     pub async fn list_feedback_projects(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Project>> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let rows = feedback_project::Entity::find()
             .filter(feedback_project::Column::OrganizationId.eq(org_id))
             .order_by_asc(feedback_project::Column::CreatedAt)
@@ -66,7 +66,7 @@ impl Services {
 
     /// One project of the organisation (any member); another organisation's is "not found".
     pub async fn feedback_project(&self, actor: &Actor, org_id: Uuid, project_id: &str) -> DomainResult<Project> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let (id, project) = self.project_in_org(org_id, project_id).await?;
         Ok(Project { events: self.project_events(org_id, id).await?, ..project })
     }
@@ -78,7 +78,7 @@ impl Services {
         org_id: Uuid,
         project_id: &str,
     ) -> DomainResult<ProjectSecret> {
-        self.require_admin(actor, org_id, "rotate project keys").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "rotate project keys")?;
         let (id, project) = self.project_in_org(org_id, project_id).await?;
         let secret_key = new_secret_key();
         feedback_project::Entity::update_many()
@@ -97,7 +97,7 @@ impl Services {
     /// Moves a project to the trash with its events and feedback (owners and admins): its SDK
     /// key and `/fetchFeedbacks` stop working until it is restored.
     pub async fn delete_feedback_project(&self, actor: &Actor, org_id: Uuid, project_id: &str) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "delete feedback projects").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "delete feedback projects")?;
         let (id, project) = self.project_in_org(org_id, project_id).await?;
         let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
         crate::privacy::move_to_trash(

@@ -6,7 +6,7 @@ impl Services {
     /// Takes the conversation: `Conflict` naming the holder when another agent has it, or when
     /// it is resolved.
     pub async fn claim_conversation(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<ConversationSummary> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let txn = self.db.begin().await?;
         let claimed = txn
             .query_one_raw(Statement::from_sql_and_values(
@@ -63,7 +63,7 @@ impl Services {
     /// An agent is typing a reply: the visitor and the colleagues see "Ana is typing…" for a few
     /// seconds. Nothing is stored. Members only; not in a resolved conversation.
     pub async fn agent_typing(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let conv = crate::conversation::find_conversation(&self.db, org_id, id).await?;
         if conv.status == ConversationStatus::Resolved {
             return Ok(());
@@ -93,7 +93,7 @@ impl Services {
         text: &str,
         held: HeldReply,
     ) -> DomainResult<AgentMessage> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let text = text.trim();
         if text.is_empty() {
             return Err(DomainError::invalid("text", "is empty"));
@@ -177,7 +177,7 @@ impl Services {
         org_id: Uuid,
         id: Uuid,
     ) -> DomainResult<ConversationSummary> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let txn = self.db.begin().await?;
         let row = txn
             .query_one_raw(Statement::from_sql_and_values(
@@ -221,7 +221,7 @@ impl Services {
         org_id: Uuid,
         id: Uuid,
     ) -> DomainResult<ConversationSummary> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let row = self
             .db
             .query_one_raw(Statement::from_sql_and_values(

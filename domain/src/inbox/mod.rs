@@ -28,7 +28,6 @@ pub use saved::{SavedReply, normalise_tag};
 
 use crate::accounts::Actor;
 use crate::conversation::{ConversationEvent, Message, MessageRow, Notice};
-use crate::organizations::member_role;
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::{ConversationStatus, DomainError, DomainResult, Services};
 
@@ -236,7 +235,7 @@ impl Services {
         tag: Option<&str>,
         page: PageRequest,
     ) -> DomainResult<Page<ConversationSummary>> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Some(normalise_tag(t)?),
             None => None,
@@ -281,7 +280,7 @@ impl Services {
 
     /// One conversation of `org_id` with its transcript.
     pub async fn get_conversation(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<ConversationDetail> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let summary = self.conversation_summary(&self.db, org_id, id).await?;
         let rows = MessageRow::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,

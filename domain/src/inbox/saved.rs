@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::accounts::Actor;
 use crate::entities::{conversation_tag, saved_reply};
-use crate::organizations::member_role;
 use crate::{DomainError, DomainResult, Services};
 
 /// Most saved replies per organisation.
@@ -67,7 +66,7 @@ pub fn normalise_tag(raw: &str) -> DomainResult<String> {
 impl Services {
     /// The organisation's saved replies, by title (any member).
     pub async fn list_saved_replies(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<SavedReply>> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let rows = saved_reply::Entity::find()
             .filter(saved_reply::Column::OrganizationId.eq(org_id))
             .order_by(Func::lower(Expr::col(saved_reply::Column::Title)), Order::Asc)
@@ -84,7 +83,7 @@ impl Services {
         title: &str,
         body: &str,
     ) -> DomainResult<SavedReply> {
-        self.require_admin(actor, org_id, "manage saved replies").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage saved replies")?;
         let (title, body) = validate_saved(title, body)?;
         // One statement, so the limit and the unique title hold under concurrent adds.
         let row = saved_reply::Model::find_by_statement(Statement::from_sql_and_values(
@@ -114,7 +113,7 @@ impl Services {
         title: &str,
         body: &str,
     ) -> DomainResult<SavedReply> {
-        self.require_admin(actor, org_id, "manage saved replies").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage saved replies")?;
         let (title, body) = validate_saved(title, body)?;
         let row = saved_reply::Entity::update_many()
             .col_expr(saved_reply::Column::Title, Expr::value(title))
@@ -137,7 +136,7 @@ impl Services {
 
     /// Moves a saved reply to the trash (owners and admins).
     pub async fn delete_saved_reply(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "manage saved replies").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage saved replies")?;
         let txn = self.db.begin().await?;
         let title = saved_reply::Entity::find_by_id(id)
             .filter(saved_reply::Column::OrganizationId.eq(org_id))
@@ -164,7 +163,7 @@ impl Services {
 
     /// Tags a conversation (any member); tagging twice changes nothing. Returns its tags.
     pub async fn add_tag(&self, actor: &Actor, org_id: Uuid, id: Uuid, tag: &str) -> DomainResult<Vec<String>> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let tag = normalise_tag(tag)?;
         crate::conversation::find_conversation(&self.db, org_id, id).await?;
         let added = self
@@ -186,7 +185,7 @@ impl Services {
 
     /// Removes a tag from a conversation (any member). Returns its tags.
     pub async fn remove_tag(&self, actor: &Actor, org_id: Uuid, id: Uuid, tag: &str) -> DomainResult<Vec<String>> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         crate::conversation::find_conversation(&self.db, org_id, id).await?;
         let tag = normalise_tag(tag)?;
         conversation_tag::Entity::delete_many()

@@ -5,7 +5,7 @@ use super::*;
 impl Services {
     /// Human-support stats over the last `days` days (1–365), computed in SQL.
     pub async fn stats(&self, actor: &Actor, org_id: Uuid, days: i64) -> DomainResult<Stats> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         if !(1..=365).contains(&days) {
             return Err(DomainError::invalid("days", "must be between 1 and 365"));
         }

@@ -125,7 +125,7 @@ impl Services {
 
     /// Stores a new document as `processing` and wakes the ingestion worker.
     pub async fn create_document(&self, actor: &Actor, org_id: Uuid, input: DocumentInput) -> DomainResult<Document> {
-        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;
         let doc = self.insert_document(org_id, validate(input)?).await?;
         Ok(Document::from_model(doc, true))
     }
@@ -159,7 +159,7 @@ impl Services {
 
     /// The organisation's documents, newest first (deleted ones excluded).
     pub async fn list_documents(&self, actor: &Actor, org_id: Uuid, page: PageRequest) -> DomainResult<Page<Document>> {
-        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;
         let query = document::Entity::find()
             .filter(document::Column::OrganizationId.eq(org_id))
             .filter(document::Column::DeletedAt.is_null());
@@ -170,7 +170,7 @@ impl Services {
 
     /// One document with its content.
     pub async fn get_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Document> {
-        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;
         Ok(Document::from_model(find_document(&self.db, org_id, id).await?, true))
     }
 
@@ -182,7 +182,7 @@ impl Services {
         id: Uuid,
         input: DocumentInput,
     ) -> DomainResult<Document> {
-        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;
         let input = validate(input)?;
         let current = find_document(&self.db, org_id, id).await?;
         self.check_quota(org_id, Some(current.id), input.content.len()).await?;
@@ -204,7 +204,7 @@ impl Services {
     /// Moves the document to the trash; its passages go at once, so the AI stops using it.
     /// Restoring it embeds it again.
     pub async fn delete_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;
         let current = find_document(&self.db, org_id, id).await?;
         let txn = self.db.begin().await?;
         crate::privacy::move_to_trash(
@@ -232,7 +232,7 @@ impl Services {
         query: &str,
         limit: usize,
     ) -> DomainResult<Vec<retrieval::Passage>> {
-        self.require_admin(actor, org_id, "manage the knowledge base").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;
         let query = query.trim();
         if query.is_empty() {
             return Err(DomainError::invalid("query", "must not be empty"));

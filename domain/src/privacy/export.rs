@@ -225,8 +225,8 @@ impl Services {
     /// runs in the background; [`Services::export_job`] follows it. One export at a time per
     /// organisation: another while one runs is a `Conflict`.
     pub async fn start_export(&self, actor: &Actor, org_id: Uuid, contact_id: Option<Uuid>) -> DomainResult<ExportJob> {
-        self.require_admin(actor, org_id, "export data").await?;
-        let owner = crate::organizations::member_role(&self.db, org_id, actor.user.id).await? == crate::Role::Owner;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "export data")?;
+        let owner = self.membership(actor, org_id).await?.role == crate::Role::Owner;
         if let Some(id) = contact_id {
             contact::Entity::find_by_id(id)
                 .filter(contact::Column::OrganizationId.eq(org_id))
@@ -266,14 +266,14 @@ impl Services {
 
     /// One export job of the organisation (owners and admins).
     pub async fn export_job(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<ExportJob> {
-        self.require_admin(actor, org_id, "export data").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "export data")?;
         Ok(find_export(&self.db, org_id, id).await?.into())
     }
 
     /// The organisation's most recent export jobs, newest first (owners and admins).
     pub async fn recent_exports(&self, actor: &Actor, org_id: Uuid, limit: u64) -> DomainResult<Vec<ExportJob>> {
         use sea_orm::{QueryOrder, QuerySelect};
-        self.require_admin(actor, org_id, "export data").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "export data")?;
         Ok(export::Entity::find()
             .filter(export::Column::OrganizationId.eq(org_id))
             .order_by_desc(export::Column::CreatedAt)
@@ -288,7 +288,7 @@ impl Services {
     /// The finished archive's path and a file name for the download (owners and admins); a job
     /// still running or failed is a `Conflict`.
     pub async fn export_archive(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<(PathBuf, String)> {
-        self.require_admin(actor, org_id, "export data").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "export data")?;
         let job = find_export(&self.db, org_id, id).await?;
         let (ExportStatus::Ready, Some(file)) = (job.status, job.file_name.as_deref()) else {
             return Err(DomainError::conflict("the export is not ready"));

@@ -30,7 +30,6 @@ use uuid::Uuid;
 
 use crate::accounts::Actor;
 use crate::entities::{audit_entry, contact, conversation, trash_item, user};
-use crate::organizations::member_role;
 use crate::pagination::{Cursor, Page, PageRequest};
 use crate::{DomainError, DomainResult, Role, Services};
 
@@ -139,18 +138,9 @@ pub(crate) async fn actor_refs(db: &impl ConnectionTrait, ids: &[Uuid]) -> Domai
 }
 
 impl Services {
-    /// Passes owners; admins and agents get `Forbidden`, non-members `NotFound`.
-    pub(crate) async fn require_owner(&self, actor: &Actor, org_id: Uuid, what: &str) -> DomainResult<()> {
-        if member_role(&self.db, org_id, actor.user.id).await? == Role::Owner {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden(format!("only owners can {what}")))
-        }
-    }
-
     /// The organisation's audit log, newest first (owners).
     pub async fn audit_log(&self, actor: &Actor, org_id: Uuid, page: PageRequest) -> DomainResult<Page<AuditEntry>> {
-        self.require_owner(actor, org_id, "read the audit log").await?;
+        self.membership(actor, org_id).await?.require(Role::Owner, "read the audit log")?;
         let query = audit_entry::Entity::find().filter(audit_entry::Column::OrganizationId.eq(org_id));
         let rows = page.select(query, audit_entry::Column::CreatedAt, audit_entry::Column::Id).all(&self.db).await?;
         let rows = page.page(rows, |r| Cursor { at: r.created_at.into(), id: r.id });
@@ -178,7 +168,7 @@ impl Services {
         q: &str,
         limit: u64,
     ) -> DomainResult<Vec<ContactSummary>> {
-        member_role(&self.db, org_id, actor.user.id).await?;
+        self.membership(actor, org_id).await?;
         let q = q.trim();
         if q.chars().count() > 200 {
             return Err(DomainError::invalid("q", "must be at most 200 characters"));
@@ -203,7 +193,7 @@ impl Services {
     /// Erases a conversation for good (owners and admins): live or in the trash, nothing of it
     /// stays. Another organisation's conversation is `NotFound`.
     pub async fn erase_conversation(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "erase conversations").await?;
+        self.membership(actor, org_id).await?.require(Role::Admin, "erase conversations")?;
         let txn = self.db.begin().await?;
         // The trashed copy first: a restore running meanwhile then finds nothing to bring back.
         let trashed = trash_item::Entity::delete_many()
@@ -233,7 +223,7 @@ impl Services {
     /// their visitors, live or trashed, the visitors (their widget starts afresh) and the
     /// contact itself.
     pub async fn erase_contact(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "erase contacts").await?;
+        self.membership(actor, org_id).await?.require(Role::Admin, "erase contacts")?;
         let txn = self.db.begin().await?;
         // Locked: a visitor linking to this contact meanwhile waits, and is erased with it.
         contact::Entity::find_by_id(id)

@@ -170,7 +170,7 @@ pub(crate) async fn move_to_trash(db: &impl ConnectionTrait, item: Trashing<'_>)
 impl Services {
     /// The organisation's trash, most recently deleted first (owners and admins).
     pub async fn trash(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<TrashEntry>> {
-        self.require_admin(actor, org_id, "see the trash").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "see the trash")?;
         let rows = trash_item::Entity::find()
             .filter(trash_item::Column::OrganizationId.eq(org_id))
             .order_by_desc(trash_item::Column::DeletedAt)
@@ -196,7 +196,7 @@ impl Services {
     /// embedded again, so the AI and search find it; a saved reply whose title is taken again
     /// meanwhile is a `Conflict`.
     pub async fn restore_from_trash(&self, actor: &Actor, org_id: Uuid, kind: TrashKind, id: Uuid) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "restore deleted items").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "restore deleted items")?;
         let txn = self.db.begin().await?;
         let item = trash_item::Entity::find()
             .filter(trash_item::Column::OrganizationId.eq(org_id))
@@ -251,7 +251,7 @@ impl Services {
     /// Moves a conversation to the trash (owners and admins): it leaves the inbox, search, CSVs
     /// and stats at once; the visitor's next message starts a new conversation.
     pub async fn trash_conversation(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<()> {
-        self.require_admin(actor, org_id, "delete conversations").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "delete conversations")?;
         let txn = self.db.begin().await?;
         let conv = crate::conversation::find_conversation(&txn, org_id, id).await?;
         let title = conversation_title(&txn, &conv).await?;

@@ -144,7 +144,7 @@ impl Services {
 
     /// The last `months` calendar months (this one included), newest first (owners and admins).
     pub async fn usage(&self, actor: &Actor, org_id: Uuid, months: u32) -> DomainResult<Vec<UsageMonth>> {
-        self.require_admin(actor, org_id, "see usage").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "see usage")?;
         if !(1..=MAX_MONTHS).contains(&months) {
             return Err(DomainError::invalid("months", format!("must be 1 to {MAX_MONTHS}")));
         }
@@ -165,7 +165,7 @@ impl Services {
             documents: i64,
             chunks: i64,
         }
-        self.require_admin(actor, org_id, "see usage").await?;
+        self.membership(actor, org_id).await?.require(crate::Role::Admin, "see usage")?;
         let size = Size::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT (SELECT count(*) FROM documents WHERE organization_id = $1 AND deleted_at IS NULL) AS documents, \

@@ -21,7 +21,7 @@ pub async fn get_conversation_view(org_id: Uuid, id: Uuid) -> Result<Conversatio
             TranscriptEntryDto { message: m.into(), html }
         })
         .collect();
-    let role = domain::organizations::member_role(&ctx.services.db, org_id, actor.user.id).await?;
+    let role = ctx.services.membership(&actor, org_id).await?.role;
     Ok(ConversationViewDto {
         me: actor.user.id,
         can_delete: role.can_manage_knowledge(),
