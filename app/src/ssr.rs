@@ -460,6 +460,30 @@ pub fn content_security_policy() {
     }
 }
 
+impl From<domain::privacy::ContactSummary> for ContactRowDto {
+    fn from(c: domain::privacy::ContactSummary) -> Self {
+        Self { id: c.id, name: c.name, email: c.email, phone: c.phone, conversation_count: c.conversation_count }
+    }
+}
+
+impl From<domain::privacy::UsageMonth> for UsageMonthDto {
+    fn from(m: domain::privacy::UsageMonth) -> Self {
+        Self {
+            month: m.month,
+            conversations: m.conversations,
+            visitor_messages: m.visitor_messages,
+            ai_answers: m.ai_answers,
+            escalations: m.escalations,
+            ai_resolved: m.ai_resolved,
+            helpful: m.helpful,
+            not_helpful: m.not_helpful,
+            llm_calls: m.llm_calls,
+            embedding_calls: m.embedding_calls,
+            embedding_inputs: m.embedding_inputs,
+        }
+    }
+}
+
 #[cfg(test)]
 mod next_tests {
     use super::safe_next;

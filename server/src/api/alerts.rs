@@ -82,15 +82,15 @@ pub async fn delete_webhook(
     summary = "Rotate a webhook's secret",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("webhook_id" = uuid::Uuid, Path, description = "The webhook")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "`{id, secret}`: the new secret, shown this once", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "The new secret, shown this once", body = crate::api::dto::RotatedSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path((org_id, id)): Path<(Uuid, Uuid)>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<crate::api::dto::RotatedSecretDto>> {
     let secret = state.services.rotate_webhook_secret(&actor, org_id, id).await?;
-    Ok(axum::Json(serde_json::json!({ "id": id, "secret": secret })))
+    Ok(axum::Json(crate::api::dto::RotatedSecretDto { id, secret }))
 }
 
 #[utoipa::path(

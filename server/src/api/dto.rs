@@ -230,3 +230,141 @@ impl From<domain::feedback::ProjectSecret> for FeedbackSecretDto {
         Self { project_id: s.project.project_id, name: s.project.name, secret_key: s.secret_key }
     }
 }
+
+/// Who did something (an audit entry's actor, who deleted a trash item).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ActorRefDto {
+    pub id: Uuid,
+    pub email: String,
+}
+
+impl From<domain::privacy::ActorRef> for ActorRefDto {
+    fn from(a: domain::privacy::ActorRef) -> Self {
+        Self { id: a.id, email: a.email }
+    }
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AuditLogEntryDto {
+    /// `settings.update`, `widget_key.rotate`, `member.role`, `trash`, `restore`, `erase`, `export`, …
+    pub action: String,
+    /// `null` for the system (retention, purges).
+    pub actor: Option<ActorRefDto>,
+    /// What was acted on, in words; an erasure names no id.
+    pub target: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<domain::privacy::AuditEntry> for AuditLogEntryDto {
+    fn from(e: domain::privacy::AuditEntry) -> Self {
+        Self { action: e.action, actor: e.actor.map(Into::into), target: e.target, at: e.at }
+    }
+}
+
+/// A deleted item that can still be restored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TrashItemDto {
+    pub kind: TrashKind,
+    /// The item's own id (it keeps it when restored).
+    pub id: Uuid,
+    pub title: String,
+    pub deleted_at: DateTime<Utc>,
+    pub deleted_by: Option<ActorRefDto>,
+    /// When it is erased for good.
+    pub purge_at: DateTime<Utc>,
+}
+
+impl From<domain::privacy::TrashEntry> for TrashItemDto {
+    fn from(t: domain::privacy::TrashEntry) -> Self {
+        Self {
+            kind: t.kind.into(),
+            id: t.id,
+            title: t.title,
+            deleted_at: t.deleted_at,
+            deleted_by: t.deleted_by.map(Into::into),
+            purge_at: t.purge_at,
+        }
+    }
+}
+
+/// What a restore brought back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RestoredDto {
+    pub restored: TrashRefDto,
+}
+
+/// A trash item by kind and id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TrashRefDto {
+    pub kind: TrashKind,
+    pub id: Uuid,
+}
+
+/// An export job, with its download link once ready.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ExportDto {
+    pub id: Uuid,
+    pub status: ExportStatus,
+    /// 0 to 1.
+    pub progress: f32,
+    /// Set for one contact's export (right of access).
+    pub contact_id: Option<Uuid>,
+    /// The archive's size once ready.
+    pub bytes: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// `GET` it (same authentication) once `status` is `ready`.
+    pub download_url: Option<String>,
+}
+
+impl ExportDto {
+    /// The job of `org_id`, with its download link when ready.
+    pub fn new(org_id: Uuid, job: domain::privacy::ExportJob) -> Self {
+        let download_url = (job.status == domain::privacy::ExportStatus::Ready)
+            .then(|| format!("/api/v1/orgs/{org_id}/exports/{}/download", job.id));
+        Self {
+            id: job.id,
+            status: job.status.into(),
+            progress: job.progress,
+            contact_id: job.contact_id,
+            bytes: job.bytes,
+            error: job.error,
+            created_at: job.created_at,
+            download_url,
+        }
+    }
+}
+
+/// A conversation's tags, alphabetically.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TagsDto {
+    pub tags: Vec<String>,
+}
+
+/// A rotated widget key (the old one stops working at once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct WidgetKeyDto {
+    pub widget_key: String,
+}
+
+/// A webhook's new signing secret, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RotatedSecretDto {
+    pub id: Uuid,
+    pub secret: String,
+}
+
+/// A plain acknowledgement: `{"status": "ok"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OkDto {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+impl Default for OkDto {
+    fn default() -> Self {
+        Self { status: "ok".to_owned() }
+    }
+}

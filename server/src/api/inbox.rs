@@ -279,16 +279,16 @@ pub struct TagBody {
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation")),
     request_body = TagBody,
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "`{tags: [...]}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "The conversation's tags, alphabetically", body = crate::api::dto::TagsDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn add_tag(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path((org_id, id)): Path<(Uuid, Uuid)>,
     Json(body): Json<TagBody>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<crate::api::dto::TagsDto>> {
     let tags = state.services.add_tag(&actor, org_id, id, &body.tag).await?;
-    Ok(axum::Json(serde_json::json!({ "tags": tags })))
+    Ok(axum::Json(crate::api::dto::TagsDto { tags }))
 }
 
 #[utoipa::path(
@@ -298,15 +298,15 @@ pub async fn add_tag(
     summary = "Remove a tag",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("conversation_id" = uuid::Uuid, Path, description = "The conversation"), ("tag" = String, Path, description = "The tag")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "`{tags: [...]}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "The conversation's tags, alphabetically", body = crate::api::dto::TagsDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn remove_tag(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path((org_id, id, tag)): Path<(Uuid, Uuid, String)>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<crate::api::dto::TagsDto>> {
     let tags = state.services.remove_tag(&actor, org_id, id, &tag).await?;
-    Ok(axum::Json(serde_json::json!({ "tags": tags })))
+    Ok(axum::Json(crate::api::dto::TagsDto { tags }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

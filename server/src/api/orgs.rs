@@ -82,15 +82,15 @@ pub async fn update_settings(
     summary = "Rotate the widget key",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "`{widget_key}`: the new key; the old one gets 404 at once", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "The new key; the old one gets 404 at once", body = crate::api::dto::WidgetKeyDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn rotate_widget_key(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(org_id): Path<Uuid>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<crate::api::dto::WidgetKeyDto>> {
     let widget_key = state.services.rotate_widget_key(&actor, org_id).await?;
-    Ok(axum::Json(serde_json::json!({ "widget_key": widget_key })))
+    Ok(axum::Json(crate::api::dto::WidgetKeyDto { widget_key }))
 }
 
 /// This module's operations in the OpenAPI description ([`super::openapi`]).

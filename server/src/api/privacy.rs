@@ -1,34 +1,22 @@
 //! Data & privacy and usage (owners and admins unless noted): exports, the trash, permanent
 //! erasure, contacts (any member), the audit log (owners) and monthly usage.
 
+use app::dto::{ContactRowDto, UsageMonthDto};
 use axum::body::Body;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use domain::privacy::{AuditEntry, ContactSummary, ExportJob, TrashEntry, TrashKind, UsageMonth};
-use serde::{Deserialize, Serialize};
+use domain::privacy::TrashKind;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Path, Query};
 use super::page::PageQuery;
+use crate::api::dto::{AuditLogEntryDto, ExportDto, RestoredDto, TrashItemDto, TrashRefDto};
 use crate::state::AppState;
 
-/// An export job with its download link once ready.
-#[derive(Serialize)]
-pub struct ExportDto {
-    #[serde(flatten)]
-    job: ExportJob,
-    download_url: Option<String>,
-}
-
-fn export_dto(org_id: Uuid, job: ExportJob) -> ExportDto {
-    let download_url = (job.status == domain::privacy::ExportStatus::Ready)
-        .then(|| format!("/api/v1/orgs/{org_id}/exports/{}/download", job.id));
-    ExportDto { job, download_url }
-}
-
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportBody {
     /// Export one contact's data (right of access) instead of the whole organisation.
@@ -42,9 +30,9 @@ pub struct ExportBody {
     tag = "privacy",
     summary = "Export the organisation's data",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
-    request_body = Object,
+    request_body(content = Option<ExportBody>, description = "Optional: `{\"contact_id\": …}` exports one contact's data; none (or `{}`) the whole organisation"),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 202, description = "The export job, running in the background", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 202, description = "The export job, running in the background", body = crate::api::dto::ExportDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn start_export(
     State(state): State<AppState>,
@@ -61,7 +49,7 @@ pub async fn start_export(
             .contact_id
     };
     let job = state.services.start_export(&actor, org_id, contact_id).await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(export_dto(org_id, job))))
+    Ok((StatusCode::ACCEPTED, axum::Json(ExportDto::new(org_id, job))))
 }
 
 #[utoipa::path(
@@ -71,7 +59,7 @@ pub async fn start_export(
     summary = "An export's progress",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("export_id" = uuid::Uuid, Path, description = "The export job")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "The export job", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "The export job", body = crate::api::dto::ExportDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn show_export(
     State(state): State<AppState>,
@@ -79,7 +67,7 @@ pub async fn show_export(
     Path((org_id, id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<axum::Json<ExportDto>> {
     let job = state.services.export_job(&actor, org_id, id).await?;
-    Ok(axum::Json(export_dto(org_id, job)))
+    Ok(axum::Json(ExportDto::new(org_id, job)))
 }
 
 /// The archive, streamed from disk.
@@ -140,14 +128,14 @@ pub async fn trash_conversation(
     summary = "List the trash",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "What can still be restored", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
+    responses((status = 200, description = "What can still be restored", body = Vec<crate::api::dto::TrashItemDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
 pub async fn trash(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(org_id): Path<Uuid>,
-) -> ApiResult<axum::Json<Vec<TrashEntry>>> {
-    Ok(axum::Json(state.services.trash(&actor, org_id).await?))
+) -> ApiResult<axum::Json<Vec<TrashItemDto>>> {
+    Ok(axum::Json(state.services.trash(&actor, org_id).await?.into_iter().map(Into::into).collect()))
 }
 
 /// `POST /orgs/{id}/trash/{kind}/{id}/restore` → 200 `{restored: {kind, id}}`.
@@ -158,16 +146,16 @@ pub async fn trash(
     summary = "Restore from the trash",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ("kind" = String, Path, description = "`conversation`, `document` or `feedback_project`"), ("item_id" = uuid::Uuid, Path, description = "The trashed item")),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "`{restored: {kind, id}}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
+    responses((status = 200, description = "What came back", body = crate::api::dto::RestoredDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody))
 )]
 pub async fn restore(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path((org_id, kind, id)): Path<(Uuid, String, Uuid)>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<RestoredDto>> {
     let kind = TrashKind::parse(&kind)?;
     state.services.restore_from_trash(&actor, org_id, kind, id).await?;
-    Ok(axum::Json(serde_json::json!({ "restored": { "kind": kind, "id": id } })))
+    Ok(axum::Json(RestoredDto { restored: TrashRefDto { kind: kind.into(), id } }))
 }
 
 #[utoipa::path(
@@ -232,16 +220,17 @@ fn number(field: &'static str, value: Option<&str>, default: u64, max: u64) -> A
     summary = "List contacts",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Contacts `{id, name, email, phone, conversation_count}`", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "Contacts `{id, name, email, phone, conversation_count}`", body = Vec<app::dto::ContactRowDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn contacts(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(org_id): Path<Uuid>,
     Query(query): Query<ListQuery>,
-) -> ApiResult<axum::Json<Vec<ContactSummary>>> {
+) -> ApiResult<axum::Json<Vec<ContactRowDto>>> {
     let limit = number("limit", query.limit.as_deref(), 100, domain::privacy::MAX_LIST)?;
-    Ok(axum::Json(state.services.contacts(&actor, org_id, query.q.as_deref().unwrap_or(""), limit).await?))
+    let found = state.services.contacts(&actor, org_id, query.q.as_deref().unwrap_or(""), limit).await?;
+    Ok(axum::Json(found.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(
@@ -251,7 +240,7 @@ pub async fn contacts(
     summary = "The audit log (owners)",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), PageQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "One page of audit entries `{action, actor, target, at}`, newest first", body = Vec<Object>, headers(("Link" = String, description = "`<…&after=CURSOR>; rel=\"next\"` when another page follows"), ("X-Next-Cursor" = String, description = "The next page's `after`, when another page follows"))), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "One page of audit entries `{action, actor, target, at}`, newest first", body = Vec<crate::api::dto::AuditLogEntryDto>, headers(("Link" = String, description = "`<…&after=CURSOR>; rel=\"next\"` when another page follows"), ("X-Next-Cursor" = String, description = "The next page's `after`, when another page follows"))), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn audit(
     State(state): State<AppState>,
@@ -259,7 +248,7 @@ pub async fn audit(
     OriginalUri(uri): OriginalUri,
     Path(org_id): Path<Uuid>,
     Query(query): Query<PageQuery>,
-) -> ApiResult<(HeaderMap, axum::Json<Vec<AuditEntry>>)> {
+) -> ApiResult<(HeaderMap, axum::Json<Vec<AuditLogEntryDto>>)> {
     let log = state.services.audit_log(&actor, org_id, query.request()?).await?;
     Ok(super::page::respond(&uri, log))
 }
@@ -271,16 +260,16 @@ pub async fn audit(
     summary = "Usage per month",
     params(("org_id" = uuid::Uuid, Path, description = "The organisation"), ListQuery),
     security(("session" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Monthly usage, newest first", body = Vec<Object>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
+    responses((status = 200, description = "Monthly usage, newest first", body = Vec<app::dto::UsageMonthDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
 pub async fn usage(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(org_id): Path<Uuid>,
     Query(query): Query<ListQuery>,
-) -> ApiResult<axum::Json<Vec<UsageMonth>>> {
+) -> ApiResult<axum::Json<Vec<UsageMonthDto>>> {
     let months = number("months", query.months.as_deref(), 12, u64::from(domain::privacy::MAX_MONTHS))?;
-    Ok(axum::Json(state.services.usage(&actor, org_id, months as u32).await?))
+    Ok(axum::Json(state.services.usage(&actor, org_id, months as u32).await?.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(

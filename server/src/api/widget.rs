@@ -168,7 +168,7 @@ pub struct ContactBody {
     summary = "Tell the team how to reach me",
     request_body = ContactBody,
     security(("visitor_token" = [])),
-    responses((status = 200, description = "`{status: \"ok\"}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "Done", body = crate::api::dto::OkDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn contact(
     State(state): State<AppState>,
@@ -176,7 +176,7 @@ pub async fn contact(
     Json(body): Json<ContactBody>,
 ) -> ApiResult<impl IntoResponse> {
     state.services.set_visitor_contact(&visitor, &body.name, &body.email).await?;
-    Ok(axum::Json(serde_json::json!({"status": "ok"})))
+    Ok(axum::Json(crate::api::dto::OkDto::default()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -233,7 +233,7 @@ pub struct FeedbackBody {
     params(("message_id" = uuid::Uuid, Path, description = "An AI message of this visitor")),
     request_body = FeedbackBody,
     security(("visitor_token" = [])),
-    responses((status = 200, description = "`{status: \"ok\"}`", body = Object), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
+    responses((status = 200, description = "Done", body = crate::api::dto::OkDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 429, description = "Over a rate limit; `Retry-After` says when to try again", body = super::error::ErrorBody))
 )]
 pub async fn feedback(
     State(state): State<AppState>,
@@ -242,7 +242,7 @@ pub async fn feedback(
     Json(body): Json<FeedbackBody>,
 ) -> ApiResult<impl IntoResponse> {
     state.services.message_feedback(&visitor, message_id, body.helpful).await?;
-    Ok(axum::Json(serde_json::json!({"status": "ok"})))
+    Ok(axum::Json(crate::api::dto::OkDto::default()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

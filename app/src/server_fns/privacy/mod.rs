@@ -58,16 +58,7 @@ pub async fn get_privacy_page(org_id: Uuid, q: Option<String>) -> Result<Privacy
             })
             .collect(),
         contact_query,
-        contacts: contacts
-            .into_iter()
-            .map(|c| ContactRowDto {
-                id: c.id,
-                name: c.name,
-                email: c.email,
-                phone: c.phone,
-                conversation_count: c.conversation_count,
-            })
-            .collect(),
+        contacts: contacts.into_iter().map(ContactRowDto::from).collect(),
         audit: audit.map(|log| {
             log.into_iter()
                 .map(|e| AuditEntryDto {
@@ -188,22 +179,7 @@ pub async fn get_usage_page(org_id: Uuid) -> Result<UsagePageDto, AppError> {
     let (documents, chunks) = ctx.services.knowledge_size(&actor, org_id).await?;
     Ok(UsagePageDto {
         organization: OrgRefDto { id: org.id, name: org.name },
-        months: months
-            .into_iter()
-            .map(|m| UsageMonthDto {
-                month: m.month,
-                conversations: m.conversations,
-                visitor_messages: m.visitor_messages,
-                ai_answers: m.ai_answers,
-                escalations: m.escalations,
-                ai_resolved: m.ai_resolved,
-                helpful: m.helpful,
-                not_helpful: m.not_helpful,
-                llm_calls: m.llm_calls,
-                embedding_calls: m.embedding_calls,
-                embedding_inputs: m.embedding_inputs,
-            })
-            .collect(),
+        months: months.into_iter().map(UsageMonthDto::from).collect(),
         documents,
         chunks,
     })
