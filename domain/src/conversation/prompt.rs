@@ -39,7 +39,7 @@ const ORGANISATION_RULES: &str = "The organisation's own instructions (persona, 
 
 /// The answer prompt for `question`, given the passages, the conversation so far and the
 /// organisation's own instructions (empty = none).
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "every input of the prompt, named at the call site")]
 pub fn answer_prompt(
     company: &str,
     instructions: &str,

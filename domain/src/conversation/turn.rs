@@ -548,7 +548,7 @@ impl Services {
 
     /// The chat model's answer from the passages: `Ok(None)` when it has none (or its reply is
     /// unusable), `Err` when the server failed (the caller falls back to extractive answers).
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "the turn's pieces, passed as they are computed")]
     async fn model_answer(
         &self,
         chat: &ChatModel,
