@@ -484,6 +484,20 @@ impl From<domain::privacy::UsageMonth> for UsageMonthDto {
     }
 }
 
+impl From<domain::privacy::ExportJob> for ExportJobDto {
+    fn from(j: domain::privacy::ExportJob) -> Self {
+        Self {
+            id: j.id,
+            status: j.status.into(),
+            progress: j.progress,
+            contact_id: j.contact_id,
+            bytes: j.bytes,
+            error: j.error,
+            created_at: j.created_at,
+        }
+    }
+}
+
 #[cfg(test)]
 mod next_tests {
     use super::safe_next;

@@ -304,16 +304,8 @@ pub struct TrashRefDto {
 /// An export job, with its download link once ready.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ExportDto {
-    pub id: Uuid,
-    pub status: ExportStatus,
-    /// 0 to 1.
-    pub progress: f32,
-    /// Set for one contact's export (right of access).
-    pub contact_id: Option<Uuid>,
-    /// The archive's size once ready.
-    pub bytes: Option<i64>,
-    pub error: Option<String>,
-    pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub job: ExportJobDto,
     /// `GET` it (same authentication) once `status` is `ready`.
     pub download_url: Option<String>,
 }
@@ -323,16 +315,7 @@ impl ExportDto {
     pub fn new(org_id: Uuid, job: domain::privacy::ExportJob) -> Self {
         let download_url = (job.status == domain::privacy::ExportStatus::Ready)
             .then(|| format!("/api/v1/orgs/{org_id}/exports/{}/download", job.id));
-        Self {
-            id: job.id,
-            status: job.status.into(),
-            progress: job.progress,
-            contact_id: job.contact_id,
-            bytes: job.bytes,
-            error: job.error,
-            created_at: job.created_at,
-            download_url,
-        }
+        Self { job: job.into(), download_url }
     }
 }
 

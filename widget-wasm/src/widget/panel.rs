@@ -229,15 +229,21 @@ impl Widget {
     pub(super) async fn escalate(self: Rc<Self>) {
         self.remove_cta();
         if let Ok(turn) = self.post("/escalate", "{}").await {
-            if let Some(status) = get_str(&turn, "status") {
-                self.status.set(Status::parse(&status));
-            }
-            let reply = get(&turn, "reply");
-            if reply.is_object() {
-                self.render_message(&reply, false);
-            }
-            self.offer_contact();
+            self.apply_turn(&turn);
         }
+    }
+
+    /// A turn's answer (`POST /messages`, `/escalate`): the conversation's new status, the reply
+    /// if there is one, and the contact form when the hand-off asks for it.
+    pub(super) fn apply_turn(&self, turn: &JsValue) {
+        if let Some(status) = get_str(turn, "status") {
+            self.status.set(Status::parse(&status));
+        }
+        let reply = get(turn, "reply");
+        if reply.is_object() {
+            self.render_message(&reply, false);
+        }
+        self.offer_contact();
     }
 
     /// Removes the escalation buttons; focus (if it was on them) moves to the message box.

@@ -36,14 +36,7 @@ impl Widget {
                     if let Some(line) = &line {
                         line.set_class_name("msg visitor");
                     }
-                    if let Some(status) = get_str(&turn, "status") {
-                        self.status.set(Status::parse(&status));
-                    }
-                    let reply = get(&turn, "reply");
-                    if reply.is_object() {
-                        self.render_message(&reply, false);
-                    }
-                    self.offer_contact();
+                    self.apply_turn(&turn);
                 }
                 Err(Failure::Offline) => {
                     self.show_error(".composer-error", "You are offline. Your message will be sent when you are back.");

@@ -34,18 +34,7 @@ pub async fn get_privacy_page(org_id: Uuid, q: Option<String>) -> Result<Privacy
         organization: OrgRefDto { id: org.id, name: org.name },
         trash_days: org.settings.trash_days,
         retention_days: org.settings.retention_days,
-        exports: exports
-            .into_iter()
-            .map(|j| ExportJobDto {
-                id: j.id,
-                status: j.status.into(),
-                progress: j.progress,
-                contact_id: j.contact_id,
-                bytes: j.bytes,
-                error: j.error,
-                created_at: j.created_at,
-            })
-            .collect(),
+        exports: exports.into_iter().map(ExportJobDto::from).collect(),
         trash: trash
             .into_iter()
             .map(|t| TrashEntryDto {
