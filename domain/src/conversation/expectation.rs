@@ -19,7 +19,68 @@ pub enum Expect {
     Count,
     /// "Where …?": a place (a proper name, or a word for a place).
     Place,
+    /// "How far …?", "What is the range …?": a distance ("90 km", "2 miles", "500 m").
+    Distance,
 }
+
+/// Phrases (folded words) that ask for a distance. Checked before prices: "How far can I go on
+/// one charge?" asks for kilometres, whatever "charge" means elsewhere.
+const DISTANCE: &[&str] = &[
+    "how far",
+    "what range",
+    "what is the range",
+    "whats the range",
+    "how many km",
+    "how many kilometres",
+    "how many kilometers",
+    "how many miles",
+    "how many metres",
+    "how many meters",
+    "que distancia",
+    "a que distancia",
+    "cuantos kilometros",
+    "wie weit",
+    "wie viele kilometer",
+    "welche reichweite",
+    "quelle distance",
+    "a quelle distance",
+    "quelle autonomie",
+    "combien de kilometres",
+    "jusquou",
+    "quantos quilometros",
+    "qual a distancia",
+    "quanto lontano",
+    "quanti chilometri",
+    "quale autonomia",
+    "hoe ver",
+    "hoeveel kilometer",
+];
+
+const DISTANCE_UNITS: &[&str] = &[
+    "km",
+    "kms",
+    "kilometre",
+    "kilometres",
+    "kilometer",
+    "kilometers",
+    "kilometro",
+    "kilometros",
+    "quilometro",
+    "quilometros",
+    "chilometro",
+    "chilometri",
+    "mile",
+    "miles",
+    "mi",
+    "m",
+    "metre",
+    "metres",
+    "meter",
+    "meters",
+    "metro",
+    "metros",
+    "metri",
+];
 
 /// Phrases (folded words) that ask for a duration.
 const DURATION: &[&str] = &[
@@ -159,6 +220,9 @@ pub fn expected(question: &str) -> Option<Expect> {
     let has = |phrases: &[&str]| phrases.iter().any(|p| joined.contains(&format!(" {p} ")));
     if has(DURATION) {
         return Some(Expect::Duration);
+    }
+    if has(DISTANCE) {
+        return Some(Expect::Distance);
     }
     if words.iter().any(|w| MONEY_WORDS.contains(&w.as_str())) {
         return Some(Expect::Money);
@@ -387,6 +451,14 @@ pub fn states(unit: &str, expect: Expect) -> bool {
                 })
         }
         Expect::Count => words.iter().any(|w| number(w)),
+        Expect::Distance => words.iter().enumerate().any(|(i, w)| {
+            // "90 km", "2 miles", "500m"; not "25 km/h" (a speed)
+            let glued = w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && DISTANCE_UNITS.contains(&w.trim_start_matches(|c: char| c.is_ascii_digit()));
+            let spaced = number(w) && words.get(i + 1).is_some_and(|u| DISTANCE_UNITS.contains(&u.as_str()));
+            let per_hour = words.get(if glued { i + 1 } else { i + 2 }).is_some_and(|h| h == "h");
+            (glued || spaced) && !per_hour
+        }),
         Expect::Place => {
             words.iter().any(|w| PLACE_WORDS.contains(&w.as_str()))
                 || unit.split_whitespace().skip(1).any(|w| {
@@ -418,6 +490,8 @@ mod tests {
         assert_eq!(expected("À quelle heure ouvre la salle de sport ?"), Some(Expect::Time));
         assert_eq!(expected("Where are your servers located?"), Some(Expect::Place));
         assert_eq!(expected("¿Dónde está la clínica?"), Some(Expect::Place));
+        assert_eq!(expected("How far can I go on one charge?"), Some(Expect::Distance));
+        assert_eq!(expected("Wie weit ist es bis zum Bahnhof?"), Some(Expect::Distance));
         assert_eq!(expected("Do you take Apple Pay?"), None);
         assert_eq!(expected("Can I bring my dog?"), None);
     }
@@ -439,5 +513,9 @@ mod tests {
         assert!(!states("Projects are unlimited.", Expect::Count));
         assert!(states("Customer data is stored in data centres in Frankfurt, Germany.", Expect::Place));
         assert!(!states("Ask us anything by email.", Expect::Place));
+        assert!(states("A full battery lasts about 90 km in Eco mode.", Expect::Distance));
+        assert!(states("The station is 500m from the hotel.", Expect::Distance));
+        assert!(!states("The motor assists up to 25 km/h.", Expect::Distance));
+        assert!(!states("Charging takes four hours.", Expect::Distance));
     }
 }
