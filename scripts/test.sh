@@ -8,8 +8,9 @@ stage=${1:-all}
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 lint() {
-  step "cargo fmt --check"
+  step "cargo fmt --check, leptosfmt --check (the view! macros)"
   cargo fmt --all --check
+  leptosfmt --check --quiet app/src
   step "clippy (server side: ssr)"
   cargo clippy -q -p domain -p migrations -p server -p app --features app/ssr --all-targets -- -D warnings
   step "clippy (browser side: hydrate and widget on wasm32)"

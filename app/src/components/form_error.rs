@@ -5,7 +5,15 @@ use crate::error::AppError;
 /// The error of the last submission of a form, announced to screen readers.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    move || {
+        error.get().map(|e| {
+            view! {
+                <p class="form-error" role="alert">
+                    {e.to_string()}
+                </p>
+            }
+        })
+    }
 }
 
 /// The error of a server action's last run, if it failed.

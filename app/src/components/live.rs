@@ -28,7 +28,12 @@ pub fn TypingIndicator(id: Uuid) -> impl IntoView {
     move || {
         let seen = typing?.0.get().filter(|t| t.conversation_id == id)?;
         let who = seen.agent.unwrap_or_else(|| "The visitor".to_owned());
-        Some(view! { <p class="typing" role="status">{who} " is typing…"</p> })
+        Some(view! {
+            <p class="typing" role="status">
+                {who}
+                " is typing…"
+            </p>
+        })
     }
 }
 
@@ -71,29 +76,45 @@ pub fn LiveUpdates(org_id: Uuid, #[prop(optional)] me: Option<Uuid>) -> impl Int
     });
     view! {
         <span class="live-bar">
-        <span class=move || format!("live-state {}", state.get()) title="Live updates">{move || state.get()}</span>
-        {move || sound.get().map(|on| view! {
-            <label class="check sound" title="Play a sound when a conversation enters the queue">
-                <input type="checkbox" prop:checked=on on:change=move |ev| {
-                    let on = event_target_checked(&ev);
-                    sound.set(Some(on));
-                    #[cfg(feature = "hydrate")]
-                    browser::set_sound(on);
-                } />
-                " Sound"
-            </label>
-        })}
-        {move || {
-            (alerts.get() == Permission::NotAsked)
-                .then(|| {
-                    view! {
-                        <button type="button" class="secondary desktop-alerts" on:click=move |_| {
-                            #[cfg(feature = "hydrate")]
-                            browser::ask(alerts);
-                        }>"Turn on desktop alerts"</button>
-                    }
-                })
-        }}
+            <span class=move || format!("live-state {}", state.get()) title="Live updates">
+                {move || state.get()}
+            </span>
+            {move || {
+                sound
+                    .get()
+                    .map(|on| {
+                        view! {
+                            <label class="check sound" title="Play a sound when a conversation enters the queue">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=on
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        sound.set(Some(on));
+                                        #[cfg(feature = "hydrate")] browser::set_sound(on);
+                                    }
+                                />
+                                " Sound"
+                            </label>
+                        }
+                    })
+            }}
+            {move || {
+                (alerts.get() == Permission::NotAsked)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="secondary desktop-alerts"
+                                on:click=move |_| {
+                                    #[cfg(feature = "hydrate")] browser::ask(alerts);
+                                }
+                            >
+                                "Turn on desktop alerts"
+                            </button>
+                        }
+                    })
+            }}
         </span>
     }
 }

@@ -40,5 +40,9 @@ pub fn LocalTime(at: DateTime<Utc>, #[prop(optional)] style: Option<TimeStyle>) 
             el.set_text_content(Some(&local));
         }
     });
-    view! { <time datetime=at.to_rfc3339() title=utc.clone() node_ref=node>{utc.clone()}</time> }
+    view! {
+        <time datetime=at.to_rfc3339() title=utc.clone() node_ref=node>
+            {utc.clone()}
+        </time>
+    }
 }

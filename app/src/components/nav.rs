@@ -28,7 +28,9 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
     };
     view! {
         <header class="topbar">
-            <a class="brand" href="/dashboard">"Iterochat"</a>
+            <a class="brand" href="/dashboard">
+                "Iterochat"
+            </a>
             <details class="org-switcher">
                 <summary aria-label="Switch organization">{current_name}</summary>
                 <div class="menu">
@@ -45,26 +47,77 @@ pub fn Nav(session: SessionDto) -> impl IntoView {
                                 </ActionForm>
                             }
                         })
-                        .collect_view()}
-                    <a href="/dashboard#new-organization">"+ New organization"</a>
+                        .collect_view()} <a href="/dashboard#new-organization">"+ New organization"</a>
                 </div>
             </details>
             <nav aria-label="Sections">
-                <a href="/dashboard" aria-current=move || current("/dashboard")>"Overview"</a>
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/install" aria-current=move || current("/dashboard/install")>"Install"</a> })}
-                <a href="/dashboard/conversations" aria-current=move || current("/dashboard/conversations")>"Inbox"</a>
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/knowledge" aria-current=move || current("/dashboard/knowledge")>"Knowledge base"</a> })}
-                {can_manage_team.then(|| view! { <a href="/dashboard/team" aria-current=move || current("/dashboard/team")>"Team"</a> })}
-                <a href="/dashboard/alerts" aria-current=move || current("/dashboard/alerts")>"Alerts"</a>
-                <a href="/dashboard/feedback" aria-current=move || current("/dashboard/feedback")>"Feedback"</a>
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/usage" aria-current=move || current("/dashboard/usage")>"Usage"</a> })}
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/settings" aria-current=move || current("/dashboard/settings")>"Settings"</a> })}
-                {can_manage_knowledge.then(|| view! { <a href="/dashboard/privacy" aria-current=move || current("/dashboard/privacy")>"Data & privacy"</a> })}
+                <a href="/dashboard" aria-current=move || current("/dashboard")>
+                    "Overview"
+                </a>
+                {can_manage_knowledge
+                    .then(|| {
+                        view! {
+                            <a href="/dashboard/install" aria-current=move || current("/dashboard/install")>
+                                "Install"
+                            </a>
+                        }
+                    })}
+                <a href="/dashboard/conversations" aria-current=move || current("/dashboard/conversations")>
+                    "Inbox"
+                </a>
+                {can_manage_knowledge
+                    .then(|| {
+                        view! {
+                            <a href="/dashboard/knowledge" aria-current=move || current("/dashboard/knowledge")>
+                                "Knowledge base"
+                            </a>
+                        }
+                    })}
+                {can_manage_team
+                    .then(|| {
+                        view! {
+                            <a href="/dashboard/team" aria-current=move || current("/dashboard/team")>
+                                "Team"
+                            </a>
+                        }
+                    })}
+                <a href="/dashboard/alerts" aria-current=move || current("/dashboard/alerts")>
+                    "Alerts"
+                </a>
+                <a href="/dashboard/feedback" aria-current=move || current("/dashboard/feedback")>
+                    "Feedback"
+                </a>
+                {can_manage_knowledge
+                    .then(|| {
+                        view! {
+                            <a href="/dashboard/usage" aria-current=move || current("/dashboard/usage")>
+                                "Usage"
+                            </a>
+                        }
+                    })}
+                {can_manage_knowledge
+                    .then(|| {
+                        view! {
+                            <a href="/dashboard/settings" aria-current=move || current("/dashboard/settings")>
+                                "Settings"
+                            </a>
+                        }
+                    })}
+                {can_manage_knowledge
+                    .then(|| {
+                        view! {
+                            <a href="/dashboard/privacy" aria-current=move || current("/dashboard/privacy")>
+                                "Data & privacy"
+                            </a>
+                        }
+                    })}
             </nav>
             <span class="spacer"></span>
             <span class="muted who">{session.user.name.clone()}</span>
             <ActionForm action=sign_out>
-                <button type="submit" class="secondary">"Sign out"</button>
+                <button type="submit" class="secondary">
+                    "Sign out"
+                </button>
             </ActionForm>
         </header>
     }

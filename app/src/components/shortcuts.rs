@@ -32,17 +32,32 @@ pub fn Shortcuts() -> impl IntoView {
     }
     view! {
         <button type="button" class="link shortcuts-hint" aria-keyshortcuts="?" on:click=move |_| open.set(true)>
-            "Keyboard shortcuts " <kbd>"?"</kbd>
+            "Keyboard shortcuts "
+            <kbd>"?"</kbd>
         </button>
         <Show when=move || open.get()>
             <div class="shortcuts" role="dialog" aria-modal="false" aria-label="Keyboard shortcuts">
                 <h2>"Keyboard shortcuts"</h2>
                 <table>
                     <tbody>
-                        {SHORTCUTS.iter().map(|(key, what)| view! { <tr><td><kbd>{*key}</kbd></td><td>{*what}</td></tr> }).collect_view()}
+                        {SHORTCUTS
+                            .iter()
+                            .map(|(key, what)| {
+                                view! {
+                                    <tr>
+                                        <td>
+                                            <kbd>{*key}</kbd>
+                                        </td>
+                                        <td>{*what}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
                     </tbody>
                 </table>
-                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Close"</button>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>
+                    "Close"
+                </button>
             </div>
         </Show>
     }

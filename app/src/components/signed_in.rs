@@ -12,14 +12,29 @@ use crate::server_fns::auth::get_session;
 pub fn SignedIn(next: String, inner: fn(SessionDto) -> AnyView) -> impl IntoView {
     let session = Resource::new_blocking(|| (), |_| get_session());
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || {
                 let next = next.clone();
                 Suspend::new(async move {
                     match session.await {
-                        Ok(Some(s)) => view! { <Nav session=s.clone() /> {inner(s)} }.into_any(),
+                        Ok(Some(s)) => {
+                            view! {
+                                <Nav session=s.clone() />
+                                {inner(s)}
+                            }
+                                .into_any()
+                        }
                         Ok(None) => view! { <Redirect path=format!("/login?next={next}") /> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <p class="form-error" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
                     }
                 })
             }}

@@ -16,7 +16,9 @@ pub fn error_card(title: &'static str, error: &crate::error::AppError) -> leptos
     view! {
         <section class="card">
             <h1>{title}</h1>
-            <p class="form-error" role="alert">{error.to_string()}</p>
+            <p class="form-error" role="alert">
+                {error.to_string()}
+            </p>
         </section>
     }
     .into_any()

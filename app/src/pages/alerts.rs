@@ -72,19 +72,34 @@ fn AlertsView(page: AlertsPageDto) -> impl IntoView {
                 "Every escalation mails the organisation's owners and the recipients set under Settings → Human support, "
                 "and calls the webhooks below."
             </p>
-            <p class="notify-state" data-state=state>{mine}</p>
-            {toggle.map(|(label, next)| view! {
-                <ActionForm action=notify>
-                    <input type="hidden" name="on" value=next />
-                    <button type="submit" class="secondary">{label}</button>
-                </ActionForm>
-            })}
+            <p class="notify-state" data-state=state>
+                {mine}
+            </p>
+            {toggle
+                .map(|(label, next)| {
+                    view! {
+                        <ActionForm action=notify>
+                            <input type="hidden" name="on" value=next />
+                            <button type="submit" class="secondary">
+                                {label}
+                            </button>
+                        </ActionForm>
+                    }
+                })}
             <FormError error=action_error(notify) />
         </section>
-        {page.can_manage.then(|| view! {
-            <Webhooks org_id=org_id.clone() webhooks=page.webhooks.clone() revealed=page.revealed_secret.clone() />
-            <SentMail org_id=org_id.clone() mails=page.mails.clone() folder=page.mails_written_to.clone() />
-        })}
+        {page
+            .can_manage
+            .then(|| {
+                view! {
+                    <Webhooks
+                        org_id=org_id.clone()
+                        webhooks=page.webhooks.clone()
+                        revealed=page.revealed_secret.clone()
+                    />
+                    <SentMail org_id=org_id.clone() mails=page.mails.clone() folder=page.mails_written_to.clone() />
+                }
+            })}
     }
 }
 
@@ -111,12 +126,17 @@ fn Webhooks(org_id: String, webhooks: Vec<WebhookDto>, revealed: Option<String>)
                 <code>"X-Iterochat-Signature: sha256=HMAC(secret, timestamp + \".\" + body)"</code>
                 ". Failed deliveries are retried with growing delays."
             </p>
-            {move || shown().map(|(id, secret)| view! {
-                <div class="notice" role="status" data-webhook=id>
-                    "Webhook secret (shown only now; store it in your receiver): "
-                    <code class="webhook-secret">{secret}</code>
-                </div>
-            })}
+            {move || {
+                shown()
+                    .map(|(id, secret)| {
+                        view! {
+                            <div class="notice" role="status" data-webhook=id>
+                                "Webhook secret (shown only now; store it in your receiver): "
+                                <code class="webhook-secret">{secret}</code>
+                            </div>
+                        }
+                    })
+            }}
             <FormError error=action_error(rotate) />
             <FormError error=action_error(test) />
             <FormError error=action_error(delete) />
@@ -126,36 +146,56 @@ fn Webhooks(org_id: String, webhooks: Vec<WebhookDto>, revealed: Option<String>)
             } else {
                 view! {
                     <ul class="webhooks">
-                        {webhooks.into_iter().map(|hook| {
-                            let id = hook.id.to_string();
-                            let org = org_id.clone();
-                            let (org2, org3, org4, id2, id3) = (org.clone(), org.clone(), org.clone(), id.clone(), id.clone());
-                            view! {
-                                <li class="webhook" data-url=hook.url.clone()>
-                                    <p><code>{hook.url.clone()}</code> " · " <span class="muted">{hook.events.join(", ")}</span></p>
-                                    <div class="row">
-                                        <ActionForm action=test>
-                                            <input type="hidden" name="org_id" value=org.clone() />
-                                            <input type="hidden" name="webhook_id" value=id.clone() />
-                                            <button type="submit" class="secondary">"Send test"</button>
-                                        </ActionForm>
-                                        <ActionForm action=rotate>
-                                            <input type="hidden" name="org_id" value=org2 />
-                                            <input type="hidden" name="webhook_id" value=id2 />
-                                            <button type="submit" class="secondary">"Rotate secret"</button>
-                                        </ActionForm>
-                                        <ActionForm action=delete>
-                                            <input type="hidden" name="org_id" value=org3 />
-                                            <input type="hidden" name="webhook_id" value=id3 />
-                                            <button type="submit" class="danger">"Delete"</button>
-                                        </ActionForm>
-                                    </div>
-                                    <DeliveryLog org_id=org4 deliveries=hook.deliveries.clone() retry />
-                                </li>
-                            }
-                        }).collect_view()}
+                        {webhooks
+                            .into_iter()
+                            .map(|hook| {
+                                let id = hook.id.to_string();
+                                let org = org_id.clone();
+                                let (org2, org3, org4, id2, id3) = (
+                                    org.clone(),
+                                    org.clone(),
+                                    org.clone(),
+                                    id.clone(),
+                                    id.clone(),
+                                );
+                                view! {
+                                    <li class="webhook" data-url=hook.url.clone()>
+                                        <p>
+                                            <code>{hook.url.clone()}</code>
+                                            " · "
+                                            <span class="muted">{hook.events.join(", ")}</span>
+                                        </p>
+                                        <div class="row">
+                                            <ActionForm action=test>
+                                                <input type="hidden" name="org_id" value=org.clone() />
+                                                <input type="hidden" name="webhook_id" value=id.clone() />
+                                                <button type="submit" class="secondary">
+                                                    "Send test"
+                                                </button>
+                                            </ActionForm>
+                                            <ActionForm action=rotate>
+                                                <input type="hidden" name="org_id" value=org2 />
+                                                <input type="hidden" name="webhook_id" value=id2 />
+                                                <button type="submit" class="secondary">
+                                                    "Rotate secret"
+                                                </button>
+                                            </ActionForm>
+                                            <ActionForm action=delete>
+                                                <input type="hidden" name="org_id" value=org3 />
+                                                <input type="hidden" name="webhook_id" value=id3 />
+                                                <button type="submit" class="danger">
+                                                    "Delete"
+                                                </button>
+                                            </ActionForm>
+                                        </div>
+                                        <DeliveryLog org_id=org4 deliveries=hook.deliveries.clone() retry />
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
             <h3>"Add a webhook"</h3>
             <ActionForm action=add>
@@ -163,9 +203,18 @@ fn Webhooks(org_id: String, webhooks: Vec<WebhookDto>, revealed: Option<String>)
                 <label>"URL"<input type="url" name="url" required placeholder="https://example.com/iterochat" /></label>
                 <fieldset>
                     <legend>"Events"</legend>
-                    <label class="check"><input type="checkbox" name="escalated" checked /> "conversation.escalated"</label>
-                    <label class="check"><input type="checkbox" name="resolved" /> "conversation.resolved"</label>
-                    <label class="check"><input type="checkbox" name="message_created" /> "message.created"</label>
+                    <label class="check">
+                        <input type="checkbox" name="escalated" checked />
+                        "conversation.escalated"
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="resolved" />
+                        "conversation.resolved"
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="message_created" />
+                        "message.created"
+                    </label>
                 </fieldset>
                 <FormError error=action_error(add) />
                 <button type="submit">"Add webhook"</button>
@@ -181,35 +230,59 @@ fn DeliveryLog(org_id: String, deliveries: Vec<DeliveryDto>, retry: ServerAction
     }
     view! {
         <table class="deliveries">
-            <thead><tr><th>"When"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Last response"</th><th></th></tr></thead>
+            <thead>
+                <tr>
+                    <th>"When"</th>
+                    <th>"Event"</th>
+                    <th>"Status"</th>
+                    <th>"Attempts"</th>
+                    <th>"Last response"</th>
+                    <th></th>
+                </tr>
+            </thead>
             <tbody>
-                {deliveries.into_iter().map(|d| {
-                    let dead = d.status == DeliveryStatus::Dead;
-                    let payload = serde_json::to_string_pretty(&d.payload).unwrap_or_default();
-                    let org = org_id.clone();
-                    view! {
-                        <tr class=format!("delivery {}", d.status)>
-                            <td><LocalTime at=d.created_at /></td>
-                            <td>{d.event.clone()}</td>
-                            <td><span class="status">{d.status.as_str()}</span></td>
-                            <td>{format!("{}/{}", d.attempts, d.max_attempts)}</td>
-                            <td>
-                                {d.last_status.map(|s| s.to_string())}
-                                {d.last_error.clone().map(|e| view! { <span class="muted">" " {e}</span> })}
-                                <details><summary>"Payload"</summary><pre>{payload}</pre></details>
-                            </td>
-                            <td>
-                                {dead.then(|| view! {
-                                    <ActionForm action=retry>
-                                        <input type="hidden" name="org_id" value=org />
-                                        <input type="hidden" name="delivery_id" value=d.id.to_string() />
-                                        <button type="submit" class="secondary">"Retry"</button>
-                                    </ActionForm>
-                                })}
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
+                {deliveries
+                    .into_iter()
+                    .map(|d| {
+                        let dead = d.status == DeliveryStatus::Dead;
+                        let payload = serde_json::to_string_pretty(&d.payload).unwrap_or_default();
+                        let org = org_id.clone();
+                        view! {
+                            <tr class=format!("delivery {}", d.status)>
+                                <td>
+                                    <LocalTime at=d.created_at />
+                                </td>
+                                <td>{d.event.clone()}</td>
+                                <td>
+                                    <span class="status">{d.status.as_str()}</span>
+                                </td>
+                                <td>{format!("{}/{}", d.attempts, d.max_attempts)}</td>
+                                <td>
+                                    {d.last_status.map(|s| s.to_string())}
+                                    {d.last_error.clone().map(|e| view! { <span class="muted">" " {e}</span> })}
+                                    <details>
+                                        <summary>"Payload"</summary>
+                                        <pre>{payload}</pre>
+                                    </details>
+                                </td>
+                                <td>
+                                    {dead
+                                        .then(|| {
+                                            view! {
+                                                <ActionForm action=retry>
+                                                    <input type="hidden" name="org_id" value=org />
+                                                    <input type="hidden" name="delivery_id" value=d.id.to_string() />
+                                                    <button type="submit" class="secondary">
+                                                        "Retry"
+                                                    </button>
+                                                </ActionForm>
+                                            }
+                                        })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
     }
@@ -223,43 +296,67 @@ fn SentMail(org_id: String, mails: Vec<DeliveryDto>, folder: Option<String>) -> 
     view! {
         <section class="card" id="sent-mail">
             <h2>"Sent mail"</h2>
-            {folder.map(|f| view! {
-                <p class="muted">"No SMTP server is configured, so mails are written as .eml files to " <code>{f}</code> "."</p>
-            })}
+            {folder
+                .map(|f| {
+                    view! {
+                        <p class="muted">
+                            "No SMTP server is configured, so mails are written as .eml files to " <code>{f}</code> "."
+                        </p>
+                    }
+                })}
             <FormError error=action_error(retry) />
             {if mails.is_empty() {
                 view! { <p class="muted">"No alert mails yet."</p> }.into_any()
             } else {
                 view! {
                     <ul class="mails">
-                        {mails.into_iter().map(|m| {
-                            let subject = m.payload["subject"].as_str().unwrap_or_default().to_owned();
-                            let text = m.payload["text"].as_str().unwrap_or_default().to_owned();
-                            let dead = m.status == DeliveryStatus::Dead;
-                            let org = org_id.clone();
-                            view! {
-                                <li class=format!("mail {}", m.status)>
-                                    <details>
-                                        <summary>
-                                            <strong>{subject}</strong> " → " {m.target.clone()} " · "
-                                            <span class="status">{m.status.as_str()}</span> " · "
-                                            <span class="muted"><LocalTime at=m.created_at /></span>
-                                        </summary>
-                                        <pre class="mail-text">{text}</pre>
-                                        {m.last_error.clone().map(|e| view! { <p class="form-error">{e}</p> })}
-                                    </details>
-                                    {dead.then(|| view! {
-                                        <ActionForm action=retry>
-                                            <input type="hidden" name="org_id" value=org />
-                                            <input type="hidden" name="delivery_id" value=m.id.to_string() />
-                                            <button type="submit" class="secondary">"Retry"</button>
-                                        </ActionForm>
-                                    })}
-                                </li>
-                            }
-                        }).collect_view()}
+                        {mails
+                            .into_iter()
+                            .map(|m| {
+                                let subject = m.payload["subject"].as_str().unwrap_or_default().to_owned();
+                                let text = m.payload["text"].as_str().unwrap_or_default().to_owned();
+                                let dead = m.status == DeliveryStatus::Dead;
+                                let org = org_id.clone();
+                                view! {
+                                    <li class=format!("mail {}", m.status)>
+                                        <details>
+                                            <summary>
+                                                <strong>{subject}</strong>
+                                                " → "
+                                                {m.target.clone()}
+                                                " · "
+                                                <span class="status">{m.status.as_str()}</span>
+                                                " · "
+                                                <span class="muted">
+                                                    <LocalTime at=m.created_at />
+                                                </span>
+                                            </summary>
+                                            <pre class="mail-text">{text}</pre>
+                                            {m.last_error.clone().map(|e| view! { <p class="form-error">{e}</p> })}
+                                        </details>
+                                        {dead
+                                            .then(|| {
+                                                view! {
+                                                    <ActionForm action=retry>
+                                                        <input type="hidden" name="org_id" value=org />
+                                                        <input
+                                                            type="hidden"
+                                                            name="delivery_id"
+                                                            value=m.id.to_string()
+                                                        />
+                                                        <button type="submit" class="secondary">
+                                                            "Retry"
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
     }

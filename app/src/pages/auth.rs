@@ -21,11 +21,15 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
                 <label>"Email"<input type="email" name="email" required autocomplete="email" /></label>
-                <label>"Password"<input type="password" name="password" required autocomplete="current-password" /></label>
+                <label>
+                    "Password"<input type="password" name="password" required autocomplete="current-password" />
+                </label>
                 <FormError error=action_error(action) />
                 <button type="submit">"Sign in"</button>
             </ActionForm>
-            <p class="muted"><a href="/forgot-password">"Forgot password?"</a></p>
+            <p class="muted">
+                <a href="/forgot-password">"Forgot password?"</a>
+            </p>
             <p class="muted">"New here? " <a href=signup_href>"Create an account"</a></p>
         </main>
     }
@@ -41,23 +45,31 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     view! {
         <main class="narrow card">
             <h1>"Reset your password"</h1>
-            {move || if sent() {
-                view! {
-                    <p class="notice" role="status">
-                        "If an account exists for that address, we have mailed it a link to choose a new password. The link works once, for 30 minutes."
-                    </p>
-                }.into_any()
-            } else {
-                view! {
-                    <ActionForm action>
-                        <p class="muted">"Enter the email you sign in with; we will mail you a link to choose a new password."</p>
-                        <label>"Email"<input type="email" name="email" required autocomplete="email" /></label>
-                        <FormError error=action_error(action) />
-                        <button type="submit">"Mail me a reset link"</button>
-                    </ActionForm>
-                }.into_any()
+            {move || {
+                if sent() {
+                    view! {
+                        <p class="notice" role="status">
+                            "If an account exists for that address, we have mailed it a link to choose a new password. The link works once, for 30 minutes."
+                        </p>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <ActionForm action>
+                            <p class="muted">
+                                "Enter the email you sign in with; we will mail you a link to choose a new password."
+                            </p>
+                            <label>"Email"<input type="email" name="email" required autocomplete="email" /></label>
+                            <FormError error=action_error(action) />
+                            <button type="submit">"Mail me a reset link"</button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                }
             }}
-            <p class="muted"><a href="/login">"Back to sign in"</a></p>
+            <p class="muted">
+                <a href="/login">"Back to sign in"</a>
+            </p>
         </main>
     }
 }
@@ -101,7 +113,9 @@ pub fn SignupPage() -> impl IntoView {
                     <input type="password" name="password" required minlength="8" autocomplete="new-password" />
                     <small class="muted">"At least 8 characters."</small>
                 </label>
-                <label>"Organization name"<input type="text" name="organization_name" required maxlength="100" /></label>
+                <label>
+                    "Organization name"<input type="text" name="organization_name" required maxlength="100" />
+                </label>
                 <FormError error=action_error(action) />
                 <button type="submit">"Create account"</button>
             </ActionForm>

@@ -25,12 +25,27 @@ pub fn DashboardPage() -> impl IntoView {
         Ok(Some((session, org)))
     });
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(Some((s, org))) => view! { <Nav session=s.clone() /> <Overview session=s org /> }.into_any(),
+                    Ok(Some((s, org))) => {
+                        view! {
+                            <Nav session=s.clone() />
+                            <Overview session=s org />
+                        }
+                            .into_any()
+                    }
                     Ok(None) => view! { <Redirect path="/login?next=/dashboard" /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => {
+                        view! {
+                            <p class="form-error" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -59,20 +74,24 @@ fn Overview(session: SessionDto, org: Option<(OrganizationDto, String)>) -> impl
                 <p class="muted">"Your role: " <strong class="role">{role}</strong></p>
                 <h2>"Put the chat on your site"</h2>
                 <p>"Paste this before " <code>"</body>"</code> ":"</p>
-                <pre class="snippet"><code>{snippet}</code></pre>
+                <pre class="snippet">
+                    <code>{snippet}</code>
+                </pre>
                 <p class="muted">"Widget key: " <code class="widget-key">{o.widget_key.clone()}</code></p>
             </section>
         }
         .into_any(),
         None => view! {
-            <section class="card"><h1>"Welcome"</h1><p>"You are not in any organization yet. Create one below, or open an invite link."</p></section>
+            <section class="card">
+                <h1>"Welcome"</h1>
+                <p>"You are not in any organization yet. Create one below, or open an invite link."</p>
+            </section>
         }
         .into_any(),
     };
     view! {
         <main class="page">
-            {summary}
-            <section class="card" id="new-organization">
+            {summary} <section class="card" id="new-organization">
                 <h2>"New organization"</h2>
                 <ActionForm action=create>
                     <label>"Name"<input type="text" name="name" required maxlength="100" node_ref=name /></label>

@@ -48,7 +48,9 @@ fn failure(title: &'static str, e: AppError) -> AnyView {
     view! {
         <section class="card">
             <h1>{title}</h1>
-            <p class="form-error" role="alert">{e.to_string()}</p>
+            <p class="form-error" role="alert">
+                {e.to_string()}
+            </p>
         </section>
     }
     .into_any()
@@ -70,37 +72,61 @@ fn ProjectsView(page: FeedbackProjectsPageDto) -> impl IntoView {
             } else {
                 view! {
                     <table class="projects">
-                        <thead><tr><th>"Project"</th><th>"Project id"</th><th>"Events"</th><th>"👍"</th><th>"👎"</th></tr></thead>
+                        <thead>
+                            <tr>
+                                <th>"Project"</th>
+                                <th>"Project id"</th>
+                                <th>"Events"</th>
+                                <th>"👍"</th>
+                                <th>"👎"</th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {page.projects.into_iter().map(|p| {
-                                let positive: i64 = p.events.iter().map(|e| e.positive).sum();
-                                let negative: i64 = p.events.iter().map(|e| e.negative).sum();
-                                view! {
-                                    <tr class="project">
-                                        <td><a href=format!("/dashboard/feedback/{}", p.project_id)>{p.name.clone()}</a></td>
-                                        <td><code>{p.project_id.clone()}</code></td>
-                                        <td>{p.events.len()}</td>
-                                        <td>{positive}</td>
-                                        <td>{negative}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
+                            {page
+                                .projects
+                                .into_iter()
+                                .map(|p| {
+                                    let positive: i64 = p.events.iter().map(|e| e.positive).sum();
+                                    let negative: i64 = p.events.iter().map(|e| e.negative).sum();
+                                    view! {
+                                        <tr class="project">
+                                            <td>
+                                                <a href=format!(
+                                                    "/dashboard/feedback/{}",
+                                                    p.project_id,
+                                                )>{p.name.clone()}</a>
+                                            </td>
+                                            <td>
+                                                <code>{p.project_id.clone()}</code>
+                                            </td>
+                                            <td>{p.events.len()}</td>
+                                            <td>{positive}</td>
+                                            <td>{negative}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
-        {page.can_manage.then(|| view! {
-            <section class="card">
-                <h2>"New project"</h2>
-                <ActionForm action=create>
-                    <input type="hidden" name="org_id" value=org_id />
-                    <label>"Name"<input name="name" required maxlength="80" placeholder="Web app" /></label>
-                    <FormError error=action_error(create) />
-                    <button type="submit">"Create project"</button>
-                </ActionForm>
-            </section>
-        })}
+        {page
+            .can_manage
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <h2>"New project"</h2>
+                        <ActionForm action=create>
+                            <input type="hidden" name="org_id" value=org_id />
+                            <label>"Name"<input name="name" required maxlength="80" placeholder="Web app" /></label>
+                            <FormError error=action_error(create) />
+                            <button type="submit">"Create project"</button>
+                        </ActionForm>
+                    </section>
+                }
+            })}
     }
 }
 
@@ -136,7 +162,9 @@ fn ProjectPage(session: SessionDto) -> impl IntoView {
     );
     view! {
         <main class="page feedback">
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! { <ProjectView page /> }.into_any(),
@@ -163,47 +191,70 @@ fn ProjectView(page: FeedbackProjectPageDto) -> impl IntoView {
     );
     view! {
         <section class="card">
-            <p><a href="/dashboard/feedback">"← All projects"</a></p>
+            <p>
+                <a href="/dashboard/feedback">"← All projects"</a>
+            </p>
             <h1>{project.name.clone()}</h1>
             <p>"Project id " <code class="project-id">{project.project_id.clone()}</code></p>
-            {page.revealed_secret.clone().map(|s| view! {
-                <div class="notice" role="status">
-                    "Secret key for " <code>"POST /fetchFeedbacks"</code> " (shown only now; store it on your server): "
-                    <code class="project-secret">{s}</code>
-                </div>
-            })}
+            {page
+                .revealed_secret
+                .clone()
+                .map(|s| {
+                    view! {
+                        <div class="notice" role="status">
+                            "Secret key for "
+                            <code>"POST /fetchFeedbacks"</code>
+                            " (shown only now; store it on your server): "
+                            <code class="project-secret">{s}</code>
+                        </div>
+                    }
+                })}
             <p class="muted">"Secret key ends in " <code>{project.secret_hint.clone()}</code> "."</p>
-            {page.can_manage.then({
-                let (org_id, project_id) = (org_id.clone(), project.project_id.clone());
-                move || view! {
-                <ActionForm action=rotate>
-                    <input type="hidden" name="org_id" value=org_id />
-                    <input type="hidden" name="project_id" value=project_id />
-                    <label class="check">
-                        <input type="checkbox" name="confirm" required />
-                        " The current key stops working at once"
-                    </label>
-                    <button type="submit" class="secondary">"Rotate secret key"</button>
-                </ActionForm>
-                <FormError error=action_error(rotate) />
-            }})}
-            {page.can_manage.then({
-                let (org_id, project_id) = (org_id.clone(), project.project_id.clone());
-                move || view! {
-                <details class="danger-zone" open=move || action_error(delete).get().is_some()>
-                    <summary>"Delete this project"</summary>
-                    <ActionForm action=delete>
-                        <input type="hidden" name="org_id" value=org_id />
-                        <input type="hidden" name="project_id" value=project_id />
-                        <label class="check">
-                            <input type="checkbox" name="confirm" required />
-                            " Its key stops working; it waits in the trash (Data & privacy) until restored or purged"
-                        </label>
-                        <FormError error=action_error(delete) />
-                        <button type="submit" class="danger">"Delete project"</button>
-                    </ActionForm>
-                </details>
-            }})}
+            {page
+                .can_manage
+                .then({
+                    let (org_id, project_id) = (org_id.clone(), project.project_id.clone());
+                    move || {
+                        view! {
+                            <ActionForm action=rotate>
+                                <input type="hidden" name="org_id" value=org_id />
+                                <input type="hidden" name="project_id" value=project_id />
+                                <label class="check">
+                                    <input type="checkbox" name="confirm" required />
+                                    " The current key stops working at once"
+                                </label>
+                                <button type="submit" class="secondary">
+                                    "Rotate secret key"
+                                </button>
+                            </ActionForm>
+                            <FormError error=action_error(rotate) />
+                        }
+                    }
+                })}
+            {page
+                .can_manage
+                .then({
+                    let (org_id, project_id) = (org_id.clone(), project.project_id.clone());
+                    move || {
+                        view! {
+                            <details class="danger-zone" open=move || action_error(delete).get().is_some()>
+                                <summary>"Delete this project"</summary>
+                                <ActionForm action=delete>
+                                    <input type="hidden" name="org_id" value=org_id />
+                                    <input type="hidden" name="project_id" value=project_id />
+                                    <label class="check">
+                                        <input type="checkbox" name="confirm" required />
+                                        " Its key stops working; it waits in the trash (Data & privacy) until restored or purged"
+                                    </label>
+                                    <FormError error=action_error(delete) />
+                                    <button type="submit" class="danger">
+                                        "Delete project"
+                                    </button>
+                                </ActionForm>
+                            </details>
+                        }
+                    }
+                })}
             <h2>"Embed"</h2>
             <p class="muted">
                 "Add this to your pages, then call " <code>"IteratoService.setUser({uid, userName, userEmail})"</code>
@@ -218,33 +269,62 @@ fn ProjectView(page: FeedbackProjectPageDto) -> impl IntoView {
             } else {
                 view! {
                     <table class="events">
-                        <thead><tr><th>"Event id"</th><th>"Name"</th><th>"Question"</th><th>"👍"</th><th>"👎"</th></tr></thead>
+                        <thead>
+                            <tr>
+                                <th>"Event id"</th>
+                                <th>"Name"</th>
+                                <th>"Question"</th>
+                                <th>"👍"</th>
+                                <th>"👎"</th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {project.events.iter().map(|e| view! {
-                                <tr class="event" data-event=e.event_id.clone()>
-                                    <td><code>{e.event_id.clone()}</code></td>
-                                    <td>{e.name.clone()}</td>
-                                    <td class="muted">{e.question.clone().unwrap_or_else(|| "(default)".into())}</td>
-                                    <td class="count-positive">{e.positive}</td>
-                                    <td class="count-negative">{e.negative}</td>
-                                </tr>
-                            }).collect_view()}
+                            {project
+                                .events
+                                .iter()
+                                .map(|e| {
+                                    view! {
+                                        <tr class="event" data-event=e.event_id.clone()>
+                                            <td>
+                                                <code>{e.event_id.clone()}</code>
+                                            </td>
+                                            <td>{e.name.clone()}</td>
+                                            <td class="muted">
+                                                {e.question.clone().unwrap_or_else(|| "(default)".into())}
+                                            </td>
+                                            <td class="count-positive">{e.positive}</td>
+                                            <td class="count-negative">{e.negative}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                }.into_any()
+                }
+                    .into_any()
             }}
-            {page.can_manage.then(|| view! {
-                <h3>"Add an event"</h3>
-                <ActionForm action=add>
-                    <input type="hidden" name="org_id" value=org_id.clone() />
-                    <input type="hidden" name="project_id" value=project.project_id.clone() />
-                    <label>"Event id"<input name="event_id" required maxlength="100" placeholder="checkout-success" /></label>
-                    <label>"Name"<input name="name" required maxlength="80" placeholder="Checkout" /></label>
-                    <label>"Question (optional)"<input name="question" maxlength="200" placeholder="How was your checkout?" /></label>
-                    <FormError error=action_error(add) />
-                    <button type="submit">"Add event"</button>
-                </ActionForm>
-            })}
+            {page
+                .can_manage
+                .then(|| {
+                    view! {
+                        <h3>"Add an event"</h3>
+                        <ActionForm action=add>
+                            <input type="hidden" name="org_id" value=org_id.clone() />
+                            <input type="hidden" name="project_id" value=project.project_id.clone() />
+                            <label>
+                                "Event id"
+                                <input name="event_id" required maxlength="100" placeholder="checkout-success" />
+                            </label>
+                            <label>"Name"<input name="name" required maxlength="80" placeholder="Checkout" /></label>
+                            <label>
+                                "Question (optional)"
+                                <input name="question" maxlength="200" placeholder="How was your checkout?" />
+                            </label>
+                            <FormError error=action_error(add) />
+                            <button type="submit">"Add event"</button>
+                        </ActionForm>
+                    }
+                })}
         </section>
         <FeedbackList page=page.clone() />
     }
@@ -275,32 +355,62 @@ fn FeedbackList(page: FeedbackProjectPageDto) -> impl IntoView {
         <section class="card">
             <h2>"Feedback"</h2>
             <form method="get" action=base.clone() class="filters">
-                <label>"Event"
-                    <select name="event">
-                        <option value="" selected=event.is_empty()>"All events"</option>
-                        {page.project.events.iter().map(|e| view! {
-                            <option value=e.event_id.clone() selected=e.event_id == event>{e.name.clone()}</option>
-                        }).collect_view()}
+                <label>
+                    "Event" <select name="event">
+                        <option value="" selected=event.is_empty()>
+                            "All events"
+                        </option>
+                        {page
+                            .project
+                            .events
+                            .iter()
+                            .map(|e| {
+                                view! {
+                                    <option value=e.event_id.clone() selected=e.event_id == event>
+                                        {e.name.clone()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </label>
                 <label>"Tag"<input name="tag" value=tag.clone() placeholder="paid" /></label>
-                <label>"Reaction"
-                    <select name="reaction">
-                        <option value="" selected=reaction.is_empty()>"Both"</option>
-                        <option value="positive" selected=reaction == "positive">"👍 Positive"</option>
-                        <option value="negative" selected=reaction == "negative">"👎 Negative"</option>
+                <label>
+                    "Reaction" <select name="reaction">
+                        <option value="" selected=reaction.is_empty()>
+                            "Both"
+                        </option>
+                        <option value="positive" selected=reaction == "positive">
+                            "👍 Positive"
+                        </option>
+                        <option value="negative" selected=reaction == "negative">
+                            "👎 Negative"
+                        </option>
                     </select>
                 </label>
-                <button type="submit" class="secondary">"Filter"</button>
+                <button type="submit" class="secondary">
+                    "Filter"
+                </button>
             </form>
-            {(!negatives.is_empty()).then(|| view! {
-                <h3>"What went wrong"</h3>
-                <ul class="summaries">
-                    {negatives.into_iter().map(|f| view! {
-                        <li class="summary">{f.conversation_summary.clone()} <span class="muted">" · " {f.event_name.clone()}</span></li>
-                    }).collect_view()}
-                </ul>
-            })}
+            {(!negatives.is_empty())
+                .then(|| {
+                    view! {
+                        <h3>"What went wrong"</h3>
+                        <ul class="summaries">
+                            {negatives
+                                .into_iter()
+                                .map(|f| {
+                                    view! {
+                                        <li class="summary">
+                                            {f.conversation_summary.clone()}
+                                            <span class="muted">" · " {f.event_name.clone()}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
             {if feedback.items.is_empty() {
                 view! { <p class="muted empty">"No feedback matches."</p> }.into_any()
             } else {
@@ -309,12 +419,27 @@ fn FeedbackList(page: FeedbackProjectPageDto) -> impl IntoView {
                     <ul class="feedback-list">
                         {feedback.items.into_iter().map(|f| view! { <FeedbackItem f /> }).collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
             <nav class="pager" aria-label="Pages">
-                {(feedback.page > 1).then(|| view! { <a href=link(feedback.page - 1) rel="prev">"← Newer"</a> })}
+                {(feedback.page > 1)
+                    .then(|| {
+                        view! {
+                            <a href=link(feedback.page - 1) rel="prev">
+                                "← Newer"
+                            </a>
+                        }
+                    })}
                 <span class="muted">{format!(" Page {} of {pages} ", feedback.page)}</span>
-                {(feedback.page < pages).then(|| view! { <a href=link(feedback.page + 1) rel="next">"Older →"</a> })}
+                {(feedback.page < pages)
+                    .then(|| {
+                        view! {
+                            <a href=link(feedback.page + 1) rel="next">
+                                "Older →"
+                            </a>
+                        }
+                    })}
             </nav>
         </section>
     }
@@ -346,38 +471,91 @@ fn FeedbackItem(f: FeedbackDto) -> impl IntoView {
     view! {
         <li class=format!("feedback {}", f.reaction) data-id=f.id.clone()>
             <p>
-                <span class=format!("badge {}", f.reaction)>{reaction_label}</span> " "
-                <strong>{f.event_name.clone()}</strong> " · " {who(&f.user_info)} " · "
-                <span class="muted"><LocalTime at=f.created_at /></span>
-                {f.tags.iter().map(|t| view! { " " <span class="badge tag">{t.clone()}</span> }).collect_view()}
+                <span class=format!("badge {}", f.reaction)>{reaction_label}</span>
+                " "
+                <strong>{f.event_name.clone()}</strong>
+                " · "
+                {who(&f.user_info)}
+                " · "
+                <span class="muted">
+                    <LocalTime at=f.created_at />
+                </span>
+                {f
+                    .tags
+                    .iter()
+                    .map(|t| {
+                        view! {
+                            " "
+                            <span class="badge tag">{t.clone()}</span>
+                        }
+                    })
+                    .collect_view()}
             </p>
-            {f.conversation_summary.clone().filter(|_| f.reaction == "negative").map(|s| view! { <p class="feedback-summary">{s}</p> })}
+            {f
+                .conversation_summary
+                .clone()
+                .filter(|_| f.reaction == "negative")
+                .map(|s| view! { <p class="feedback-summary">{s}</p> })}
             <details>
                 <summary>"Details"</summary>
-                {(!f.conversation.is_empty()).then(|| view! {
-                    <h4>"Conversation"</h4>
-                    <ol class="feedback-conversation">
-                        {f.conversation.iter().map(|t| view! {
-                            <li class=format!("turn {}", t.role)><strong>{if t.role == FeedbackTurnRole::Ai { "AI" } else { "User" }}</strong> ": " {t.text.clone()}</li>
-                        }).collect_view()}
-                    </ol>
-                })}
+                {(!f.conversation.is_empty())
+                    .then(|| {
+                        view! {
+                            <h4>"Conversation"</h4>
+                            <ol class="feedback-conversation">
+                                {f
+                                    .conversation
+                                    .iter()
+                                    .map(|t| {
+                                        view! {
+                                            <li class=format!("turn {}", t.role)>
+                                                <strong>
+                                                    {if t.role == FeedbackTurnRole::Ai { "AI" } else { "User" }}
+                                                </strong>
+                                                ": "
+                                                {t.text.clone()}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ol>
+                        }
+                    })}
                 <h4>{format!("Console ({} entries)", console.len())}</h4>
                 <pre class="console-log">
-                    {console.iter().map(|e| format!(
-                        "[{}] {} {}\n",
-                        e["level"].as_str().unwrap_or("log"),
-                        e["at"].as_str().unwrap_or(""),
-                        e["message"].as_str().unwrap_or("")
-                    )).collect::<String>()}
+                    {console
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "[{}] {} {}\n",
+                                e["level"].as_str().unwrap_or("log"),
+                                e["at"].as_str().unwrap_or(""),
+                                e["message"].as_str().unwrap_or(""),
+                            )
+                        })
+                        .collect::<String>()}
                 </pre>
                 <dl class="diagnostics">
-                    <dt>"User"</dt><dd><code>{f.user_info.to_string()}</code></dd>
-                    <dt>"Browser"</dt><dd>{f.browser.clone()}</dd>
-                    <dt>"Connectivity"</dt><dd><code>{f.connectivity.to_string()}</code></dd>
-                    <dt>"IP"</dt><dd><code>{f.ip_details.to_string()}</code></dd>
-                    <dt>"Language"</dt><dd>{f.language.clone()}</dd>
-                    <dt>"Id"</dt><dd><code>{f.id.clone()}</code></dd>
+                    <dt>"User"</dt>
+                    <dd>
+                        <code>{f.user_info.to_string()}</code>
+                    </dd>
+                    <dt>"Browser"</dt>
+                    <dd>{f.browser.clone()}</dd>
+                    <dt>"Connectivity"</dt>
+                    <dd>
+                        <code>{f.connectivity.to_string()}</code>
+                    </dd>
+                    <dt>"IP"</dt>
+                    <dd>
+                        <code>{f.ip_details.to_string()}</code>
+                    </dd>
+                    <dt>"Language"</dt>
+                    <dd>{f.language.clone()}</dd>
+                    <dt>"Id"</dt>
+                    <dd>
+                        <code>{f.id.clone()}</code>
+                    </dd>
                 </dl>
             </details>
         </li>

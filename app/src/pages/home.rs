@@ -12,16 +12,25 @@ pub fn HomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match session.await {
                     Ok(Some(_)) => view! { <Redirect path="/dashboard" /> }.into_any(),
-                    _ => view! {
-                        <main class="narrow hero">
-                            <h1>"Iterochat"</h1>
-                            <p>"AI-first customer support that answers only from your knowledge base, and hands off to your team the moment it should."</p>
-                            <p class="actions">
-                                <a class="button" href="/signup">"Create an account"</a>
-                                <a class="button secondary" href="/login">"Sign in"</a>
-                            </p>
-                        </main>
-                    }.into_any(),
+                    _ => {
+                        view! {
+                            <main class="narrow hero">
+                                <h1>"Iterochat"</h1>
+                                <p>
+                                    "AI-first customer support that answers only from your knowledge base, and hands off to your team the moment it should."
+                                </p>
+                                <p class="actions">
+                                    <a class="button" href="/signup">
+                                        "Create an account"
+                                    </a>
+                                    <a class="button secondary" href="/login">
+                                        "Sign in"
+                                    </a>
+                                </p>
+                            </main>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>

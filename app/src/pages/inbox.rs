@@ -76,13 +76,24 @@ fn Workspace(session: SessionDto) -> impl IntoView {
             <div class="toolbar">{org_id.map(|id| view! { <LiveUpdates org_id=id me /> })} <Shortcuts /></div>
             <div class="panes">
                 <section class="pane list-pane" aria-label="Conversations">
-                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    <Transition fallback=|| {
+                        view! { <p class="muted">"Loading…"</p> }
+                    }>
                         {move || Suspend::new(async move {
                             match list.await {
-                                Ok(page) => view! { <ConversationList page selected org_id=org_id.unwrap_or_default() /> }.into_any(),
+                                Ok(page) => {
+                                    view! { <ConversationList page selected org_id=org_id.unwrap_or_default() /> }
+                                        .into_any()
+                                }
                                 Err(e) => {
                                     crate::components::set_response_status(e.status_code());
-                                    view! { <h1>"Inbox"</h1><p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+                                    view! {
+                                        <h1>"Inbox"</h1>
+                                        <p class="form-error" role="alert">
+                                            {e.to_string()}
+                                        </p>
+                                    }
+                                        .into_any()
                                 }
                             }
                         })}
@@ -114,39 +125,78 @@ fn ConversationList(page: InboxPageDto, selected: Memo<Option<Uuid>>, org_id: Uu
     view! {
         <h1>"Inbox"</h1>
         <nav class="pills" aria-label="Filter">
-            {FILTERS.iter().map(|(value, label)| {
-                let href = format!("{BASE}?status={value}&q={}&tag={}", urlencode(&q), urlencode(&tag));
-                let current = (*value == status).then_some("page");
-                view! { <a class="pill" href=href aria-current=current>{*label}</a> }
-            }).collect_view()}
+            {FILTERS
+                .iter()
+                .map(|(value, label)| {
+                    let href = format!("{BASE}?status={value}&q={}&tag={}", urlencode(&q), urlencode(&tag));
+                    let current = (*value == status).then_some("page");
+                    view! {
+                        <a class="pill" href=href aria-current=current>
+                            {*label}
+                        </a>
+                    }
+                })
+                .collect_view()}
         </nav>
         <form method="get" action=BASE class="search" role="search">
             <input type="hidden" name="status" value=status.clone() />
             <input type="hidden" name="tag" value=tag.clone() />
-            <label><span class="sr-only">"Search"</span><input type="search" name="q" value=q.clone() placeholder="Words, a name or email" aria-label="Search" /></label>
-            <button type="submit" class="secondary">"Search"</button>
+            <label>
+                <span class="sr-only">"Search"</span>
+                <input
+                    type="search"
+                    name="q"
+                    value=q.clone()
+                    placeholder="Words, a name or email"
+                    aria-label="Search"
+                />
+            </label>
+            <button type="submit" class="secondary">
+                "Search"
+            </button>
         </form>
         <p class="list-tools">
-            {(!tag.is_empty()).then(|| view! {
-                <span class="tag-filter">"Tagged " <span class="tag">{tag.clone()}</span> " · "
-                    <a href=format!("{BASE}?status={}&q={}", urlencode(&status), urlencode(&q))>"show all"</a></span>
-            })}
-            <a class="export" href=export>"Export CSV"</a>
+            {(!tag.is_empty())
+                .then(|| {
+                    view! {
+                        <span class="tag-filter">
+                            "Tagged " <span class="tag">{tag.clone()}</span> " · "
+                            <a href=format!("{BASE}?status={}&q={}", urlencode(&status), urlencode(&q))>"show all"</a>
+                        </span>
+                    }
+                })} <a class="export" href=export>
+                "Export CSV"
+            </a>
         </p>
         {if page.conversations.is_empty() {
             view! { <p class="muted empty">"Nothing here. New escalations appear on their own."</p> }.into_any()
         } else {
             view! {
                 <ul class="conversation-list">
-                    {page.conversations.into_iter().map(|c| view! { <Row c keep=keep.clone() selected /> }).collect_view()}
+                    {page
+                        .conversations
+                        .into_iter()
+                        .map(|c| view! { <Row c keep=keep.clone() selected /> })
+                        .collect_view()}
                 </ul>
-                {(newest.is_some() || older.is_some()).then(|| view! {
-                    <nav class="pager" aria-label="More conversations">
-                        {newest.map(|href| view! { <a href=href>"← Newest"</a> })}
-                        {older.map(|href| view! { <a href=href rel="next">"Older conversations →"</a> })}
-                    </nav>
-                })}
-            }.into_any()
+                {(newest.is_some() || older.is_some())
+                    .then(|| {
+                        view! {
+                            <nav class="pager" aria-label="More conversations">
+                                {newest.map(|href| view! { <a href=href>"← Newest"</a> })}
+                                {older
+                                    .map(|href| {
+                                        view! {
+                                            <a href=href rel="next">
+                                                "Older conversations →"
+                                            </a>
+                                        }
+                                    })}
+                            </nav>
+                        }
+                    })}
+            }
+                .into_any()
         }}
     }
 }
@@ -176,9 +226,25 @@ fn Row(c: ConversationSummaryDto, keep: String, selected: Memo<Option<Uuid>>) ->
                 <span class="preview">{c.last_message.clone().map(|m| clip(&m, 90)).unwrap_or_default()}</span>
                 <span class="meta">{meta} " · " <LocalTime at=c.escalated_at.unwrap_or(c.updated_at) /></span>
             </a>
-            {(!c.tags.is_empty()).then(|| view! {
-                <span class="row-tags">{c.tags.iter().map(|t| view! { <a class="tag" href=format!("{BASE}?status=all&tag={}", urlencode(t))>{t.clone()}</a> " " }).collect_view()}</span>
-            })}
+            {(!c.tags.is_empty())
+                .then(|| {
+                    view! {
+                        <span class="row-tags">
+                            {c
+                                .tags
+                                .iter()
+                                .map(|t| {
+                                    view! {
+                                        <a class="tag" href=format!("{BASE}?status=all&tag={}", urlencode(t))>
+                                            {t.clone()}
+                                        </a>
+                                        " "
+                                    }
+                                })
+                                .collect_view()}
+                        </span>
+                    }
+                })}
         </li>
     }
 }
@@ -214,21 +280,48 @@ fn StatsStrip(stats: StatsDto) -> impl IntoView {
         .map(|(i, d)| {
             let h = (d.escalations as f64 / max as f64 * 30.0).round();
             let title = format!("{}: {}", d.date, d.escalations);
-            view! { <rect x=(i * 6).to_string() y=(32.0 - h).to_string() width="5" height=h.to_string()><title>{title}</title></rect> }
+            view! {
+                <rect x=(i * 6).to_string() y=(32.0 - h).to_string() width="5" height=h.to_string()>
+                    <title>{title}</title>
+                </rect>
+            }
         })
         .collect();
     let unresolved_class = if stats.unresolved > 0 { "figure amber" } else { "figure" };
     let peak = stats.per_day.iter().map(|d| d.escalations).max().unwrap_or(0);
     view! {
         <section class="card stats" aria-label="Last 30 days">
-            <div class="figure"><span class="value total-conversations">{stats.total_conversations}</span><span class="label">"Conversations"</span></div>
-            <div class="figure"><span class="value total-escalations">{stats.total_escalations}</span><span class="label">"Escalations"</span></div>
-            <div class=unresolved_class><span class="value unresolved">{stats.unresolved}</span><span class="label">"Unresolved"</span></div>
-            <div class="figure"><span class="value">{percent(stats.resolution_rate)}</span><span class="label">"Resolution rate"</span></div>
-            <div class="figure"><span class="value">{percent(stats.escalation_rate)}</span><span class="label">"Escalation rate"</span></div>
-            <div class="figure"><span class="value">{duration_label(stats.avg_hours_to_resolve)}</span><span class="label">"Avg. time to resolve"</span></div>
+            <div class="figure">
+                <span class="value total-conversations">{stats.total_conversations}</span>
+                <span class="label">"Conversations"</span>
+            </div>
+            <div class="figure">
+                <span class="value total-escalations">{stats.total_escalations}</span>
+                <span class="label">"Escalations"</span>
+            </div>
+            <div class=unresolved_class>
+                <span class="value unresolved">{stats.unresolved}</span>
+                <span class="label">"Unresolved"</span>
+            </div>
+            <div class="figure">
+                <span class="value">{percent(stats.resolution_rate)}</span>
+                <span class="label">"Resolution rate"</span>
+            </div>
+            <div class="figure">
+                <span class="value">{percent(stats.escalation_rate)}</span>
+                <span class="label">"Escalation rate"</span>
+            </div>
+            <div class="figure">
+                <span class="value">{duration_label(stats.avg_hours_to_resolve)}</span>
+                <span class="label">"Avg. time to resolve"</span>
+            </div>
             <figure class="chart-box">
-                <svg class="chart" viewBox=format!("0 0 {width} 34") role="img" aria-label=format!("Escalations per day, last 30 days; at most {peak} a day")>
+                <svg
+                    class="chart"
+                    viewBox=format!("0 0 {width} 34")
+                    role="img"
+                    aria-label=format!("Escalations per day, last 30 days; at most {peak} a day")
+                >
                     {bars}
                     <line class="axis" x1="0" y1="32.5" x2=width.to_string() y2="32.5"></line>
                 </svg>
@@ -264,14 +357,28 @@ pub fn ConversationPane() -> impl IntoView {
     );
     let failed = move |e: AppError| {
         crate::components::set_response_status(e.status_code());
-        view! { <section class="card"><h2>"Conversation"</h2><p class="form-error" role="alert">{e.to_string()}</p></section> }.into_any()
+        view! {
+            <section class="card">
+                <h2>"Conversation"</h2>
+                <p class="form-error" role="alert">
+                    {e.to_string()}
+                </p>
+            </section>
+        }
+        .into_any()
     };
     view! {
         <div class="pane detail-pane conversation">
             <section class="thread" aria-label="Conversation">
-                <p class="back"><a href=BASE data-shortcut="i">"← Inbox"</a></p>
+                <p class="back">
+                    <a href=BASE data-shortcut="i">
+                        "← Inbox"
+                    </a>
+                </p>
                 <div class="scroll">
-                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    <Transition fallback=|| {
+                        view! { <p class="muted">"Loading…"</p> }
+                    }>
                         {move || Suspend::new(async move {
                             match view_data.await {
                                 Ok(v) => view! { <Thread v /> }.into_any(),
@@ -281,21 +388,31 @@ pub fn ConversationPane() -> impl IntoView {
                     </Transition>
                 </div>
                 {move || {
-                    // Who holds the conversation, when it is a colleague: the reply box asks first.
                     let held_by = Signal::derive(move || {
-                        view_data.get().and_then(Result::ok).and_then(|v| {
-                            let c = v.conversation;
-                            (c.status == ConversationStatus::Claimed && c.claimed_by != Some(v.me))
-                                .then(|| c.claimed_by_name.unwrap_or_else(|| "A colleague".into()))
-                        })
+                        view_data
+                            .get()
+                            .and_then(Result::ok)
+                            .and_then(|v| {
+                                let c = v.conversation;
+                                (c.status == ConversationStatus::Claimed && c.claimed_by != Some(v.me))
+                                    .then(|| c.claimed_by_name.unwrap_or_else(|| "A colleague".into()))
+                            })
                     });
-                    id().zip(org_id).map(|(id, org)| view! { <ReplyBox org_id=org id held_by /> })
+                    id()
+                        .zip(org_id)
+                        .map(|(id, org)| {
+                            // Who holds the conversation, when it is a colleague: the reply box asks first.
+                            view! { <ReplyBox org_id=org id held_by /> }
+                        })
                 }}
             </section>
             <aside class="side" aria-label="Details">
                 <Transition>
                     {move || Suspend::new(async move {
-                        view_data.await.ok().map(|v| view! { <Side v org_id=org_id.unwrap_or_default() claim resolve reopen untag /> })
+                        view_data
+                            .await
+                            .ok()
+                            .map(|v| view! { <Side v org_id=org_id.unwrap_or_default() claim resolve reopen untag /> })
                     })}
                 </Transition>
                 <FormError error=action_error(untag) />
@@ -323,7 +440,11 @@ fn Thread(v: ConversationViewDto) -> impl IntoView {
     });
     let c = v.conversation;
     view! {
-        <h2 class="thread-title">{c.visitor_label.clone()} " " <span class=format!("badge {}", c.status) data-testid="status">{c.status.as_str()}</span></h2>
+        <h2 class="thread-title">
+            {c.visitor_label.clone()} " " <span class=format!("badge {}", c.status) data-testid="status">
+                {c.status.as_str()}
+            </span>
+        </h2>
         <ol class="transcript">{v.messages.into_iter().map(|m| view! { <Line m /> }).collect_view()}</ol>
         <TypingIndicator id=c.id />
     }
@@ -349,40 +470,86 @@ fn Side(
     let contact = c.contact.clone();
     view! {
         <section class="card pinned">
-            {c.escalation_reason.clone().map(|r| view! {
-                <p class="reason">"Escalated: " <strong>{reason_label(&r)}</strong> " · " {c.escalated_at.map(|t| view! { <LocalTime at=t /> })}</p>
-            })}
-            {c.handoff_summary.clone().map(|s| view! { <p class="summary">{s}</p> })}
-            {c.claimed_by_name.clone().map(|n| view! { <p class="claimed">"Claimed by " <strong>{if mine { "you".to_owned() } else { n }}</strong></p> })}
+            {c
+                .escalation_reason
+                .clone()
+                .map(|r| {
+                    view! {
+                        <p class="reason">
+                            "Escalated: " <strong>{reason_label(&r)}</strong> " · "
+                            {c.escalated_at.map(|t| view! { <LocalTime at=t /> })}
+                        </p>
+                    }
+                })} {c.handoff_summary.clone().map(|s| view! { <p class="summary">{s}</p> })}
+            {c
+                .claimed_by_name
+                .clone()
+                .map(|n| {
+                    view! {
+                        <p class="claimed">"Claimed by " <strong>{if mine { "you".to_owned() } else { n }}</strong></p>
+                    }
+                })}
             <div class="row actions">
-                {can_claim.then(|| {
-                    let (org, id) = (org.clone(), id.clone());
-                    view! { <ActionForm action=claim><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" data-shortcut="c" aria-keyshortcuts="c">"Claim"</button></ActionForm> }
-                })}
-                {(c.status != ConversationStatus::Resolved).then(|| {
-                    let (org, id) = (org.clone(), id.clone());
-                    view! { <ActionForm action=resolve><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary" data-shortcut="e" aria-keyshortcuts="e">"Mark resolved"</button></ActionForm> }
-                })}
-                {(c.status == ConversationStatus::Resolved).then(|| {
-                    let (org, id) = (org.clone(), id.clone());
-                    view! { <ActionForm action=reopen><input type="hidden" name="org_id" value=org /><input type="hidden" name="id" value=id /><button type="submit" class="secondary" data-shortcut="o" aria-keyshortcuts="o">"Reopen"</button></ActionForm> }
-                })}
-                <a class="export" href=transcript>"Transcript CSV"</a>
-            </div>
-            <FormError error=action_error(claim) />
-            <FormError error=action_error(resolve) />
+                {can_claim
+                    .then(|| {
+                        let (org, id) = (org.clone(), id.clone());
+                        view! {
+                            <ActionForm action=claim>
+                                <input type="hidden" name="org_id" value=org />
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" data-shortcut="c" aria-keyshortcuts="c">
+                                    "Claim"
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
+                {(c.status != ConversationStatus::Resolved)
+                    .then(|| {
+                        let (org, id) = (org.clone(), id.clone());
+                        view! {
+                            <ActionForm action=resolve>
+                                <input type="hidden" name="org_id" value=org />
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="secondary" data-shortcut="e" aria-keyshortcuts="e">
+                                    "Mark resolved"
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
+                {(c.status == ConversationStatus::Resolved)
+                    .then(|| {
+                        let (org, id) = (org.clone(), id.clone());
+                        view! {
+                            <ActionForm action=reopen>
+                                <input type="hidden" name="org_id" value=org />
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="secondary" data-shortcut="o" aria-keyshortcuts="o">
+                                    "Reopen"
+                                </button>
+                            </ActionForm>
+                        }
+                    })} <a class="export" href=transcript>
+                    "Transcript CSV"
+                </a>
+            </div> <FormError error=action_error(claim) /> <FormError error=action_error(resolve) />
             <FormError error=action_error(reopen) />
         </section>
         <section class="card contact">
             <h2>"Contact"</h2>
             {match contact {
-                Some(k) => view! {
-                    <dl>
-                        <dt>"Name"</dt><dd>{k.name.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Email"</dt><dd>{k.email.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Phone"</dt><dd>{k.phone.unwrap_or_else(|| "—".into())}</dd>
-                    </dl>
-                }.into_any(),
+                Some(k) => {
+                    view! {
+                        <dl>
+                            <dt>"Name"</dt>
+                            <dd>{k.name.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Email"</dt>
+                            <dd>{k.email.unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Phone"</dt>
+                            <dd>{k.phone.unwrap_or_else(|| "—".into())}</dd>
+                        </dl>
+                    }
+                        .into_any()
+                }
                 None => view! { <p class="muted">{c.visitor_label.clone()}</p> }.into_any(),
             }}
             {c.language.clone().map(|l| view! { <p class="muted">"Language: " {l}</p> })}
@@ -395,22 +562,29 @@ fn Side(
             } else {
                 view! {
                     <ul class="tag-list">
-                        {c.tags.iter().map(|t| {
-                            let (org, id, t) = (org.clone(), id.clone(), t.clone());
-                            view! {
-                                <li>
-                                    <span class="tag">{t.clone()}</span>
-                                    <ActionForm action=untag>
-                                        <input type="hidden" name="org_id" value=org />
-                                        <input type="hidden" name="id" value=id />
-                                        <input type="hidden" name="tag" value=t.clone() />
-                                        <button type="submit" class="link" aria-label=format!("Remove tag {t}")>"✕"</button>
-                                    </ActionForm>
-                                </li>
-                            }
-                        }).collect_view()}
+                        {c
+                            .tags
+                            .iter()
+                            .map(|t| {
+                                let (org, id, t) = (org.clone(), id.clone(), t.clone());
+                                view! {
+                                    <li>
+                                        <span class="tag">{t.clone()}</span>
+                                        <ActionForm action=untag>
+                                            <input type="hidden" name="org_id" value=org />
+                                            <input type="hidden" name="id" value=id />
+                                            <input type="hidden" name="tag" value=t.clone() />
+                                            <button type="submit" class="link" aria-label=format!("Remove tag {t}")>
+                                                "✕"
+                                            </button>
+                                        </ActionForm>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
             <TagForm org_id id=c.id />
         </section>
@@ -427,12 +601,18 @@ fn ClaimedDetails(org_id: Uuid, id: Uuid, claimed: crate::dto::ContactDto) -> im
     let who = [claimed.name.clone(), claimed.email.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
     view! {
         <div class="claimed-details" data-testid="claimed">
-            <p><strong>"Unverified: "</strong> "the visitor says they are " <span class="claim">{who}</span>
-                ". That email belongs to a stored contact; nothing was changed on it."</p>
+            <p>
+                <strong>"Unverified: "</strong>
+                "the visitor says they are "
+                <span class="claim">{who}</span>
+                ". That email belongs to a stored contact; nothing was changed on it."
+            </p>
             <ActionForm action=merge>
                 <input type="hidden" name="org_id" value=org_id.to_string() />
                 <input type="hidden" name="id" value=id.to_string() />
-                <button type="submit" class="secondary">"Same person: merge into that contact"</button>
+                <button type="submit" class="secondary">
+                    "Same person: merge into that contact"
+                </button>
             </ActionForm>
             <FormError error=action_error(merge) />
         </div>
@@ -450,7 +630,9 @@ fn TagForm(org_id: Uuid, id: Uuid) -> impl IntoView {
             <input type="hidden" name="id" value=id.to_string() />
             <div class="row">
                 <label>"Add a tag"<input type="text" name="tag" required maxlength="32" placeholder="billing" /></label>
-                <button type="submit" class="secondary">"Tag"</button>
+                <button type="submit" class="secondary">
+                    "Tag"
+                </button>
             </div>
             <FormError error=action_error(tag) />
         </ActionForm>
@@ -469,14 +651,23 @@ fn Line(m: TranscriptEntryDto) -> impl IntoView {
     let citations = msg.citations.clone().unwrap_or_default();
     view! {
         <li class=format!("line {}", msg.role)>
-            <p class="meta"><strong>{who}</strong> " · " <LocalTime at=msg.created_at style=crate::components::TimeStyle::Clock /></p>
+            <p class="meta">
+                <strong>{who}</strong>
+                " · "
+                <LocalTime at=msg.created_at style=crate::components::TimeStyle::Clock />
+            </p>
             {match m.html {
                 Some(html) => view! { <div class="markdown" inner_html=html></div> }.into_any(),
                 None => view! { <p class="text">{msg.text.clone()}</p> }.into_any(),
             }}
-            {(!citations.is_empty()).then(|| view! {
-                <p class="sources muted">"Sources: " {citations.iter().map(|c| c.title.clone()).collect::<Vec<_>>().join(", ")}</p>
-            })}
+            {(!citations.is_empty())
+                .then(|| {
+                    view! {
+                        <p class="sources muted">
+                            "Sources: " {citations.iter().map(|c| c.title.clone()).collect::<Vec<_>>().join(", ")}
+                        </p>
+                    }
+                })}
         </li>
     }
 }
@@ -518,44 +709,76 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
             <ActionForm action=reply>
                 <input type="hidden" name="org_id" value=org_id.to_string() />
                 <input type="hidden" name="id" value=id.to_string() />
-                <label>"Reply to the visitor"<textarea name="text" rows="3" required maxlength="4000" node_ref=text
-                    data-shortcut="r" aria-keyshortcuts="r" placeholder="Type / for saved replies"
-                    on:input=move |ev| {
-                        draft.set(event_target_value(&ev));
-                        typing_ping(org_id, id);
-                    }
-                    on:keydown=move |ev| {
-                        // Enter in the picker takes the first match; Shift+Enter stays a new line.
-                        if ev.key() == "Enter" && !ev.shift_key()
-                            && let Some(first) = matches().and_then(|m| m.into_iter().next())
-                        {
-                            ev.prevent_default();
-                            insert(first.body);
+                <label>
+                    "Reply to the visitor"
+                    <textarea
+                        name="text"
+                        rows="3"
+                        required
+                        maxlength="4000"
+                        node_ref=text
+                        data-shortcut="r"
+                        aria-keyshortcuts="r"
+                        placeholder="Type / for saved replies"
+                        on:input=move |ev| {
+                            draft.set(event_target_value(&ev));
+                            typing_ping(org_id, id);
                         }
-                    }></textarea></label>
-                {move || matches().map(|found| view! {
-                    <ul class="picker" aria-label="Saved replies">
-                        {if found.is_empty() {
-                            view! { <li class="muted">"No saved reply matches."</li> }.into_any()
-                        } else {
-                            found.into_iter().map(|r| {
-                                let body = r.body.clone();
-                                view! {
-                                    <li><button type="button" class="link" on:click=move |_| insert(body.clone())>
-                                        <strong>{r.title.clone()}</strong> <span class="muted">" " {clip(&r.body, 80)}</span>
-                                    </button></li>
-                                }
-                            }).collect_view().into_any()
-                        }}
-                    </ul>
-                })}
+                        on:keydown=move |ev| {
+                            if ev.key() == "Enter" && !ev.shift_key()
+                                && let Some(first) = matches().and_then(|m| m.into_iter().next())
+                            {
+                                ev.prevent_default();
+                                insert(first.body);
+                            }
+                        }
+                    ></textarea>
+                </label>
+                {move || {
+                    matches()
+                        .map(|found| {
+                            view! {
+                                <ul class="picker" aria-label="Saved replies">
+                                    {if found.is_empty() {
+                                        view! { <li class="muted">"No saved reply matches."</li> }.into_any()
+                                    } else {
+                                        found
+                                            .into_iter()
+                                            .map(|r| {
+                                                let body = r.body.clone();
+                                                view! {
+                                                    <li>
+                                                        <button
+                                                            type="button"
+                                                            class="link"
+                                                            on:click=move |_| insert(body.clone())
+                                                        >
+                                                            <strong>{r.title.clone()}</strong>
+                                                            <span class="muted">" " {clip(&r.body, 80)}</span>
+                                                        </button>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()
+                                            .into_any()
+                                    }}
+                                </ul>
+                            }
+                        })
+                }}
                 <Transition>
-                    {move || held_by.get().map(|name| view! {
-                        <label class="check held">
-                            <input type="checkbox" name="confirm" required />
-                            {format!(" Reply anyway: {name} holds this conversation")}
-                        </label>
-                    })}
+                    {move || {
+                        held_by
+                            .get()
+                            .map(|name| {
+                                view! {
+                                    <label class="check held">
+                                        <input type="checkbox" name="confirm" required />
+                                        {format!(" Reply anyway: {name} holds this conversation")}
+                                    </label>
+                                }
+                            })
+                    }}
                 </Transition>
                 <FormError error=action_error(reply) />
                 <button type="submit">"Send"</button>
@@ -563,22 +786,34 @@ fn ReplyBox(org_id: Uuid, id: Uuid, #[prop(into)] held_by: Signal<Option<String>
             <Suspense>
                 {move || Suspend::new(async move {
                     let replies = saved.await.map(|s| s.replies).unwrap_or_default();
-                    (!replies.is_empty()).then(|| view! {
-                        <details class="saved-replies">
-                            <summary>"Saved replies"</summary>
-                            <ul>
-                                {replies.into_iter().map(|r| {
-                                    let body = r.body.clone();
-                                    view! {
-                                        <li>
-                                            <button type="button" class="secondary" on:click=move |_| insert(body.clone())>{r.title.clone()}</button>
-                                            <span class="muted">" " {clip(&r.body, 120)}</span>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        </details>
-                    })
+                    (!replies.is_empty())
+                        .then(|| {
+                            view! {
+                                <details class="saved-replies">
+                                    <summary>"Saved replies"</summary>
+                                    <ul>
+                                        {replies
+                                            .into_iter()
+                                            .map(|r| {
+                                                let body = r.body.clone();
+                                                view! {
+                                                    <li>
+                                                        <button
+                                                            type="button"
+                                                            class="secondary"
+                                                            on:click=move |_| insert(body.clone())
+                                                        >
+                                                            {r.title.clone()}
+                                                        </button>
+                                                        <span class="muted">" " {clip(&r.body, 120)}</span>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                </details>
+                            }
+                        })
                 })}
             </Suspense>
         </section>
@@ -620,46 +855,88 @@ fn SavedRepliesManager(org_id: Uuid) -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 let Ok(page) = saved.await else { return None };
-                page.can_manage.then(|| view! {
-                    <section class="card" id="saved-replies">
-                        <h2>"Saved replies"</h2>
-                        <p class="muted">"Canned answers agents insert into a reply with one click, or by typing / and a few letters of the title in the reply box."</p>
-                        <ul class="saved-list">
-                            {page.replies.into_iter().map(|r| {
-                                let (edit_title, edit_body, edit_id) = (r.title.clone(), r.body.clone(), r.id.to_string());
-                                let (delete_label, delete_id) = (format!("Delete saved reply {}", r.title), r.id.to_string());
-                                view! {
-                                <li data-title=r.title.clone()>
-                                    <strong>{r.title.clone()}</strong> <span class="muted">" " {clip(&r.body, 120)}</span>
-                                    <details class="edit">
-                                        <summary aria-label=format!("Edit saved reply {}", r.title)>"Edit"</summary>
-                                        <ActionForm action=update>
-                                            <input type="hidden" name="org_id" value=org_id.to_string() />
-                                            <input type="hidden" name="id" value=edit_id />
-                                            <label>"Title"<input type="text" name="title" required maxlength="80" value=edit_title /></label>
-                                            <label>"Text"<textarea name="body" rows="3" required maxlength="4000">{edit_body}</textarea></label>
-                                            <button type="submit">"Save changes"</button>
-                                        </ActionForm>
-                                    </details>
-                                    <ActionForm action=delete>
-                                        <input type="hidden" name="org_id" value=org_id.to_string() />
-                                        <input type="hidden" name="id" value=delete_id />
-                                        <button type="submit" class="danger" aria-label=delete_label>"Delete"</button>
-                                    </ActionForm>
-                                </li>
-                            }}).collect_view()}
-                            <FormError error=action_error(update) />
-                        </ul>
-                        <ActionForm action=create>
-                            <input type="hidden" name="org_id" value=org_id.to_string() />
-                            <label>"Title"<input type="text" name="title" required maxlength="80" /></label>
-                            <label>"Text"<textarea name="body" rows="3" required maxlength="4000"></textarea></label>
-                            <FormError error=action_error(create) />
-                            <FormError error=action_error(delete) />
-                            <button type="submit">"Save reply"</button>
-                        </ActionForm>
-                    </section>
-                })
+                page.can_manage
+                    .then(|| {
+                        view! {
+                            <section class="card" id="saved-replies">
+                                <h2>"Saved replies"</h2>
+                                <p class="muted">
+                                    "Canned answers agents insert into a reply with one click, or by typing / and a few letters of the title in the reply box."
+                                </p>
+                                <ul class="saved-list">
+                                    {page
+                                        .replies
+                                        .into_iter()
+                                        .map(|r| {
+                                            let (edit_title, edit_body, edit_id) = (
+                                                r.title.clone(),
+                                                r.body.clone(),
+                                                r.id.to_string(),
+                                            );
+                                            let (delete_label, delete_id) = (
+                                                format!("Delete saved reply {}", r.title),
+                                                r.id.to_string(),
+                                            );
+                                            view! {
+                                                <li data-title=r.title.clone()>
+                                                    <strong>{r.title.clone()}</strong>
+                                                    <span class="muted">" " {clip(&r.body, 120)}</span>
+                                                    <details class="edit">
+                                                        <summary aria-label=format!(
+                                                            "Edit saved reply {}",
+                                                            r.title,
+                                                        )>"Edit"</summary>
+                                                        <ActionForm action=update>
+                                                            <input
+                                                                type="hidden"
+                                                                name="org_id"
+                                                                value=org_id.to_string()
+                                                            />
+                                                            <input type="hidden" name="id" value=edit_id />
+                                                            <label>
+                                                                "Title"
+                                                                <input
+                                                                    type="text"
+                                                                    name="title"
+                                                                    required
+                                                                    maxlength="80"
+                                                                    value=edit_title
+                                                                />
+                                                            </label>
+                                                            <label>
+                                                                "Text"
+                                                                <textarea name="body" rows="3" required maxlength="4000">
+                                                                    {edit_body}
+                                                                </textarea>
+                                                            </label>
+                                                            <button type="submit">"Save changes"</button>
+                                                        </ActionForm>
+                                                    </details>
+                                                    <ActionForm action=delete>
+                                                        <input type="hidden" name="org_id" value=org_id.to_string() />
+                                                        <input type="hidden" name="id" value=delete_id />
+                                                        <button type="submit" class="danger" aria-label=delete_label>
+                                                            "Delete"
+                                                        </button>
+                                                    </ActionForm>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()} <FormError error=action_error(update) />
+                                </ul>
+                                <ActionForm action=create>
+                                    <input type="hidden" name="org_id" value=org_id.to_string() />
+                                    <label>"Title"<input type="text" name="title" required maxlength="80" /></label>
+                                    <label>
+                                        "Text"<textarea name="body" rows="3" required maxlength="4000"></textarea>
+                                    </label>
+                                    <FormError error=action_error(create) />
+                                    <FormError error=action_error(delete) />
+                                    <button type="submit">"Save reply"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                    })
             })}
         </Suspense>
     }
@@ -692,18 +969,26 @@ fn DeleteConversation(org_id: Uuid, id: Uuid) -> impl IntoView {
                 <ActionForm action=trash>
                     <input type="hidden" name="org_id" value=org_id.to_string() />
                     <input type="hidden" name="id" value=id.to_string() />
-                    <p class="muted">"Deleting moves it to the trash (Data & privacy), where it can be restored until it is purged."</p>
+                    <p class="muted">
+                        "Deleting moves it to the trash (Data & privacy), where it can be restored until it is purged."
+                    </p>
                     <FormError error=action_error(trash) />
-                    <button type="submit" class="secondary">"Move to trash"</button>
+                    <button type="submit" class="secondary">
+                        "Move to trash"
+                    </button>
                 </ActionForm>
                 <ActionForm action=erase>
                     <input type="hidden" name="org_id" value=org_id.to_string() />
                     <input type="hidden" name="id" value=id.to_string() />
-                    <label>{format!("Type \"{ERASE_CONFIRMATION}\" to erase it for good: messages, summary, tags and alerts, with no way back")}
-                        <input name="confirm" autocomplete="off" required />
+                    <label>
+                        {format!(
+                            "Type \"{ERASE_CONFIRMATION}\" to erase it for good: messages, summary, tags and alerts, with no way back",
+                        )} <input name="confirm" autocomplete="off" required />
                     </label>
                     <FormError error=action_error(erase) />
-                    <button type="submit" class="danger">"Erase for good"</button>
+                    <button type="submit" class="danger">
+                        "Erase for good"
+                    </button>
                 </ActionForm>
             </details>
         </section>

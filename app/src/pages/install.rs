@@ -123,25 +123,39 @@ fn InstallView(page: InstallPageDto) -> impl IntoView {
             <h1>"Install Iterochat on " {page.organization.name.clone()}</h1>
             <p class="muted">{format!("{done} of 4 done.")}</p>
             <ol class="checklist">
-                {steps.into_iter().map(|(ok, label, href, detail)| view! {
-                    <li class:done=ok>
-                        <span class="tick" aria-hidden="true">{if ok { "✓" } else { "○" }}</span>
-                        <a href=href.to_owned()>{label}</a>
-                        <span class="sr-only">{if ok { " (done)" } else { " (to do)" }}</span>
-                        <span class="muted">" · " {detail}</span>
-                    </li>
-                }).collect_view()}
+                {steps
+                    .into_iter()
+                    .map(|(ok, label, href, detail)| {
+                        view! {
+                            <li class:done=ok>
+                                <span class="tick" aria-hidden="true">
+                                    {if ok { "✓" } else { "○" }}
+                                </span>
+                                <a href=href.to_owned()>{label}</a>
+                                <span class="sr-only">{if ok { " (done)" } else { " (to do)" }}</span>
+                                <span class="muted">" · " {detail}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ol>
         </section>
         <section class="card" id="embed">
             <h2>"Put the chat on your site"</h2>
-            {embed_codes(&page).into_iter().map(|(id, title, code)| view! { <CodeSample id title code /> }).collect_view()}
+            {embed_codes(&page)
+                .into_iter()
+                .map(|(id, title, code)| view! { <CodeSample id title code /> })
+                .collect_view()}
             <p>
-                <a class="button" href=preview target="_blank" rel="noopener">"Send a test message"</a>
+                <a class="button" href=preview target="_blank" rel="noopener">
+                    "Send a test message"
+                </a>
                 <span class="muted">" opens your live widget on a preview page of this server."</span>
             </p>
-            <p class="muted">"Widget key: " <code class="widget-key">{page.widget_key.clone()}</code>
-                " · Limit it to your sites and change its look under " <a href="/dashboard/settings">"Settings"</a> "."</p>
+            <p class="muted">
+                "Widget key: " <code class="widget-key">{page.widget_key.clone()}</code>
+                " · Limit it to your sites and change its look under " <a href="/dashboard/settings">"Settings"</a> "."
+            </p>
         </section>
     }
     .into_any()
@@ -157,16 +171,25 @@ fn CodeSample(id: &'static str, title: &'static str, code: String) -> impl IntoV
     view! {
         <div class="code-sample" id=format!("embed-{id}")>
             <label for=format!("code-{id}")>{title}</label>
-            <textarea id=format!("code-{id}") class="snippet" readonly rows=rows spellcheck="false">{code}</textarea>
-            <button type="button" class="secondary" aria-label=format!("Copy: {title}") on:click=move |_| {
-                #[cfg(feature = "hydrate")]
-                {
-                    let _ = window().navigator().clipboard().write_text(&text);
-                    copied.set(true);
+            <textarea id=format!("code-{id}") class="snippet" readonly rows=rows spellcheck="false">
+                {code}
+            </textarea>
+            <button
+                type="button"
+                class="secondary"
+                aria-label=format!("Copy: {title}")
+                on:click=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        let _ = window().navigator().clipboard().write_text(&text);
+                        copied.set(true);
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = &text;
                 }
-                #[cfg(not(feature = "hydrate"))]
-                let _ = &text;
-            }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+            >
+                {move || if copied.get() { "Copied" } else { "Copy" }}
+            </button>
         </div>
     }
     .into_any()

@@ -7,7 +7,9 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="narrow">
             <h1>"Page not found"</h1>
-            <p><a href="/dashboard">"Go to the dashboard"</a></p>
+            <p>
+                <a href="/dashboard">"Go to the dashboard"</a>
+            </p>
         </main>
     }
 }

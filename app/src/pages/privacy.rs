@@ -98,42 +98,92 @@ fn Exports(org_id: Uuid, jobs: Vec<ExportJobDto>, running: bool) -> impl IntoVie
                 "contacts, saved replies, feedback projects and feedback, members and the audit log, with a "
                 "manifest.json that names the format version. Archives stay downloadable for seven days."
             </p>
-            {running.then(|| view! { <noscript><meta http-equiv="refresh" content="2" /></noscript> })}
+            {running
+                .then(|| {
+                    view! {
+                        <noscript>
+                            <meta http-equiv="refresh" content="2" />
+                        </noscript>
+                    }
+                })}
             <ActionForm action=start>
                 <input type="hidden" name="org_id" value=org_id.to_string() />
                 <FormError error=action_error(start) />
-                <button type="submit" disabled=running>"Export all data"</button>
+                <button type="submit" disabled=running>
+                    "Export all data"
+                </button>
             </ActionForm>
-            {(!jobs.is_empty()).then(|| view! {
-                <table class="exports">
-                    <thead><tr><th>"Started"</th><th>"What"</th><th>"Status"</th><th></th></tr></thead>
-                    <tbody>
-                        {jobs.into_iter().map(|j| {
-                            let what = if j.contact_id.is_some() { "One contact" } else { "Everything" };
-                            let status = match j.status {
-                                ExportStatus::Ready => view! { <span class="badge resolved">"Ready"</span> }.into_any(),
-                                ExportStatus::Failed => view! { <span class="badge escalated" title=j.error.clone().unwrap_or_default()>"Failed"</span> }.into_any(),
-                                ExportStatus::Running => view! {
-                                    <progress max="1" value=j.progress.to_string() aria-label="Export progress"></progress>
-                                    " " {format!("{:.0}%", j.progress * 100.0)}
-                                }.into_any(),
-                            };
-                            let link = (j.status == ExportStatus::Ready).then(|| {
-                                let href = format!("/api/v1/orgs/{org_id}/exports/{}/download", j.id);
-                                view! { <a class="export" href=href download="">"Download" {j.bytes.map(|b| format!(" ({})", size(b)))}</a> }
-                            });
-                            view! {
+            {(!jobs.is_empty())
+                .then(|| {
+                    view! {
+                        <table class="exports">
+                            <thead>
                                 <tr>
-                                    <td><LocalTime at=j.created_at /></td>
-                                    <td>{what}</td>
-                                    <td>{status}</td>
-                                    <td>{link}</td>
+                                    <th>"Started"</th>
+                                    <th>"What"</th>
+                                    <th>"Status"</th>
+                                    <th></th>
                                 </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
+                            </thead>
+                            <tbody>
+                                {jobs
+                                    .into_iter()
+                                    .map(|j| {
+                                        let what = if j.contact_id.is_some() { "One contact" } else { "Everything" };
+                                        let status = match j.status {
+                                            ExportStatus::Ready => {
+                                                view! { <span class="badge resolved">"Ready"</span> }.into_any()
+                                            }
+                                            ExportStatus::Failed => {
+                                                view! {
+                                                    <span
+                                                        class="badge escalated"
+                                                        title=j.error.clone().unwrap_or_default()
+                                                    >
+                                                        "Failed"
+                                                    </span>
+                                                }
+                                                    .into_any()
+                                            }
+                                            ExportStatus::Running => {
+                                                view! {
+                                                    <progress
+                                                        max="1"
+                                                        value=j.progress.to_string()
+                                                        aria-label="Export progress"
+                                                    ></progress>
+                                                    " "
+                                                    {format!("{:.0}%", j.progress * 100.0)}
+                                                }
+                                                    .into_any()
+                                            }
+                                        };
+                                        let link = (j.status == ExportStatus::Ready)
+                                            .then(|| {
+                                                let href = format!("/api/v1/orgs/{org_id}/exports/{}/download", j.id);
+                                                view! {
+                                                    <a class="export" href=href download="">
+                                                        "Download"
+                                                        {j.bytes.map(|b| format!(" ({})", size(b)))}
+                                                    </a>
+                                                }
+                                            });
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <LocalTime at=j.created_at />
+                                                </td>
+                                                <td>{what}</td>
+                                                <td>{status}</td>
+                                                <td>{link}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                })}
         </section>
     }
     .into_any()
@@ -156,40 +206,59 @@ fn Trash(org_id: Uuid, items: Vec<TrashEntryDto>) -> impl IntoView {
     view! {
         <section class="card" id="trash">
             <h2>"Trash"</h2>
-            <p class="muted">"Deleted documents, conversations, saved replies and feedback projects wait here until their purge date. Restore brings each back whole; a document is searchable again once re-embedded."</p>
+            <p class="muted">
+                "Deleted documents, conversations, saved replies and feedback projects wait here until their purge date. Restore brings each back whole; a document is searchable again once re-embedded."
+            </p>
             <FormError error=action_error(restore) />
             {if items.is_empty() {
                 view! { <p class="muted">"The trash is empty."</p> }.into_any()
             } else {
                 view! {
                     <table class="trash">
-                        <thead><tr><th>"What"</th><th>"Title"</th><th>"Deleted"</th><th>"Purged on"</th><th></th></tr></thead>
+                        <thead>
+                            <tr>
+                                <th>"What"</th>
+                                <th>"Title"</th>
+                                <th>"Deleted"</th>
+                                <th>"Purged on"</th>
+                                <th></th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {items.into_iter().map(|t| {
-                                let label = format!("Restore {} {}", kind_label(t.kind).to_lowercase(), t.title);
-                                view! {
-                                    <tr>
-                                        <td>{kind_label(t.kind)}</td>
-                                        <td>{t.title.clone()}</td>
-                                        <td>
-                                            <LocalTime at=t.deleted_at />
-                                            {t.deleted_by.clone().map(|who| view! { <span class="muted">" by " {who}</span> })}
-                                        </td>
-                                        <td>{t.purge_at.format("%Y-%m-%d").to_string()}</td>
-                                        <td>
-                                            <ActionForm action=restore>
-                                                <input type="hidden" name="org_id" value=org_id.to_string() />
-                                                <input type="hidden" name="kind" value=t.kind.as_str() />
-                                                <input type="hidden" name="id" value=t.id.to_string() />
-                                                <button type="submit" class="secondary" aria-label=label>"Restore"</button>
-                                            </ActionForm>
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
+                            {items
+                                .into_iter()
+                                .map(|t| {
+                                    let label = format!("Restore {} {}", kind_label(t.kind).to_lowercase(), t.title);
+                                    view! {
+                                        <tr>
+                                            <td>{kind_label(t.kind)}</td>
+                                            <td>{t.title.clone()}</td>
+                                            <td>
+                                                <LocalTime at=t.deleted_at />
+                                                {t
+                                                    .deleted_by
+                                                    .clone()
+                                                    .map(|who| view! { <span class="muted">" by " {who}</span> })}
+                                            </td>
+                                            <td>{t.purge_at.format("%Y-%m-%d").to_string()}</td>
+                                            <td>
+                                                <ActionForm action=restore>
+                                                    <input type="hidden" name="org_id" value=org_id.to_string() />
+                                                    <input type="hidden" name="kind" value=t.kind.as_str() />
+                                                    <input type="hidden" name="id" value=t.id.to_string() />
+                                                    <button type="submit" class="secondary" aria-label=label>
+                                                        "Restore"
+                                                    </button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
     }
@@ -205,12 +274,16 @@ fn Contacts(org_id: Uuid, query: String, contacts: Vec<ContactRowDto>) -> impl I
     view! {
         <section class="card" id="contacts">
             <h2>"Contacts"</h2>
-            <p class="muted">"People who gave the widget their details. Export one person's data (right of access) or erase them with all their conversations (right to erasure)."</p>
+            <p class="muted">
+                "People who gave the widget their details. Export one person's data (right of access) or erase them with all their conversations (right to erasure)."
+            </p>
             <form method="get" action="/dashboard/privacy#contacts" class="search">
-                <label>"Find a contact"
-                    <input type="search" name="q" value=query placeholder="Name, email or phone" />
+                <label>
+                    "Find a contact" <input type="search" name="q" value=query placeholder="Name, email or phone" />
                 </label>
-                <button type="submit" class="secondary">"Search"</button>
+                <button type="submit" class="secondary">
+                    "Search"
+                </button>
             </form>
             <FormError error=action_error(export) />
             <FormError error=action_error(erase) />
@@ -219,46 +292,67 @@ fn Contacts(org_id: Uuid, query: String, contacts: Vec<ContactRowDto>) -> impl I
             } else {
                 view! {
                     <table class="contacts">
-                        <thead><tr><th>"Name"</th><th>"Email"</th><th>"Phone"</th><th>"Conversations"</th><th></th></tr></thead>
+                        <thead>
+                            <tr>
+                                <th>"Name"</th>
+                                <th>"Email"</th>
+                                <th>"Phone"</th>
+                                <th>"Conversations"</th>
+                                <th></th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {contacts.into_iter().map(|c| {
-                                let who = c.name.clone().or_else(|| c.email.clone()).unwrap_or_else(|| "this contact".into());
-                                let export_label = format!("Export the data of {who}");
-                                let erase_label = format!("Erase {who}");
-                                let erase_prompt = format!(
-                                    "Type \"{ERASE_CONFIRMATION}\" to erase {who} and {} conversation(s) for good",
-                                    c.conversation_count
-                                );
-                                view! {
-                                    <tr>
-                                        <td>{c.name.clone().unwrap_or_default()}</td>
-                                        <td>{c.email.clone().unwrap_or_default()}</td>
-                                        <td>{c.phone.clone().unwrap_or_else(|| "—".into())}</td>
-                                        <td>{c.conversation_count}</td>
-                                        <td class="actions">
-                                            <ActionForm action=export>
-                                                <input type="hidden" name="org_id" value=org_id.to_string() />
-                                                <input type="hidden" name="contact_id" value=c.id.to_string() />
-                                                <button type="submit" class="secondary" aria-label=export_label>"Export"</button>
-                                            </ActionForm>
-                                            <details class="erase">
-                                                <summary>"Erase…"</summary>
-                                                <ActionForm action=erase>
+                            {contacts
+                                .into_iter()
+                                .map(|c| {
+                                    let who = c
+                                        .name
+                                        .clone()
+                                        .or_else(|| c.email.clone())
+                                        .unwrap_or_else(|| "this contact".into());
+                                    let export_label = format!("Export the data of {who}");
+                                    let erase_label = format!("Erase {who}");
+                                    let erase_prompt = format!(
+                                        "Type \"{ERASE_CONFIRMATION}\" to erase {who} and {} conversation(s) for good",
+                                        c.conversation_count,
+                                    );
+                                    view! {
+                                        <tr>
+                                            <td>{c.name.clone().unwrap_or_default()}</td>
+                                            <td>{c.email.clone().unwrap_or_default()}</td>
+                                            <td>{c.phone.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td>{c.conversation_count}</td>
+                                            <td class="actions">
+                                                <ActionForm action=export>
                                                     <input type="hidden" name="org_id" value=org_id.to_string() />
                                                     <input type="hidden" name="contact_id" value=c.id.to_string() />
-                                                    <label>{erase_prompt}
-                                                        <input name="confirm" autocomplete="off" required />
-                                                    </label>
-                                                    <button type="submit" class="danger" aria-label=erase_label>"Erase for good"</button>
+                                                    <button type="submit" class="secondary" aria-label=export_label>
+                                                        "Export"
+                                                    </button>
                                                 </ActionForm>
-                                            </details>
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
+                                                <details class="erase">
+                                                    <summary>"Erase…"</summary>
+                                                    <ActionForm action=erase>
+                                                        <input type="hidden" name="org_id" value=org_id.to_string() />
+                                                        <input type="hidden" name="contact_id" value=c.id.to_string() />
+                                                        <label>
+                                                            {erase_prompt}
+                                                            <input name="confirm" autocomplete="off" required />
+                                                        </label>
+                                                        <button type="submit" class="danger" aria-label=erase_label>
+                                                            "Erase for good"
+                                                        </button>
+                                                    </ActionForm>
+                                                </details>
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
     }
@@ -274,15 +368,28 @@ fn Retention(org_id: Uuid, trash_days: u32, retention_days: u32) -> impl IntoVie
             <h2>"Retention"</h2>
             <ActionForm action=save>
                 <input type="hidden" name="org_id" value=org_id.to_string() />
-                <label>"Days deleted items stay in the trash"
+                <label>
+                    "Days deleted items stay in the trash"
                     <input type="number" name="trash_days" min="1" max="365" value=trash_days.to_string() required />
                 </label>
-                <label>"Erase conversations after this many days without activity (0 = keep them)"
+                <label>
+                    "Erase conversations after this many days without activity (0 = keep them)"
                     <input type="number" name="retention_days" min="0" max="3650" value=retention_days.to_string() />
                 </label>
-                <p class="muted">"Checked every hour. Erased conversations are gone for good; usage figures keep no trace of them."</p>
+                <p class="muted">
+                    "Checked every hour. Erased conversations are gone for good; usage figures keep no trace of them."
+                </p>
                 <FormError error=action_error(save) />
-                {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Saved."</p> })}
+                {move || {
+                    matches!(save.value().get(), Some(Ok(())))
+                        .then(|| {
+                            view! {
+                                <p class="notice" role="status">
+                                    "Saved."
+                                </p>
+                            }
+                        })
+                }}
                 <button type="submit">"Save retention"</button>
             </ActionForm>
         </section>
@@ -317,19 +424,34 @@ fn AuditLog(entries: Vec<AuditEntryDto>) -> impl IntoView {
             } else {
                 view! {
                     <table class="audit">
-                        <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"On"</th></tr></thead>
+                        <thead>
+                            <tr>
+                                <th>"When"</th>
+                                <th>"Who"</th>
+                                <th>"What"</th>
+                                <th>"On"</th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {entries.into_iter().map(|e| view! {
-                                <tr>
-                                    <td><LocalTime at=e.at /></td>
-                                    <td>{e.actor.clone().unwrap_or_else(|| "System".into())}</td>
-                                    <td>{action_label(&e.action)}</td>
-                                    <td>{e.target.clone()}</td>
-                                </tr>
-                            }).collect_view()}
+                            {entries
+                                .into_iter()
+                                .map(|e| {
+                                    view! {
+                                        <tr>
+                                            <td>
+                                                <LocalTime at=e.at />
+                                            </td>
+                                            <td>{e.actor.clone().unwrap_or_else(|| "System".into())}</td>
+                                            <td>{action_label(&e.action)}</td>
+                                            <td>{e.target.clone()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
     }

@@ -76,29 +76,50 @@ fn UsageView(page: UsagePageDto) -> impl IntoView {
             <table class="usage">
                 <thead>
                     <tr>
-                        <th>"Month"</th><th>"Conversations"</th><th>"Visitor messages"</th><th>"AI answers"</th>
-                        <th>"Escalations"</th><th>"Resolved by the AI"</th><th>"Helpful"</th><th>"Not helpful"</th>
-                        <th>"Chat-model calls"</th><th>"Embedding calls (texts)"</th>
+                        <th>"Month"</th>
+                        <th>"Conversations"</th>
+                        <th>"Visitor messages"</th>
+                        <th>"AI answers"</th>
+                        <th>"Escalations"</th>
+                        <th>"Resolved by the AI"</th>
+                        <th>"Helpful"</th>
+                        <th>"Not helpful"</th>
+                        <th>"Chat-model calls"</th>
+                        <th>"Embedding calls (texts)"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {months.into_iter().map(|m| view! {
-                        <tr>
-                            <td>{m.month.clone()}</td>
-                            <td>{m.conversations}</td>
-                            <td>{m.visitor_messages}</td>
-                            <td>{m.ai_answers}</td>
-                            <td>{m.escalations}</td>
-                            <td>{m.ai_resolved} <span class="muted">" (" {percent(m.ai_resolved, m.conversations)} ")"</span></td>
-                            <td>{m.helpful}</td>
-                            <td>{m.not_helpful}</td>
-                            <td>{m.llm_calls}</td>
-                            <td>{m.embedding_calls} <span class="muted">" (" {m.embedding_inputs} ")"</span></td>
-                        </tr>
-                    }).collect_view()}
+                    {months
+                        .into_iter()
+                        .map(|m| {
+                            view! {
+                                <tr>
+                                    <td>{m.month.clone()}</td>
+                                    <td>{m.conversations}</td>
+                                    <td>{m.visitor_messages}</td>
+                                    <td>{m.ai_answers}</td>
+                                    <td>{m.escalations}</td>
+                                    <td>
+                                        {m.ai_resolved}
+                                        <span class="muted">" (" {percent(m.ai_resolved, m.conversations)} ")"</span>
+                                    </td>
+                                    <td>{m.helpful}</td>
+                                    <td>{m.not_helpful}</td>
+                                    <td>{m.llm_calls}</td>
+                                    <td>
+                                        {m.embedding_calls} <span class="muted">" (" {m.embedding_inputs} ")"</span>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
-            <p><a class="export" href=csv download="usage.csv">"Download CSV"</a></p>
+            <p>
+                <a class="export" href=csv download="usage.csv">
+                    "Download CSV"
+                </a>
+            </p>
         </section>
     }
     .into_any()
@@ -126,23 +147,56 @@ fn Chart(months: Vec<UsageMonthDto>) -> impl IntoView {
             view! {
                 <g>
                     <title>{title}</title>
-                    <rect class="total" x=x.to_string() y=(10.0 + HEIGHT - total).to_string() width=BAR.to_string() height=total.to_string()></rect>
-                    <rect class="ai" x=x.to_string() y=(10.0 + HEIGHT - ai).to_string() width=BAR.to_string() height=ai.to_string()></rect>
-                    <text x=(x + BAR / 2.0).to_string() y=(HEIGHT + 26.0).to_string() text-anchor="middle">{month_label(&m.month, i == 0)}</text>
+                    <rect
+                        class="total"
+                        x=x.to_string()
+                        y=(10.0 + HEIGHT - total).to_string()
+                        width=BAR.to_string()
+                        height=total.to_string()
+                    ></rect>
+                    <rect
+                        class="ai"
+                        x=x.to_string()
+                        y=(10.0 + HEIGHT - ai).to_string()
+                        width=BAR.to_string()
+                        height=ai.to_string()
+                    ></rect>
+                    <text x=(x + BAR / 2.0).to_string() y=(HEIGHT + 26.0).to_string() text-anchor="middle">
+                        {month_label(&m.month, i == 0)}
+                    </text>
                 </g>
             }
         })
         .collect_view();
     view! {
-        <svg class="usage-chart" viewBox=format!("0 0 {width} {}", HEIGHT + 32.0) role="img"
-            aria-label="Conversations per month, and how many the AI resolved">
+        <svg
+            class="usage-chart"
+            viewBox=format!("0 0 {width} {}", HEIGHT + 32.0)
+            role="img"
+            aria-label="Conversations per month, and how many the AI resolved"
+        >
             <line x1=LEFT.to_string() y1="10" x2=LEFT.to_string() y2=(HEIGHT + 10.0).to_string() class="axis"></line>
-            <line x1=LEFT.to_string() y1=(HEIGHT + 10.0).to_string() x2=width.to_string() y2=(HEIGHT + 10.0).to_string() class="axis"></line>
-            <text x=(LEFT - 4.0).to_string() y="16" text-anchor="end">{peak}</text>
-            <text x=(LEFT - 4.0).to_string() y=(HEIGHT + 10.0).to_string() text-anchor="end">"0"</text>
+            <line
+                x1=LEFT.to_string()
+                y1=(HEIGHT + 10.0).to_string()
+                x2=width.to_string()
+                y2=(HEIGHT + 10.0).to_string()
+                class="axis"
+            ></line>
+            <text x=(LEFT - 4.0).to_string() y="16" text-anchor="end">
+                {peak}
+            </text>
+            <text x=(LEFT - 4.0).to_string() y=(HEIGHT + 10.0).to_string() text-anchor="end">
+                "0"
+            </text>
             {bars}
         </svg>
-        <p class="legend muted"><span class="swatch total"></span>" Conversations "<span class="swatch ai"></span>" Resolved by the AI"</p>
+        <p class="legend muted">
+            <span class="swatch total"></span>
+            " Conversations "
+            <span class="swatch ai"></span>
+            " Resolved by the AI"
+        </p>
     }
     .into_any()
 }
