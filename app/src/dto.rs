@@ -13,13 +13,20 @@ use uuid::Uuid;
 macro_rules! wire_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)+ }) => {
         $(#[$meta])*
+        // `rename_all` at the enum (not a per-variant `rename = $wire`, which the OpenAPI derive
+        // does not read through the macro): the wire names are the variants in snake_case, and
+        // the `wire_names_are_what_serde_writes` test holds `as_str` to the same.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)+
+            $($(#[$vmeta])* $variant,)+
         }
 
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)+];
+
             /// The wire name.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -728,4 +735,27 @@ pub struct InstallPageDto {
     pub widget_seen_origin: Option<String>,
     pub conversations: i64,
     pub teammates: i64,
+}
+
+#[cfg(test)]
+mod wire_enum_tests {
+    use super::*;
+
+    fn check<T: Serialize + Copy + std::fmt::Display>(all: &[T]) {
+        for v in all {
+            assert_eq!(serde_json::to_value(v).expect("json"), serde_json::json!(v.to_string()));
+        }
+    }
+
+    #[test]
+    fn wire_names_are_what_serde_writes() {
+        check(ConversationStatus::ALL);
+        check(MessageRole::ALL);
+        check(DocumentStatus::ALL);
+        check(DeliveryKind::ALL);
+        check(DeliveryStatus::ALL);
+        check(FeedbackTurnRole::ALL);
+        check(ExportStatus::ALL);
+        check(TrashKind::ALL);
+    }
 }

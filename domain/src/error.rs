@@ -101,12 +101,41 @@ pub struct Report<'a>(pub &'a (dyn std::error::Error + 'static));
 
 impl std::fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
+        // Some errors already print their source (the database's do): a cause whose words the
+        // previous message holds is not said twice.
+        let mut said = self.0.to_string();
+        f.write_str(&said)?;
         let mut next = self.0.source();
         while let Some(cause) = next {
-            write!(f, ": {cause}")?;
+            let text = cause.to_string();
+            if !said.contains(&text) {
+                write!(f, ": {text}")?;
+            }
+            said = text;
             next = cause.source();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("socket closed")]
+    struct Io;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("query failed: {0}")]
+    struct Wraps(#[source] Io);
+
+    #[test]
+    fn an_internal_error_reports_its_causes_once_each() {
+        let plain = DomainError::internal_from("reading settings", Io);
+        assert_eq!(plain.chain(), "internal error: reading settings: socket closed");
+        let repeating = DomainError::internal_from("database", Wraps(Io));
+        assert_eq!(repeating.chain(), "internal error: database: query failed: socket closed");
+        assert_eq!(DomainError::internal("no row").chain(), "internal error: no row");
     }
 }

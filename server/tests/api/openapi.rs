@@ -121,6 +121,24 @@ async fn the_openapi_description_covers_every_route_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn closed_sets_are_described_by_the_names_on_the_wire() {
+    let app = TestApp::spawn().await;
+    let (_, spec) = app.get("/api/v1/openapi.json", None).await;
+    let schemas = &spec["components"]["schemas"];
+    for (name, values) in [
+        ("ConversationStatus", vec!["ai", "escalated", "claimed", "resolved"]),
+        ("MessageRole", vec!["visitor", "ai", "agent", "system"]),
+        ("DocumentStatus", vec!["processing", "ready", "failed"]),
+        ("DeliveryKind", vec!["email", "webhook"]),
+        ("DeliveryStatus", vec!["pending", "delivered", "dead"]),
+        ("ExportStatus", vec!["running", "ready", "failed"]),
+        ("TrashKind", vec!["document", "conversation", "saved_reply", "feedback_project"]),
+    ] {
+        assert_eq!(schemas[name]["enum"], serde_json::json!(values), "{name}: {}", schemas[name]);
+    }
+}
+
+#[tokio::test]
 async fn the_api_reference_is_browsable_from_the_binary() {
     let app = TestApp::spawn().await;
     let page = app.client.get(format!("{}/api/docs/", app.address)).send().await.expect("docs");
