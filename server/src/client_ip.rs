@@ -33,6 +33,7 @@ impl TrustedProxies {
         self.0.iter().any(|&(net, bits)| in_range(ip, net, bits))
     }
 
+    /// Whether no proxy is trusted.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -106,6 +107,7 @@ fn in_range(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl ClientIp {
+    /// The request's client address: the peer's, or what a trusted proxy forwarded.
     pub fn of(parts: &Parts, state: &AppState) -> Self {
         let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
             return Self(None);

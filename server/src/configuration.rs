@@ -64,6 +64,7 @@ pub struct Settings {
     pub smtp_tls: String,
     /// `ITEROCHAT_SMTP_USERNAME` / `ITEROCHAT_SMTP_PASSWORD`.
     pub smtp_username: Option<String>,
+    /// The SMTP password (`ITEROCHAT_SMTP_PASSWORD`), never logged.
     pub smtp_password: Option<SecretString>,
     /// Sender of alert mails (`ITEROCHAT_MAIL_FROM`).
     pub mail_from: Option<String>,

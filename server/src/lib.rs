@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The `iterochat` server as a library, so integration tests run the real application.
 
 pub mod api;

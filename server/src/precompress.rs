@@ -14,9 +14,13 @@ const EXTENSIONS: [&str; 3] = ["wasm", "js", "css"];
 /// What [`precompress`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
+    /// Files compressed.
     pub files: usize,
+    /// Their size.
     pub bytes: u64,
+    /// Their size as brotli.
     pub brotli_bytes: u64,
+    /// Their size as gzip.
     pub gzip_bytes: u64,
 }
 

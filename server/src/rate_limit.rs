@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 /// A limiter key of fixed size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Key {
+    /// An IPv4 address, whole.
     Ipv4([u8; 4]),
     /// The first 64 bits of an IPv6 address.
     Ipv6Network([u8; 8]),
@@ -113,13 +114,21 @@ impl Budget {
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 #[serde(default)]
 pub struct RateLimitSettings {
+    /// Every public request per client network, per minute.
     pub per_ip: u32,
+    /// Widget sessions opened without a visitor token, per network, per minute.
     pub new_sessions_per_ip: u32,
+    /// Widget sessions resumed with a visitor token, per token, per minute.
     pub sessions_per_visitor: u32,
+    /// Widget API requests per visitor token, per minute.
     pub per_visitor: u32,
+    /// New feedback per client network, per minute.
     pub feedback_per_ip: u32,
+    /// `POST /fetchFeedbacks` per client network, per minute.
     pub fetch_per_ip: u32,
+    /// `POST /fetchFeedbacks` per project (after its key is verified), per minute.
     pub fetch_per_project: u32,
+    /// Sign-in and password-reset attempts per client network, per minute.
     pub auth_per_ip: u32,
     /// Keys one budget remembers before it drops idle ones early.
     pub max_keys: usize,
@@ -159,6 +168,7 @@ impl RateLimitSettings {
 /// A refused request: when the budget has room again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OverBudget {
+    /// How long until the budget allows one more.
     pub retry_after: Duration,
 }
 
@@ -192,6 +202,7 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The budgets, as configured.
     pub fn new(settings: &RateLimitSettings) -> Self {
         let limiters = Budget::ALL
             .iter()
@@ -313,10 +324,12 @@ impl Drop for Held {
 }
 
 impl Connections {
+    /// A cap on open live connections, as configured.
     pub fn new(settings: ConnectionSettings) -> Self {
         Self { inner: Arc::new(ConnectionCounts { settings, ..ConnectionCounts::default() }) }
     }
 
+    /// The configured caps.
     pub fn settings(&self) -> &ConnectionSettings {
         &self.inner.settings
     }

@@ -96,8 +96,11 @@ pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> R
 /// feedback project (both blank when no demo organisation is seeded).
 #[derive(Clone, Debug)]
 pub struct DemoSite {
+    /// This server's public address.
     pub server: String,
+    /// The demo organisation's widget key.
     pub widget_key: String,
+    /// The demo organisation's feedback project.
     pub feedback_project: String,
 }
 

@@ -30,6 +30,7 @@ use crate::state::AppState;
 /// is received and cut to its last entries rather than refused with the feedback lost.
 pub const SUBMIT_BODY_LIMIT: usize = 12 * 1024 * 1024;
 
+/// `POST …/feedback-projects` body: the project's name.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ProjectBody {
     name: String,
@@ -45,6 +46,7 @@ pub struct ProjectBody {
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 201, description = "The project; its secret key is shown this once", body = crate::api::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
+/// Creates a feedback project; its secret key is returned this once.
 pub async fn create_project(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -64,6 +66,7 @@ pub async fn create_project(
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Feedback projects", body = Vec<app::dto::FeedbackProjectDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
+/// The organisation's feedback projects.
 pub async fn list_projects(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -82,6 +85,7 @@ pub async fn list_projects(
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "The project with its events", body = app::dto::FeedbackProjectDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
+/// One feedback project with its events.
 pub async fn show_project(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -99,6 +103,7 @@ pub async fn show_project(
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "The new secret key, shown this once", body = crate::api::dto::FeedbackSecretDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
+/// Replaces a project's secret key.
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -107,6 +112,7 @@ pub async fn rotate_secret(
     Ok(axum::Json(state.services.rotate_feedback_secret(&actor, org_id, &project_id).await?.into()))
 }
 
+/// `POST …/events` body: the event's id, name and question.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct EventBody {
     event_id: String,
@@ -125,6 +131,7 @@ pub struct EventBody {
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 201, description = "The event", body = app::dto::FeedbackEventDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 409, description = "Conflicts with the current state", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
+/// Adds an event to a project.
 pub async fn create_event(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -138,6 +145,7 @@ pub async fn create_event(
     Ok((StatusCode::CREATED, axum::Json(FeedbackEventDto::from(event))))
 }
 
+/// Filters of the feedback list.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
@@ -160,6 +168,7 @@ pub struct ListQuery {
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Feedback, newest first", body = app::dto::FeedbackPageDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
+/// A project's feedback, newest first.
 pub async fn list_feedback(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -171,6 +180,7 @@ pub async fn list_feedback(
     Ok(axum::Json(page.into()))
 }
 
+/// `?lang=`: the visitor's language, for the toast's texts.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LangQuery {
@@ -461,6 +471,7 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
+/// `POST /sdk/v1/feedback/{id}/answer` body: the person's answer.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AnswerBody {
     #[schema(min_length = 1, max_length = 2000)]

@@ -13,6 +13,7 @@ use super::extract::{Auth, Json, Path, Query};
 use super::page::PageQuery;
 use crate::state::AppState;
 
+/// `POST`/`PUT …/documents` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct DocumentBody {
     #[schema(min_length = 1, max_length = 200)]
@@ -39,6 +40,7 @@ impl From<DocumentBody> for DocumentInput {
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 201, description = "The document, `processing` until searchable", body = app::dto::DocumentDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 413, description = "The body is too large", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
+/// Adds a document; it is embedded in the background.
 pub async fn create(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -58,6 +60,7 @@ pub async fn create(
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "One page of documents, newest first, without their content", body = Vec<app::dto::DocumentDto>, headers(("Link" = String, description = "`<…&after=CURSOR>; rel=\"next\"` when another page follows"), ("X-Next-Cursor" = String, description = "The next page's `after`, when another page follows"))), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
+/// One page of the organisation's documents.
 pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -79,6 +82,7 @@ pub async fn list(
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "The document with its content", body = app::dto::DocumentDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
+/// One document with its content.
 pub async fn show(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -97,6 +101,7 @@ pub async fn show(
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "The document, re-indexed in the background", body = app::dto::DocumentDto), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 413, description = "The body is too large", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
+/// Replaces a document's title, content and source; it is re-embedded.
 pub async fn update(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -115,6 +120,7 @@ pub async fn update(
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 204, description = "Moved to the trash"), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody))
 )]
+/// Moves a document to the trash.
 pub async fn delete(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -126,9 +132,13 @@ pub async fn delete(
 
 /// The parts of an upload form: `file` (required), `title` and `org_id` (optional).
 pub struct UploadForm {
+    /// The organisation (the form's field).
     pub org_id: Option<String>,
+    /// A title; the file's first heading or name otherwise.
     pub title: Option<String>,
+    /// The uploaded file's name.
     pub file_name: String,
+    /// The file's bytes.
     pub bytes: Vec<u8>,
 }
 
@@ -192,6 +202,7 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
+/// `POST …/search` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SearchBody {
     query: String,
@@ -209,6 +220,7 @@ pub struct SearchBody {
     security(("session" = []), ("session_cookie" = [])),
     responses((status = 200, description = "The passages the AI would read, best first", body = Vec<app::dto::SearchHitDto>), (status = 400, description = "Malformed request (bad JSON, a bad id in the path, a missing parameter)", body = super::error::ErrorBody), (status = 401, description = "Not signed in, or an unknown or expired token", body = super::error::ErrorBody), (status = 403, description = "Signed in, but this role may not do this (or the page's site is not allowed)", body = super::error::ErrorBody), (status = 404, description = "Not found in this organisation (or not a member)", body = super::error::ErrorBody), (status = 422, description = "A field is invalid; `field` names it", body = super::error::ErrorBody))
 )]
+/// What the AI would retrieve for a question.
 pub async fn search(
     State(state): State<AppState>,
     Auth(actor): Auth,
