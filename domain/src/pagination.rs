@@ -52,6 +52,11 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
+    /// The first `limit` items (the newest).
+    pub const fn first(limit: u64) -> Self {
+        Self { limit, after: None }
+    }
+
     /// From the `limit` and `after` query parameters (both optional; empty ones are absent).
     pub fn parse(limit: Option<&str>, after: Option<&str>) -> DomainResult<Self> {
         let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
@@ -90,6 +95,31 @@ impl PageRequest {
     }
 }
 
+/// Every item of a paged list, read [`MAX_LIMIT`] at a time with `read`; more than `cap` items
+/// is `too_many` (a list is refused whole, never cut).
+pub(crate) async fn read_all<T, Fut>(
+    cap: usize,
+    too_many: impl FnOnce() -> DomainError,
+    mut read: impl FnMut(PageRequest) -> Fut,
+) -> DomainResult<Vec<T>>
+where
+    Fut: std::future::Future<Output = DomainResult<Page<T>>>,
+{
+    let mut page = PageRequest::first(MAX_LIMIT);
+    let mut all = Vec::new();
+    loop {
+        let got = read(page).await?;
+        all.extend(got.items);
+        if all.len() > cap {
+            return Err(too_many());
+        }
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {
@@ -125,7 +155,7 @@ mod tests {
     fn a_page_names_its_successor_only_when_one_exists() {
         let at = Utc::now();
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::new_v4()).collect();
-        let req = PageRequest { limit: 2, after: None };
+        let req = PageRequest::first(2);
         let page = req.page(ids.clone(), |id| Cursor { at, id: *id });
         assert_eq!(page.items, ids[..2]);
         assert_eq!(page.next, Some(Cursor { at, id: ids[1] }));

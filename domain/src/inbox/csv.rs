@@ -33,21 +33,15 @@ impl Services {
         q: Option<&str>,
         tag: Option<&str>,
     ) -> DomainResult<String> {
-        let mut list = Vec::new();
-        let mut page = PageRequest { limit: crate::pagination::MAX_LIMIT, after: None };
-        loop {
-            let got = self.list_conversations(actor, org_id, filter, q, tag, page).await?;
-            list.extend(got.items);
-            if list.len() > MAX_CSV_ROWS {
-                return Err(DomainError::TooLarge(format!(
-                    "more than {MAX_CSV_ROWS} conversations match; narrow the filter or the search"
-                )));
-            }
-            match got.next {
-                Some(next) => page.after = Some(next),
-                None => break,
-            }
-        }
+        let too_many = || {
+            DomainError::TooLarge(format!(
+                "more than {MAX_CSV_ROWS} conversations match; narrow the filter or the search"
+            ))
+        };
+        let list = crate::pagination::read_all(MAX_CSV_ROWS, too_many, |page| {
+            self.list_conversations(actor, org_id, filter, q, tag, page)
+        })
+        .await?;
         let mut out = String::from(
             "id,status,escalation_reason,escalated_at,claimed_by,contact_name,contact_email,message_count,tags,last_message,handoff_summary\r\n",
         );

@@ -168,6 +168,13 @@ impl Services {
         Ok(page.page(docs, |d: &Document| Cursor { at: d.created_at, id: d.id }))
     }
 
+    /// Every document of the organisation, newest first (the dashboard's list); the knowledge
+    /// quota bounds how many there are (a quota lowered later still lists them all).
+    pub async fn all_documents(&self, actor: &Actor, org_id: Uuid) -> DomainResult<Vec<Document>> {
+        let never = || DomainError::internal("more documents than memory holds");
+        crate::pagination::read_all(usize::MAX, never, |page| self.list_documents(actor, org_id, page)).await
+    }
+
     /// One document with its content.
     pub async fn get_document(&self, actor: &Actor, org_id: Uuid, id: Uuid) -> DomainResult<Document> {
         self.membership(actor, org_id).await?.require(crate::Role::Admin, "manage the knowledge base")?;

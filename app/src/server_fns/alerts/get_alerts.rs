@@ -43,6 +43,6 @@ pub async fn get_alerts(org_id: Uuid, reveal: String) -> Result<AlertsPageDto, A
 mod ssr {
     pub use crate::dto::OrgRefDto;
     /// The mails the alerts page shows: the latest.
-    pub const RECENT: domain::pagination::PageRequest = domain::pagination::PageRequest { limit: 50, after: None };
+    pub const RECENT: domain::pagination::PageRequest = domain::pagination::PageRequest::first(50);
     pub use crate::ssr::{context, require_actor, take_revealed};
 }

@@ -177,7 +177,7 @@ pub async fn get_usage_page(org_id: Uuid) -> Result<UsagePageDto, AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     /// The audit entries the page shows: the latest.
-    pub const RECENT: domain::pagination::PageRequest = domain::pagination::PageRequest { limit: 50, after: None };
+    pub const RECENT: domain::pagination::PageRequest = domain::pagination::PageRequest::first(50);
     pub use crate::dto::{AuditEntryDto, ContactRowDto, ExportJobDto, OrgRefDto, TrashEntryDto, UsageMonthDto};
     pub use crate::ssr::{context, require_actor};
     pub use domain::organizations::OrgSettingsPatch;
